@@ -1,0 +1,253 @@
+"""Settings, driven by the environment.
+
+Every value that differs between a laptop, CI and production comes from an environment variable.
+`DATABASE_URL` and `REDIS_URL` are required; `make run` / `make test` set them, starting embedded
+servers first when they are not given (see `config/devservices.py`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+# Local state of `make run` (embedded servers, demo admin password); ignored by git.
+DATA_DIR = Path(os.environ.get("REGIEKOPPELING_DATA_DIR", str(BASE_DIR / ".data")))
+
+DEBUG = env_bool("DEBUG", False)
+# A secret is never committed: production must set SECRET_KEY. The fallback only exists so that
+# `manage.py` commands work on a fresh machine; it is refused when DEBUG is off and ALLOW_DEV_SECRET
+# is not set (the launcher sets it for local runs).
+SECRET_KEY = env("SECRET_KEY")
+if not SECRET_KEY:
+    if not (DEBUG or env_bool("ALLOW_DEV_SECRET")):
+        raise RuntimeError("SECRET_KEY is not set (set ALLOW_DEV_SECRET=1 for local development only)")
+    SECRET_KEY = "dev-only-insecure-key-not-for-production"  # noqa: S105
+
+ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "zgw_consumers",
+    "simple_certmanager",
+    "privates",
+    "solo",
+    "regiekoppeling",
+    "zaken",
+    "documenten",
+]
+
+MIDDLEWARE = [
+    # Outermost, so that every response (Django 404/500 included) carries the header.
+    "regiekoppeling.api.middleware.api_version_middleware",
+    "regiekoppeling.api.middleware.body_size_middleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/regiekoppeling"),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+LANGUAGE_CODE = "nl"
+TIME_ZONE = "Europe/Amsterdam"
+USE_I18N = True
+USE_TZ = True
+LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / ".data" / "static"
+
+# zgw-consumers depends on django-privates for client certificates.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(BASE_DIR / ".data" / "private-media")))
+PRIVATE_MEDIA_URL = "/private-media/"
+SENDFILE_BACKEND = "django_sendfile.backends.simple"
+SENDFILE_ROOT = str(PRIVATE_MEDIA_ROOT)
+SENDFILE_URL = PRIVATE_MEDIA_URL
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # zgw-consumers keeps client certificates in django-privates' storage.
+    "privates": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": PRIVATE_MEDIA_URL},
+    },
+}
+
+# --- Security headers -------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+
+# --- Request limits ---------------------------------------------------------------------------
+# JSON bodies above this size answer 413 before they are parsed.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+
+# --- Authentication ---------------------------------------------------------------------------
+# ZGW-style JWT: tokens whose `iat` is older than this are refused (Open Zaak does the same).
+JWT_MAX_AGE_SECONDS = env_int("JWT_MAX_AGE_SECONDS", 3600)
+JWT_LEEWAY_SECONDS = env_int("JWT_LEEWAY_SECONDS", 30)
+
+# --- Idempotency ------------------------------------------------------------------------------
+# A request still "in progress" after this many seconds is taken to have died and may be retried.
+IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS = env_int("IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS", 120)
+IDEMPOTENCY_RETENTION_HOURS = env_int("IDEMPOTENCY_RETENTION_HOURS", 72)
+
+# --- Outbox -----------------------------------------------------------------------------------
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+OUTBOX_BACKOFF_BASE_SECONDS = env_int("OUTBOX_BACKOFF_BASE_SECONDS", 10)
+OUTBOX_BACKOFF_CAP_SECONDS = env_int("OUTBOX_BACKOFF_CAP_SECONDS", 3600)
+# A claimed item whose worker vanished is released after this many seconds.
+OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OUTBOX_CLAIM_TIMEOUT_SECONDS", 600)
+OUTBOX_SWEEP_INTERVAL_SECONDS = env_int("OUTBOX_SWEEP_INTERVAL_SECONDS", 10)
+OUTBOX_SWEEP_BATCH = env_int("OUTBOX_SWEEP_BATCH", 100)
+
+# --- Celery -----------------------------------------------------------------------------------
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Above any task runtime; retries live in the outbox rows, never in long broker countdowns.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
+# An unreachable broker must not hold up an API request: the outbox sweeper is the guarantee.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {
+        "task": "regiekoppeling.tasks.sweep_outbox",
+        "schedule": float(OUTBOX_SWEEP_INTERVAL_SECONDS),
+    },
+    "idempotency-prune": {
+        "task": "regiekoppeling.tasks.prune_idempotency_records",
+        "schedule": 3600.0,
+    },
+}
+
+# --- REST framework ---------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["regiekoppeling.api.authentication.ZGWJWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["regiekoppeling.api.permissions.IsApplicatie"],
+    "DEFAULT_RENDERER_CLASSES": ["djangorestframework_camel_case.render.CamelCaseJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["djangorestframework_camel_case.parser.CamelCaseJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "regiekoppeling.api.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "regiekoppeling.api.exceptions.problem_exception_handler",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "UNAUTHENTICATED_USER": None,
+    "PAGE_SIZE": 20,
+    "DATE_FORMAT": "%Y-%m-%d",
+}
+
+API_VERSION = "1.0.0"
+API_PUBLIC_URL = env("API_PUBLIC_URL", "https://regiekoppeling.example.nl/api/v1")
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "regiekoppeling",
+    "DESCRIPTION": (
+        "De regiekoppeling: uitwisseling van Wmo- en Jeugdwet-voorzieningen tussen regieapplicaties "
+        "en backofficeapplicaties, zaakgericht op de ZGW API's."
+    ),
+    "VERSION": API_VERSION,
+    "CONTACT": {
+        "name": "regiekoppeling",
+        "email": "standaard@regiekoppeling.example.nl",
+        "url": "https://regiekoppeling.example.nl",
+    },
+    "LICENSE": {"name": "EUPL 1.2", "url": "https://opensource.org/licenses/EUPL-1.2"},
+    "SERVERS": [{"url": API_PUBLIC_URL, "description": "Productie"}],
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "SCHEMA_PATH_PREFIX_TRIM": True,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "TAGS": [
+        {"name": "aanvragen", "description": "Aanvragen met hun voorzieningen"},
+        {"name": "voorzieningen", "description": "Voorzieningen (productregels) van aanvragen"},
+        {"name": "openapi", "description": "Dit OpenAPI-document"},
+    ],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
+        "regiekoppeling.api.schema.adr_postprocessing_hook",
+    ],
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django logs the path of 4xx responses; our paths never carry a BSN (query strings are
+        # not logged by Django, and BSN query parameters are refused).
+        "django.request": {"level": "ERROR"},
+    },
+}

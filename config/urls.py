@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from regiekoppeling.api import errors
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("regiekoppeling.api.urls")),
+]
+
+# Non-DRF errors (unknown URLs, uncaught exceptions) are problem+json too.
+handler404 = errors.not_found
+handler500 = errors.server_error

@@ -1,0 +1,84 @@
+"""ZGW-style JWT authentication: HS256 signed with the application's shared secret."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from ..models import Applicatie, Credential
+
+
+class ZGWJWTAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[Applicatie, dict[str, Any]] | None:
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme != self.keyword or not token.strip():
+            raise exceptions.AuthenticationFailed(
+                "Gebruik 'Authorization: Bearer <JWT>'.", code="invalid-authorization-header"
+            )
+        return self._verify(token.strip())
+
+    def authenticate_header(self, request: Request) -> str:
+        # Makes DRF answer 401 (not 403) when credentials are missing or wrong.
+        return 'Bearer realm="regiekoppeling"'
+
+    def _verify(self, token: str) -> tuple[Applicatie, dict[str, Any]]:
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise exceptions.AuthenticationFailed("Het token is geen geldige JWT.", code="jwt-decode-error") from None
+        if header.get("alg") != "HS256":
+            raise exceptions.AuthenticationFailed("Alleen HS256-tokens worden geaccepteerd.", code="jwt-algorithm")
+        client_id = unverified.get("client_id") or unverified.get("iss")
+        if not isinstance(client_id, str) or not client_id:
+            raise exceptions.AuthenticationFailed("Het token bevat geen client_id.", code="missing-client-identifier")
+        credential = (
+            Credential.objects.select_related("applicatie")
+            .filter(client_id=client_id, actief=True, applicatie__actief=True)
+            .first()
+        )
+        if credential is None:
+            raise exceptions.AuthenticationFailed("Onbekende client_id.", code="invalid-client-identifier")
+        try:
+            payload = jwt.decode(
+                token,
+                credential.secret,
+                algorithms=["HS256"],
+                options={"require": ["iat"], "verify_aud": False},
+                leeway=settings.JWT_LEEWAY_SECONDS,
+            )
+        except jwt.MissingRequiredClaimError:
+            raise exceptions.AuthenticationFailed("Het token bevat geen iat.", code="missing-iat") from None
+        except jwt.InvalidSignatureError:
+            raise exceptions.AuthenticationFailed(
+                "De handtekening van het token klopt niet.", code="invalid-jwt-signature"
+            ) from None
+        except jwt.PyJWTError:
+            raise exceptions.AuthenticationFailed("Het token is ongeldig.", code="jwt-decode-error") from None
+        age = time.time() - float(payload["iat"])
+        if age > settings.JWT_MAX_AGE_SECONDS + settings.JWT_LEEWAY_SECONDS:
+            raise exceptions.AuthenticationFailed("Het token is verlopen (iat te oud).", code="jwt-expired")
+        if age < -settings.JWT_LEEWAY_SECONDS:
+            raise exceptions.AuthenticationFailed(
+                "Het token is uitgegeven in de toekomst (iat).", code="jwt-iat-future"
+            )
+        return credential.applicatie, payload
+
+
+class ZGWJWTScheme(OpenApiAuthenticationExtension):
+    target_class = ZGWJWTAuthentication
+    name = "JWT-ZGW"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

@@ -1,0 +1,36 @@
+"""Plain Django middleware, so non-DRF responses (404, 500, admin) are covered too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from .errors import respond
+
+Middleware = Callable[[HttpRequest], HttpResponse]
+
+
+def api_version_middleware(get_response: Middleware) -> Middleware:
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        response["API-Version"] = settings.API_VERSION
+        return response
+
+    return middleware
+
+
+def body_size_middleware(get_response: Middleware) -> Middleware:
+    """Refuse an oversized body with 413 before anything reads it."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return respond(400, "invalid_content_length", "Content-Length is geen getal.")
+        if length > settings.API_MAX_BODY_BYTES and request.path.startswith("/api/"):
+            return respond(413, "payload_too_large", f"De body is groter dan {settings.API_MAX_BODY_BYTES} bytes.")
+        return get_response(request)
+
+    return middleware

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from ..constants import Rol
+from ..models import Applicatie
+
+
+class IsApplicatie(BasePermission):
+    """Every call is made by an authenticated application."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.user, Applicatie)
+
+
+class IsRegie(IsApplicatie):
+    message = "Alleen een regieapplicatie mag dit doen."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return super().has_permission(request, view) and request.user.rol == Rol.REGIE

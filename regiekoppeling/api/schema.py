@@ -1,0 +1,103 @@
+"""The OpenAPI document: served without authentication and made ADR-clean by one hook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularYAMLAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+_PROBLEM_PROPS = {
+    "type": {"type": "string", "format": "uri", "description": "URI die het fouttype identificeert."},
+    "code": {"type": "string", "description": "Systeemcode van het fouttype."},
+    "title": {"type": "string", "description": "Korte omschrijving van het fouttype."},
+    "status": {"type": "integer", "format": "int32", "description": "De HTTP-statuscode."},
+    "detail": {"type": "string", "description": "Uitleg specifiek voor dit geval."},
+    "instance": {"type": "string", "description": "URN van dit voorkomen van de fout."},
+}
+_ERROR_RESPONSES = {
+    "400": ("ValidationProblem", "Ongeldig verzoek; invalidParams noemt elk ongeldig veld."),
+    "401": ("Problem", "Niet geauthenticeerd."),
+    "403": ("Problem", "Geen toestemming."),
+    "404": ("Problem", "Niet gevonden."),
+    "500": ("Problem", "Interne fout."),
+}
+_POST_RESPONSES = {
+    "409": ("Problem", "Conflict: de statusovergang mag niet, of het verzoek met deze Idempotency-Key loopt nog."),
+    "413": ("Problem", "De body is te groot."),
+    "422": ("Problem", "Deze Idempotency-Key is al gebruikt voor een ander verzoek."),
+}
+
+
+def _components(result: dict[str, Any]) -> None:
+    components = result.setdefault("components", {})
+    components.setdefault("headers", {})["API-Version"] = {
+        "description": "De volledige versie van de API.",
+        "schema": {"type": "string", "example": settings.API_VERSION},
+    }
+    schemas = components.setdefault("schemas", {})
+    schemas["Problem"] = {"type": "object", "properties": dict(_PROBLEM_PROPS), "required": ["title", "status"]}
+    schemas["InvalidParam"] = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "description": "Pad van het veld (camelCase, met punten)."},
+            "code": {"type": "string"},
+            "reason": {"type": "string"},
+        },
+    }
+    schemas["ValidationProblem"] = {
+        "type": "object",
+        "properties": {
+            **_PROBLEM_PROPS,
+            "invalidParams": {"type": "array", "items": {"$ref": "#/components/schemas/InvalidParam"}},
+        },
+        "required": ["title", "status", "invalidParams"],
+    }
+    responses = components.setdefault("responses", {})
+    for code, (schema, description) in {**_ERROR_RESPONSES, **_POST_RESPONSES}.items():
+        responses[f"Problem{code}"] = {
+            "description": description,
+            "headers": {"API-Version": {"$ref": "#/components/headers/API-Version"}},
+            "content": {"application/problem+json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+        }
+
+
+def adr_postprocessing_hook(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Add what the Dutch API Design Rules demand on every operation: the API-Version header on
+    2xx/3xx responses and problem+json error responses (400 included)."""
+    _components(result)
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for code, response in responses.items():
+                if code[0] in "23" and "$ref" not in response:
+                    response.setdefault("headers", {})["API-Version"] = {"$ref": "#/components/headers/API-Version"}
+            if path == "/openapi.json" and "200" in responses:
+                responses["200"]["headers"]["access-control-allow-origin"] = {
+                    "description": "CORS: het document is voor iedereen leesbaar.",
+                    "schema": {"type": "string", "example": "*"},
+                }
+            extra = _ERROR_RESPONSES if method != "post" else {**_ERROR_RESPONSES, **_POST_RESPONSES}
+            for code in extra:
+                responses.setdefault(code, {"$ref": f"#/components/responses/Problem{code}"})
+    return result
+
+
+class OpenAPIJSONView(SpectacularJSONAPIView):
+    @extend_schema(tags=["openapi"], description="Dit OpenAPI-document (JSON).", responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().get(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+
+class OpenAPIYAMLView(SpectacularYAMLAPIView):
+    @extend_schema(exclude=True)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().get(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response

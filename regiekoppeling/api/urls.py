@@ -1,0 +1,15 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .schema import OpenAPIJSONView, OpenAPIYAMLView
+from .views import AanvraagViewSet, VoorzieningViewSet
+
+router = SimpleRouter(trailing_slash=False)
+router.register("aanvragen", AanvraagViewSet, basename="aanvraag")
+router.register("voorzieningen", VoorzieningViewSet, basename="voorziening")
+
+urlpatterns = [
+    path("openapi.json", OpenAPIJSONView.as_view(), name="openapi-json"),
+    path("openapi.yaml", OpenAPIYAMLView.as_view(), name="openapi-yaml"),
+    *router.urls,
+]

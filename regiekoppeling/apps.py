@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RegiekoppelingConfig(AppConfig):
+    name = "regiekoppeling"
+    verbose_name = "regiekoppeling"

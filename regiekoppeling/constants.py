@@ -1,0 +1,162 @@
+"""Codes of the standard and the lifecycle as one transition table (DOMAIN.md sections 3 and 4)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Wet(models.TextChoices):
+    WMO = "WMO", "Wmo 2015"
+    JW = "JW", "Jeugdwet"
+
+
+class Rol(models.TextChoices):
+    REGIE = "regie", "Regieapplicatie"
+    BACKOFFICE = "backoffice", "Backofficeapplicatie"
+
+
+class Leveringsvorm(models.TextChoices):
+    ZIN = "ZIN", "Zorg in natura"
+    PGB = "PGB", "Persoonsgebonden budget"
+
+
+class Eenheid(models.TextChoices):
+    MINUUT = "01", "Minuut"
+    UUR = "04", "Uur"
+    ETMAAL = "14", "Etmaal"
+    DAGDEEL = "16", "Dagdeel (4 uur)"
+    STUKS_OUTPUT = "82", "Stuks (output)"
+    EUROS = "83", "Euro's"
+    STUKS_INSPANNING = "84", "Stuks (inspanning)"
+
+
+class Frequentie(models.TextChoices):
+    PER_DAG = "1", "Per dag"
+    PER_WEEK = "2", "Per week"
+    PER_MAAND = "4", "Per maand"
+    TOTAAL = "6", "Totaal binnen geldigheidsduur"
+
+
+class PgbBasis(models.TextChoices):
+    TOTAAL = "totaal", "Totaal over de periode"
+    PER_JAAR = "per_jaar", "Per jaar"
+    PER_MAAND = "per_maand", "Per maand"
+    PER_WEEK = "per_week", "Per week"
+
+
+class Geslacht(models.TextChoices):
+    ONBEKEND = "0", "Onbekend"
+    MAN = "1", "Mannelijk"
+    VROUW = "2", "Vrouwelijk"
+
+
+class VerwijzerType(models.TextChoices):
+    GEMEENTE = "01", "Gemeente"
+    HUISARTS = "02", "Huisarts"
+    JEUGDARTS = "03", "Jeugdarts"
+    GECERTIFICEERDE_INSTELLING = "04", "Gecertificeerde instelling"
+    MEDISCH_SPECIALIST = "05", "Medisch specialist"
+    ZELFVERWIJZER = "06", "Zelfverwijzer/geen verwijzer"
+    RECHTER = "08", "Rechter, Officier van Justitie, functionaris JJI"
+
+
+# Productcategorie per wet (WMO020 / JZ020). A category of one wet is invalid for the other.
+PRODUCTCATEGORIEEN: dict[str, dict[str, str]] = {
+    Wet.WMO: {
+        "01": "Hulp bij het huishouden",
+        "02": "Begeleiding",
+        "03": "Persoonlijke verzorging",
+        "04": "Kortdurend verblijf",
+        "05": "Woondiensten",
+        "06": "Overige ondersteuning gericht op het individu of huishouden/gezin",
+        "07": "Dagbesteding",
+        "08": "Vervoerdiensten",
+        "09": "Overige groepsgerichte ondersteuning",
+        "10": "Overige maatwerk arrangementen",
+        "11": "Rolstoelen",
+        "12": "Vervoervoorzieningen",
+        "13": "Woonvoorzieningen",
+        "14": "Overige hulpmiddelen",
+        "15": "Beschermd wonen",
+        "16": "Opvang",
+        "17": "Spoedopvang",
+        "18": "Overige beschermd wonen en opvang",
+    },
+    Wet.JW: {
+        "31": "(2015) Zonder verblijf: uitgevoerd door wijk- of buurtteam",
+        "32": "(2015) Zonder verblijf: ambulant",
+        "33": "(2015) Zonder verblijf: dagbehandeling",
+        "34": "(2015) Zonder verblijf: overig",
+        "35": "(2015) Met verblijf: pleegzorg",
+        "36": "(2015) Met verblijf: gezinsgericht",
+        "37": "(2015) Met verblijf: gesloten plaatsing",
+        "38": "(2015) Met verblijf: overig",
+        "40": "Persoonlijke verzorging",
+        "41": "Dagbehandeling",
+        "42": "Vervoerdiensten",
+        "43": "Jeugdhulp verblijf (incl. behandeling)",
+        "44": "Jeugdhulp verblijf (excl. behandeling)",
+        "45": "Jeugdhulp ambulant",
+        "46": "Jeugdhulp crisis",
+        "47": "Jeugdreclassering",
+        "48": "Jeugdbescherming",
+        "49": "Activiteiten in het preventief justitieel kader",
+        "50": "Maatwerkarrangementen jeugd",
+        "51": "Generalistische basis-ggz",
+        "52": "Specialistische ggz",
+        "53": "Kindergeneeskunde",
+        "54": "Jeugd-ggz",
+        "55": "Landelijk ingekochte zorg",
+    },
+}
+
+# Categories whose products are arrangements of several underlying products (S8).
+ARRANGEMENT_CATEGORIEEN = {Wet.WMO: "10", Wet.JW: "50"}
+
+# Eenheden that need a frequentie "per week", "per maand" or "totaal" (CS338).
+EENHEDEN_ZONDER_DAGFREQUENTIE = {Eenheid.ETMAAL, Eenheid.DAGDEEL, Eenheid.EUROS, Eenheid.STUKS_INSPANNING}
+FREQUENTIES_VOOR_EENHEDEN_ZONDER_DAG = {Frequentie.PER_WEEK, Frequentie.PER_MAAND, Frequentie.TOTAAL}
+
+# Amounts are integers in eurocent (LDT_Budget / bedragen, IV024).
+BEDRAG_MAX_EUROCENT = 99_999_999
+NUMMER_MAX = 999_999_999
+
+
+class Status(models.TextChoices):
+    ONTVANGEN = "ontvangen", "Ontvangen"
+    NIET_VERWERKBAAR = "niet_verwerkbaar", "Niet verwerkbaar"
+    IN_BEHANDELING = "in_behandeling", "In behandeling"
+    IN_ONDERZOEK = "in_onderzoek", "In onderzoek"
+    TOEGEKEND = "toegekend", "Toegekend"
+    GEDEELTELIJK_TOEGEKEND = "gedeeltelijk_toegekend", "Gedeeltelijk toegekend"
+    AFGEWEZEN = "afgewezen", "Afgewezen"
+    INGETROKKEN = "ingetrokken", "Ingetrokken"
+    TOEGEWEZEN = "toegewezen", "Toegewezen"
+    IN_LEVERING = "in_levering", "In levering"
+    BEEINDIGD = "beeindigd", "Beëindigd"
+
+
+S = Status
+# The lifecycle of DOMAIN.md section 4 as the one table every state change is checked against.
+# Granted states continue differently for ZIN and PGB; the leveringsvorm check lives in the
+# services that make those transitions (toewijzing only for ZIN).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.ONTVANGEN: frozenset({S.NIET_VERWERKBAAR, S.IN_BEHANDELING, S.INGETROKKEN}),
+    S.IN_BEHANDELING: frozenset({S.IN_ONDERZOEK, S.TOEGEKEND, S.GEDEELTELIJK_TOEGEKEND, S.AFGEWEZEN, S.INGETROKKEN}),
+    S.IN_ONDERZOEK: frozenset({S.TOEGEKEND, S.GEDEELTELIJK_TOEGEKEND, S.AFGEWEZEN, S.INGETROKKEN}),
+    S.TOEGEKEND: frozenset({S.TOEGEWEZEN, S.BEEINDIGD}),
+    S.GEDEELTELIJK_TOEGEKEND: frozenset({S.TOEGEWEZEN, S.BEEINDIGD}),
+    S.TOEGEWEZEN: frozenset({S.IN_LEVERING, S.BEEINDIGD}),
+    S.IN_LEVERING: frozenset({S.BEEINDIGD}),
+    S.NIET_VERWERKBAAR: frozenset(),
+    S.AFGEWEZEN: frozenset(),
+    S.INGETROKKEN: frozenset(),
+    S.BEEINDIGD: frozenset(),
+}
+
+# "Open" means no decision yet: the regie may still withdraw.
+OPEN_STATUSES = frozenset(s for s, targets in TRANSITIONS.items() if S.INGETROKKEN in targets)
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())

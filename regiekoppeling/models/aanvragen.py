@@ -1,0 +1,98 @@
+"""Aanvraag and its voorziening lines (DOMAIN.md section 3)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from ..constants import (
+    Eenheid,
+    Frequentie,
+    Geslacht,
+    Leveringsvorm,
+    PgbBasis,
+    Status,
+    VerwijzerType,
+    Wet,
+)
+from .partijen import Applicatie, Gemeente
+from .producten import Product
+
+
+class Aanvraag(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    gemeente = models.ForeignKey(Gemeente, on_delete=models.PROTECT, related_name="aanvragen")
+    wet = models.CharField(max_length=3, choices=Wet.choices)
+    indiener = models.ForeignKey(Applicatie, on_delete=models.PROTECT, related_name="aanvragen")
+    # The regie's own reference for this request (LDT_Referentie: max 36).
+    regie_referentie = models.CharField(max_length=36, blank=True, default="", db_index=True)
+    # The regie's gezinsplan zaak, related later as relevanteAndereZaak.
+    gezinsplan_zaak = models.URLField(max_length=1000, blank=True, default="")
+    is_arrangement = models.BooleanField(default=False)
+    arrangement_product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    toelichting = models.TextField(blank=True, default="", max_length=2000)
+
+    client_bsn = models.CharField(max_length=9)
+    client_geboortedatum = models.DateField()
+    client_geslacht = models.CharField(max_length=1, choices=Geslacht.choices)
+    client_voornamen = models.CharField(max_length=200, blank=True, default="")
+    client_voorvoegsel = models.CharField(max_length=10, blank=True, default="")
+    client_achternaam = models.CharField(max_length=200)
+
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.ONTVANGEN)
+    reden_intrekking = models.CharField(max_length=500, blank=True, default="")
+    aangemaakt_op = models.DateTimeField(auto_now_add=True, db_index=True)
+    gewijzigd_op = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-aangemaakt_op", "-id"]
+        verbose_name_plural = "aanvragen"
+        indexes = [models.Index(fields=["gemeente", "status"]), models.Index(fields=["client_bsn"])]
+
+    def __str__(self) -> str:
+        return f"Aanvraag {self.uuid}"
+
+
+class Voorziening(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    aanvraag = models.ForeignKey(Aanvraag, on_delete=models.CASCADE, related_name="voorzieningen")
+    volgnummer = models.PositiveSmallIntegerField()
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="voorzieningen")
+    leveringsvorm = models.CharField(max_length=3, choices=Leveringsvorm.choices)
+
+    omvang_volume = models.PositiveIntegerField(null=True, blank=True)
+    omvang_eenheid = models.CharField(max_length=2, choices=Eenheid.choices, blank=True, default="")
+    omvang_frequentie = models.CharField(max_length=1, choices=Frequentie.choices, blank=True, default="")
+    # ZIN budget allocation in eurocent (excludes omvang).
+    budget = models.PositiveIntegerField(null=True, blank=True)
+
+    pgb_bedrag = models.PositiveIntegerField(null=True, blank=True, help_text="eurocent")
+    pgb_basis = models.CharField(max_length=10, choices=PgbBasis.choices, blank=True, default="")
+    pgb_periode_ingangsdatum = models.DateField(null=True, blank=True)
+    pgb_periode_einddatum = models.DateField(null=True, blank=True)
+    pgb_tariefreferentie = models.CharField(max_length=100, blank=True, default="")
+
+    ingangsdatum = models.DateField()
+    einddatum = models.DateField(null=True, blank=True)
+    aanbieder = models.CharField(max_length=8, blank=True, default="", help_text="AGB-code")
+    verwijzer_type = models.CharField(max_length=2, choices=VerwijzerType.choices, blank=True, default="")
+    verwijzer_naam = models.CharField(max_length=64, blank=True, default="")
+    verwijzer_zorgverlenerscode = models.CharField(max_length=8, blank=True, default="")
+    toelichting = models.TextField(blank=True, default="", max_length=2000)
+
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.ONTVANGEN)
+    reden_intrekking = models.CharField(max_length=500, blank=True, default="")
+    aangemaakt_op = models.DateTimeField(auto_now_add=True, db_index=True)
+    gewijzigd_op = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["aanvraag_id", "volgnummer"]
+        verbose_name_plural = "voorzieningen"
+        constraints = [
+            models.UniqueConstraint(fields=["aanvraag", "volgnummer"], name="voorziening_volgnummer_uniek"),
+        ]
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"Voorziening {self.volgnummer} van {self.aanvraag_id}"

@@ -1,0 +1,150 @@
+"""The transactional outbox: enqueue in the caller's transaction, relay on commit, sweep as the
+guarantee, retry with backoff stored in the row, dead-letter after the limit.
+
+Handlers are registered per `OutboxItem.Soort` by the packages that own the integration
+(`zaken`, `documenten`, the berichten side). A soort without a handler stays pending: its work is
+kept, never dropped, until a handler exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import Aanvraag, OutboxItem
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[OutboxItem], None]
+_handlers: dict[str, Handler] = {}
+
+
+class PermanentError(Exception):
+    """The remote side refused the work (a 4xx): retrying the same request cannot help."""
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+def register_handler(soort: str, handler: Handler) -> None:
+    _handlers[soort] = handler
+
+
+def unregister_handler(soort: str) -> None:
+    _handlers.pop(soort, None)
+
+
+def handled_soorten() -> list[str]:
+    return list(_handlers)
+
+
+def outbox_enqueue(*, soort: str, aanvraag: Aanvraag | None, payload: dict[str, Any]) -> OutboxItem:
+    """Store outgoing work in the current transaction and relay it once that commits."""
+    item = OutboxItem.objects.create(soort=soort, aanvraag=aanvraag, payload=payload)
+    transaction.on_commit(lambda: _relay(item.pk))
+    return item
+
+
+def _relay(item_id: int) -> None:
+    # Fast path only: when the broker is down the sweeper picks the item up later.
+    from .tasks import process_outbox_item
+
+    try:
+        process_outbox_item.delay(item_id)
+    except Exception:
+        logger.warning("outbox relay of item %s failed; the sweeper will pick it up", item_id, exc_info=True)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with full jitter, capped (attempts counts from 1)."""
+    base = settings.OUTBOX_BACKOFF_BASE_SECONDS * (2 ** (attempts - 1))
+    return random.uniform(0, min(settings.OUTBOX_BACKOFF_CAP_SECONDS, base))  # noqa: S311 - jitter, not crypto
+
+
+def outbox_claim(*, item_id: int) -> OutboxItem | None:
+    """Claim a due item with one conditional UPDATE; None when another worker has it or it is not due."""
+    now = timezone.now()
+    claimed = OutboxItem.objects.filter(
+        pk=item_id,
+        state=OutboxItem.State.PENDING,
+        next_attempt_at__lte=now,
+        soort__in=handled_soorten(),
+    ).update(state=OutboxItem.State.PROCESSING, claimed_at=now, attempts=F("attempts") + 1)
+    return OutboxItem.objects.get(pk=item_id) if claimed else None
+
+
+def outbox_process(*, item_id: int) -> str | None:
+    """Run the handler of one item; returns the item's state afterwards (None if not claimed)."""
+    item = outbox_claim(item_id=item_id)
+    if item is None:
+        return None
+    handler = _handlers[item.soort]
+    try:
+        handler(item)
+    except PermanentError as exc:
+        _finish(item, OutboxItem.State.DEAD, f"permanent: {exc}" + (f"\n{exc.details}" if exc.details else ""))
+    except Exception as exc:
+        logger.warning("outbox item %s (%s) failed, attempt %s", item.pk, item.soort, item.attempts, exc_info=True)
+        if item.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            _finish(item, OutboxItem.State.DEAD, f"gave up after {item.attempts} attempts: {exc!r}")
+        else:
+            item.next_attempt_at = timezone.now() + timedelta(seconds=backoff_seconds(item.attempts))
+            _finish(item, OutboxItem.State.PENDING, repr(exc))
+    else:
+        _finish(item, OutboxItem.State.DONE, "")
+    return item.state
+
+
+def _finish(item: OutboxItem, state: str, error: str) -> None:
+    item.state = state
+    item.last_error = error
+    item.claimed_at = None
+    item.save(update_fields=["state", "last_error", "claimed_at", "next_attempt_at", "updated_at"])
+
+
+def outbox_due_ids(*, limit: int) -> list[int]:
+    """Due items, claimed in a short transaction with SKIP LOCKED so parallel sweepers split the work.
+
+    Items whose worker vanished (claimed longer ago than the claim timeout) are released first.
+    """
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
+    OutboxItem.objects.filter(state=OutboxItem.State.PROCESSING, claimed_at__lt=stale).update(
+        state=OutboxItem.State.PENDING, claimed_at=None
+    )
+    with transaction.atomic():
+        return list(
+            OutboxItem.objects.select_for_update(skip_locked=True)
+            .filter(state=OutboxItem.State.PENDING, next_attempt_at__lte=now, soort__in=handled_soorten())
+            .order_by("next_attempt_at", "id")
+            .values_list("pk", flat=True)[:limit]
+        )
+
+
+def outbox_sweep(*, limit: int | None = None) -> int:
+    """Process every due item; returns how many were processed by this sweep."""
+    done = 0
+    for item_id in outbox_due_ids(limit=limit or settings.OUTBOX_SWEEP_BATCH):
+        if outbox_process(item_id=item_id) is not None:
+            done += 1
+    return done
+
+
+@transaction.atomic
+def outbox_requeue(*, item_ids: list[int]) -> int:
+    """Put dead (or stuck) items back in the queue, due now; used from the admin."""
+    items = OutboxItem.objects.filter(Q(pk__in=item_ids) & ~Q(state=OutboxItem.State.DONE))
+    ids = list(items.values_list("pk", flat=True))
+    items.update(state=OutboxItem.State.PENDING, next_attempt_at=timezone.now(), claimed_at=None, attempts=0)
+    for item_id in ids:
+        transaction.on_commit(lambda item_id=item_id: _relay(item_id))
+    return len(ids)

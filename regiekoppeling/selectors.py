@@ -1,0 +1,26 @@
+"""Reads, always scoped to what the calling application may see."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from .constants import Rol
+from .models import Aanvraag, Applicatie, Voorziening
+
+
+def aanvragen_visible_to(applicatie: Applicatie) -> QuerySet[Aanvraag]:
+    """A regieapplicatie sees its own aanvragen; a backoffice those of the gemeenten it serves."""
+    qs = Aanvraag.objects.filter(gemeente__in=applicatie.gemeenten.all())
+    if applicatie.rol == Rol.REGIE:
+        qs = qs.filter(indiener=applicatie)
+    elif applicatie.rol != Rol.BACKOFFICE:
+        return Aanvraag.objects.none()
+    lines = Voorziening.objects.select_related("product", "aanvraag")
+    return qs.select_related("gemeente", "indiener", "arrangement_product").prefetch_related(
+        Prefetch("voorzieningen", queryset=lines)
+    )
+
+
+def voorzieningen_visible_to(applicatie: Applicatie) -> QuerySet[Voorziening]:
+    aanvragen = aanvragen_visible_to(applicatie).values("pk")
+    return Voorziening.objects.filter(aanvraag__in=aanvragen).select_related("product", "aanvraag")

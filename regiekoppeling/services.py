@@ -1,0 +1,232 @@
+"""Writes of the domain. Each service is atomic, checks rules and states, and stores its outgoing
+work in the outbox in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from . import rules
+from .constants import OPEN_STATUSES, Leveringsvorm, Rol, Status, can_transition
+from .exceptions import DomainValidationError, InvalidParam, InvalidTransition
+from .models import Aanvraag, Applicatie, Gemeente, OutboxItem, Product, Voorziening
+from .outbox import outbox_enqueue
+
+# States in which a voorziening still counts for OP043 (it is, or may become, delivered).
+_LIVE_STATUSES = [
+    Status.ONTVANGEN,
+    Status.IN_BEHANDELING,
+    Status.IN_ONDERZOEK,
+    Status.TOEGEKEND,
+    Status.GEDEELTELIJK_TOEGEKEND,
+    Status.TOEGEWEZEN,
+    Status.IN_LEVERING,
+]
+
+
+def _product_key(wet: str, ref: dict[str, Any]) -> str:
+    return f"{wet}:{ref['categorie']}:{ref.get('code') or ''}"
+
+
+def _resolve_gemeente(indiener: Applicatie, code: str) -> tuple[Gemeente | None, list[InvalidParam]]:
+    gemeente = Gemeente.objects.filter(code=code).first()
+    if gemeente is None:
+        return None, [InvalidParam("gemeente", "onbekend", f"Gemeente {code} is niet bekend (CBS-code).")]
+    if not indiener.gemeenten.filter(pk=gemeente.pk).exists():
+        return None, [
+            InvalidParam("gemeente", "niet_toegestaan", f"Deze applicatie handelt niet voor gemeente {code}.")
+        ]
+    return gemeente, []
+
+
+def _resolve_product(wet: str, ref: dict[str, Any], name: str) -> tuple[Product | None, list[InvalidParam]]:
+    problem = rules.categorie_problem(wet, ref["categorie"])
+    if problem:
+        return None, [InvalidParam(f"{name}.categorie", "wet_categorie", problem)]
+    code = ref.get("code") or ""
+    product = Product.objects.filter(wet=wet, categorie=ref["categorie"], code=code, actief=True).first()
+    if product is not None:
+        return product, []
+    if code and Product.objects.filter(wet=wet, code=code, actief=True).exists():  # S329
+        return None, [
+            InvalidParam(f"{name}.code", "S329", f"Productcode {code} hoort niet bij categorie {ref['categorie']}.")
+        ]
+    if code:
+        return None, [InvalidParam(f"{name}.code", "onbekend", f"Productcode {code} staat niet in het productenboek.")]
+    return None, [
+        InvalidParam(f"{name}.categorie", "onbekend", f"Categorie {ref['categorie']} staat niet in het productenboek.")
+    ]
+
+
+def _lock_client(bsn: str) -> None:
+    # Serialises concurrent aanvragen for one client, so the OP043 check cannot be raced.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"client:{bsn}"])
+
+
+def _stored_periods(gemeente: Gemeente, bsn: str) -> list[tuple[str, rules.Period, str]]:
+    rows = Voorziening.objects.filter(
+        aanvraag__gemeente=gemeente, aanvraag__client_bsn=bsn, status__in=_LIVE_STATUSES
+    ).values_list("product__wet", "product__categorie", "product__code", "ingangsdatum", "einddatum", "leveringsvorm")
+    return [(f"{w}:{c}:{code}", (ing, eind), vorm) for w, c, code, ing, eind, vorm in rows]
+
+
+def _line_period(line: dict[str, Any]) -> rules.Period:
+    start: dt.date = line["ingangsdatum"]
+    return start, line.get("einddatum")
+
+
+@transaction.atomic
+def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
+    """Accept an aanvraag of a regieapplicatie: check every rule, store it with its lines, and
+    queue its ZGW registration and the message to the backoffice."""
+    if indiener.rol != Rol.REGIE:
+        raise PermissionError("Alleen een regieapplicatie dient aanvragen in.")
+    errors: list[InvalidParam] = []
+    gemeente, problems = _resolve_gemeente(indiener, data["gemeente"])
+    errors += problems
+    wet = data["wet"]
+    errors += rules.arrangement_problems(data)
+    arrangement_product = None
+    if data.get("arrangement_product") is not None and not errors:
+        arrangement_product, problems = _resolve_product(wet, data["arrangement_product"], "arrangementProduct")
+        errors += problems
+
+    products: list[Product | None] = []
+    for index, line in enumerate(data["voorzieningen"]):
+        product, problems = _resolve_product(wet, line["product"], f"voorzieningen.{index}.product")
+        products.append(product)
+        errors += problems
+        errors += rules.line_problems(index, line)
+
+    bsn = data["client"]["bsn"]
+    if gemeente is not None:
+        _lock_client(bsn)
+        new_lines = [
+            (i, _product_key(wet, line["product"]), _line_period(line), line["leveringsvorm"])
+            for i, line in enumerate(data["voorzieningen"])
+        ]
+        errors += rules.op043_problems(new_lines, _stored_periods(gemeente, bsn))
+    if errors:
+        raise DomainValidationError(errors)
+    assert gemeente is not None
+
+    client = data["client"]
+    aanvraag = Aanvraag.objects.create(
+        gemeente=gemeente,
+        wet=wet,
+        indiener=indiener,
+        regie_referentie=data.get("regie_referentie", ""),
+        gezinsplan_zaak=data.get("gezinsplan_zaak", ""),
+        is_arrangement=data.get("is_arrangement", False),
+        arrangement_product=arrangement_product,
+        toelichting=data.get("toelichting", ""),
+        client_bsn=bsn,
+        client_geboortedatum=client["geboortedatum"],
+        client_geslacht=client["geslacht"],
+        client_voornamen=client.get("voornamen", ""),
+        client_voorvoegsel=client.get("voorvoegsel", ""),
+        client_achternaam=client["achternaam"],
+    )
+    Voorziening.objects.bulk_create(
+        [
+            _build_voorziening(aanvraag, i + 1, product, line)
+            for i, (product, line) in enumerate(zip(products, data["voorzieningen"], strict=True))
+        ]
+    )
+    outbox_enqueue(soort=OutboxItem.Soort.ZAAK_REGISTRATIE, aanvraag=aanvraag, payload={"aanvraag": str(aanvraag.uuid)})
+    outbox_enqueue(
+        soort=OutboxItem.Soort.BERICHT,
+        aanvraag=aanvraag,
+        payload={"gebeurtenis": "aanvraag_ontvangen", "aanvraag": str(aanvraag.uuid)},
+    )
+    return aanvraag
+
+
+def _build_voorziening(
+    aanvraag: Aanvraag, volgnummer: int, product: Product | None, line: dict[str, Any]
+) -> Voorziening:
+    assert product is not None
+    omvang = line.get("omvang") or {}
+    pgb = line.get("pgb") or {}
+    verwijzer = line.get("verwijzer") or {}
+    is_pgb = line["leveringsvorm"] == Leveringsvorm.PGB
+    return Voorziening(
+        aanvraag=aanvraag,
+        volgnummer=volgnummer,
+        product=product,
+        leveringsvorm=line["leveringsvorm"],
+        omvang_volume=omvang.get("volume"),
+        omvang_eenheid=omvang.get("eenheid", ""),
+        omvang_frequentie=omvang.get("frequentie", ""),
+        budget=line.get("budget"),
+        pgb_bedrag=pgb.get("bedrag"),
+        pgb_basis=pgb.get("basis", ""),
+        # The PGB period defaults to the period of the voorziening itself.
+        pgb_periode_ingangsdatum=pgb.get("ingangsdatum") or (line["ingangsdatum"] if is_pgb else None),
+        pgb_periode_einddatum=pgb.get("einddatum") or (line.get("einddatum") if is_pgb else None),
+        pgb_tariefreferentie=pgb.get("tariefreferentie", ""),
+        ingangsdatum=line["ingangsdatum"],
+        einddatum=line.get("einddatum"),
+        aanbieder=line.get("aanbieder", ""),
+        verwijzer_type=verwijzer.get("type", ""),
+        verwijzer_naam=verwijzer.get("naam", ""),
+        verwijzer_zorgverlenerscode=verwijzer.get("zorgverlenerscode", ""),
+        toelichting=line.get("toelichting", ""),
+    )
+
+
+def _check_transition(obj: Aanvraag | Voorziening, target: str) -> None:
+    if not can_transition(obj.status, target):
+        what = "De aanvraag" if isinstance(obj, Aanvraag) else "De voorziening"
+        raise InvalidTransition(current=obj.status, target=target, what=what)
+
+
+def _queue_state_change(aanvraag: Aanvraag, gebeurtenis: str, voorzieningen: list[Voorziening]) -> None:
+    payload = {
+        "gebeurtenis": gebeurtenis,
+        "aanvraag": str(aanvraag.uuid),
+        "voorzieningen": [str(v.uuid) for v in voorzieningen],
+    }
+    outbox_enqueue(soort=OutboxItem.Soort.ZAAK_STATUS, aanvraag=aanvraag, payload=payload)
+    outbox_enqueue(soort=OutboxItem.Soort.BERICHT, aanvraag=aanvraag, payload=payload)
+
+
+@transaction.atomic
+def aanvraag_withdraw(*, aanvraag: Aanvraag, reden: str = "") -> Aanvraag:
+    """Withdraw an aanvraag and every line that is still open (the regie changed its mind)."""
+    aanvraag = Aanvraag.objects.select_for_update().get(pk=aanvraag.pk)
+    _check_transition(aanvraag, Status.INGETROKKEN)
+    lines = list(aanvraag.voorzieningen.select_for_update().filter(status__in=OPEN_STATUSES))
+    now = timezone.now()
+    for line in lines:
+        line.status = Status.INGETROKKEN
+        line.reden_intrekking = reden
+        line.gewijzigd_op = now  # bulk_update does not apply auto_now
+    if lines:
+        Voorziening.objects.bulk_update(lines, ["status", "reden_intrekking", "gewijzigd_op"])
+    aanvraag.status = Status.INGETROKKEN
+    aanvraag.reden_intrekking = reden
+    aanvraag.save(update_fields=["status", "reden_intrekking", "gewijzigd_op"])
+    _queue_state_change(aanvraag, "aanvraag_ingetrokken", lines)
+    return aanvraag
+
+
+@transaction.atomic
+def voorziening_withdraw(*, voorziening: Voorziening, reden: str = "") -> Voorziening:
+    """Withdraw one open line. When no line of the aanvraag is left, the aanvraag is withdrawn too."""
+    aanvraag = Aanvraag.objects.select_for_update().get(pk=voorziening.aanvraag_id)
+    voorziening = Voorziening.objects.select_for_update().get(pk=voorziening.pk)
+    _check_transition(voorziening, Status.INGETROKKEN)
+    voorziening.status = Status.INGETROKKEN
+    voorziening.reden_intrekking = reden
+    voorziening.save(update_fields=["status", "reden_intrekking", "gewijzigd_op"])
+    if not aanvraag.voorzieningen.exclude(status=Status.INGETROKKEN).exists():
+        aanvraag.status = Status.INGETROKKEN
+        aanvraag.reden_intrekking = reden
+        aanvraag.save(update_fields=["status", "reden_intrekking", "gewijzigd_op"])
+    _queue_state_change(aanvraag, "voorziening_ingetrokken", [voorziening])
+    return voorziening

@@ -1,0 +1,29 @@
+"""Thin Celery tasks: they take ids and call one service."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from .models import IdempotencyRecord
+from .outbox import outbox_process, outbox_sweep
+
+
+@shared_task
+def process_outbox_item(item_id: int) -> str | None:
+    return outbox_process(item_id=item_id)
+
+
+@shared_task
+def sweep_outbox() -> int:
+    return outbox_sweep()
+
+
+@shared_task
+def prune_idempotency_records() -> int:
+    cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_RETENTION_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
