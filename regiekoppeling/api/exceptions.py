@@ -44,7 +44,10 @@ def flatten(detail: Any, prefix: str = "") -> list[InvalidParam]:
     if isinstance(detail, dict):
         out: list[InvalidParam] = []
         for key, value in detail.items():
-            name = "nonFieldErrors" if key == "non_field_errors" else camel(str(key))
+            if key == "non_field_errors":  # an error of the object itself: name the object
+                out += flatten(value, prefix or "nonFieldErrors")
+                continue
+            name = camel(str(key))
             out += flatten(value, f"{prefix}.{name}" if prefix else name)
         return out
     if isinstance(detail, list):

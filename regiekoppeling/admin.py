@@ -1,0 +1,134 @@
+"""Admin for functional administrators: parties, products, aanvragen and the outbox."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .models import Aanvraag, Applicatie, Credential, Gemeente, IdempotencyRecord, OutboxItem, Product, Voorziening
+from .outbox import outbox_requeue
+
+
+def mask_bsn(bsn: str) -> str:
+    # Lists show only the last digits; the detail page shows the full BSN to administrators.
+    return f"*****{bsn[-4:]}" if bsn else ""
+
+
+@admin.register(Gemeente)
+class GemeenteAdmin(admin.ModelAdmin):
+    list_display = ["code", "naam"]
+    search_fields = ["code", "naam"]
+
+
+class CredentialInline(admin.TabularInline):
+    model = Credential
+    extra = 0
+    fields = ["client_id", "secret", "actief", "aangemaakt_op"]
+    readonly_fields = ["aangemaakt_op"]
+
+
+@admin.register(Applicatie)
+class ApplicatieAdmin(admin.ModelAdmin):
+    list_display = ["naam", "rol", "actief", "gemeenten_display"]
+    list_filter = ["rol", "actief"]
+    search_fields = ["naam", "credentials__client_id"]
+    filter_horizontal = ["gemeenten"]
+    inlines = [CredentialInline]
+
+    @admin.display(description="gemeenten")
+    def gemeenten_display(self, obj: Applicatie) -> str:
+        return ", ".join(g.code for g in obj.gemeenten.all())
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Applicatie]:
+        return super().get_queryset(request).prefetch_related("gemeenten")
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["wet", "categorie", "code", "omschrijving", "actief"]
+    list_filter = ["wet", "actief", "categorie"]
+    search_fields = ["code", "omschrijving"]
+
+
+class VoorzieningInline(admin.StackedInline):
+    model = Voorziening
+    extra = 0
+    can_delete = False
+    readonly_fields = ["uuid", "volgnummer", "status", "aangemaakt_op", "gewijzigd_op"]
+    raw_id_fields = ["product"]
+
+
+class OutboxInline(admin.TabularInline):
+    model = OutboxItem
+    extra = 0
+    can_delete = False
+    fields = ["soort", "state", "attempts", "next_attempt_at", "last_error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Aanvraag)
+class AanvraagAdmin(admin.ModelAdmin):
+    list_display = ["uuid", "gemeente", "wet", "indiener", "regie_referentie", "client", "status", "aangemaakt_op"]
+    list_filter = ["status", "wet", "gemeente", "is_arrangement"]
+    search_fields = ["uuid", "regie_referentie", "=client_bsn"]
+    readonly_fields = ["uuid", "aangemaakt_op", "gewijzigd_op"]
+    raw_id_fields = ["arrangement_product"]
+    inlines = [VoorzieningInline, OutboxInline]
+    date_hierarchy = "aangemaakt_op"
+
+    @admin.display(description="client")
+    def client(self, obj: Aanvraag) -> str:
+        return f"{obj.client_achternaam} ({mask_bsn(obj.client_bsn)})"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Aanvraag]:
+        return super().get_queryset(request).select_related("gemeente", "indiener")
+
+
+@admin.register(Voorziening)
+class VoorzieningAdmin(admin.ModelAdmin):
+    list_display = ["uuid", "aanvraag", "volgnummer", "product", "leveringsvorm", "status", "ingangsdatum", "einddatum"]
+    list_filter = ["status", "leveringsvorm", "product__wet"]
+    search_fields = ["uuid", "aanvraag__uuid", "aanvraag__regie_referentie"]
+    readonly_fields = ["uuid", "aangemaakt_op", "gewijzigd_op"]
+    raw_id_fields = ["aanvraag", "product"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Voorziening]:
+        return super().get_queryset(request).select_related("aanvraag", "product")
+
+
+@admin.register(OutboxItem)
+class OutboxItemAdmin(admin.ModelAdmin):
+    list_display = ["id", "soort", "state", "attempts", "next_attempt_at", "aanvraag", "created_at", "short_error"]
+    list_filter = ["state", "soort"]
+    search_fields = ["uuid", "aanvraag__uuid"]
+    readonly_fields = [
+        "uuid", "soort", "aanvraag", "payload", "state", "attempts", "next_attempt_at", "claimed_at",
+        "last_error", "created_at", "updated_at",
+    ]  # fmt: skip
+    actions = ["requeue"]
+
+    @admin.display(description="laatste fout")
+    def short_error(self, obj: OutboxItem) -> str:
+        return obj.last_error[:80]
+
+    @admin.action(description="Opnieuw in de wachtrij zetten (nu)")
+    def requeue(self, request: HttpRequest, queryset: QuerySet[OutboxItem]) -> None:
+        count = outbox_requeue(item_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} item(s) opnieuw in de wachtrij gezet.", messages.SUCCESS)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    list_display = ["key", "applicatie", "method", "path", "state", "response_status", "created_at"]
+    list_filter = ["state", "method"]
+    readonly_fields = [f.name for f in IdempotencyRecord._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
