@@ -60,6 +60,10 @@ class ZGWJWTAuthentication(authentication.BaseAuthentication):
             )
         except jwt.MissingRequiredClaimError:
             raise exceptions.AuthenticationFailed("Het token bevat geen iat.", code="missing-iat") from None
+        except jwt.ImmatureSignatureError:
+            raise exceptions.AuthenticationFailed(
+                "Het token is uitgegeven in de toekomst (iat).", code="jwt-iat-future"
+            ) from None
         except jwt.InvalidSignatureError:
             raise exceptions.AuthenticationFailed(
                 "De handtekening van het token klopt niet.", code="invalid-jwt-signature"

@@ -35,6 +35,14 @@ class PayloadTooLarge(exceptions.APIException):
     default_detail = "Het verzoek is groter dan toegestaan."
 
 
+class InvalidQueryParams(exceptions.ValidationError):
+    """Query parameters are named exactly as sent (they are not camelCased)."""
+
+    def __init__(self, params: list[InvalidParam]) -> None:
+        super().__init__({p.name: [p.reason] for p in params})
+        self.params = params
+
+
 def camel(name: str) -> str:
     return ".".join(camelize_re.sub(underscore_to_camel, part) for part in name.split("."))
 
@@ -102,7 +110,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if response is None:
         return None
     assert isinstance(exc, exceptions.APIException)
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, InvalidQueryParams):
+        body = problem(400, code="invalid", detail="Een of meer queryparameters zijn ongeldig.", invalid=exc.params)
+    elif isinstance(exc, exceptions.ValidationError):
         body = problem(
             response.status_code,
             code="invalid",

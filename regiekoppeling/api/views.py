@@ -18,9 +18,10 @@ from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
 from .. import idempotency, selectors, services
+from ..exceptions import InvalidParam
 from ..models import Aanvraag, Voorziening
 from ..rules import looks_like_bsn
-from .exceptions import Conflict, Unprocessable
+from .exceptions import Conflict, InvalidQueryParams, Unprocessable
 from .filters import AanvraagFilter, VoorzieningFilter
 from .permissions import IsApplicatie, IsRegie
 from .serializers import AanvraagInputSerializer, AanvraagSerializer, IntrekkingSerializer, VoorzieningSerializer
@@ -96,14 +97,15 @@ class StrictQueryMixin:
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
-        errors: dict[str, list[str]] = {}
+        errors: list[InvalidParam] = []
         for name, values in request.query_params.lists():
             if "bsn" in name.lower() or any(looks_like_bsn(v) for v in values):
-                errors[name] = ["Een BSN hoort niet in een URL; zoek op regieReferentie of uuid."]
+                reason = "Een BSN hoort niet in een URL; zoek op regieReferentie of uuid."
+                errors.append(InvalidParam(name, "bsn_in_url", reason))
             elif name not in self.allowed_query_params():
-                errors[name] = ["Onbekende queryparameter."]
+                errors.append(InvalidParam(name, "unknown_parameter", "Onbekende queryparameter."))
         if errors:
-            raise exceptions.ValidationError(errors)
+            raise InvalidQueryParams(errors)
 
 
 @extend_schema_view(

@@ -52,7 +52,10 @@ def test_zin_and_pgb_lines_are_accepted_with_their_state(regie):
     assert pgb["aanbieder"] == "12345678"
 
     stored = list(Voorziening.objects.order_by("volgnummer"))
-    assert [(v.leveringsvorm, v.pgb_bedrag, v.omvang_volume) for v in stored] == [("ZIN", None, 4), ("PGB", 125000, None)]
+    assert [(v.leveringsvorm, v.pgb_bedrag, v.omvang_volume) for v in stored] == [
+        ("ZIN", None, 4),
+        ("PGB", 125000, None),
+    ]
     assert aanvraag.indiener == regie.applicatie
 
 
@@ -87,7 +90,11 @@ def test_arrangement_of_several_products(regie):
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["isArrangement"] is True
-    assert data["arrangementProduct"] == {"categorie": "10", "code": "10A01", "omschrijving": "Maatwerkarrangement thuisondersteuning"}
+    assert data["arrangementProduct"] == {
+        "categorie": "10",
+        "code": "10A01",
+        "omschrijving": "Maatwerkarrangement thuisondersteuning",
+    }
     assert [v["product"]["code"] for v in data["voorzieningen"]] == ["02A01", "07A01"]
     assert Aanvraag.objects.get().is_arrangement
 
@@ -112,7 +119,11 @@ def test_jeugdwet_line_with_budget_instead_of_omvang(regie):
 
 def test_pgb_and_zin_for_the_same_product_in_separate_periods_are_allowed(regie):
     first = zin_line(product={"categorie": "01", "code": "01A01"}, einddatum="2027-06-30")
-    second = pgb_line(product={"categorie": "01", "code": "01A01"}, omvang={"volume": 3, "eenheid": "04", "frequentie": "2"}, ingangsdatum="2027-07-01")
+    second = pgb_line(
+        product={"categorie": "01", "code": "01A01"},
+        omvang={"volume": 3, "eenheid": "04", "frequentie": "2"},
+        ingangsdatum="2027-07-01",
+    )
 
     response = regie.post("/api/v1/aanvragen", aanvraag_body(first, second))
 

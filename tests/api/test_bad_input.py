@@ -147,7 +147,9 @@ def test_zin_line_with_pgb_fields(regie):
 
 def test_overlapping_pgb_and_zin_for_the_same_product_in_one_aanvraag(regie):
     zin = zin_line(product={"categorie": "01", "code": "01A01"})
-    pgb = pgb_line(product={"categorie": "01", "code": "01A01"}, omvang={"volume": 3, "eenheid": "04", "frequentie": "2"})
+    pgb = pgb_line(
+        product={"categorie": "01", "code": "01A01"}, omvang={"volume": 3, "eenheid": "04", "frequentie": "2"}
+    )
     body = assert_refused(
         regie.post("/api/v1/aanvragen", aanvraag_body(zin, pgb)),
         "voorzieningen.0.leveringsvorm",
@@ -159,7 +161,11 @@ def test_overlapping_pgb_and_zin_for_the_same_product_in_one_aanvraag(regie):
 def test_overlapping_pgb_with_an_earlier_zin_voorziening_of_the_client(regie):
     first = regie.post("/api/v1/aanvragen", aanvraag_body(zin_line(product={"categorie": "01", "code": "01A01"})))
     assert first.status_code == 201
-    pgb = pgb_line(product={"categorie": "01", "code": "01A01"}, omvang={"volume": 3, "eenheid": "04", "frequentie": "2"}, ingangsdatum="2027-06-01")
+    pgb = pgb_line(
+        product={"categorie": "01", "code": "01A01"},
+        omvang={"volume": 3, "eenheid": "04", "frequentie": "2"},
+        ingangsdatum="2027-06-01",
+    )
 
     response = regie.post("/api/v1/aanvragen", aanvraag_body(pgb))
 
@@ -190,7 +196,9 @@ def test_empty_voorzieningen_list(regie):
 def test_every_invalid_field_is_listed_at_once(regie):
     body = aanvraag_body(zin_line(leveringsvorm="XYZ"), wet="ABC")
     body["client"]["geslacht"] = "9"
-    result = assert_refused(regie.post("/api/v1/aanvragen", body), "wet", "client.geslacht", "voorzieningen.0.leveringsvorm")
+    result = assert_refused(
+        regie.post("/api/v1/aanvragen", body), "wet", "client.geslacht", "voorzieningen.0.leveringsvorm"
+    )
     assert len(result["invalidParams"]) == 3
 
 
@@ -208,7 +216,9 @@ def test_arrangement_with_one_line(regie):
 
 
 def test_arrangement_product_outside_the_arrangement_categorie(regie):
-    body = aanvraag_body(zin_line(), zin_line(), isArrangement=True, arrangementProduct={"categorie": "02", "code": "02A01"})
+    body = aanvraag_body(
+        zin_line(), zin_line(), isArrangement=True, arrangementProduct={"categorie": "02", "code": "02A01"}
+    )
     assert_refused(regie.post("/api/v1/aanvragen", body), "arrangementProduct.categorie")
 
 

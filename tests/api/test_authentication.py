@@ -1,0 +1,124 @@
+"""Every call carries a ZGW-style JWT; roles and gemeenten bound what an application may do."""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+import pytest
+from rest_framework.test import APIClient
+
+from regiekoppeling.models import Aanvraag
+from regiekoppeling.tokens import make_token
+from tests.conftest import aanvraag_body
+
+pytestmark = pytest.mark.django_db
+
+
+def get_with(token: str | None):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token is not None else {}
+    return APIClient().get("/api/v1/aanvragen", **headers)
+
+
+def assert_problem(response, status: int, code: str) -> None:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == code
+    assert response["API-Version"] == "1.0.0"
+
+
+def test_missing_token_is_401(regie):
+    response = get_with(None)
+    assert_problem(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_other_scheme_is_401(regie):
+    response = APIClient().get("/api/v1/aanvragen", HTTP_AUTHORIZATION="Basic YWRtaW46YWRtaW4=")
+    assert_problem(response, 401, "invalid-authorization-header")
+
+
+def test_garbage_token_is_401(regie):
+    assert_problem(get_with("not-a-jwt"), 401, "jwt-decode-error")
+
+
+def test_wrong_secret_is_401(regie):
+    assert_problem(
+        get_with(make_token("regie-test", "wrong-secret-wrong-secret-wrong-secret")), 401, "invalid-jwt-signature"
+    )
+
+
+def test_unknown_client_id_is_401(regie):
+    assert_problem(get_with(make_token("nobody", "x" * 40)), 401, "invalid-client-identifier")
+
+
+def test_token_older_than_the_maximum_age_is_401(regie, settings):
+    settings.JWT_MAX_AGE_SECONDS = 60
+    old = make_token("regie-test", regie.credential.secret, iat=time.time() - 3600)
+    assert_problem(get_with(old), 401, "jwt-expired")
+
+
+def test_token_from_the_future_is_401(regie):
+    future = make_token("regie-test", regie.credential.secret, iat=time.time() + 3600)
+    assert_problem(get_with(future), 401, "jwt-iat-future")
+
+
+def test_token_without_iat_is_401(regie):
+    token = jwt.encode({"client_id": "regie-test"}, regie.credential.secret, algorithm="HS256")
+    assert_problem(get_with(token), 401, "missing-iat")
+
+
+def test_alg_none_is_refused(regie):
+    token = jwt.encode({"client_id": "regie-test", "iat": int(time.time())}, None, algorithm="none")
+    assert_problem(get_with(token), 401, "jwt-algorithm")
+
+
+def test_deactivated_credential_is_401(regie):
+    regie.credential.actief = False
+    regie.credential.save()
+    assert_problem(get_with(make_token("regie-test", regie.credential.secret)), 401, "invalid-client-identifier")
+
+
+def test_valid_token_is_accepted(regie):
+    assert get_with(make_token("regie-test", regie.credential.secret)).status_code == 200
+
+
+def test_backoffice_may_not_send_an_aanvraag(backoffice):
+    response = backoffice.post("/api/v1/aanvragen", aanvraag_body())
+    assert_problem(response, 403, "permission_denied")
+    assert Aanvraag.objects.count() == 0
+
+
+class TestIsolation:
+    """OWASP API1: a foreign object answers 404, and lists show only what the caller may see."""
+
+    @pytest.fixture
+    def aanvraag(self, regie) -> dict:
+        response = regie.post("/api/v1/aanvragen", aanvraag_body())
+        assert response.status_code == 201
+        return response.json()
+
+    def test_other_regie_sees_nothing(self, aanvraag, andere_regie):
+        assert andere_regie.get("/api/v1/aanvragen").json()["count"] == 0
+        assert andere_regie.get("/api/v1/voorzieningen").json()["count"] == 0
+        assert andere_regie.get(f"/api/v1/aanvragen/{aanvraag['uuid']}").status_code == 404
+        line = aanvraag["voorzieningen"][0]["uuid"]
+        assert andere_regie.get(f"/api/v1/voorzieningen/{line}").status_code == 404
+
+    def test_other_regie_cannot_withdraw(self, aanvraag, andere_regie):
+        response = andere_regie.post(f"/api/v1/aanvragen/{aanvraag['uuid']}/intrekken", {})
+        assert_problem(response, 404, "not_found")
+        assert Aanvraag.objects.get().status == "ontvangen"
+
+    def test_backoffice_of_the_gemeente_sees_it(self, aanvraag, backoffice):
+        listing = backoffice.get("/api/v1/aanvragen").json()
+        assert [a["uuid"] for a in listing["results"]] == [aanvraag["uuid"]]
+        assert backoffice.get(f"/api/v1/aanvragen/{aanvraag['uuid']}").status_code == 200
+
+    def test_backoffice_of_another_gemeente_sees_nothing(self, aanvraag, vreemde_backoffice):
+        assert vreemde_backoffice.get("/api/v1/aanvragen").json()["count"] == 0
+        assert vreemde_backoffice.get(f"/api/v1/aanvragen/{aanvraag['uuid']}").status_code == 404
+
+    def test_backoffice_may_not_withdraw(self, aanvraag, backoffice):
+        response = backoffice.post(f"/api/v1/aanvragen/{aanvraag['uuid']}/intrekken", {})
+        assert_problem(response, 403, "permission_denied")

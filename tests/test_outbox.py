@@ -1,0 +1,192 @@
+"""The outbox: work is stored with the write, relayed on commit, retried from the row, dead-lettered."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from regiekoppeling import outbox, tasks
+from regiekoppeling.models import OutboxItem
+
+pytestmark = pytest.mark.django_db
+
+SOORT = OutboxItem.Soort.BERICHT
+
+
+@pytest.fixture
+def handler():
+    calls: list[int] = []
+    behaviour: dict[str, Exception | None] = {"raise": None}
+
+    def handle(item: OutboxItem) -> None:
+        calls.append(item.pk)
+        if behaviour["raise"] is not None:
+            raise behaviour["raise"]
+
+    outbox.register_handler(SOORT, handle)
+    yield calls, behaviour
+    outbox.unregister_handler(SOORT)
+
+
+def enqueue() -> OutboxItem:
+    return outbox.outbox_enqueue(soort=SOORT, aanvraag=None, payload={"gebeurtenis": "test"})
+
+
+def test_relay_runs_on_commit_only(django_capture_on_commit_callbacks, monkeypatch):
+    relayed: list[int] = []
+    monkeypatch.setattr(tasks.process_outbox_item, "delay", relayed.append)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        item = enqueue()
+        assert relayed == []
+    assert len(callbacks) == 1
+    assert relayed == [item.pk]
+
+
+def test_rolled_back_write_leaves_no_work(monkeypatch):
+    relayed: list[int] = []
+    monkeypatch.setattr(tasks.process_outbox_item, "delay", relayed.append)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enqueue()
+        raise RuntimeError("the business write failed")
+    assert OutboxItem.objects.count() == 0
+    assert relayed == []
+
+
+def test_broker_down_does_not_fail_the_write(django_capture_on_commit_callbacks, monkeypatch):
+    def broken(item_id):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(tasks.process_outbox_item, "delay", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        item = enqueue()
+    item.refresh_from_db()
+    assert item.state == OutboxItem.State.PENDING
+
+
+def test_success_marks_done(handler):
+    calls, _ = handler
+    item = enqueue()
+    assert outbox.outbox_process(item_id=item.pk) == "done"
+    item.refresh_from_db()
+    assert (item.state, item.attempts, calls) == ("done", 1, [item.pk])
+
+
+def test_a_claimed_item_is_not_processed_twice(handler):
+    calls, _ = handler
+    item = enqueue()
+    assert outbox.outbox_claim(item_id=item.pk) is not None
+    assert outbox.outbox_process(item_id=item.pk) is None
+    assert calls == []
+
+
+def test_done_item_is_not_processed_again(handler):
+    calls, _ = handler
+    item = enqueue()
+    outbox.outbox_process(item_id=item.pk)
+    assert outbox.outbox_process(item_id=item.pk) is None
+    assert len(calls) == 1
+
+
+def test_failure_is_retried_later_with_backoff(handler, settings):
+    _, behaviour = handler
+    behaviour["raise"] = ConnectionError("timeout")
+    item = enqueue()
+    before = timezone.now()
+
+    assert outbox.outbox_process(item_id=item.pk) == "pending"
+
+    item.refresh_from_db()
+    assert item.attempts == 1
+    assert "timeout" in item.last_error
+    assert before <= item.next_attempt_at <= timezone.now() + timedelta(seconds=settings.OUTBOX_BACKOFF_BASE_SECONDS)
+    assert item.claimed_at is None
+
+
+def test_backoff_grows_and_is_capped(settings):
+    settings.OUTBOX_BACKOFF_BASE_SECONDS = 10
+    settings.OUTBOX_BACKOFF_CAP_SECONDS = 100
+    assert all(0 <= outbox.backoff_seconds(1) <= 10 for _ in range(50))
+    assert all(0 <= outbox.backoff_seconds(20) <= 100 for _ in range(50))
+    assert max(outbox.backoff_seconds(4) for _ in range(200)) > 10
+
+
+def test_dead_letter_after_the_limit(handler, settings):
+    _, behaviour = handler
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    behaviour["raise"] = ConnectionError("still down")
+    item = enqueue()
+    for _ in range(3):
+        OutboxItem.objects.filter(pk=item.pk).update(next_attempt_at=timezone.now())
+        outbox.outbox_process(item_id=item.pk)
+    item.refresh_from_db()
+    assert item.state == "dead"
+    assert item.attempts == 3
+    assert "gave up after 3 attempts" in item.last_error
+
+
+def test_permanent_error_is_dead_at_once_with_details(handler):
+    _, behaviour = handler
+    behaviour["raise"] = outbox.PermanentError("400 from Zaken API", details=[{"name": "zaaktype"}])
+    item = enqueue()
+    assert outbox.outbox_process(item_id=item.pk) == "dead"
+    item.refresh_from_db()
+    assert item.attempts == 1
+    assert "zaaktype" in item.last_error
+
+
+def test_requeue_makes_dead_items_due(handler, django_capture_on_commit_callbacks, monkeypatch):
+    _, behaviour = handler
+    behaviour["raise"] = outbox.PermanentError("bad config")
+    item = enqueue()
+    outbox.outbox_process(item_id=item.pk)
+    relayed: list[int] = []
+    monkeypatch.setattr(tasks.process_outbox_item, "delay", relayed.append)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.outbox_requeue(item_ids=[item.pk]) == 1
+
+    item.refresh_from_db()
+    assert (item.state, item.attempts) == ("pending", 0)
+    assert relayed == [item.pk]
+    behaviour["raise"] = None
+    assert outbox.outbox_process(item_id=item.pk) == "done"
+
+
+def test_sweeper_processes_due_items_only(handler):
+    calls, _ = handler
+    due = enqueue()
+    later = enqueue()
+    OutboxItem.objects.filter(pk=later.pk).update(next_attempt_at=timezone.now() + timedelta(hours=1))
+
+    assert outbox.outbox_sweep() == 1
+    assert calls == [due.pk]
+
+
+def test_sweeper_releases_items_of_a_vanished_worker(handler, settings):
+    calls, _ = handler
+    item = enqueue()
+    outbox.outbox_claim(item_id=item.pk)
+    OutboxItem.objects.filter(pk=item.pk).update(
+        claimed_at=timezone.now() - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS + 1)
+    )
+    assert outbox.outbox_sweep() == 1
+    assert calls == [item.pk]
+
+
+def test_work_without_a_handler_stays_pending(handler):
+    item = outbox.outbox_enqueue(soort=OutboxItem.Soort.ZAAK_REGISTRATIE, aanvraag=None, payload={})
+    assert outbox.outbox_sweep() == 0
+    assert outbox.outbox_process(item_id=item.pk) is None
+    item.refresh_from_db()
+    assert (item.state, item.attempts) == ("pending", 0)
+
+
+def test_sweep_task_and_prune_task(handler):
+    calls, _ = handler
+    enqueue()
+    assert tasks.sweep_outbox() == 1
+    assert tasks.prune_idempotency_records() == 0
+    assert len(calls) == 1
