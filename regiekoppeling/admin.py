@@ -64,7 +64,7 @@ class OutboxInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["soort", "state", "attempts", "next_attempt_at", "last_error"]
-    readonly_fields = fields
+    readonly_fields = ["soort", "state", "attempts", "next_attempt_at", "last_error"]
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

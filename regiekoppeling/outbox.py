@@ -8,6 +8,7 @@ kept, never dropped, until a handler exists.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 from collections.abc import Callable
@@ -146,5 +147,5 @@ def outbox_requeue(*, item_ids: list[int]) -> int:
     ids = list(items.values_list("pk", flat=True))
     items.update(state=OutboxItem.State.PENDING, next_attempt_at=timezone.now(), claimed_at=None, attempts=0)
     for item_id in ids:
-        transaction.on_commit(lambda item_id=item_id: _relay(item_id))
+        transaction.on_commit(functools.partial(_relay, item_id))
     return len(ids)

@@ -9,6 +9,14 @@ from ..constants import Rol
 from ..models import Applicatie
 
 
+def caller(request: Request) -> Applicatie:
+    """The authenticated application (the permissions guarantee there is one)."""
+    user = request.user
+    if not isinstance(user, Applicatie):
+        raise PermissionError("Geen geauthenticeerde applicatie.")
+    return user
+
+
 class IsApplicatie(BasePermission):
     """Every call is made by an authenticated application."""
 
@@ -20,4 +28,4 @@ class IsRegie(IsApplicatie):
     message = "Alleen een regieapplicatie mag dit doen."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return super().has_permission(request, view) and request.user.rol == Rol.REGIE
+        return super().has_permission(request, view) and caller(request).rol == Rol.REGIE

@@ -93,7 +93,8 @@ class AanvraagInputSerializer(StrictSerializer):
     arrangement_product = ProductRefSerializer(required=False, allow_null=True)
     toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     client = ClientSerializer()
-    voorzieningen = VoorzieningInputSerializer(many=True, min_length=1, max_length=50, allow_empty=False)
+    # DRF's ListSerializer takes min_length/max_length; the stubs do not know them yet.
+    voorzieningen = VoorzieningInputSerializer(many=True, min_length=1, max_length=50, allow_empty=False)  # type: ignore[call-arg]
 
 
 class IntrekkingSerializer(StrictSerializer):

@@ -23,7 +23,7 @@ from ..models import Aanvraag, Voorziening
 from ..rules import looks_like_bsn
 from .exceptions import Conflict, InvalidQueryParams, Unprocessable
 from .filters import AanvraagFilter, VoorzieningFilter
-from .permissions import IsApplicatie, IsRegie
+from .permissions import IsApplicatie, IsRegie, caller
 from .serializers import AanvraagInputSerializer, AanvraagSerializer, IntrekkingSerializer, VoorzieningSerializer
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -54,7 +54,7 @@ def idempotent(view: View) -> View:
         fingerprint = idempotency.fingerprint(method=request.method or "", path=request.path, body=request.data)
         try:
             record, replay = idempotency.idempotency_begin(
-                applicatie=request.user,
+                applicatie=caller(request),
                 key=key,
                 method=request.method or "",
                 path=request.path,
@@ -133,7 +133,7 @@ class AanvraagViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveMo
     queryset = Aanvraag.objects.none()
 
     def get_queryset(self) -> Any:
-        return selectors.aanvragen_visible_to(self.request.user)
+        return selectors.aanvragen_visible_to(caller(self.request))
 
     def get_permissions(self) -> list[Any]:
         return [IsRegie()] if self.action in {"create", "intrekken"} else [IsApplicatie()]
@@ -142,7 +142,7 @@ class AanvraagViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def create(self, request: Request) -> Response:
         serializer = AanvraagInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        aanvraag = services.aanvraag_create(indiener=request.user, data=serializer.validated_data)
+        aanvraag = services.aanvraag_create(indiener=caller(request), data=serializer.validated_data)
         aanvraag = self.get_queryset().get(pk=aanvraag.pk)
         data = AanvraagSerializer(aanvraag, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
@@ -178,7 +178,7 @@ class VoorzieningViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.Retriev
     queryset = Voorziening.objects.none()
 
     def get_queryset(self) -> Any:
-        return selectors.voorzieningen_visible_to(self.request.user).order_by("-aangemaakt_op", "-id")
+        return selectors.voorzieningen_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")
 
     def get_permissions(self) -> list[Any]:
         return [IsRegie()] if self.action == "intrekken" else [IsApplicatie()]
