@@ -66,9 +66,24 @@ def _components(result: dict[str, Any]) -> None:
         }
 
 
+def _inline_nullable_refs(result: dict[str, Any]) -> None:
+    """drf-spectacular writes a nullable nested object as `allOf: [$ref], nullable: true`. In OAS 3.0
+    `nullable` does not widen the referenced schema, so strict validators refuse `null` there.
+    Inline the referenced object with `nullable: true` on it, which says what the API does."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for schema in list(schemas.values()):
+        for name, prop in schema.get("properties", {}).items():
+            refs = prop.get("allOf", [])
+            if prop.get("nullable") and len(refs) == 1 and "$ref" in refs[0]:
+                target = schemas[refs[0]["$ref"].rsplit("/", 1)[-1]]
+                extra = {k: v for k, v in prop.items() if k != "allOf"}
+                schema["properties"][name] = {**target, **extra}
+
+
 def adr_postprocessing_hook(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """Add what the Dutch API Design Rules demand on every operation: the API-Version header on
     2xx/3xx responses and problem+json error responses (400 included)."""
+    _inline_nullable_refs(result)
     _components(result)
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
