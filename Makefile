@@ -1,6 +1,61 @@
-# Placeholder; the launcher-based targets (embedded PostgreSQL/Redis) replace this.
-PYTHON ?= $(shell pyenv root 2>/dev/null)/versions/3.12.1/bin/python
+# make run        the application on http://127.0.0.1:$${PORT:-8000} (embedded PostgreSQL/Redis
+#                 unless DATABASE_URL/REDIS_URL are set); Ctrl-C stops everything
+# make test       pytest, with the same services; extra arguments via PYTEST_ARGS="..."
+# make lint       ruff check + ruff format --check
+# make typecheck  mypy
+#
+# Every target first makes sure .venv exists (Python 3.12) and has requirements.txt installed; pip
+# runs again only when requirements.txt is newer than the stamp file.
+
 VENV := .venv
-test:
-	ALLOW_DEV_SECRET=1 $(VENV)/bin/pytest
-.PHONY: test
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements.stamp
+PYTEST_ARGS ?=
+
+# Python 3.12 for the virtualenv: pyenv's 3.12.1 when pyenv is installed, else python3.12 on PATH.
+# Override with `make PYTHON312=/path/to/python3.12 ...`.
+ifndef PYTHON312
+PYTHON312 := $(shell \
+	if command -v pyenv >/dev/null 2>&1 && [ -x "$$(pyenv root)/versions/3.12.1/bin/python" ]; then \
+		echo "$$(pyenv root)/versions/3.12.1/bin/python"; \
+	else \
+		command -v python3.12 2>/dev/null; \
+	fi)
+endif
+
+IS_312 := -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))'
+
+.PHONY: venv run test lint typecheck
+
+venv: $(STAMP)
+
+$(PY):
+	@if [ -z "$(PYTHON312)" ]; then \
+		echo 'error: Python 3.12 not found: neither $$(pyenv root)/versions/3.12.1/bin/python nor python3.12 on PATH.' >&2; \
+		echo '       Install Python 3.12 (e.g. pyenv install 3.12.1) or run: make PYTHON312=/path/to/python3.12' >&2; \
+		exit 1; \
+	fi
+	@"$(PYTHON312)" $(IS_312) 2>/dev/null || { echo "error: $(PYTHON312) is not a working Python 3.12" >&2; exit 1; }
+	"$(PYTHON312)" -m venv $(VENV)
+
+$(STAMP): requirements.txt | $(PY)
+	@$(PY) $(IS_312) || { echo "error: $(VENV) is not Python 3.12; remove it and run make again" >&2; exit 1; }
+	@echo "Installing requirements.txt into $(VENV) ..."
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+run: $(STAMP)
+	$(PY) -m config.launcher run
+
+# The launcher passes DATABASE_URL/REDIS_URL through when set (CI), otherwise starts embedded servers
+# for the duration of the run. pytest-django creates its own test database (test_regiekoppeling).
+test: $(STAMP)
+	$(PY) -m config.launcher exec -- $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# The django-stubs plugin imports the settings, which want a secret (never needed for checking types).
+typecheck: $(STAMP)
+	ALLOW_DEV_SECRET=1 $(VENV)/bin/mypy .

@@ -1,0 +1,316 @@
+"""Run regiekoppeling locally, with embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set.
+
+    python -m config.launcher run             # make run: migrate, demo data, gunicorn, worker, beat
+    python -m config.launcher exec -- CMD...  # make test: CMD with the services in its environment
+
+`run` stops everything it started on Ctrl-C (SIGINT), SIGTERM or SIGHUP, and also when one of its
+processes dies. `exec` returns the exit status of CMD and then stops the services it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from gunicorn.glogging import Logger as GunicornLogger
+
+from config import devservices
+
+BASE_DIR = devservices.BASE_DIR
+HOST = "127.0.0.1"
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 20.0
+
+# Never %(r)s (request line), %(q)s (query string) or %(f)s (referer, a full URL): a query string may
+# carry personal data. %(U)s is the path alone.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+_QUERY = re.compile(r"\?[^\s'\"]*")
+
+
+class PrivacyLogger(GunicornLogger):
+    """gunicorn's error log names the full request URI, query string included, when a request fails
+    in gunicorn itself ("Error handling request /x?bsn=..", "Invalid request from ip=..: ..")."""
+
+    def _scrub(self, msg: object, args: tuple[object, ...]) -> tuple[object, tuple[object, ...]]:
+        def scrub(value: object) -> object:
+            return _QUERY.sub("?<redacted>", value) if isinstance(value, str) else value
+
+        return scrub(msg), tuple(scrub(a) for a in args)
+
+    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        msg, args = self._scrub(msg, args)
+        super().warning(msg, *args, **kwargs)
+
+    def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        msg, args = self._scrub(msg, args)
+        super().error(msg, *args, **kwargs)
+
+    def exception(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        msg, args = self._scrub(msg, args)
+        super().exception(msg, *args, **kwargs)
+
+
+class Stop(Exception):
+    """Raised by the signal handler in the main thread: unwinds whatever runs into the shutdown path."""
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise Stop(signal.Signals(signum).name)
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def child_env(services: devservices.Services) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(services.env)
+    if not env.get("SECRET_KEY"):
+        # Local use only: settings refuse the built-in dev secret unless told so. DEBUG stays off,
+        # so that errors look as in production (problem+json, no debug pages).
+        env["ALLOW_DEV_SECRET"] = "1"  # noqa: S105 (a flag, not a secret)
+        env["DEBUG"] = "0"
+    env.setdefault("PYTHONUNBUFFERED", "1")  # keep the children's lines in order in one terminal
+    return env
+
+
+class Supervisor:
+    """The child processes of `run`, each in its own session, so that a Ctrl-C in the terminal reaches
+    only the launcher, which then stops them in order (web first, servers last)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.children: list[tuple[str, subprocess.Popen[str]]] = []
+
+    def spawn(self, name: str, args: list[str], **kwargs: Any) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(  # noqa: S603
+            args,
+            cwd=BASE_DIR,
+            env=self.env,
+            text=True,
+            start_new_session=True,
+            preexec_fn=devservices.die_with_parent,
+            **kwargs,
+        )
+        self.children.append((name, proc))
+        return proc
+
+    def run(self, name: str, args: list[str], **kwargs: Any) -> str:
+        """A one-off step; returns its stdout when captured."""
+        proc = self.spawn(name, args, **kwargs)
+        out, _ = proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"{name} failed with exit status {proc.returncode}")
+        return out or ""
+
+    def check_alive(self) -> None:
+        for name, proc in self.children:
+            if proc.returncode is None and proc.poll() is not None:
+                raise RuntimeError(f"{name} (pid {proc.pid}) exited unexpectedly with status {proc.returncode}")
+
+    def stop(self) -> None:
+        running = [(name, proc) for name, proc in self.children if proc.poll() is None]
+        for _, proc in running:
+            # To the main process only, which stops its own workers (like systemd's KillMode=mixed):
+            # gunicorn stops gracefully, the celery worker does a warm shutdown (finishes running
+            # tasks), beat exits.
+            proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for name, proc in running:
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _say(f"launcher: {name} (pid {proc.pid}) did not stop in time, killing it")
+                _signal_group(proc, signal.SIGKILL)
+                proc.wait()
+            # Then the rest of its group: no pool process or gunicorn worker may outlive its parent.
+            _signal_group(proc, signal.SIGKILL)
+
+
+def _signal_group(proc: subprocess.Popen[str], sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)  # start_new_session: the group id is the child's pid
+    except ProcessLookupError:
+        pass
+
+
+def _check_port_free(port: int) -> None:
+    # Fail fast and clearly; otherwise gunicorn retries for a while, and whatever already listens
+    # there could even answer the readiness check below.
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn: TIME_WAIT is no conflict
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            raise RuntimeError(f"port {port} on {HOST} is in use; choose another one with PORT=...") from None
+
+
+def _wait_for_http(url: str, supervisor: Supervisor) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        supervisor.check_alive()
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (our own http://127.0.0.1 URL)
+                return
+        except urllib.error.HTTPError:
+            return  # 401/403 without a token: the app answers
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not answer within {START_TIMEOUT:.0f} s") from None
+            time.sleep(0.2)
+
+
+def _banner(port: int, demo: dict[str, Any], services: devservices.Services, supervisor: Supervisor) -> str:
+    base = f"http://{HOST}:{port}"
+    python = shlex.quote(os.path.relpath(sys.executable)) if Path.cwd() == BASE_DIR else shlex.quote(sys.executable)
+    manage = "manage.py" if Path.cwd() == BASE_DIR else shlex.quote(str(BASE_DIR / "manage.py"))
+    token_env = "ALLOW_DEV_SECRET=1 " if not os.environ.get("SECRET_KEY") else ""
+    token_env += f"DATABASE_URL={shlex.quote(services.env['DATABASE_URL'])}"
+    body = json.dumps(
+        {
+            "gemeente": demo["gemeente"]["code"],
+            "wet": "WMO",
+            "client": {"bsn": "999993653", "geboortedatum": "1950-01-01", "geslacht": "2", "achternaam": "Jansen"},
+            "voorzieningen": [
+                {
+                    "product": {"categorie": "02", "code": "02A01"},
+                    "leveringsvorm": "ZIN",
+                    "omvang": {"volume": 4, "eenheid": "04", "frequentie": "2"},
+                    "ingangsdatum": "2027-01-01",
+                    "einddatum": "2027-12-31",
+                }
+            ],
+        }
+    )
+    lines = [
+        "=" * 100,
+        "regiekoppeling is running. Ctrl-C stops everything.",
+        "",
+        f"  API root    {base}/api/v1/aanvragen",
+        f"  OpenAPI     {base}/api/v1/openapi.json",
+        f"  Admin       {base}/admin/   username={demo['admin']['username']} password={demo['admin']['password']}",
+        "",
+        f"  Gemeente    {demo['gemeente']['code']} {demo['gemeente']['naam']}",
+        *(f"  {a['rol']:<11} client_id={a['clientId']} secret={a['secret']}" for a in demo["applicaties"]),
+        "",
+        *(f"  {line}" for line in services.describe()),
+        "  Processes   " + ", ".join(f"{name} pid {p.pid}" for name, p in supervisor.children if p.poll() is None),
+        f"  Data dir    {services.env['REGIEKOPPELING_DATA_DIR']}",
+        "",
+        "Try it (a token is valid for an hour):",
+        f"  TOKEN=$({token_env} {python} {manage} make_token demo-regie)",
+        f'  curl -s -H "Authorization: Bearer $TOKEN" {base}/api/v1/aanvragen',
+        f'  curl -s -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\\n'
+        f'       -H "Idempotency-Key: demo-$(date +%s%N)" -d {shlex.quote(body)} {base}/api/v1/aanvragen',
+        "=" * 100,
+    ]
+    return "\n".join(lines)
+
+
+def run(port: int) -> int:
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_stop)
+    services: devservices.Services | None = None
+    supervisor: Supervisor | None = None
+    status = 0
+    try:
+        started = time.monotonic()
+        _check_port_free(port)
+        services = devservices.start()
+        env = child_env(services)
+        supervisor = Supervisor(env)
+        python = sys.executable
+        supervisor.run("migrate", [python, "manage.py", "migrate", "--no-input", "-v", "1"])
+        demo = json.loads(
+            supervisor.run("demo_setup", [python, "manage.py", "demo_setup", "--json"], stdout=subprocess.PIPE)
+        )
+        data = Path(services.env["REGIEKOPPELING_DATA_DIR"])
+        supervisor.spawn(
+            "gunicorn",
+            [
+                *(python, "-m", "gunicorn", "config.wsgi:application"),
+                *("--bind", f"{HOST}:{port}", "--workers", "2", "--graceful-timeout", "10"),
+                *("--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT),
+                *("--logger-class", "config.launcher.PrivacyLogger"),
+            ],
+        )
+        supervisor.spawn(
+            "celery worker",
+            [python, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "-c", "2", "-l", "INFO"],
+        )
+        supervisor.spawn(
+            "celery beat",
+            [python, "-m", "celery", "-A", "config", "beat", "-l", "INFO", "-s", str(data / "celerybeat-schedule")],
+        )
+        _wait_for_http(f"http://{HOST}:{port}/api/v1/aanvragen", supervisor)
+        _say(_banner(port, demo, services, supervisor))
+        _say(f"launcher: up in {time.monotonic() - started:.1f} s")
+        while True:
+            supervisor.check_alive()
+            time.sleep(0.5)
+    except Stop as stop:
+        _say(f"\nlauncher: {stop}, stopping")
+    except (RuntimeError, OSError, ValueError) as exc:
+        _say(f"launcher: {exc}; stopping")
+        status = 1
+    finally:
+        # From here on a second Ctrl-C must not cut the shutdown short; every wait below is bounded.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            # os.write: print() from a signal handler can collide with a print() in progress.
+            signal.signal(sig, lambda signum, frame: os.write(sys.stdout.fileno(), b"launcher: already stopping\n"))
+        if supervisor is not None:
+            supervisor.stop()
+        if services is not None:
+            services.stop()
+        _say("launcher: stopped")
+    return status
+
+
+def exec_(command: list[str]) -> int:
+    services = devservices.start()
+    try:
+        for line in services.describe():
+            print(f"launcher: {line}", file=sys.stderr, flush=True)
+        # Same process group: a Ctrl-C reaches the command itself (pytest prints its summary), the
+        # launcher only waits for it. A Python handler, not SIG_IGN: ignored signals stay ignored in
+        # the exec'd child.
+        signal.signal(signal.SIGINT, lambda signum, frame: None)
+        proc = subprocess.Popen(command, env=child_env(services))  # noqa: S603
+        signal.signal(signal.SIGTERM, lambda signum, frame: proc.send_signal(signum))
+        signal.signal(signal.SIGHUP, lambda signum, frame: proc.send_signal(signum))
+        status = proc.wait()
+        return 128 - status if status < 0 else status  # killed by a signal: the shell's convention
+    finally:
+        services.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m config.launcher", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="action", required=True)
+    sub.add_parser("run", help="run the application (make run)")
+    exec_parser = sub.add_parser("exec", help="run a command with the services in its environment (make test)")
+    exec_parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    if args.action == "run":
+        return run(int(os.environ.get("PORT") or 8000))
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("exec needs a command, e.g. exec -- pytest")
+    return exec_(command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
