@@ -234,6 +234,7 @@ def run(port: int) -> int:
         supervisor = Supervisor(env)
         python = sys.executable
         supervisor.run("migrate", [python, "manage.py", "migrate", "--no-input", "-v", "1"])
+        supervisor.run("collectstatic", [python, "manage.py", "collectstatic", "--no-input", "-v", "0"])
         demo = json.loads(
             supervisor.run("demo_setup", [python, "manage.py", "demo_setup", "--json"], stdout=subprocess.PIPE)
         )

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "regiekoppeling.api.middleware.api_version_middleware",
     "regiekoppeling.api.middleware.body_size_middleware",
     "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's static files under gunicorn (collected by `collectstatic`).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -114,17 +116,17 @@ USE_TZ = True
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / ".data" / "static"
+STATIC_ROOT = DATA_DIR / "static"
 
 # zgw-consumers depends on django-privates for client certificates.
-PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(BASE_DIR / ".data" / "private-media")))
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(DATA_DIR / "private-media")))
 PRIVATE_MEDIA_URL = "/private-media/"
 SENDFILE_BACKEND = "django_sendfile.backends.simple"
 SENDFILE_ROOT = str(PRIVATE_MEDIA_ROOT)
 SENDFILE_URL = PRIVATE_MEDIA_URL
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
     # zgw-consumers keeps client certificates in django-privates' storage.
     "privates": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -167,7 +169,10 @@ OUTBOX_SWEEP_INTERVAL_SECONDS = env_int("OUTBOX_SWEEP_INTERVAL_SECONDS", 10)
 OUTBOX_SWEEP_BATCH = env_int("OUTBOX_SWEEP_BATCH", 100)
 
 # --- Celery -----------------------------------------------------------------------------------
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
+# redis-py spells a Unix socket `unix://`, kombu `redis+socket://`: REDIS_URL alone is enough.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL") or (
+    "redis+socket://" + REDIS_URL.removeprefix("unix://").split("?")[0] if REDIS_URL.startswith("unix://") else REDIS_URL
+)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
