@@ -1,0 +1,350 @@
+"""The HTTP server: a stdlib ThreadingHTTPServer in a background thread, the ZGW request pipeline and the
+`/_sandbox/` control API.
+
+Pipeline for a ZGW request, in Open Zaak's order: fault rules, then JWT authentication (403), then CRS
+negotiation on /zaken (412/406), then the route's method (405), then the handler. Handlers run under the
+store lock; the store is saved before the answer goes out, and notifications are queued only for 2xx.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import jwt
+
+from . import besluiten, catalogi, control, documenten, errors, lifecycle, relaties, seed, zaken
+from .auth import authenticate, make_token
+from .faults import FaultRule, Faults
+from .notify import Notifier
+from .store import Store
+from .web import API_VERSIONS, JSON, Ctx, Request, Response, Router, dumps, error_response
+
+DEFAULT_CHUNK_SIZE = 4 * 1024**3  # Open Zaak's DOCUMENTEN_UPLOAD_CHUNK_SIZE default (4 GiB)
+CRS = "EPSG:4326"
+LOGGED_HEADERS = ("Content-Type", "Accept", "Accept-Crs", "Content-Crs", "If-None-Match", "User-Agent")
+
+
+def build_router() -> Router:
+    router = Router()
+    for module in (catalogi, zaken, lifecycle, relaties, documenten, besluiten):
+        module.register(router)
+    return router
+
+
+ROUTER = build_router()
+
+
+def negotiate_crs(req: Request) -> None:
+    """commonground-api-common's GeoMixin: writes need Content-Crs, everything but DELETE needs Accept-Crs."""
+    method = req.method.upper()
+    if method in ("POST", "PUT", "PATCH"):
+        content_crs = req.header("Content-Crs")
+        if content_crs is None:
+            raise errors.precondition_failed("'Content-Crs' header ontbreekt")
+        if content_crs != CRS:
+            raise errors.not_acceptable(f"CRS '{content_crs}' is niet ondersteund")
+    if method == "DELETE":
+        return
+    accept_crs = req.header("Accept-Crs")
+    if accept_crs is None:
+        raise errors.precondition_failed("'Accept-Crs' header ontbreekt")
+    if accept_crs != CRS:
+        raise errors.not_acceptable(f"CRS '{accept_crs}' is niet ondersteund")
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    sandbox: Sandbox
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as a requests.Session expects
+    server: _HTTPServer
+
+    def _handle(self) -> None:
+        split = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        req = Request(self.command, split.path, parse_qsl(split.query, keep_blank_values=True), self.headers, body)
+        self.server.sandbox.serve(self, req)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle  # noqa: N815
+
+    def send(self, response: Response) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        has_body = response.status not in (204, 304)
+        if has_body:
+            self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if has_body and self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def drop(self) -> None:
+        """Close the connection without an answer; SO_LINGER 0 makes it a TCP reset."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # the default logs the request line with its query string, which may hold a BSN
+        if self.server.sandbox.log_requests:
+            sys.stderr.write(
+                f"zgw-sandbox: {self.command} {urlsplit(self.path).path} {args[1] if len(args) > 1 else ''}\n"
+            )
+
+
+class Sandbox:
+    """A running ZGW sandbox. Create it with `start_sandbox()`; stop it with `stop()` (or `with`)."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        clients: dict[str, str],
+        data_path: Path | None = None,
+        notification_callback: str | None = None,
+        notification_auth: tuple[str, str] | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        log_requests: bool = False,
+    ) -> None:
+        if not clients:
+            raise ValueError("configure at least one client_id/secret")
+        self.clients = dict(clients)
+        self.log_requests = log_requests
+        self._httpd = _HTTPServer((host, port), _Handler)
+        self._httpd.sandbox = self
+        self.base_url = f"http://{host}:{self._httpd.server_address[1]}"
+        self.store = Store(self.base_url, data_path)
+        seed.install(self.store)
+        self.store.save_if_dirty()
+        self.ctx = Ctx(self.store, chunk_size)
+        self.faults = Faults()
+        first_client = next(iter(self.clients.items()))
+        self.notifier = Notifier(notification_callback, notification_auth or first_client)
+        self._log: list[dict[str, Any]] = []
+        self._log_lock = threading.Lock()
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.1,), name="zgw-sandbox", daemon=True)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self.notifier.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- test helpers (the same operations as the control API) -------------------------------
+
+    @property
+    def seed(self) -> dict[str, Any]:
+        return seed.seed_urls(self.base_url)
+
+    def token(self, client_id: str | None = None) -> str:
+        client_id = client_id or next(iter(self.clients))
+        return make_token(client_id, self.clients[client_id])
+
+    def auth_header(self, client_id: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(client_id)}"}
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        with self._log_lock:
+            return list(self._log)
+
+    def clear_requests(self) -> None:
+        with self._log_lock:
+            self._log.clear()
+
+    def add_fault(self, path: str, kind: str, *, method: str | None = None, nth: int = 1, times: int = 1,
+                  seconds: float = 5.0) -> FaultRule:  # fmt: skip
+        return self.faults.add(FaultRule(path, kind, method, nth, times, seconds))
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    @property
+    def notifications(self) -> list[dict[str, Any]]:
+        return self.notifier.log()
+
+    def flush_notifications(self, timeout: float = 10.0) -> list[dict[str, Any]]:
+        self.notifier.flush(timeout)
+        return self.notifier.log()
+
+    def set_chunk_size(self, size: int) -> None:
+        if size < 1:
+            raise ValueError("chunk size must be positive")
+        self.ctx.chunk_size = size
+
+    def set_notification_callback(self, url: str | None) -> None:
+        self.notifier.callback = url
+
+    def reset(self) -> None:
+        """Back to a fresh sandbox: data cleared and reseeded, faults, request log and notifications cleared."""
+        with self.store.lock:
+            self.store.clear()
+            seed.install(self.store)
+            self.store.save_if_dirty()
+        self.clear_faults()
+        self.clear_requests()
+        self.notifier.flush()
+        self.notifier.clear()
+
+    # --- request handling --------------------------------------------------------------------
+
+    def serve(self, handler: _Handler, req: Request) -> None:
+        if req.path.startswith("/_sandbox"):
+            handler.send(self.control(req))
+            return
+        rule = self.faults.pick(req.method, req.path)
+        if rule is not None and rule.kind == "reset_before":
+            self._record(req, None, rule.kind)
+            handler.drop()
+            return
+        if rule is not None and rule.kind == "timeout":
+            time.sleep(rule.seconds)
+        if rule is not None and rule.kind.isdigit():
+            response = self._finish(errors.server_error(int(rule.kind)), _api_of(req.path), crs=False)
+        else:
+            response = self.process(req)
+        self._record(req, response, rule.kind if rule else None)
+        if rule is not None and rule.kind == "reset_after_commit":
+            handler.drop()
+            return
+        handler.send(response)
+
+    def process(self, req: Request) -> Response:
+        match = ROUTER.match(req.path)
+        if match is None:
+            exc = errors.not_found()
+            return Response(404, {"Content-Type": JSON}, dumps(exc.body(self.base_url)))
+        route, params = match
+        with self.store.lock:
+            try:
+                authenticate(req.header("Authorization"), self.clients)
+                if route.crs:
+                    negotiate_crs(req)
+                method = "get" if req.method == "HEAD" else req.method.lower()
+                handler = route.methods.get(method)
+                if handler is None:
+                    raise errors.method_not_allowed(req.method)
+                response = handler(self.ctx, req, **params)
+            except errors.ApiError as exc:
+                return self._finish(exc, route.api, route.crs)
+            except Exception:  # noqa: BLE001 - a sandbox bug: answer like a server error, show the traceback
+                traceback.print_exc()
+                return self._finish(errors.server_error(), route.api, route.crs)
+            finally:
+                self.store.save_if_dirty()
+        if response.api_version:
+            response.headers["API-version"] = API_VERSIONS[route.api]
+        if route.crs:
+            response.headers["Content-Crs"] = CRS
+        if 200 <= response.status < 300:
+            for message in response.notifications:
+                self.notifier.emit(message)
+        return response
+
+    def _finish(self, exc: errors.ApiError, api: str | None, crs: bool) -> Response:
+        response = error_response(exc, self.base_url)
+        if api:
+            response.headers["API-version"] = API_VERSIONS[api]
+        if crs:
+            response.headers["Content-Crs"] = CRS
+        return response
+
+    def _record(self, req: Request, response: Response | None, fault: str | None) -> None:
+        entry: dict[str, Any] = {
+            "time": datetime.now(UTC).isoformat(),
+            "method": req.method,
+            "path": req.path,
+            "query": req.query,
+            "status": response.status if response else None,
+            "fault": fault,
+            "clientId": _client_id(req.header("Authorization")),
+            "headers": {name: req.header(name) for name in LOGGED_HEADERS if req.header(name) is not None},
+            "body": _logged_body(req),
+            "location": response.headers.get("Location") if response else None,
+        }
+        with self._log_lock:
+            self._log.append(entry)
+
+    # --- control API -------------------------------------------------------------------------
+
+    def control(self, req: Request) -> Response:
+        return control.handle(self, req)
+
+
+def _api_of(path: str) -> str | None:
+    first = path.strip("/").split("/", 1)[0]
+    return first if first in API_VERSIONS else None
+
+
+def _client_id(authorization: str | None) -> str | None:
+    if not authorization or not authorization.startswith("Bearer "):
+        return None
+    try:
+        claims = jwt.decode(authorization[7:], options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        return None
+    value = claims.get("client_id")
+    return str(value) if value is not None else None
+
+
+def _logged_body(req: Request) -> Any:
+    if not req.body:
+        return None
+    content_type = req.header("Content-Type") or ""
+    if content_type.startswith("multipart/form-data"):
+        parts = documenten.parse_multipart(content_type, req.body)
+        return {"_multipart": {name: len(value) for name, value in parts.items()}}
+    try:
+        return req.json()
+    except errors.ApiError:
+        return {"_raw": req.body[:200].decode(errors="replace")}
+
+
+def start_sandbox(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    clients: dict[str, str],
+    data_path: Path | None = None,
+    notification_callback: str | None = None,
+    notification_auth: tuple[str, str] | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    log_requests: bool = False,
+) -> Sandbox:
+    """Start a sandbox serving in a background thread; port 0 picks a free port (see `.base_url`)."""
+    sandbox = Sandbox(
+        host,
+        port,
+        clients=clients,
+        data_path=data_path,
+        notification_callback=notification_callback,
+        notification_auth=notification_auth,
+        chunk_size=chunk_size,
+        log_requests=log_requests,
+    )
+    return sandbox.start()

@@ -1,0 +1,137 @@
+"""The in-process store: one dict of records per collection, guarded by one lock, optionally saved to JSON.
+
+Records are kept in API shape (camelCase keys, absolute URLs) plus private keys that start with `_`
+(creation order `_seq`, file content `_content`). The server holds `lock` for the whole handling of a
+ZGW request, so every request sees and leaves a consistent state; that is plenty for a test double.
+
+Persistence: with a `path`, the whole store is written atomically after every request that changed it,
+so `make run` restarts keep the zaken. URLs in the file are rewritten if the sandbox comes back on a
+different base URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+# collection -> API it belongs to (the first path segment of its URL)
+COLLECTIONS: dict[str, str] = {
+    "catalogussen": "catalogi",
+    "zaaktypen": "catalogi",
+    "statustypen": "catalogi",
+    "roltypen": "catalogi",
+    "resultaattypen": "catalogi",
+    "informatieobjecttypen": "catalogi",
+    "besluittypen": "catalogi",
+    "zaken": "zaken",
+    "statussen": "zaken",
+    "rollen": "zaken",
+    "resultaten": "zaken",
+    "zaakinformatieobjecten": "zaken",
+    "enkelvoudiginformatieobjecten": "documenten",
+    "bestandsdelen": "documenten",
+    "besluiten": "besluiten",
+    "besluitinformatieobjecten": "besluiten",
+}
+_URL = re.compile(r"^(?P<base>https?://[^/]+)/(?P<api>\w+)/api/v1/(?P<coll>\w+)/(?P<uuid>[0-9a-fA-F-]{36})/?$")
+
+
+class Store:
+    def __init__(self, base_url: str, path: Path | None = None) -> None:
+        self.lock = threading.RLock()
+        self.base_url = base_url
+        self.path = path
+        self.dirty = False
+        self._data: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in COLLECTIONS}
+        self._counters: dict[str, int] = {}
+        self._seq = 0
+        if path is not None and path.exists():
+            self._load(path)
+
+    # --- records -------------------------------------------------------------------------------
+
+    def get(self, collection: str, uid: str) -> dict[str, Any] | None:
+        return self._data[collection].get(uid.lower())
+
+    def all(self, collection: str) -> list[dict[str, Any]]:
+        return sorted(self._data[collection].values(), key=lambda r: r["_seq"])
+
+    def put(self, collection: str, record: dict[str, Any]) -> dict[str, Any]:
+        if "_seq" not in record:
+            self._seq += 1
+            record["_seq"] = self._seq
+        self._data[collection][record["uuid"]] = record
+        self.dirty = True
+        return record
+
+    def delete(self, collection: str, uid: str) -> None:
+        self._data[collection].pop(uid, None)
+        self.dirty = True
+
+    def next_number(self, key: str) -> int:
+        self._counters[key] = self._counters.get(key, 0) + 1
+        self.dirty = True
+        return self._counters[key]
+
+    def clear(self) -> None:
+        self._data = {name: {} for name in COLLECTIONS}
+        self._counters = {}
+        self._seq = 0
+        self.dirty = True
+
+    # --- URLs ----------------------------------------------------------------------------------
+
+    def url(self, collection: str, uid: str) -> str:
+        return f"{self.base_url}/{COLLECTIONS[collection]}/api/v1/{collection}/{uid}"
+
+    def resolve(self, url: str | None, collection: str) -> dict[str, Any] | None:
+        """The record behind one of our own URLs, or None (another host, another resource, unknown uuid)."""
+        if not url:
+            return None
+        match = _URL.match(url)
+        if not match or match["base"] != self.base_url or match["coll"] != collection:
+            return None
+        if COLLECTIONS.get(collection) != match["api"]:
+            return None
+        return self.get(collection, match["uuid"])
+
+    def lookup(self, url: str) -> tuple[str, dict[str, Any]] | None:
+        """Any record by URL, with its collection (used by `expand`)."""
+        match = _URL.match(url or "")
+        if not match or match["coll"] not in COLLECTIONS:
+            return None
+        record = self.resolve(url, match["coll"])
+        return (match["coll"], record) if record is not None else None
+
+    # --- persistence ---------------------------------------------------------------------------
+
+    def save_if_dirty(self) -> None:
+        if self.dirty and self.path is not None:
+            self.save()
+        self.dirty = False
+
+    def save(self) -> None:
+        assert self.path is not None
+        state = {"baseUrl": self.base_url, "seq": self._seq, "counters": self._counters, "data": self._data}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # write-then-rename: a crash or kill mid-write never leaves a half file behind
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(state, handle, ensure_ascii=False)
+        os.replace(tmp, self.path)
+
+    def _load(self, path: Path) -> None:
+        text = path.read_text(encoding="utf-8")
+        old_base = json.loads(text).get("baseUrl")
+        if old_base and old_base != self.base_url:
+            text = text.replace(old_base + "/", self.base_url + "/")
+        state = json.loads(text)
+        for name in COLLECTIONS:
+            self._data[name] = state["data"].get(name, {})
+        self._counters = state.get("counters", {})
+        self._seq = state.get("seq", 0)
