@@ -1,0 +1,625 @@
+#!/usr/bin/env python
+"""Load benchmark: POST /api/v1/aanvragen against the service run as in production.
+
+Starts gunicorn (`config.wsgi:application`, DEBUG off) against the PostgreSQL and Redis given by
+DATABASE_URL and REDIS_URL, runs `migrate` and `demo_setup --json` first (for the regie credentials),
+warms up, then loads `POST /api/v1/aanvragen` (3 ZIN voorzieningen per aanvraag, a different test
+BSN per request) at each concurrency level. Every client is a thread with its own keep-alive
+`requests.Session` and its own JWT. Prints a table, writes the results to bench/results/ and stops
+gunicorn. See bench/README.md.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/regiekoppeling_bench \\
+    REDIS_URL=redis://127.0.0.1:6379/1 .venv/bin/python bench/aanvragen_load.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import json
+import math
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(REPO))
+
+from regiekoppeling.tokens import make_token  # noqa: E402 - needs the repository on sys.path
+
+ENDPOINT = "/api/v1/aanvragen"
+# Products of the demo productenboek (WMO): (categorie, code).
+PRODUCTS = [("02", "02A01"), ("07", "07A01"), ("01", "01A01")]
+
+
+# --- test data ---------------------------------------------------------------------------------
+
+
+def elfproef(bsn: str) -> bool:
+    digits = [int(c) for c in bsn]
+    total = sum(weight * d for weight, d in zip(range(9, 1, -1), digits[:8], strict=True)) - digits[8]
+    return len(bsn) == 9 and total % 11 == 0
+
+
+def valid_test_bsns() -> list[str]:
+    """The official test range 999990000-999999999, only numbers that pass the elfproef (909)."""
+    return [str(n) for n in range(999_990_000, 1_000_000_000) if elfproef(str(n))]
+
+
+def aanvraag_body(bsn: str, reference: str, gemeente: str, start: dt.date) -> dict[str, Any]:
+    # ZIN only: OP043 (PGB and ZIN of one product overlapping) cannot fire when a BSN comes round again.
+    lines = [
+        {
+            "product": {"categorie": categorie, "code": code},
+            "leveringsvorm": "ZIN",
+            "omvang": {"volume": 2 + index, "eenheid": "04", "frequentie": "2"},
+            "ingangsdatum": start.isoformat(),
+            "einddatum": (start + dt.timedelta(days=364)).isoformat(),
+        }
+        for index, (categorie, code) in enumerate(PRODUCTS)
+    ]
+    return {
+        "gemeente": gemeente,
+        "wet": "WMO",
+        "regieReferentie": reference,
+        "client": {
+            "bsn": bsn,
+            "geboortedatum": "1950-01-01",
+            "geslacht": "2",
+            "voornamen": "Maria",
+            "achternaam": "Bench",
+        },
+        "voorzieningen": lines,
+    }
+
+
+class BodySource:
+    """Thread-safe supply of request bodies; the BSN changes on every request."""
+
+    def __init__(self, gemeente: str, prefix: str) -> None:
+        self.prefix = prefix  # marks this run's aanvragen and Idempotency-Keys, for the cleanup
+        self._bsns = itertools.cycle(valid_test_bsns())
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
+        self._gemeente = gemeente
+        self._start = dt.date.today() + dt.timedelta(days=30)
+
+    def next(self) -> bytes:
+        with self._lock:
+            bsn, number = next(self._bsns), next(self._numbers)
+        return json.dumps(aanvraag_body(bsn, f"{self.prefix}{number}", self._gemeente, self._start)).encode()
+
+    def key(self) -> str:
+        return f"{self.prefix}{uuid.uuid4()}"
+
+
+# --- the server --------------------------------------------------------------------------------
+
+
+def server_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["DEBUG"] = "0"  # production: no query log, no debug pages
+    env.setdefault("LOG_LEVEL", "WARNING")
+    if not env.get("SECRET_KEY"):
+        env["ALLOW_DEV_SECRET"] = "1"
+    return env
+
+
+class ManageError(Exception):
+    pass
+
+
+def manage(*args: str) -> str:
+    completed = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=REPO, env=server_env(), capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        raise ManageError(f"manage.py {args[0]} failed:\n{completed.stdout}\n{completed.stderr}")
+    return completed.stdout
+
+
+CLEANUP = """
+from django.db import transaction
+from regiekoppeling.models import Aanvraag, IdempotencyRecord, OutboxItem
+with transaction.atomic():
+    aanvragen = Aanvraag.objects.filter(regie_referentie__startswith={prefix!r})
+    outbox = OutboxItem.objects.filter(aanvraag__in=aanvragen).delete()[0]
+    count = aanvragen.count()
+    aanvragen.delete()
+    keys = IdempotencyRecord.objects.filter(key__startswith={prefix!r}).delete()[0]
+print(count, outbox, keys)
+"""
+
+
+def cleanup(prefix: str) -> None:
+    """Delete what this run stored, so the next run starts from the same database size (the OP043
+    check reads every live voorziening of the client, and test BSNs come round again)."""
+    try:
+        aanvragen, outbox, keys = manage("shell", "-c", CLEANUP.format(prefix=prefix)).strip().splitlines()[-1].split()
+        print(f"cleanup: {aanvragen} aanvragen, {outbox} outbox items, {keys} idempotency records deleted")
+    except (ManageError, ValueError) as exc:
+        last = str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)
+        print(f"cleanup failed ({last}); the rows of this run start with {prefix!r}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Gunicorn:
+    def __init__(self, *, workers: int, worker_class: str, threads: int, log: Path) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        command = [
+            sys.executable, "-m", "gunicorn", "config.wsgi:application",
+            "--bind", f"127.0.0.1:{self.port}",
+            "--workers", str(workers),
+            "--worker-class", worker_class,
+            "--threads", str(threads),
+            "--log-level", "warning",
+        ]  # fmt: skip
+        # Server output (gunicorn and Django logging) goes to the log file, not between the results.
+        # A session of its own, so teardown can signal the master and every worker.
+        with log.open("ab") as output:
+            self.process = subprocess.Popen(
+                command, cwd=REPO, env=server_env(), start_new_session=True, stdout=output, stderr=subprocess.STDOUT
+            )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"gunicorn exited with {self.process.returncode}; see {self.log}")
+            try:
+                # Unauthenticated: a cheap 401 proves a worker answers.
+                requests.get(self.base_url + ENDPOINT, timeout=10)
+                return
+            except requests.RequestException:  # not listening yet, or a worker still booting
+                time.sleep(0.2)
+        self.stop()
+        sys.exit(f"gunicorn did not answer within {timeout:.0f} s; see {self.log}")
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)  # graceful: master stops its workers
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+# --- the load ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    latency: float
+    status: int
+
+
+@dataclass
+class LevelResult:
+    clients: int
+    requests: int
+    errors: int
+    seconds: float
+    requests_per_second: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    # CPU milliseconds per request, by process group (the load generator shares the machine).
+    cpu_ms_per_request: dict[str, float] = field(default_factory=dict)
+    other_busy_cores: float = math.nan
+    statuses: dict[str, int] = field(default_factory=dict)
+    error_examples: list[str] = field(default_factory=list)
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+GROUPS = ("client", "gunicorn", "postgres", "redis")
+
+
+@dataclass
+class CpuSnapshot:
+    processes: dict[int, tuple[str, float]]  # pid -> (group, CPU seconds so far)
+    client: float
+    machine: float
+
+
+class CpuProbe:
+    """CPU time of the load generator, gunicorn, PostgreSQL, Redis and the whole machine, from /proc.
+
+    Counted per process, so a process that starts or ends during a level (another user's test run)
+    cannot make a group negative. Only the processes that serve this benchmark count: gunicorn's
+    process group, the PostgreSQL backends of the benchmark database, the Redis server on REDIS_URL's
+    port.
+    """
+
+    def __init__(self, gunicorn_pgid: int, database: str, redis_port: int) -> None:
+        self.gunicorn_pgid = gunicorn_pgid
+        # Backends show "postgres: <user> <database> <host> <state>" as their command line.
+        self.backend_marker = f" {database} "
+        self.redis_marker = f":{redis_port}"
+
+    def snapshot(self) -> CpuSnapshot:
+        processes: dict[int, tuple[str, float]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                raw = stat.read_text()
+                comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+                fields = raw[raw.rindex(")") + 2 :].split()
+                if int(fields[2]) == self.gunicorn_pgid:
+                    group = "gunicorn"
+                elif comm == "postgres" and self.backend_marker in (stat.parent / "cmdline").read_text():
+                    group = "postgres"
+                elif comm.startswith("redis-server") and self.redis_marker in (stat.parent / "cmdline").read_text():
+                    group = "redis"
+                else:
+                    continue
+            except (OSError, ValueError):
+                continue  # the process ended meanwhile
+            processes[int(stat.parent.name)] = (group, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+        ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        busy = (sum(ticks[:8]) - ticks[3] - ticks[4]) / CLOCK_TICKS  # all but idle and iowait
+        return CpuSnapshot(processes=processes, client=time.process_time(), machine=busy)
+
+    @staticmethod
+    def used(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
+        """CPU seconds per group between two snapshots."""
+        used = dict.fromkeys(GROUPS, 0.0)
+        used["client"] = after.client - before.client
+        for pid, (group, seconds) in after.processes.items():
+            used[group] += seconds - before.processes.get(pid, (group, 0.0))[1]
+        used["machine"] = after.machine - before.machine
+        return used
+
+
+def busy_cores(seconds: float = 2.0) -> float:
+    """Cores busy on the machine while this benchmark is idle: the background it competes with."""
+
+    def busy() -> float:
+        ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return (sum(ticks[:8]) - ticks[3] - ticks[4]) / CLOCK_TICKS
+
+    before = busy()
+    time.sleep(seconds)
+    return round((busy() - before) / seconds, 2)
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def client_loop(
+    *,
+    base_url: str,
+    credential: dict[str, str],
+    bodies: BodySource,
+    start: threading.Barrier,
+    deadline: list[float],
+    max_requests: int | None,
+    samples: list[Sample],
+    errors: list[str],
+) -> None:
+    session = requests.Session()  # keep-alive connection for this client
+    token = make_token(credential["clientId"], credential["secret"])  # fresh JWT per client
+    session.headers.update(
+        {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept": "application/json"}
+    )
+    url = base_url + ENDPOINT
+    start.wait()
+    done = 0
+    while time.perf_counter() < deadline[0] and (max_requests is None or done < max_requests):
+        body = bodies.next()
+        began = time.perf_counter()
+        try:
+            response = session.post(url, data=body, headers={"Idempotency-Key": bodies.key()}, timeout=30)
+            status = response.status_code
+            if status != 201 and len(errors) < 5:
+                errors.append(f"{status} {response.text[:300]}")
+        except requests.RequestException as exc:
+            status = 0
+            if len(errors) < 5:
+                errors.append(f"{type(exc).__name__}: {exc}")
+        samples.append(Sample(time.perf_counter() - began, status))
+        done += 1
+    session.close()
+
+
+def run_level(
+    *,
+    base_url: str,
+    credential: dict[str, str],
+    bodies: BodySource,
+    clients: int,
+    duration: float,
+    total: int | None,
+    probe: CpuProbe,
+) -> LevelResult:
+    samples: list[Sample] = []  # list.append is atomic under the GIL
+    errors: list[str] = []
+    start = threading.Barrier(clients + 1)
+    deadline = [math.inf]
+    per_client = math.ceil(total / clients) if total else None
+    threads = [
+        threading.Thread(
+            target=client_loop,
+            kwargs={
+                "base_url": base_url,
+                "credential": credential,
+                "bodies": bodies,
+                "start": start,
+                "deadline": deadline,
+                "max_requests": per_client,
+                "samples": samples,
+                "errors": errors,
+            },
+            daemon=True,
+        )
+        for _ in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    cpu_before = probe.snapshot()
+    deadline[0] = time.perf_counter() + (duration if total is None else 3600.0)
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - began
+    used = CpuProbe.used(cpu_before, probe.snapshot())
+
+    ok = sorted(s.latency * 1000 for s in samples if s.status == 201)
+    statuses: dict[str, int] = {}
+    for s in samples:
+        statuses[str(s.status)] = statuses.get(str(s.status), 0) + 1
+    return LevelResult(
+        clients=clients,
+        requests=len(samples),
+        errors=sum(1 for s in samples if s.status != 201),
+        seconds=round(seconds, 3),
+        requests_per_second=round(len(samples) / seconds, 1) if seconds else 0.0,
+        p50_ms=round(percentile(ok, 50), 1),
+        p95_ms=round(percentile(ok, 95), 1),
+        p99_ms=round(percentile(ok, 99), 1),
+        max_ms=round(ok[-1], 1) if ok else math.nan,
+        cpu_ms_per_request={k: round(v * 1000 / len(samples), 2) for k, v in used.items()} if samples else {},
+        # Cores busy with anything but our processes (kernel networking, other users): a noise indicator.
+        other_busy_cores=round((used["machine"] - sum(used[g] for g in GROUPS)) / seconds, 2),
+        statuses=statuses,
+        error_examples=errors,
+    )
+
+
+# --- reporting ---------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {"nproc": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release()}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                info["ram_gib"] = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    try:
+        import psycopg
+
+        with psycopg.connect(os.environ["DATABASE_URL"], connect_timeout=5) as conn:
+            row = conn.execute("SHOW server_version").fetchone()
+            info["postgresql"] = row[0] if row else None
+    except Exception as exc:  # noqa: BLE001 - informational only
+        info["postgresql"] = f"unknown ({type(exc).__name__})"
+    try:
+        import redis
+
+        info["redis"] = redis.Redis.from_url(os.environ["REDIS_URL"], socket_timeout=5).info("server")["redis_version"]
+    except Exception as exc:  # noqa: BLE001 - informational only
+        info["redis"] = f"unknown ({type(exc).__name__})"
+    info["hypervisor"] = "yes" if "hypervisor" in Path("/proc/cpuinfo").read_text() else "no"
+    return info
+
+
+def git_revision() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head}{' (uncommitted changes)' if dirty else ''}"
+
+
+def table(results: list[LevelResult]) -> str:
+    head = f"{'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+    rows = [
+        f"{r.clients:>7} {r.requests:>8} {r.errors:>6} {r.requests_per_second:>7.1f} "
+        f"{r.p50_ms:>7.1f} {r.p95_ms:>7.1f} {r.p99_ms:>7.1f}"
+        for r in results
+    ]
+    return "\n".join([head, *rows])
+
+
+def cpu_table(results: list[LevelResult]) -> str:
+    names = ["client", "gunicorn", "postgres", "redis", "machine"]
+    head = f"{'clients':>7} " + " ".join(f"{n:>9}" for n in names) + f" {'other cores':>11}"
+    rows = [
+        f"{r.clients:>7} "
+        + " ".join(f"{r.cpu_ms_per_request.get(n, math.nan):>9.2f}" for n in names)
+        + f" {r.other_busy_cores:>11.2f}"
+        for r in results
+    ]
+    return "\n".join([head, *rows])
+
+
+def parse_args() -> argparse.Namespace:
+    cores = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--levels", default="1,8,32", help="comma-separated client counts (default 1,8,32)")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per level (default 10)")
+    parser.add_argument(
+        "--requests", type=int, default=None, help="requests per level instead of a duration (split over the clients)"
+    )
+    parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds, not measured (default 3)")
+    parser.add_argument(
+        "--workers", type=int, default=2 * cores + 1, help=f"gunicorn workers (default 2*cores+1 = {2 * cores + 1})"
+    )
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (default sync)")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (default 1)")
+    parser.add_argument("--skip-setup", action="store_true", help="do not run migrate (demo_setup always runs)")
+    parser.add_argument("--keep-data", action="store_true", help="keep the aanvragen this run stored")
+    parser.add_argument("--label", default="", help="free text stored with the results")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if not os.environ.get(name):
+            sys.exit(f"{name} is required (the benchmark runs against real PostgreSQL and Redis)")
+    levels = [int(x) for x in args.levels.split(",") if x.strip()]
+
+    try:
+        if not args.skip_setup:
+            print("migrate ...", flush=True)
+            manage("migrate", "--noinput")
+        demo = json.loads(manage("demo_setup", "--json"))
+    except ManageError as exc:
+        sys.exit(str(exc))
+    credential = next(a for a in demo["applicaties"] if a["rol"] == "regie")
+    background = busy_cores()
+    print(f"background load before the run: {background} busy cores of {os.cpu_count()}", flush=True)
+    if background > 0.25:
+        print("warning: the machine is busy with other work; the numbers below will be pessimistic", flush=True)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    bodies = BodySource(demo["gemeente"]["code"], prefix=f"bench-{stamp}-")
+    server = Gunicorn(
+        workers=args.workers,
+        worker_class=args.worker_class,
+        threads=args.threads,
+        log=RESULTS_DIR / f"gunicorn-{stamp}.log",
+    )
+    try:
+        server.wait_ready()
+        probe = CpuProbe(
+            server.process.pid,
+            database=urlparse(os.environ["DATABASE_URL"]).path.lstrip("/"),
+            redis_port=urlparse(os.environ["REDIS_URL"]).port or 6379,
+        )
+        print(
+            f"gunicorn (pid {server.process.pid}) on {server.base_url}: "
+            f"{args.workers} workers ({args.worker_class}, {args.threads} thread(s))",
+            flush=True,
+        )
+        if args.warmup > 0:
+            warm = run_level(
+                base_url=server.base_url,
+                credential=credential,
+                bodies=bodies,
+                clients=max(levels),
+                duration=args.warmup,
+                total=None,
+                probe=probe,
+            )
+            print(f"warm-up: {warm.requests} requests, {warm.errors} errors", flush=True)
+            if warm.errors:
+                print("\n".join(warm.error_examples), flush=True)
+            if warm.requests and warm.errors == warm.requests:
+                sys.exit(f"every warm-up request failed: nothing to measure (server log: {server.log})")
+        results = []
+        for clients in levels:
+            result = run_level(
+                base_url=server.base_url,
+                credential=credential,
+                bodies=bodies,
+                clients=clients,
+                duration=args.duration,
+                total=args.requests,
+                probe=probe,
+            )
+            results.append(result)
+            print(
+                f"{clients} clients: {result.requests} requests, {result.errors} errors, "
+                f"{result.requests_per_second} req/s, p95 {result.p95_ms} ms",
+                flush=True,
+            )
+            for example in result.error_examples:
+                print(f"  error: {example}", flush=True)
+    finally:
+        server.stop()
+        if not args.keep_data:
+            cleanup(bodies.prefix)
+
+    print()
+    print(table(results))
+    print()
+    print("CPU milliseconds per request (machine = all cores busy); other cores = busy with anything else:")
+    print(cpu_table(results))
+    output = RESULTS_DIR / f"aanvragen_load-{stamp}.json"
+    output.write_text(
+        json.dumps(
+            {
+                "benchmark": "POST /api/v1/aanvragen, 3 ZIN voorzieningen",
+                "when": stamp,
+                "label": args.label,
+                "command": " ".join([Path(sys.executable).name, *sys.argv]),
+                "config": {
+                    "levels": levels,
+                    "duration_s": args.duration,
+                    "requests_per_level": args.requests,
+                    "warmup_s": args.warmup,
+                    "workers": args.workers,
+                    "worker_class": args.worker_class,
+                    "threads": args.threads,
+                },
+                "machine": machine(),
+                "git": git_revision(),
+                "background_busy_cores_before": background,
+                "latency_note": "percentiles over 201 responses, measured in the client (nearest rank)",
+                "results": [asdict(r) for r in results],
+            },
+            indent=2,
+        )
+    )
+    print(f"\nresults: {output.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
