@@ -242,10 +242,12 @@ class World:
         self.zaak_b()
         return self.once("same_datum", lambda: self.replay_ok("statussen-create-same-datum-first-201"))
 
-    def same_datum_rejected(self) -> None:
-        self.same_datum_first()
+    def same_datum_rejected(self) -> dict[str, Any]:
+        """The first status, and the second one with the same datumStatusGezet refused."""
+        first = self.same_datum_first()
         response = self.request("statussen-create-same-datum-second-400")
         assert response.status_code == 400, response.text
+        return first
 
     def zio_b(self) -> dict[str, Any]:
         zaak, document = self.zaak_b(), self.eio_small()

@@ -71,7 +71,8 @@ def test_every_quirk_names_an_existing_sample() -> None:
         "not-modified",
         "head-without-body",
         "download-406-text",
-        "undocumented-server-error",
+        "undocumented-error-status",
+        "method-not-allowed",
     }
 
 

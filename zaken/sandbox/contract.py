@@ -267,7 +267,9 @@ RESPONSE_RULES = {
     "head-without-body": "HEAD 200 has no body; only the documented status is checked (zaken-head-200.json)",
     "download-406-text": "406 on .../download has the bare text application/octet-stream as body "
     "(enkelvoudiginformatieobjecten-download-accept-json-406.json)",
-    "undocumented-server-error": "a 5xx the document does not list (fault injection) is checked as the documented 500",
+    "undocumented-error-status": "a 4xx/5xx the operation does not list (an out-of-range page is DRF's 404, fault "
+    "injection gives any 5xx) must still be a problem body: type, code, title, status, detail, instance",
+    "method-not-allowed": "a 405 for a method the document does not define on the path is the right answer",
 }
 
 
@@ -396,7 +398,7 @@ class ContractChecker:
         path = "/api/v1/" + split.path.rstrip("/").rsplit("/", 1)[-1]
         request = MockRequest(
             f"{split.scheme}://{split.netloc}", "post", path, headers=dict(headers), data=body,
-            content_type=_media_type(headers.get("Content-Type") or headers.get("content-type")),
+            content_type=_header(headers, "Content-Type") or "",
         )  # fmt: skip
         try:
             _openapi(self.directory, "notificaties", "request").validate_request(request)
@@ -439,6 +441,8 @@ class ContractChecker:
         openapi = _openapi(self.directory, api, "response")
         operation = _operation(_document(self.directory, api, "response"), api, request)
         if operation is None:
+            if status == 405:  # rule method-not-allowed
+                return _problem_shape(exchange.response_body, status)
             return f"{exchange.method} is not documented for this path"
         responses = operation.get("responses", {})
         if exchange.method == "HEAD":  # rule head-without-body
@@ -447,8 +451,8 @@ class ContractChecker:
             return None if str(status) in responses else f"status {status} is not documented for HEAD"
         if status == 406 and request.path.endswith("/download") and content_type == "application/octet-stream":
             return None  # rule download-406-text
-        if status >= 500 and str(status) not in responses:
-            status = 500  # rule undocumented-server-error
+        if status >= 400 and str(status) not in responses:
+            return _problem_shape(exchange.response_body, status)  # rule undocumented-error-status
         documented = responses.get(str(status), {}).get("content", {})
         if status >= 400 and content_type == "application/json" and "application/json" not in documented:
             content_type = "application/problem+json"  # rule errors-as-application-json
@@ -460,6 +464,22 @@ class ContractChecker:
         except Exception as exc:  # noqa: BLE001 - openapi-core raises many types; all mean "invalid"
             return _describe(exc)
         return None
+
+
+PROBLEM_KEYS = {"type", "code", "title", "status", "detail", "instance"}
+
+
+def _problem_shape(body: bytes, status: int) -> str | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return "an error body must be JSON"
+    if not isinstance(data, dict) or not PROBLEM_KEYS <= set(data) or data["status"] != status:
+        return f"not a problem body for status {status}: {str(data)[:200]}"
+    for param in data.get("invalidParams", []):
+        if set(param) != {"name", "code", "reason"}:
+            return f"invalidParams item {param} needs name, code and reason"
+    return None
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

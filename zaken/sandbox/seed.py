@@ -108,7 +108,7 @@ def install(store: Store) -> None:
             "rsin": CATALOGUS_RSIN,
             "contactpersoonBeheerNaam": "Functioneel beheer Sociaal Domein",
             "contactpersoonBeheerTelefoonnummer": "",
-            "contactpersoonBeheerEmailadres": "",
+            "contactpersoonBeheerEmailadres": "functioneelbeheer@gemeente.example",
             "naam": "Sociaal domein (sandbox)",
             "versie": "1",
             "begindatumVersie": BEGIN,

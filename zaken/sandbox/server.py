@@ -67,6 +67,11 @@ class _HTTPServer(ThreadingHTTPServer):
     block_on_close = False
     sandbox: Sandbox
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that gave up (timeout fault) or a dropped connection is expected here, not an error
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as a requests.Session expects
