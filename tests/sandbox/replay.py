@@ -87,6 +87,7 @@ class World:
                 "Beschikking"
             ],
             f"{CAT}/besluittypen/58772b51-3f42-4a63-8938-61a5674948ac": seed["besluittypen"]["Beschikking"],
+            f"{CAPTURE}/ref/fouten/": f"{sandbox.base_url}/ref/fouten/",
         }
         now = datetime.now(UTC) - timedelta(minutes=10)
         self.shift = min(timedelta(0), now - LATEST_CAPTURED_MOMENT)
