@@ -277,6 +277,7 @@ class World:
         body = {"zaak": zaak["url"], "informatieobject": created.json()["url"]}
         assert self.zgw.post("/zaken/api/v1/zaakinformatieobjecten", json=body).status_code == 201
 
-    def map_current_etag(self, capture_etag: str) -> None:
+    def map_current_etag(self, state: Any, capture_etag: str) -> None:
+        """Map the capture's ETag of zaak A (in `state`, e.g. closed) onto the sandbox's current one."""
         response = self.zgw.get(self.zaak_a()["url"], headers=CRS)
         self.map[capture_etag] = response.headers["ETag"].strip('"')
