@@ -109,6 +109,34 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Catalogue data of the ZGW APIs (zaaktypen, statustypen, ...): shared by web and workers.
+    "zgw": {
+        "BACKEND": env("ZGW_CACHE_BACKEND", "django.core.cache.backends.redis.RedisCache"),
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "regiekoppeling-zgw",
+    },
+}
+ZGW_CATALOGUS_CACHE_SECONDS = env_int("ZGW_CATALOGUS_CACHE_SECONDS", 3600)
+
+# --- Documents --------------------------------------------------------------------------------
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 25 * 1024 * 1024)
+# Files above this size go to the Documenten API in bestandsdelen (parts), below it in one POST.
+DOCUMENT_BESTANDSDELEN_FROM_BYTES = env_int("DOCUMENT_BESTANDSDELEN_FROM_BYTES", 4 * 1024 * 1024)
+DOCUMENT_ALLOWED_TYPES = [
+    t
+    for t in env(
+        "DOCUMENT_ALLOWED_TYPES",
+        "application/pdf,image/png,image/jpeg,text/plain,"
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ).split(",")
+    if t
+]
+# Dotted path of a callable(file) that raises `regiekoppeling.documents.Refused` for an unsafe file
+# (for example a ClamAV client). Empty: no scan.
+DOCUMENT_SCAN_HOOK = env("DOCUMENT_SCAN_HOOK", "")
+
 LANGUAGE_CODE = "nl"
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
@@ -171,7 +199,9 @@ OUTBOX_SWEEP_BATCH = env_int("OUTBOX_SWEEP_BATCH", 100)
 # --- Celery -----------------------------------------------------------------------------------
 # redis-py spells a Unix socket `unix://`, kombu `redis+socket://`: REDIS_URL alone is enough.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL") or (
-    "redis+socket://" + REDIS_URL.removeprefix("unix://").split("?")[0] if REDIS_URL.startswith("unix://") else REDIS_URL
+    "redis+socket://" + REDIS_URL.removeprefix("unix://").split("?")[0]
+    if REDIS_URL.startswith("unix://")
+    else REDIS_URL
 )
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

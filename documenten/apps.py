@@ -2,6 +2,18 @@ from django.apps import AppConfig
 
 
 class DocumentenConfig(AppConfig):
-    """Documenten API side (uploads, bestandsdelen). Empty until the issue "Zaakgericht" lands."""
+    """Documenten API side: storing attached documents (bestandsdelen for large files)."""
 
     name = "documenten"
+
+    def ready(self) -> None:
+        from regiekoppeling.models import Document, OutboxItem
+        from regiekoppeling.outbox import register_handler
+
+        from .storage import document_store
+
+        def handle_document(item: OutboxItem) -> None:
+            document = Document.objects.only("pk").get(uuid=item.payload["document"])
+            document_store(document_id=document.pk)
+
+        register_handler(OutboxItem.Soort.DOCUMENT, handle_document)

@@ -6,7 +6,17 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import Aanvraag, Applicatie, Credential, Gemeente, IdempotencyRecord, OutboxItem, Product, Voorziening
+from .models import (
+    Aanvraag,
+    Applicatie,
+    Credential,
+    Document,
+    Gemeente,
+    IdempotencyRecord,
+    OutboxItem,
+    Product,
+    Voorziening,
+)
 from .outbox import outbox_requeue
 
 
@@ -70,28 +80,66 @@ class OutboxInline(admin.TabularInline):
         return False
 
 
+class DocumentInline(admin.TabularInline):
+    model = Document
+    extra = 0
+    can_delete = False
+    fields = [
+        "titel",
+        "bestandsnaam",
+        "formaat",
+        "bestandsomvang",
+        "informatieobject",
+        "registratie",
+        "registratie_fouten",
+    ]
+    readonly_fields = [
+        "titel", "bestandsnaam", "formaat", "bestandsomvang", "informatieobject", "registratie", "registratie_fouten",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Aanvraag)
 class AanvraagAdmin(admin.ModelAdmin):
-    list_display = ["uuid", "gemeente", "wet", "indiener", "regie_referentie", "client", "status", "aangemaakt_op"]
+    list_display = [
+        "uuid", "gemeente", "wet", "indiener", "regie_referentie", "client", "status", "registratie", "aangemaakt_op",
+    ]  # fmt: skip
+    actions = ["retry_registration"]
     list_filter = ["status", "wet", "gemeente", "is_arrangement"]
     search_fields = ["uuid", "regie_referentie", "=client_bsn"]
     readonly_fields = ["uuid", "aangemaakt_op", "gewijzigd_op"]
     raw_id_fields = ["arrangement_product"]
-    inlines = [VoorzieningInline, OutboxInline]
+    inlines = [VoorzieningInline, DocumentInline, OutboxInline]
     date_hierarchy = "aangemaakt_op"
+
+    @admin.display(description="registratie")
+    def registratie(self, obj: Aanvraag) -> str:
+        states = sorted({v.get_registratie_display() for v in obj.voorzieningen.all()})
+        return ", ".join(states)
+
+    @admin.action(description="Registratie en documenten opnieuw proberen (na herstel van de configuratie)")
+    def retry_registration(self, request: HttpRequest, queryset: QuerySet[Aanvraag]) -> None:
+        items = OutboxItem.objects.filter(aanvraag__in=queryset).exclude(state=OutboxItem.State.DONE)
+        count = outbox_requeue(item_ids=list(items.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} item(s) opnieuw in de wachtrij gezet.", messages.SUCCESS)
 
     @admin.display(description="client")
     def client(self, obj: Aanvraag) -> str:
         return f"{obj.client_achternaam} ({mask_bsn(obj.client_bsn)})"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Aanvraag]:
-        return super().get_queryset(request).select_related("gemeente", "indiener")
+        return super().get_queryset(request).select_related("gemeente", "indiener").prefetch_related("voorzieningen")
 
 
 @admin.register(Voorziening)
 class VoorzieningAdmin(admin.ModelAdmin):
-    list_display = ["uuid", "aanvraag", "volgnummer", "product", "leveringsvorm", "status", "ingangsdatum", "einddatum"]
-    list_filter = ["status", "leveringsvorm", "product__wet"]
+    list_display = [
+        "uuid", "aanvraag", "volgnummer", "product", "leveringsvorm", "status", "registratie", "zaak_identificatie",
+        "zaakstatus",
+    ]  # fmt: skip
+    list_filter = ["status", "registratie", "leveringsvorm", "product__wet"]
     search_fields = ["uuid", "aanvraag__uuid", "aanvraag__regie_referentie"]
     readonly_fields = ["uuid", "aangemaakt_op", "gewijzigd_op"]
     raw_id_fields = ["aanvraag", "product"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from .constants import Rol
-from .models import Aanvraag, Applicatie, Voorziening
+from .models import Aanvraag, Applicatie, Document, Voorziening
 
 
 def aanvragen_visible_to(applicatie: Applicatie) -> QuerySet[Aanvraag]:
@@ -17,8 +17,13 @@ def aanvragen_visible_to(applicatie: Applicatie) -> QuerySet[Aanvraag]:
         return Aanvraag.objects.none()
     lines = Voorziening.objects.select_related("product", "aanvraag")
     return qs.select_related("gemeente", "indiener", "arrangement_product").prefetch_related(
-        Prefetch("voorzieningen", queryset=lines)
+        Prefetch("voorzieningen", queryset=lines), "documenten"
     )
+
+
+def documenten_visible_to(applicatie: Applicatie) -> QuerySet[Document]:
+    aanvragen = aanvragen_visible_to(applicatie).values("pk")
+    return Document.objects.filter(aanvraag__in=aanvragen).select_related("aanvraag")
 
 
 def voorzieningen_visible_to(applicatie: Applicatie) -> QuerySet[Voorziening]:

@@ -177,7 +177,7 @@ def test_sweeper_releases_items_of_a_vanished_worker(handler, settings):
 
 
 def test_work_without_a_handler_stays_pending(handler):
-    item = outbox.outbox_enqueue(soort=OutboxItem.Soort.ZAAK_REGISTRATIE, aanvraag=None, payload={})
+    item = outbox.outbox_enqueue(soort=OutboxItem.Soort.ZAAK_STATUS, aanvraag=None, payload={})
     assert outbox.outbox_sweep() == 0
     assert outbox.outbox_process(item_id=item.pk) is None
     item.refresh_from_db()

@@ -2,9 +2,15 @@ from django.apps import AppConfig
 
 
 class ZakenConfig(AppConfig):
-    """Zaken, Catalogi and Besluiten side (ZGW clients, registration, status sync).
-
-    Empty until the issue "Zaakgericht" lands; the package exists so the layout is stable.
-    """
+    """Zaken, Catalogi and Besluiten side: ZGW configuration, typed clients, registration."""
 
     name = "zaken"
+    verbose_name = "Zaakgericht (ZGW)"
+
+    def ready(self) -> None:
+        from regiekoppeling.models import OutboxItem
+        from regiekoppeling.outbox import register_handler
+
+        from .handlers import handle_registratie
+
+        register_handler(OutboxItem.Soort.ZAAK_REGISTRATIE, handle_registratie)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_filters import rest_framework as filters
 
 from ..constants import Status, Wet
-from ..models import Aanvraag, Voorziening
+from ..models import Aanvraag, Document, Voorziening
 
 
 class AanvraagFilter(filters.FilterSet):
@@ -33,4 +33,13 @@ class VoorzieningFilter(filters.FilterSet):
 
     class Meta:
         model = Voorziening
+        fields: list[str] = []
+
+
+class DocumentFilter(filters.FilterSet):
+    aanvraag = filters.UUIDFilter(field_name="aanvraag__uuid")
+    registratie = filters.ChoiceFilter(choices=Document.Registratie.choices)
+
+    class Meta:
+        model = Document
         fields: list[str] = []

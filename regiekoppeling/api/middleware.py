@@ -21,6 +21,16 @@ def api_version_middleware(get_response: Middleware) -> Middleware:
     return middleware
 
 
+# Room for the multipart envelope and the other form fields around an uploaded file.
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+def _limit(request: HttpRequest) -> int:
+    if request.path == "/api/v1/documenten" and request.content_type == "multipart/form-data":
+        return int(settings.DOCUMENT_MAX_BYTES) + _MULTIPART_OVERHEAD
+    return int(settings.API_MAX_BODY_BYTES)
+
+
 def body_size_middleware(get_response: Middleware) -> Middleware:
     """Refuse an oversized body with 413 before anything reads it."""
 
@@ -29,8 +39,9 @@ def body_size_middleware(get_response: Middleware) -> Middleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return respond(400, "invalid_content_length", "Content-Length is geen getal.")
-        if length > settings.API_MAX_BODY_BYTES and request.path.startswith("/api/"):
-            return respond(413, "payload_too_large", f"De body is groter dan {settings.API_MAX_BODY_BYTES} bytes.")
+        limit = _limit(request)
+        if length > limit and request.path.startswith("/api/"):
+            return respond(413, "payload_too_large", f"De body is groter dan {limit} bytes.")
         return get_response(request)
 
     return middleware

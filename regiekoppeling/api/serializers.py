@@ -20,7 +20,7 @@ from ..constants import (
     VerwijzerType,
     Wet,
 )
-from ..models import Aanvraag, Voorziening
+from ..models import Aanvraag, Document, Voorziening
 from .fields import BsnField, StrictIntegerField, StrictSerializer
 
 AGB = r"^\d{8}$"
@@ -115,8 +115,22 @@ def _nested(obj: Any, fields: dict[str, str]) -> dict[str, Any] | None:
     return values if any(v not in (None, "") for v in values.values()) else None
 
 
+class ZaakRefSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="De zaak in de Zaken API.")
+    identificatie = serializers.CharField()
+    status = serializers.CharField(help_text="Omschrijving van het huidige statustype.")
+    status_gezet_op = serializers.DateTimeField(allow_null=True)
+
+
+class RegistratieFoutSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    invalid_params = serializers.ListField(child=serializers.DictField())
+
+
 class VoorzieningSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
+    zaak = serializers.SerializerMethodField()
+    registratie_fouten = RegistratieFoutSerializer(many=True, read_only=True)
     aanvraag = serializers.SerializerMethodField()
     product = ProductSerializer()
     omvang = serializers.SerializerMethodField()
@@ -129,9 +143,20 @@ class VoorzieningSerializer(serializers.ModelSerializer):
         fields = [
             "url", "uuid", "aanvraag", "volgnummer", "product", "leveringsvorm", "omvang", "budget", "pgb",
             "ingangsdatum", "einddatum", "aanbieder", "verwijzer", "toelichting", "status", "reden_intrekking",
-            "aangemaakt_op", "gewijzigd_op",
+            "zaak", "registratie", "registratie_fouten", "aangemaakt_op", "gewijzigd_op",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(ZaakRefSerializer(allow_null=True))
+    def get_zaak(self, obj: Voorziening) -> dict[str, Any] | None:
+        if not obj.zaak_url:
+            return None
+        return {
+            "url": obj.zaak_url,
+            "identificatie": obj.zaak_identificatie,
+            "status": obj.zaakstatus,
+            "status_gezet_op": obj.zaakstatus_gezet_op,
+        }
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj: Voorziening) -> str:
@@ -174,8 +199,41 @@ class ClientOutputSerializer(serializers.Serializer):
     achternaam = serializers.CharField(source="client_achternaam")
 
 
+class DocumentSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="document-detail", lookup_field="uuid")
+    aanvraag: serializers.HyperlinkedRelatedField[Aanvraag] = serializers.HyperlinkedRelatedField(
+        view_name="aanvraag-detail", lookup_field="uuid", read_only=True
+    )
+    registratie_fouten = RegistratieFoutSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Document
+        fields = [
+            "url", "uuid", "aanvraag", "titel", "beschrijving", "bestandsnaam", "formaat", "bestandsomvang",
+            "informatieobject", "registratie", "registratie_fouten", "aangemaakt_op",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class DocumentInputSerializer(StrictSerializer):
+    aanvraag = serializers.UUIDField(help_text="uuid van de aanvraag")
+    titel = serializers.CharField(max_length=200)
+    beschrijving = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    bestand = serializers.FileField(required=False, help_text="Het bestand (multipart/form-data).")
+    informatieobject = serializers.URLField(
+        max_length=1000, required=False, help_text="Of: een bestaand document in een geconfigureerde Documenten API."
+    )
+
+
+class HoofdzaakSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    identificatie = serializers.CharField()
+
+
 class AanvraagSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="aanvraag-detail", lookup_field="uuid")
+    hoofdzaak = serializers.SerializerMethodField()
+    documenten = DocumentSerializer(many=True, read_only=True)
     gemeente = serializers.CharField(source="gemeente.code")
     indiener = serializers.CharField(source="indiener.naam")
     arrangement_product = ProductSerializer(allow_null=True)
@@ -187,7 +245,13 @@ class AanvraagSerializer(serializers.ModelSerializer):
         model = Aanvraag
         fields = [
             "url", "uuid", "gemeente", "wet", "indiener", "regie_referentie", "gezinsplan_zaak", "is_arrangement",
-            "arrangement_product", "toelichting", "client", "voorzieningen", "status", "reden_intrekking",
-            "aangemaakt_op", "gewijzigd_op",
+            "arrangement_product", "toelichting", "client", "voorzieningen", "hoofdzaak", "documenten", "status",
+            "reden_intrekking", "aangemaakt_op", "gewijzigd_op",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(HoofdzaakSerializer(allow_null=True))
+    def get_hoofdzaak(self, obj: Aanvraag) -> dict[str, str] | None:
+        if not obj.hoofdzaak_url:
+            return None
+        return {"url": obj.hoofdzaak_url, "identificatie": obj.hoofdzaak_identificatie}

@@ -2,11 +2,12 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .schema import OpenAPIJSONView, OpenAPIYAMLView
-from .views import AanvraagViewSet, VoorzieningViewSet
+from .views import AanvraagViewSet, DocumentViewSet, VoorzieningViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("aanvragen", AanvraagViewSet, basename="aanvraag")
 router.register("voorzieningen", VoorzieningViewSet, basename="voorziening")
+router.register("documenten", DocumentViewSet, basename="document")
 
 urlpatterns = [
     path("openapi.json", OpenAPIJSONView.as_view(), name="openapi-json"),

@@ -3,28 +3,39 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Callable
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from djangorestframework_camel_case.parser import CamelCaseJSONParser
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from .. import idempotency, selectors, services
+from .. import documents, idempotency, selectors, services
 from ..exceptions import InvalidParam
-from ..models import Aanvraag, Voorziening
+from ..models import Aanvraag, Document, Voorziening
 from ..rules import looks_like_bsn
-from .exceptions import Conflict, InvalidQueryParams, Unprocessable
-from .filters import AanvraagFilter, VoorzieningFilter
+from .exceptions import Conflict, InvalidQueryParams, PayloadTooLarge, Unprocessable
+from .filters import AanvraagFilter, DocumentFilter, VoorzieningFilter
 from .permissions import IsApplicatie, IsRegie, caller
-from .serializers import AanvraagInputSerializer, AanvraagSerializer, IntrekkingSerializer, VoorzieningSerializer
+from .serializers import (
+    AanvraagInputSerializer,
+    AanvraagSerializer,
+    DocumentInputSerializer,
+    DocumentSerializer,
+    IntrekkingSerializer,
+    VoorzieningSerializer,
+)
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -39,6 +50,25 @@ PAGINATION_PARAMS = {"page", "pageSize"}
 View = Callable[..., Response]
 
 
+def _fingerprint_body(request: Request) -> Any:
+    """The request body as comparable data; an uploaded file counts by its content hash."""
+    data = request.data
+    if not hasattr(data, "lists"):
+        return data
+    body: dict[str, list[str]] = {}
+    for name, values in data.lists():
+        body[name] = [_file_hash(v) if isinstance(v, UploadedFile) else str(v) for v in values]
+    return body
+
+
+def _file_hash(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return f"sha256:{digest.hexdigest()}"
+
+
 def idempotent(view: View) -> View:
     """Wrap a POST handler with Idempotency-Key semantics; the stored result is written in the
     same transaction as the business effect."""
@@ -51,7 +81,9 @@ def idempotent(view: View) -> View:
                 {"Idempotency-Key": ["Verplichte header: 1 tot 255 zichtbare ASCII-tekens."]}, code="required"
             )
         key = key.strip('"')
-        fingerprint = idempotency.fingerprint(method=request.method or "", path=request.path, body=request.data)
+        fingerprint = idempotency.fingerprint(
+            method=request.method or "", path=request.path, body=_fingerprint_body(request)
+        )
         try:
             record, replay = idempotency.idempotency_begin(
                 applicatie=caller(request),
@@ -193,3 +225,48 @@ class VoorzieningViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.Retriev
         )
         voorziening = self.get_queryset().get(pk=voorziening.pk)
         return Response(VoorzieningSerializer(voorziening, context=self.get_serializer_context()).data)
+
+
+@extend_schema_view(
+    list=extend_schema(description="Documenten bij aanvragen die de applicatie mag zien."),
+    retrieve=extend_schema(description="Een document en waar het in de Documenten API staat."),
+    create=extend_schema(
+        description=(
+            "Voeg een document toe aan een aanvraag: een bestand (multipart/form-data) of een verwijzing naar een "
+            "bestaand document in een geconfigureerde Documenten API. Het wordt opgeslagen als "
+            "enkelvoudiginformatieobject en aan elke zaak van de aanvraag gekoppeld."
+        ),
+        request={"multipart/form-data": DocumentInputSerializer, "application/json": DocumentInputSerializer},
+        responses={201: DocumentSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    ),
+)
+class DocumentViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Documenten bij een aanvraag (bijlagen, budgetplan)."""
+
+    serializer_class = DocumentSerializer
+    filterset_class = DocumentFilter
+    lookup_field = "uuid"
+    queryset = Document.objects.none()
+    parser_classes = [MultiPartParser, CamelCaseJSONParser]
+
+    def get_queryset(self) -> Any:
+        return selectors.documenten_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")
+
+    def get_permissions(self) -> list[Any]:
+        return [IsRegie()] if self.action == "create" else [IsApplicatie()]
+
+    @idempotent
+    def create(self, request: Request) -> Response:
+        serializer = DocumentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        aanvraag = selectors.aanvragen_visible_to(caller(request)).filter(uuid=data["aanvraag"]).first()
+        if aanvraag is None:
+            raise exceptions.ValidationError({"aanvraag": ["Onbekende aanvraag."]}, code="does_not_exist")
+        try:
+            document = documents.document_create(aanvraag=aanvraag, indiener=caller(request), data=data)
+        except documents.TooLarge as exc:
+            raise PayloadTooLarge(str(exc)) from None
+        body = DocumentSerializer(document, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})

@@ -1,4 +1,5 @@
-from .aanvragen import Aanvraag, Voorziening
+from .aanvragen import Aanvraag, Registratie, Voorziening
+from .documenten import Document
 from .idempotency import IdempotencyRecord
 from .outbox import OutboxItem
 from .partijen import Applicatie, Credential, Gemeente
@@ -8,9 +9,11 @@ __all__ = [
     "Aanvraag",
     "Applicatie",
     "Credential",
+    "Document",
     "Gemeente",
     "IdempotencyRecord",
     "OutboxItem",
     "Product",
+    "Registratie",
     "Voorziening",
 ]

@@ -20,6 +20,14 @@ from .partijen import Applicatie, Gemeente
 from .producten import Product
 
 
+class Registratie(models.TextChoices):
+    """Where a voorziening stands in the ZGW APIs (written by the `zaken` package)."""
+
+    WACHT = "wacht", "Wacht op registratie"
+    GEREGISTREERD = "geregistreerd", "Geregistreerd"
+    MISLUKT = "mislukt", "Registratie mislukt"
+
+
 class Aanvraag(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     gemeente = models.ForeignKey(Gemeente, on_delete=models.PROTECT, related_name="aanvragen")
@@ -42,6 +50,9 @@ class Aanvraag(models.Model):
 
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.ONTVANGEN)
     reden_intrekking = models.CharField(max_length=500, blank=True, default="")
+    # Read-through of the hoofdzaak (strategy "hoofdzaak"), so responses need no remote call.
+    hoofdzaak_url = models.URLField(max_length=1000, blank=True, default="")
+    hoofdzaak_identificatie = models.CharField(max_length=40, blank=True, default="")
     aangemaakt_op = models.DateTimeField(auto_now_add=True, db_index=True)
     gewijzigd_op = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -83,6 +94,13 @@ class Voorziening(models.Model):
 
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.ONTVANGEN)
     reden_intrekking = models.CharField(max_length=500, blank=True, default="")
+    # Read-through of the zaak in the Zaken API, kept current by the `zaken` package.
+    zaak_url = models.URLField(max_length=1000, blank=True, default="")
+    zaak_identificatie = models.CharField(max_length=40, blank=True, default="")
+    zaakstatus = models.CharField(max_length=80, blank=True, default="", help_text="omschrijving van het statustype")
+    zaakstatus_gezet_op = models.DateTimeField(null=True, blank=True)
+    registratie = models.CharField(max_length=20, choices=Registratie.choices, default=Registratie.WACHT)
+    registratie_fouten = models.JSONField(default=list, blank=True)
     aangemaakt_op = models.DateTimeField(auto_now_add=True, db_index=True)
     gewijzigd_op = models.DateTimeField(auto_now=True, db_index=True)
 

@@ -14,6 +14,8 @@ class OutboxItem(models.Model):
         ZAAK_REGISTRATIE = "zaak_registratie", "Registratie in de ZGW API's"
         # A change of state that must reach the zaak status (issue "Zaakgericht").
         ZAAK_STATUS = "zaak_status", "Zaakstatus bijwerken"
+        # Storage of an attached document in the Documenten API and its relation to the zaken.
+        DOCUMENT = "document", "Document opslaan en aan de zaken koppelen"
         # Delivery of an event to the backoffice / regie (issue "Backoffice side").
         BERICHT = "bericht", "Bericht aan een partij"
 

@@ -1,0 +1,163 @@
+"""Caseworkers attach documents to an aanvraag: uploads are checked, kept privately and queued."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.core.files.storage import FileSystemStorage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from zgw_consumers.constants import APITypes
+from zgw_consumers.models import Service
+
+from regiekoppeling.documents import Refused
+from regiekoppeling.models import Document, OutboxItem
+from tests.conftest import aanvraag_body
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4 test document\n"
+
+
+@pytest.fixture
+def aanvraag(regie) -> dict:
+    response = regie.post("/api/v1/aanvragen", aanvraag_body())
+    assert response.status_code == 201
+    return response.json()
+
+
+@pytest.fixture(autouse=True)
+def private_media(monkeypatch, tmp_path):
+    # The field holds its (lazy) storage object; point it at a fresh directory per test.
+    monkeypatch.setattr(Document._meta.get_field("inhoud"), "storage", FileSystemStorage(location=str(tmp_path)))
+    return tmp_path
+
+
+def upload(api, aanvraag_uuid: str, *, content: bytes = PDF, content_type: str = "application/pdf", key=None, **extra):
+    data = {"aanvraag": aanvraag_uuid, "titel": "Verslag keukentafelgesprek", **extra}
+    if content is not None:
+        data["bestand"] = SimpleUploadedFile("verslag.pdf", content, content_type=content_type)
+    headers = api.headers(HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4()))
+    return api.client.post("/api/v1/documenten", data, format="multipart", **headers)
+
+
+def test_upload_is_stored_privately_and_queued(regie, aanvraag, private_media):
+    before = OutboxItem.objects.count()
+    response = upload(regie, aanvraag["uuid"])
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    document = Document.objects.get()
+    assert body["uuid"] == str(document.uuid)
+    assert body["aanvraag"] == aanvraag["url"]
+    assert body["titel"] == "Verslag keukentafelgesprek"
+    assert body["bestandsnaam"] == "verslag.pdf"
+    assert body["formaat"] == "application/pdf"
+    assert body["bestandsomvang"] == len(PDF)
+    assert body["informatieobject"] == ""
+    assert body["registratie"] == "wacht"
+    assert document.inhoud.read() == PDF
+    assert (private_media / document.inhoud.name).read_bytes() == PDF
+    assert document.indiener == regie.applicatie
+    assert OutboxItem.objects.count() == before + 1
+    item = OutboxItem.objects.latest("id")
+    assert (item.soort, item.payload) == ("document", {"document": str(document.uuid)})
+    # The aanvraag shows its documents.
+    assert [d["uuid"] for d in regie.get(f"/api/v1/aanvragen/{aanvraag['uuid']}").json()["documenten"]] == [
+        str(document.uuid)
+    ]
+
+
+def test_replay_with_the_same_file_returns_the_same_document(regie, aanvraag):
+    key = str(uuid.uuid4())
+    first = upload(regie, aanvraag["uuid"], key=key)
+    second = upload(regie, aanvraag["uuid"], key=key)
+    other_file = upload(regie, aanvraag["uuid"], key=key, content=PDF + b"changed")
+
+    assert first.status_code == second.status_code == 201
+    assert second.json()["uuid"] == first.json()["uuid"]
+    assert other_file.status_code == 422
+    assert Document.objects.count() == 1
+
+
+def test_reference_to_a_configured_documenten_api(regie, aanvraag):
+    Service.objects.create(
+        label="Documenten", slug="drc", api_type=APITypes.drc, api_root="https://documenten.example.nl/api/v1/"
+    )
+    url = "https://documenten.example.nl/api/v1/enkelvoudiginformatieobjecten/0c5e0e6c-0ab5-4fd4-9a8b-3d1b1f6f0a11"
+    response = upload(regie, aanvraag["uuid"], content=None, informatieobject=url)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["informatieobject"] == url
+    assert response.json()["registratie"] == "opgeslagen"
+
+
+def assert_nothing_stored(private_media) -> None:
+    assert Document.objects.count() == 0
+    assert not OutboxItem.objects.filter(soort="document").exists()
+    assert [p for p in private_media.rglob("*") if p.is_file()] == []
+
+
+def test_reference_to_an_unconfigured_host_is_refused_without_a_request(regie, aanvraag, private_media, requests_mock):
+    response = upload(regie, aanvraag["uuid"], content=None, informatieobject="https://evil.example/doc/1")
+
+    assert response.status_code == 400
+    assert response.json()["invalidParams"][0]["name"] == "informatieobject"
+    assert requests_mock.call_count == 0
+    assert_nothing_stored(private_media)
+
+
+def test_file_type_not_allowed(regie, aanvraag, private_media):
+    response = upload(regie, aanvraag["uuid"], content=b"MZ\x90\x00", content_type="application/x-msdownload")
+    assert response.status_code == 400
+    assert response.json()["invalidParams"][0] == {
+        "name": "bestand",
+        "code": "type_niet_toegestaan",
+        "reason": "Bestandstype 'application/x-msdownload' is niet toegestaan.",
+    }
+    assert_nothing_stored(private_media)
+
+
+def test_file_too_large_is_413(regie, aanvraag, private_media, settings):
+    settings.DOCUMENT_MAX_BYTES = 100
+    response = upload(regie, aanvraag["uuid"], content=b"x" * 101, content_type="text/plain")
+    assert response.status_code == 413
+    assert_nothing_stored(private_media)
+
+
+def test_body_far_over_the_limit_is_413_before_parsing(regie, aanvraag, private_media, settings):
+    settings.DOCUMENT_MAX_BYTES = 10
+    response = upload(regie, aanvraag["uuid"], content=b"x" * 200_000, content_type="text/plain")
+    assert response.status_code == 413
+    assert_nothing_stored(private_media)
+
+
+def refuse_everything(upload):
+    raise Refused("Virus gevonden: EICAR-Test-File")
+
+
+def test_scan_hook_refuses(regie, aanvraag, private_media, settings):
+    settings.DOCUMENT_SCAN_HOOK = "tests.api.test_documenten.refuse_everything"
+    response = upload(regie, aanvraag["uuid"])
+    assert response.status_code == 400
+    assert response.json()["invalidParams"][0]["reason"] == "Virus gevonden: EICAR-Test-File"
+    assert_nothing_stored(private_media)
+
+
+def test_both_file_and_reference_is_400(regie, aanvraag, private_media):
+    response = upload(regie, aanvraag["uuid"], informatieobject="https://documenten.example.nl/x")
+    assert response.status_code == 400
+    assert_nothing_stored(private_media)
+
+
+def test_document_for_a_foreign_aanvraag_is_refused(andere_regie, aanvraag, private_media):
+    response = upload(andere_regie, aanvraag["uuid"])
+    assert response.status_code == 400
+    assert response.json()["invalidParams"][0]["name"] == "aanvraag"
+    assert_nothing_stored(private_media)
+
+
+def test_backoffice_may_read_but_not_attach(backoffice, regie, aanvraag):
+    assert upload(regie, aanvraag["uuid"]).status_code == 201
+    assert backoffice.get("/api/v1/documenten").json()["count"] == 1
+    assert upload(backoffice, aanvraag["uuid"]).status_code == 403

@@ -1,0 +1,134 @@
+"""Faults during registration: each step failing in turn, lost answers, refusals and bad configuration.
+Afterwards there is exactly one of everything, and nothing is lost."""
+
+from __future__ import annotations
+
+import pytest
+from zgw_consumers.models import Service
+
+from regiekoppeling.models import Aanvraag, OutboxItem, Voorziening
+from regiekoppeling.outbox import outbox_requeue
+from tests.conftest import aanvraag_body, zin_line
+from tests.zaken.conftest import run_outbox
+
+pytestmark = pytest.mark.django_db
+
+STEPS = ["/zaken/api/v1/zaken", "/zaken/api/v1/statussen", "/zaken/api/v1/rollen"]
+
+
+def send(regie, *lines, **extra) -> Aanvraag:
+    response = regie.post("/api/v1/aanvragen", aanvraag_body(*lines, **extra))
+    assert response.status_code == 201
+    return Aanvraag.objects.get(uuid=response.json()["uuid"])
+
+
+def counts(reader, zaak_url: str) -> tuple[int, int]:
+    statussen = reader.json("/zaken/api/v1/statussen", zaak=zaak_url)["count"]
+    rollen = reader.json("/zaken/api/v1/rollen", zaak=zaak_url)["count"]
+    return statussen, rollen
+
+
+@pytest.mark.parametrize("path", STEPS)
+@pytest.mark.parametrize("kind", ["500", "reset_before", "reset_after_commit"])
+def test_each_step_failing_once_creates_nothing_twice(regie, zgw, reader, sandbox, path, kind):
+    aanvraag = send(regie, zin_line(), zin_line(product={"categorie": "07", "code": "07A01"}))
+    # The second voorziening's step fails, after the first one went through completely.
+    sandbox.add_fault(path, kind, method="POST", nth=2)
+
+    assert run_outbox(aanvraag, "zaak_registratie") == ["pending"]
+    item = OutboxItem.objects.get(aanvraag=aanvraag, soort="zaak_registratie")
+    assert item.attempts == 1 and item.last_error
+
+    assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+    zaken = reader.zaken()
+    assert len(zaken) == 2
+    assert [counts(reader, z["url"]) for z in zaken] == [(1, 1), (1, 1)]
+    assert set(Voorziening.objects.filter(aanvraag=aanvraag).values_list("registratie", flat=True)) == {"geregistreerd"}
+
+
+def test_timeout_is_retried(regie, zgw, reader, sandbox):
+    Service.objects.update(timeout=1)
+    aanvraag = send(regie, zin_line())
+    sandbox.add_fault("/zaken/api/v1/zaken", "timeout", method="POST", seconds=2)
+
+    assert run_outbox(aanvraag, "zaak_registratie") == ["pending"]
+    assert "ZGWUnavailableError" in OutboxItem.objects.get(aanvraag=aanvraag, soort="zaak_registratie").last_error
+    assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+    assert len(reader.zaken()) == 1  # the slow first POST still created it; the rerun found it
+
+
+def test_persistent_5xx_is_dead_lettered_after_the_limit(regie, zgw, reader, sandbox, settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    aanvraag = send(regie, zin_line())
+    sandbox.add_fault("/zaken/api/v1/zaken", "503", method="POST", times=10)
+
+    states = [run_outbox(aanvraag, "zaak_registratie") for _ in range(3)]
+
+    assert states == [["pending"], ["pending"], ["dead"]]
+    item = OutboxItem.objects.get(aanvraag=aanvraag, soort="zaak_registratie")
+    assert "gave up after 3 attempts" in item.last_error
+    assert reader.zaken() == []
+
+
+def failed(aanvraag: Aanvraag) -> list:
+    lines = list(Voorziening.objects.filter(aanvraag=aanvraag))
+    assert {v.registratie for v in lines} == {"mislukt"}
+    return lines[0].registratie_fouten
+
+
+def test_unknown_zaaktype_is_permanent_and_visible(regie, zgw, sandbox):
+    zgw.zaaktype_wmo = "BESTAAT-NIET"
+    zgw.save()
+    aanvraag = send(regie, zin_line())
+    sandbox.clear_requests()
+
+    assert run_outbox(aanvraag, "zaak_registratie") == ["dead"]
+
+    fouten = failed(aanvraag)
+    assert "BESTAAT-NIET" in fouten[0]["detail"]
+    assert not [r for r in sandbox.requests if r["method"] == "POST"]
+    body = regie.get(f"/api/v1/aanvragen/{aanvraag.uuid}").json()
+    assert body["voorzieningen"][0]["registratie"] == "mislukt"
+    assert "BESTAAT-NIET" in body["voorzieningen"][0]["registratieFouten"][0]["detail"]
+
+
+def test_concept_zaaktype_is_permanent(regie, zgw):
+    zgw.zaaktype_wmo = "WMO-CONCEPT"
+    zgw.save()
+    aanvraag = send(regie, zin_line())
+    assert run_outbox(aanvraag, "zaak_registratie") == ["dead"]
+    assert "concept" in failed(aanvraag)[0]["detail"]
+
+
+def test_retry_after_fixing_the_configuration(regie, zgw, reader):
+    zgw.zaaktype_wmo = "TYPFOUT"
+    zgw.save()
+    aanvraag = send(regie, zin_line())
+    assert run_outbox(aanvraag, "zaak_registratie") == ["dead"]
+    assert failed(aanvraag)
+
+    # The administrator corrects the configuration and re-queues (the admin action calls this).
+    zgw.zaaktype_wmo = "WMO-VOORZIENING"
+    zgw.save()
+    outbox_requeue(item_ids=list(OutboxItem.objects.filter(aanvraag=aanvraag).values_list("pk", flat=True)))
+    assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+
+    (zaak,) = reader.zaken()
+    assert counts(reader, zaak["url"]) == (1, 1)
+    line = Voorziening.objects.get(aanvraag=aanvraag)
+    assert (line.registratie, line.registratie_fouten) == ("geregistreerd", [])
+
+
+def test_remote_invalid_params_are_shown(regie, zgw, sandbox):
+    aanvraag = send(regie, zin_line(), gezinsplanZaak="https://elders.example/zaken/api/v1/zaken/1")
+
+    assert run_outbox(aanvraag, "zaak_registratie") == ["dead"]
+
+    fouten = failed(aanvraag)
+    assert [p["name"] for p in fouten[0]["invalid_params"]] == ["relevanteAndereZaken.0.url"]
+
+
+def test_no_zgw_configuration_is_permanent(regie, gemeente):
+    aanvraag = send(regie, zin_line())
+    assert run_outbox(aanvraag, "zaak_registratie") == ["dead"]
+    assert "Geen ZGW-configuratie" in failed(aanvraag)[0]["detail"]

@@ -1,0 +1,136 @@
+"""Registration of aanvragen in the ZGW APIs, per zaak strategy, checked through the ZGW API itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from regiekoppeling.models import Aanvraag, Voorziening
+from tests.conftest import BSN_A, aanvraag_body, pgb_line, zin_line
+from tests.zaken.conftest import run_outbox
+from zaken.models import Zaak, ZaakStrategie
+
+pytestmark = pytest.mark.django_db
+
+
+def send(regie, *lines, **extra) -> Aanvraag:
+    response = regie.post("/api/v1/aanvragen", aanvraag_body(*lines, **extra))
+    assert response.status_code == 201, response.content
+    return Aanvraag.objects.get(uuid=response.json()["uuid"])
+
+
+def test_one_zaak_per_voorziening_with_status_and_initiator(regie, zgw, reader, sandbox):
+    aanvraag = send(regie, zin_line(), pgb_line())
+
+    assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+
+    zaken = sorted(reader.zaken(), key=lambda z: z["identificatie"])
+    prefix = f"RK-{aanvraag.uuid.hex[:16].upper()}"
+    assert [z["identificatie"] for z in zaken] == [f"{prefix}-1", f"{prefix}-2"]
+    seed = sandbox.seed
+    for zaak in zaken:
+        assert zaak["zaaktype"] == seed["zaaktypen"]["WMO-VOORZIENING"]
+        assert zaak["bronorganisatie"] == seed["rsin"]
+        assert zaak["kenmerken"] == [{"kenmerk": str(aanvraag.uuid), "bron": "regiekoppeling"}]
+        status = reader.json(zaak["status"])
+        assert reader.json(status["statustype"])["omschrijving"] == "Ontvangen"
+        rollen = reader.json("/zaken/api/v1/rollen", zaak=zaak["url"])["results"]
+        assert [
+            (r["betrokkeneType"], r["omschrijvingGeneriek"], r["betrokkeneIdentificatie"]["inpBsn"]) for r in rollen
+        ] == [("natuurlijk_persoon", "initiator", BSN_A)]
+    # Read-through: the API shows the zaak without asking the Zaken API.
+    sandbox.clear_requests()
+    body = regie.get(f"/api/v1/aanvragen/{aanvraag.uuid}").json()
+    assert sandbox.requests == []
+    by_id = {z["identificatie"]: z for z in zaken}
+    for line in body["voorzieningen"]:
+        assert line["registratie"] == "geregistreerd"
+        assert line["registratieFouten"] == []
+        assert line["zaak"]["url"] == by_id[line["zaak"]["identificatie"]]["url"]
+        assert line["zaak"]["status"] == "Ontvangen"
+
+
+def test_arrangement_shares_one_zaak(regie, zgw, reader):
+    zgw.strategie = ZaakStrategie.ARRANGEMENT_GEDEELD
+    zgw.save()
+    aanvraag = send(
+        regie,
+        zin_line(),
+        zin_line(product={"categorie": "07", "code": "07A01"}),
+        isArrangement=True,
+        arrangementProduct={"categorie": "10", "code": "10A01"},
+    )
+
+    run_outbox(aanvraag, "zaak_registratie")
+
+    zaken = reader.zaken()
+    assert len(zaken) == 1
+    assert {v.zaak_url for v in Voorziening.objects.filter(aanvraag=aanvraag)} == {zaken[0]["url"]}
+    assert len(reader.json("/zaken/api/v1/rollen", zaak=zaken[0]["url"])["results"]) == 1
+
+
+def test_arrangement_strategy_gives_separate_zaken_without_arrangement(regie, zgw, reader):
+    zgw.strategie = ZaakStrategie.ARRANGEMENT_GEDEELD
+    zgw.save()
+    run_outbox(send(regie, zin_line(), pgb_line()), "zaak_registratie")
+    assert len(reader.zaken()) == 2
+
+
+def test_hoofdzaak_with_a_deelzaak_per_voorziening(regie, zgw, reader):
+    zgw.strategie = ZaakStrategie.HOOFDZAAK
+    zgw.save()
+    aanvraag = send(regie, zin_line(), pgb_line())
+
+    run_outbox(aanvraag, "zaak_registratie")
+
+    zaken = {z["identificatie"].rsplit("-", 1)[1]: z for z in reader.zaken()}
+    assert set(zaken) == {"H", "1", "2"}
+    hoofdzaak = zaken["H"]
+    assert zaken["1"]["hoofdzaak"] == zaken["2"]["hoofdzaak"] == hoofdzaak["url"]
+    assert sorted(reader.json(hoofdzaak["url"])["deelzaken"]) == sorted([zaken["1"]["url"], zaken["2"]["url"]])
+    aanvraag.refresh_from_db()
+    assert aanvraag.hoofdzaak_url == hoofdzaak["url"]
+    body = regie.get(f"/api/v1/aanvragen/{aanvraag.uuid}").json()
+    assert body["hoofdzaak"] == {"url": hoofdzaak["url"], "identificatie": hoofdzaak["identificatie"]}
+
+
+def test_gezinsplan_zaak_becomes_a_relevante_andere_zaak(regie, zgw, reader, sandbox):
+    gezinsplan = reader.post(
+        "/zaken/api/v1/zaken",
+        json={
+            "identificatie": "GEZINSPLAN-1",
+            "bronorganisatie": sandbox.seed["rsin"],
+            "verantwoordelijkeOrganisatie": sandbox.seed["rsin"],
+            "zaaktype": sandbox.seed["zaaktypen"]["WMO-VOORZIENING"],
+            "startdatum": "2026-11-01",
+        },
+    )
+    assert gezinsplan.status_code == 201, gezinsplan.text
+    aanvraag = send(regie, zin_line(), gezinsplanZaak=gezinsplan.json()["url"])
+
+    run_outbox(aanvraag, "zaak_registratie")
+
+    (zaak,) = reader.zaken()
+    assert zaak["relevanteAndereZaken"] == [{"url": gezinsplan.json()["url"], "aardRelatie": "bijdrage"}]
+
+
+def test_initial_status_left_to_another_system(regie, zgw, reader):
+    zgw.initiele_status_zetten = False
+    zgw.save()
+    aanvraag = send(regie, zin_line())
+
+    run_outbox(aanvraag, "zaak_registratie")
+
+    (zaak,) = reader.zaken()
+    assert zaak["status"] is None
+    assert Voorziening.objects.get(aanvraag=aanvraag).registratie == "geregistreerd"
+
+
+def test_calls_per_voorziening(regie, zgw, sandbox):
+    aanvraag = send(regie, zin_line(), pgb_line())
+    sandbox.clear_requests()
+
+    run_outbox(aanvraag, "zaak_registratie")
+
+    writes = [(r["method"], r["path"].split("/")[4]) for r in sandbox.requests if r["method"] != "GET"]
+    assert writes == [("POST", "zaken"), ("POST", "statussen"), ("POST", "rollen")] * 2
+    assert Zaak.objects.filter(aanvraag=aanvraag).count() == 2

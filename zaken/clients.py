@@ -1,0 +1,150 @@
+"""Typed clients for the ZGW APIs, built on zgw-consumers.
+
+Errors are translated once, here: a 4xx is permanent (`ZGWRequestError`, with the remote
+`invalidParams`), a 5xx, timeout or broken connection is retryable (`ZGWUnavailableError`).
+Nothing is ever swallowed into `None` or `[]`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, NotRequired, Self, TypedDict
+
+import requests
+from zgw_consumers.client import build_client
+from zgw_consumers.models import Service
+from zgw_consumers.nlx import NLXClient
+
+from regiekoppeling.outbox import PermanentError
+
+CRS = {"Accept-Crs": "EPSG:4326", "Content-Crs": "EPSG:4326"}
+JSON = dict[str, Any]
+
+
+class ZGWRequestError(PermanentError):
+    """The remote API refused the request (4xx); repeating it cannot help."""
+
+    def __init__(self, method: str, url: str, status: int, body: Any) -> None:
+        self.status = status
+        self.body = body
+        self.invalid_params: list[JSON] = body.get("invalidParams", []) if isinstance(body, dict) else []
+        detail = body.get("detail", "") if isinstance(body, dict) else str(body)[:200]
+        super().__init__(f"{method} {url} answered {status}: {detail}", details=self.invalid_params or None)
+
+    def has_code(self, code: str) -> bool:
+        return any(p.get("code") == code for p in self.invalid_params)
+
+
+class ZGWUnavailableError(Exception):
+    """The remote API did not answer usefully (5xx, timeout, connection); try again later."""
+
+
+class ZGWClient(NLXClient):
+    """NLXClient refreshes its JWT once on a 403; subclasses add `<verb>_<resource>` methods."""
+
+    api_type: str = ""
+    extra_headers: dict[str, str] = {}
+
+    @classmethod
+    def for_service(cls, service: Service) -> Self:
+        return build_client(service, client_factory=cls)
+
+    def call(
+        self, method: str, url: str, *, json: Any = None, params: dict[str, str] | None = None, **kwargs: Any
+    ) -> Any:
+        headers = {"Accept": "application/json", **self.extra_headers, **kwargs.pop("headers", {})}
+        try:
+            response = self.request(method, url, json=json, params=params, headers=headers, **kwargs)
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise ZGWUnavailableError(f"{method} {url}: {exc.__class__.__name__}") from exc
+        if response.status_code >= 500:
+            raise ZGWUnavailableError(f"{method} {url} answered {response.status_code}")
+        if response.status_code >= 400:
+            try:
+                body: Any = response.json()
+            except ValueError:
+                body = response.text
+            raise ZGWRequestError(method, url, response.status_code, body)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    def list_all(self, url: str, params: dict[str, str]) -> Iterator[JSON]:
+        """Every item of a list endpoint, paginated (`{count, next, results}`) or a plain array."""
+        page: Any = self.call("GET", url, params=params)
+        while True:
+            if isinstance(page, list):
+                yield from page
+                return
+            yield from page["results"]
+            if not page.get("next"):
+                return
+            page = self.call("GET", page["next"])
+
+
+class ZaakBody(TypedDict):
+    identificatie: str
+    bronorganisatie: str
+    verantwoordelijkeOrganisatie: str
+    zaaktype: str
+    startdatum: str
+    omschrijving: str
+    toelichting: NotRequired[str]
+    vertrouwelijkheidaanduiding: NotRequired[str]
+    hoofdzaak: NotRequired[str]
+    relevanteAndereZaken: NotRequired[list[JSON]]
+    kenmerken: NotRequired[list[JSON]]
+
+
+class ZakenClient(ZGWClient):
+    # Open Zaak refuses every /zaken call without these headers (412).
+    extra_headers = CRS
+
+    def create_zaak(self, body: ZaakBody) -> JSON:
+        return self.call("POST", "zaken", json=body)
+
+    def find_zaak(self, *, identificatie: str, bronorganisatie: str) -> JSON | None:
+        params = {"identificatie": identificatie, "bronorganisatie": bronorganisatie}
+        found = list(self.list_all("zaken", params))
+        return found[0] if found else None
+
+    def get_zaak(self, url: str) -> JSON:
+        return self.call("GET", url)
+
+    def create_status(self, *, zaak: str, statustype: str, datum: str, toelichting: str = "") -> JSON:
+        body = {"zaak": zaak, "statustype": statustype, "datumStatusGezet": datum, "statustoelichting": toelichting}
+        return self.call("POST", "statussen", json=body)
+
+    def list_statussen(self, *, zaak: str) -> list[JSON]:
+        return list(self.list_all("statussen", {"zaak": zaak}))
+
+    def get_status(self, url: str) -> JSON:
+        return self.call("GET", url)
+
+    def create_rol(self, body: JSON) -> JSON:
+        return self.call("POST", "rollen", json=body)
+
+    def list_rollen(self, *, zaak: str) -> list[JSON]:
+        return list(self.list_all("rollen", {"zaak": zaak}))
+
+    def create_zaakinformatieobject(self, *, zaak: str, informatieobject: str, titel: str = "") -> JSON:
+        body = {"zaak": zaak, "informatieobject": informatieobject, "titel": titel}
+        return self.call("POST", "zaakinformatieobjecten", json=body)
+
+    def list_zaakinformatieobjecten(self, *, zaak: str) -> list[JSON]:
+        return list(self.list_all("zaakinformatieobjecten", {"zaak": zaak}))
+
+
+class CatalogiClient(ZGWClient):
+    def list_zaaktypen(self, *, catalogus: str, identificatie: str) -> list[JSON]:
+        params = {"catalogus": catalogus, "identificatie": identificatie, "status": "alles"}
+        return list(self.list_all("zaaktypen", params))
+
+    def list_statustypen(self, *, zaaktype: str) -> list[JSON]:
+        return list(self.list_all("statustypen", {"zaaktype": zaaktype}))
+
+    def list_roltypen(self, *, zaaktype: str, omschrijving_generiek: str) -> list[JSON]:
+        return list(self.list_all("roltypen", {"zaaktype": zaaktype, "omschrijvingGeneriek": omschrijving_generiek}))
+
+    def list_informatieobjecttypen(self, *, catalogus: str) -> list[JSON]:
+        return list(self.list_all("informatieobjecttypen", {"catalogus": catalogus}))

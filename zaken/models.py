@@ -1,0 +1,137 @@
+"""ZGW configuration per gemeente, and our record of every zaak we registered.
+
+The record holds each remote result (zaak, status, rol, relations) the moment it exists, so a
+rerun after a failure at any step continues where it stopped and never creates twice.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from stdnum.nl import bsn as elfproef
+from zgw_consumers.constants import APITypes
+
+from regiekoppeling.constants import Status
+from regiekoppeling.models import Aanvraag, Document, Gemeente, Voorziening
+
+
+def validate_rsin(value: str) -> None:
+    # RSIN uses the same elfproef as the BSN.
+    if len(value) != 9 or not value.isdigit() or not elfproef.is_valid(value):
+        raise ValidationError("Een RSIN bestaat uit 9 cijfers en voldoet aan de elfproef.")
+
+
+class ZaakStrategie(models.TextChoices):
+    PER_VOORZIENING = "per_voorziening", "Een zaak per voorziening"
+    ARRANGEMENT_GEDEELD = "arrangement_gedeeld", "Een zaak per voorziening; een arrangement deelt één zaak"
+    HOOFDZAAK = "hoofdzaak", "Een hoofdzaak per aanvraag met een deelzaak per voorziening"
+
+
+def _service(api_type: str, related: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        "zgw_consumers.Service",
+        on_delete=models.PROTECT,
+        related_name=related,
+        limit_choices_to={"api_type": api_type},
+    )
+
+
+class ZGWConfig(models.Model):
+    """How one gemeente's voorzieningen become zaken."""
+
+    gemeente = models.OneToOneField(Gemeente, on_delete=models.CASCADE, related_name="zgw_config")
+    zaken_service = _service(APITypes.zrc, "+")
+    catalogi_service = _service(APITypes.ztc, "+")
+    documenten_service = _service(APITypes.drc, "+")
+    besluiten_service = _service(APITypes.brc, "+")
+    bronorganisatie = models.CharField(max_length=9, validators=[validate_rsin], help_text="RSIN van de gemeente")
+    catalogus = models.URLField(max_length=1000, help_text="URL van de catalogus in de Catalogi API")
+    zaaktype_wmo = models.CharField(max_length=50, help_text="identificatie van het zaaktype voor Wmo")
+    zaaktype_jw = models.CharField(max_length=50, help_text="identificatie van het zaaktype voor Jeugdwet")
+    hoofdzaaktype = models.CharField(
+        max_length=50,
+        blank=True,
+        default="",
+        help_text="identificatie van het zaaktype van de hoofdzaak (strategie hoofdzaak)",
+    )
+    roltype_omschrijving_generiek = models.CharField(max_length=20, default="initiator")
+    informatieobjecttype_bijlage = models.CharField(
+        max_length=80, default="Bijlage", help_text="omschrijving van het informatieobjecttype voor documenten"
+    )
+    strategie = models.CharField(max_length=30, choices=ZaakStrategie.choices, default=ZaakStrategie.PER_VOORZIENING)
+    initiele_status_zetten = models.BooleanField(
+        default=True, help_text="Zet deze service de eerste status (anders doet een ander systeem dat)."
+    )
+    vertrouwelijkheidaanduiding = models.CharField(max_length=30, default="vertrouwelijk")
+
+    class Meta:
+        verbose_name = "ZGW-configuratie"
+        verbose_name_plural = "ZGW-configuraties"
+
+    def __str__(self) -> str:
+        return f"ZGW-configuratie {self.gemeente}"
+
+    def zaaktype_for(self, wet: str) -> str:
+        return self.zaaktype_wmo if wet == "WMO" else self.zaaktype_jw
+
+
+class StatustypeMapping(models.Model):
+    """Which statustype (by omschrijving) a lifecycle state sets, per zaaktype identificatie."""
+
+    config = models.ForeignKey(ZGWConfig, on_delete=models.CASCADE, related_name="statustypen")
+    zaaktype = models.CharField(max_length=50, help_text="identificatie van het zaaktype")
+    status = models.CharField(max_length=30, choices=Status.choices)
+    statustype_omschrijving = models.CharField(max_length=80)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["config", "zaaktype", "status"], name="statustype_per_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zaaktype}: {self.status} -> {self.statustype_omschrijving}"
+
+
+class Zaak(models.Model):
+    """A zaak this service registers: our own identificatie first, then each remote result."""
+
+    class Soort(models.TextChoices):
+        EIGEN = "eigen", "Eigen zaak van een voorziening"
+        GEDEELD = "gedeeld", "Gedeelde zaak van een arrangement"
+        HOOFDZAAK = "hoofdzaak", "Hoofdzaak van de aanvraag"
+        DEELZAAK = "deelzaak", "Deelzaak van een voorziening"
+
+    aanvraag = models.ForeignKey(Aanvraag, on_delete=models.PROTECT, related_name="zaken")
+    soort = models.CharField(max_length=20, choices=Soort.choices)
+    voorzieningen = models.ManyToManyField(Voorziening, related_name="zaken", blank=True)
+    hoofdzaak = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="deelzaken")
+    identificatie = models.CharField(max_length=40, unique=True)
+    zaaktype = models.URLField(max_length=1000)
+    url = models.URLField(max_length=1000, blank=True, default="")
+    status_url = models.URLField(max_length=1000, blank=True, default="")
+    rol_url = models.URLField(max_length=1000, blank=True, default="")
+    # Steps whose POST was sent at least once. After a lost answer the rerun looks the result up
+    # instead of sending the POST again (ZGW has no Idempotency-Key).
+    pogingen = models.JSONField(default=list, blank=True)
+    aangemaakt_op = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "zaken"
+
+    def __str__(self) -> str:
+        return self.identificatie
+
+
+class ZaakDocument(models.Model):
+    """A document related to a zaak (zaakinformatieobject), at most once per pair."""
+
+    zaak = models.ForeignKey(Zaak, on_delete=models.CASCADE, related_name="documenten")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="zaak_relaties")
+    url = models.URLField(max_length=1000, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["zaak", "document"], name="zaakdocument_uniek")]
+
+    def __str__(self) -> str:
+        return f"{self.zaak} - {self.document}"

@@ -1,0 +1,300 @@
+"""Registration of an aanvraag in the ZGW APIs: zaak(en), initial status, initiator rol, documents.
+
+Every remote result is stored the moment it exists, and every POST is preceded by a committed
+"attempted" marker. A rerun after a failure at any step therefore continues where it stopped: it
+skips what is stored, and looks up what was sent but never answered (a zaak by its identificatie,
+a status, rol or zaakinformatieobject by listing the zaak's), so nothing is created twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from regiekoppeling.constants import Status
+from regiekoppeling.models import Aanvraag, Document, Registratie, Voorziening
+from regiekoppeling.outbox import PermanentError
+
+from . import catalogus
+from .clients import JSON, CatalogiClient, ZaakBody, ZakenClient, ZGWRequestError
+from .models import StatustypeMapping, Zaak, ZaakDocument, ZaakStrategie, ZGWConfig
+
+
+@dataclass
+class Clients:
+    zaken: ZakenClient
+    catalogi: CatalogiClient
+
+
+def open_clients(config: ZGWConfig, stack: ExitStack) -> Clients:
+    """Fresh clients (fresh JWTs) per unit of work, with their sessions kept open across its calls."""
+    return Clients(
+        zaken=stack.enter_context(ZakenClient.for_service(config.zaken_service)),
+        catalogi=stack.enter_context(CatalogiClient.for_service(config.catalogi_service)),
+    )
+
+
+def config_for(aanvraag: Aanvraag) -> ZGWConfig:
+    config = (
+        ZGWConfig.objects.select_related("zaken_service", "catalogi_service", "documenten_service", "besluiten_service")
+        .filter(gemeente=aanvraag.gemeente_id)
+        .first()
+    )
+    if config is None:
+        raise PermanentError(f"Geen ZGW-configuratie voor gemeente {aanvraag.gemeente.code}.")
+    return config
+
+
+# --- the plan: which zaken, deterministic so a rerun finds the same rows --------------------------
+
+
+def _identificatie(aanvraag: Aanvraag, suffix: str) -> str:
+    return f"RK-{aanvraag.uuid.hex[:16].upper()}-{suffix}"
+
+
+def zaken_plan(*, aanvraag: Aanvraag, config: ZGWConfig, clients: Clients) -> list[Zaak]:
+    """The zaken of an aanvraag under the gemeente's strategy; hoofdzaak first."""
+    lines = list(aanvraag.voorzieningen.all())
+    zaaktype_url = catalogus.zaaktype(
+        clients.catalogi, catalogus=config.catalogus, identificatie=config.zaaktype_for(aanvraag.wet)
+    )["url"]
+    plan: list[Zaak] = []
+    if config.strategie == ZaakStrategie.HOOFDZAAK:
+        hoofdtype = config.hoofdzaaktype or config.zaaktype_for(aanvraag.wet)
+        hoofdtype_url = catalogus.zaaktype(clients.catalogi, catalogus=config.catalogus, identificatie=hoofdtype)["url"]
+        hoofdzaak = _planned(aanvraag, "H", Zaak.Soort.HOOFDZAAK, hoofdtype_url, lines, None)
+        plan.append(hoofdzaak)
+        plan += [
+            _planned(aanvraag, str(v.volgnummer), Zaak.Soort.DEELZAAK, zaaktype_url, [v], hoofdzaak) for v in lines
+        ]
+    elif config.strategie == ZaakStrategie.ARRANGEMENT_GEDEELD and aanvraag.is_arrangement:
+        plan.append(_planned(aanvraag, "A", Zaak.Soort.GEDEELD, zaaktype_url, lines, None))
+    else:
+        plan += [_planned(aanvraag, str(v.volgnummer), Zaak.Soort.EIGEN, zaaktype_url, [v], None) for v in lines]
+    return plan
+
+
+def _planned(
+    aanvraag: Aanvraag, suffix: str, soort: str, zaaktype_url: str, lines: list[Voorziening], hoofdzaak: Zaak | None
+) -> Zaak:
+    zaak, created = Zaak.objects.get_or_create(
+        identificatie=_identificatie(aanvraag, suffix),
+        defaults={"aanvraag": aanvraag, "soort": soort, "zaaktype": zaaktype_url, "hoofdzaak": hoofdzaak},
+    )
+    if created:
+        zaak.voorzieningen.set(lines)
+    return zaak
+
+
+# --- steps ----------------------------------------------------------------------------------------
+
+
+def _mark_attempt(zaak: Zaak, step: str) -> bool:
+    """Record (committed) that `step` is about to be sent; True when it was sent before."""
+    if step in zaak.pogingen:
+        return True
+    zaak.pogingen = [*zaak.pogingen, step]
+    zaak.save(update_fields=["pogingen"])
+    return False
+
+
+def _zaak_body(aanvraag: Aanvraag, zaak: Zaak, config: ZGWConfig) -> ZaakBody:
+    lines = list(zaak.voorzieningen.select_related("product"))
+    names = ", ".join(v.product.omschrijving for v in lines)
+    body: ZaakBody = {
+        "identificatie": zaak.identificatie,
+        "bronorganisatie": config.bronorganisatie,
+        "verantwoordelijkeOrganisatie": config.bronorganisatie,
+        "zaaktype": zaak.zaaktype,
+        "startdatum": timezone.localdate(aanvraag.aangemaakt_op).isoformat(),
+        "omschrijving": f"{aanvraag.get_wet_display()}: {names}"[:80],
+        "toelichting": f"Aanvraag {aanvraag.uuid} via de regiekoppeling"[:1000],
+        "vertrouwelijkheidaanduiding": config.vertrouwelijkheidaanduiding,
+        "kenmerken": [{"kenmerk": str(aanvraag.uuid), "bron": "regiekoppeling"}],
+    }
+    if zaak.hoofdzaak is not None:
+        body["hoofdzaak"] = zaak.hoofdzaak.url
+    if aanvraag.gezinsplan_zaak:
+        body["relevanteAndereZaken"] = [{"url": aanvraag.gezinsplan_zaak, "aardRelatie": "bijdrage"}]
+    return body
+
+
+def ensure_zaak(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> None:
+    if zaak.url:
+        return
+    sent_before = _mark_attempt(zaak, "zaak")
+    found = None
+    if sent_before:
+        found = clients.zaken.find_zaak(identificatie=zaak.identificatie, bronorganisatie=config.bronorganisatie)
+    if found is None:
+        try:
+            found = clients.zaken.create_zaak(_zaak_body(aanvraag, zaak, config))
+        except ZGWRequestError as exc:
+            # Our own identificatie is already taken: an earlier attempt created it after all.
+            if not exc.has_code("identificatie-niet-uniek"):
+                raise
+            found = clients.zaken.find_zaak(identificatie=zaak.identificatie, bronorganisatie=config.bronorganisatie)
+            if found is None:
+                raise
+    zaak.url = found["url"]
+    zaak.save(update_fields=["url"])
+
+
+def _status_mapping(config: ZGWConfig, zaaktype_identificatie: str, status: str) -> str | None:
+    mapping = StatustypeMapping.objects.filter(config=config, zaaktype=zaaktype_identificatie, status=status).first()
+    return mapping.statustype_omschrijving if mapping else None
+
+
+def ensure_initial_status(clients: Clients, config: ZGWConfig, zaak: Zaak, identificatie: str) -> catalogus.Statustype:
+    omschrijving = _status_mapping(config, identificatie, Status.ONTVANGEN)
+    wanted = catalogus.statustype(clients.catalogi, zaaktype_url=zaak.zaaktype, omschrijving=omschrijving)
+    if zaak.status_url or not config.initiele_status_zetten:
+        return wanted
+
+    def find() -> str | None:
+        matches = [s for s in clients.zaken.list_statussen(zaak=zaak.url) if s["statustype"] == wanted.url]
+        return str(matches[0]["url"]) if matches else None
+
+    zaak.status_url = _create_once(
+        zaak,
+        "status",
+        find,
+        lambda: clients.zaken.create_status(
+            zaak=zaak.url, statustype=wanted.url, datum=_now(), toelichting="Aanvraag ontvangen via de regiekoppeling"
+        )["url"],
+    )
+    zaak.save(update_fields=["status_url"])
+    return wanted
+
+
+def ensure_rol(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> None:
+    if zaak.rol_url:
+        return
+    roltype = catalogus.roltype_url(
+        clients.catalogi, zaaktype_url=zaak.zaaktype, omschrijving_generiek=config.roltype_omschrijving_generiek
+    )
+    body: JSON = {
+        "zaak": zaak.url,
+        "roltype": roltype,
+        "betrokkeneType": "natuurlijk_persoon",
+        "roltoelichting": "Client van de aanvraag",
+        "betrokkeneIdentificatie": {
+            "inpBsn": aanvraag.client_bsn,
+            "geslachtsnaam": aanvraag.client_achternaam[:200],
+            "voorvoegselGeslachtsnaam": aanvraag.client_voorvoegsel[:80],
+            "voornamen": aanvraag.client_voornamen[:200],
+            "geboortedatum": aanvraag.client_geboortedatum.isoformat(),
+        },
+    }
+
+    def find() -> str | None:
+        matches = [r for r in clients.zaken.list_rollen(zaak=zaak.url) if r.get("roltype") == roltype]
+        return str(matches[0]["url"]) if matches else None
+
+    zaak.rol_url = _create_once(zaak, "rol", find, lambda: clients.zaken.create_rol(body)["url"])
+    zaak.save(update_fields=["rol_url"])
+
+
+def relate_document(clients: Clients, zaak: Zaak, document: Document) -> None:
+    """One zaakinformatieobject per (zaak, document); the pair row is claimed first."""
+    relation, _ = ZaakDocument.objects.get_or_create(zaak=zaak, document=document)
+    if relation.url:
+        return
+    step = f"document:{document.pk}"
+
+    def find() -> str | None:
+        matches = [
+            z
+            for z in clients.zaken.list_zaakinformatieobjecten(zaak=zaak.url)
+            if z["informatieobject"] == document.informatieobject
+        ]
+        return str(matches[0]["url"]) if matches else None
+
+    def create() -> str:
+        try:
+            return str(
+                clients.zaken.create_zaakinformatieobject(
+                    zaak=zaak.url, informatieobject=document.informatieobject, titel=document.titel
+                )["url"]
+            )
+        except ZGWRequestError as exc:
+            if exc.has_code("unique"):  # related by an earlier attempt whose answer was lost
+                found = find()
+                if found:
+                    return found
+            raise
+
+    relation.url = _create_once(zaak, step, find, create)
+    relation.save(update_fields=["url"])
+
+
+def _create_once(zaak: Zaak, step: str, find: Callable[[], str | None], create: Callable[[], str]) -> str:
+    if _mark_attempt(zaak, step):
+        found = find()
+        if found:
+            return found
+    return create()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# --- the unit of work -----------------------------------------------------------------------------
+
+
+def aanvraag_register(*, aanvraag_id: int) -> None:
+    """Register every zaak of the aanvraag, then relate its stored documents (outbox handler)."""
+    aanvraag = Aanvraag.objects.select_related("gemeente").get(pk=aanvraag_id)
+    try:
+        config = config_for(aanvraag)
+        with ExitStack() as stack:
+            clients = open_clients(config, stack)
+            plan = zaken_plan(aanvraag=aanvraag, config=config, clients=clients)
+            identificatie = config.zaaktype_for(aanvraag.wet)
+            for zaak in plan:
+                ensure_zaak(clients, config, aanvraag, zaak)
+                initial = ensure_initial_status(clients, config, zaak, identificatie)
+                ensure_rol(clients, config, aanvraag, zaak)
+                _publish(aanvraag, zaak, initial if config.initiele_status_zetten else None)
+            documents = aanvraag.documenten.exclude(informatieobject="")
+            for document in documents:
+                for zaak in plan:
+                    relate_document(clients, zaak, document)
+    except PermanentError as exc:
+        registration_failed(aanvraag=aanvraag, error=exc)
+        raise
+
+
+@transaction.atomic
+def _publish(aanvraag: Aanvraag, zaak: Zaak, status: catalogus.Statustype | None) -> None:
+    """Copy the zaak into the read-through fields of the domain, so responses need no remote call."""
+    if zaak.soort == Zaak.Soort.HOOFDZAAK:
+        Aanvraag.objects.filter(pk=aanvraag.pk).update(
+            hoofdzaak_url=zaak.url, hoofdzaak_identificatie=zaak.identificatie
+        )
+        return
+    fields = {
+        "zaak_url": zaak.url,
+        "zaak_identificatie": zaak.identificatie,
+        "registratie": Registratie.GEREGISTREERD,
+        "registratie_fouten": [],
+        "gewijzigd_op": timezone.now(),
+    }
+    if status is not None:
+        fields |= {"zaakstatus": status.omschrijving, "zaakstatus_gezet_op": timezone.now()}
+    zaak.voorzieningen.update(**fields)
+
+
+def registration_failed(*, aanvraag: Aanvraag, error: PermanentError) -> None:
+    """Show the refusal on every line not yet registered; an administrator re-queues after fixing."""
+    details = error.details if isinstance(error.details, list) else []
+    fouten = [{"detail": str(error), "invalid_params": details}]
+    aanvraag.voorzieningen.exclude(registratie=Registratie.GEREGISTREERD).update(
+        registratie=Registratie.MISLUKT, registratie_fouten=fouten, gewijzigd_op=timezone.now()
+    )
