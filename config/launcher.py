@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import re
+import secrets
 import shlex
 import signal
 import socket
@@ -96,10 +97,11 @@ class Supervisor:
         self.children: list[tuple[str, subprocess.Popen[str]]] = []
 
     def spawn(self, name: str, args: list[str], **kwargs: Any) -> subprocess.Popen[str]:
+        env = kwargs.pop("env", self.env)
         proc = subprocess.Popen(  # noqa: S603
             args,
             cwd=BASE_DIR,
-            env=self.env,
+            env=env,
             text=True,
             start_new_session=True,
             preexec_fn=devservices.die_with_parent,
@@ -156,6 +158,47 @@ def _check_port_free(port: int) -> None:
             sock.bind((HOST, port))
         except OSError:
             raise RuntimeError(f"port {port} on {HOST} is in use; choose another one with PORT=...") from None
+
+
+def _sandbox_wanted() -> bool:
+    # `make run` is a development launcher: without ZGW services of its own it brings the sandbox.
+    # Production configures Service rows for Open Zaak and never runs this launcher.
+    return os.environ.get("ZGW_SANDBOX", "1") != "0"
+
+
+def _start_zgw_sandbox(supervisor: Supervisor, data: Path, port: int, demo: dict[str, Any]) -> str:
+    """Start the ZGW sandbox (data kept in the data dir) and point the demo gemeente at it."""
+    from zaken.sandbox import seed_urls
+
+    _check_port_free(port)
+    secret_file = data / "zgw-sandbox-secret"
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_urlsafe(32))
+        secret_file.chmod(0o600)
+    env = {"ZGW_SANDBOX_SECRET": secret_file.read_text().strip(), "ZGW_CLIENT_SECRET": secret_file.read_text().strip()}
+    python = sys.executable
+    supervisor.spawn(
+        "zgw sandbox",
+        [
+            *(python, "-m", "zaken.sandbox", "--port", str(port), "--client-id", "regiekoppeling"),
+            *("--data", str(data / "zgw-sandbox.json"), "--quiet"),
+        ],
+        env={**supervisor.env, **env},
+        stdout=subprocess.DEVNULL,
+    )
+    base_url = f"http://{HOST}:{port}"
+    _wait_for_http(f"{base_url}/catalogi/api/v1/catalogussen", supervisor)
+    seed = seed_urls(base_url)
+    supervisor.run(
+        "zgw_configure",
+        [
+            *(python, "manage.py", "zgw_configure", "--gemeente", demo["gemeente"]["code"], "--base-url", base_url),
+            *("--client-id", "regiekoppeling", "--catalogus", seed["catalogus"], "--rsin", seed["rsin"]),
+        ],
+        env={**supervisor.env, **env},
+        stdout=subprocess.DEVNULL,
+    )
+    return base_url
 
 
 def _wait_for_http(url: str, supervisor: Supervisor) -> None:
@@ -239,6 +282,7 @@ def run(port: int) -> int:
             supervisor.run("demo_setup", [python, "manage.py", "demo_setup", "--json"], stdout=subprocess.PIPE)
         )
         data = Path(services.env["REGIEKOPPELING_DATA_DIR"])
+        zgw = _start_zgw_sandbox(supervisor, data, port + 1, demo) if _sandbox_wanted() else None
         supervisor.spawn(
             "gunicorn",
             [
@@ -258,6 +302,8 @@ def run(port: int) -> int:
         )
         _wait_for_http(f"http://{HOST}:{port}/api/v1/aanvragen", supervisor)
         _say(_banner(port, demo, services, supervisor))
+        if zgw:
+            _say(f"  ZGW sandbox {zgw} (development double of Open Zaak; ZGW_SANDBOX=0 to leave it off)")
         _say(f"launcher: up in {time.monotonic() - started:.1f} s")
         while True:
             supervisor.check_alive()

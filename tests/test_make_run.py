@@ -245,6 +245,24 @@ def test_make_run_on_a_fresh_machine(launcher: Launcher) -> None:
     launcher.wait_for(r"Task \S+\[[0-9a-f-]+\] succeeded", 30)  # the worker ran something
     launcher.wait_for(r"Scheduler: Sending due task", 60)  # beat is alive and reaches the broker
 
+    # --- Zaakgericht: within seconds the voorziening has its zaak in the ZGW sandbox --------------
+    sandbox_url = _find(r"^\s+ZGW sandbox (http://\S+)", launcher.output).group(1)
+    deadline = time.monotonic() + 30
+    while (line := requests.get(location, headers=headers, timeout=30).json()["voorzieningen"][0])["zaak"] is None:
+        assert line["registratie"] != "mislukt", line
+        assert time.monotonic() < deadline, f"no zaak after 30 s: {line}"
+        time.sleep(0.5)
+    assert line["registratie"] == "geregistreerd"
+    assert line["zaak"]["url"].startswith(sandbox_url)
+    sandbox_secret = (launcher.data_dir / "zgw-sandbox-secret").read_text().strip()
+    zaak = requests.get(
+        line["zaak"]["url"],
+        headers={"Authorization": f"Bearer {make_token('regiekoppeling', sandbox_secret)}", "Accept-Crs": "EPSG:4326"},
+        timeout=30,
+    )
+    assert zaak.status_code == 200, zaak.text
+    assert zaak.json()["identificatie"] == line["zaak"]["identificatie"]
+
     # --- Ctrl-C: everything stops ----------------------------------------------------------------
     procs = launcher.processes()
     names = {p.pid: " ".join(p.cmdline()[:6]) for p in procs if _running(p)}
