@@ -49,7 +49,7 @@ def worker(django_db_setup: None, media_dir: Path, monkeypatch: pytest.MonkeyPat
         "PRIVATE_MEDIA_ROOT": str(media_dir),
         "ZGW_CACHE_BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     }
-    proc = subprocess.Popen(  # noqa: S603
+    proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-l", "WARNING"],
         cwd=REPO,
         env=env,
