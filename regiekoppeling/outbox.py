@@ -55,14 +55,28 @@ def outbox_enqueue(*, soort: str, aanvraag: Aanvraag | None, payload: dict[str, 
     return item
 
 
+def outbox_enqueue_many(*, aanvraag: Aanvraag | None, work: list[tuple[str, dict[str, Any]]]) -> list[OutboxItem]:
+    """Several items of one write in one INSERT, relayed in one broker message once it commits."""
+    items = OutboxItem.objects.bulk_create(
+        [OutboxItem(soort=soort, aanvraag=aanvraag, payload=payload) for soort, payload in work]
+    )
+    ids = [item.pk for item in items]
+    transaction.on_commit(lambda: _relay_many(ids))
+    return items
+
+
 def _relay(item_id: int) -> None:
-    # Fast path only: when the broker is down the sweeper picks the item up later.
-    from .tasks import process_outbox_item
+    _relay_many([item_id])
+
+
+def _relay_many(item_ids: list[int]) -> None:
+    # Fast path only: when the broker is down the sweeper picks the items up later.
+    from .tasks import process_outbox_items
 
     try:
-        process_outbox_item.delay(item_id)
-    except Exception:
-        logger.warning("outbox relay of item %s failed; the sweeper will pick it up", item_id, exc_info=True)
+        process_outbox_items.delay(item_ids)
+    except Exception:  # any broker failure only delays the work
+        logger.warning("outbox relay of items %s failed; the sweeper will pick them up", item_ids, exc_info=True)
 
 
 def backoff_seconds(attempts: int) -> float:

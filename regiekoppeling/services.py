@@ -13,7 +13,7 @@ from . import rules
 from .constants import OPEN_STATUSES, Leveringsvorm, Rol, Status, can_transition
 from .exceptions import DomainValidationError, InvalidParam, InvalidTransition
 from .models import Aanvraag, Applicatie, Gemeente, OutboxItem, Product, Voorziening
-from .outbox import outbox_enqueue
+from .outbox import outbox_enqueue_many
 
 # States in which a voorziening still counts for OP043 (it is, or may become, delivered).
 _LIVE_STATUSES = [
@@ -32,22 +32,32 @@ def _product_key(wet: str, ref: dict[str, Any]) -> str:
 
 
 def _resolve_gemeente(indiener: Applicatie, code: str) -> tuple[Gemeente | None, list[InvalidParam]]:
-    gemeente = Gemeente.objects.filter(code=code).first()
-    if gemeente is None:
+    gemeente = indiener.gemeenten.filter(code=code).first()  # the usual case: one query
+    if gemeente is not None:
+        return gemeente, []
+    if not Gemeente.objects.filter(code=code).exists():
         return None, [InvalidParam("gemeente", "onbekend", f"Gemeente {code} is niet bekend (CBS-code).")]
-    if not indiener.gemeenten.filter(pk=gemeente.pk).exists():
-        return None, [
-            InvalidParam("gemeente", "niet_toegestaan", f"Deze applicatie handelt niet voor gemeente {code}.")
-        ]
-    return gemeente, []
+    return None, [InvalidParam("gemeente", "niet_toegestaan", f"Deze applicatie handelt niet voor gemeente {code}.")]
 
 
-def _resolve_product(wet: str, ref: dict[str, Any], name: str) -> tuple[Product | None, list[InvalidParam]]:
+ProductIndex = dict[tuple[str, str], Product]
+
+
+def _product_index(wet: str, refs: list[dict[str, Any]]) -> ProductIndex:
+    """Every product the request names, in one query: (categorie, code) -> product."""
+    categorieen = {ref["categorie"] for ref in refs}
+    products = Product.objects.filter(wet=wet, actief=True, categorie__in=categorieen)
+    return {(p.categorie, p.code): p for p in products}
+
+
+def _resolve_product(
+    wet: str, ref: dict[str, Any], name: str, index: ProductIndex
+) -> tuple[Product | None, list[InvalidParam]]:
     problem = rules.categorie_problem(wet, ref["categorie"])
     if problem:
         return None, [InvalidParam(f"{name}.categorie", "wet_categorie", problem)]
     code = ref.get("code") or ""
-    product = Product.objects.filter(wet=wet, categorie=ref["categorie"], code=code, actief=True).first()
+    product = index.get((ref["categorie"], code))
     if product is not None:
         return product, []
     if code and Product.objects.filter(wet=wet, code=code, actief=True).exists():  # S329
@@ -90,17 +100,21 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
     errors += problems
     wet = data["wet"]
     errors += rules.arrangement_problems(data)
+    refs = [line["product"] for line in data["voorzieningen"]]
+    if data.get("arrangement_product") is not None:
+        refs.append(data["arrangement_product"])
+    index = _product_index(wet, refs)
     arrangement_product = None
     if data.get("arrangement_product") is not None and not errors:
-        arrangement_product, problems = _resolve_product(wet, data["arrangement_product"], "arrangementProduct")
+        arrangement_product, problems = _resolve_product(wet, data["arrangement_product"], "arrangementProduct", index)
         errors += problems
 
     products: list[Product | None] = []
-    for index, line in enumerate(data["voorzieningen"]):
-        product, problems = _resolve_product(wet, line["product"], f"voorzieningen.{index}.product")
+    for i, line in enumerate(data["voorzieningen"]):
+        product, problems = _resolve_product(wet, line["product"], f"voorzieningen.{i}.product", index)
         products.append(product)
         errors += problems
-        errors += rules.line_problems(index, line)
+        errors += rules.line_problems(i, line)
 
     bsn = data["client"]["bsn"]
     if gemeente is not None:
@@ -137,11 +151,12 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
             for i, (product, line) in enumerate(zip(products, data["voorzieningen"], strict=True))
         ]
     )
-    outbox_enqueue(soort=OutboxItem.Soort.ZAAK_REGISTRATIE, aanvraag=aanvraag, payload={"aanvraag": str(aanvraag.uuid)})
-    outbox_enqueue(
-        soort=OutboxItem.Soort.BERICHT,
+    outbox_enqueue_many(
         aanvraag=aanvraag,
-        payload={"gebeurtenis": "aanvraag_ontvangen", "aanvraag": str(aanvraag.uuid)},
+        work=[
+            (OutboxItem.Soort.ZAAK_REGISTRATIE, {"aanvraag": str(aanvraag.uuid)}),
+            (OutboxItem.Soort.BERICHT, {"gebeurtenis": "aanvraag_ontvangen", "aanvraag": str(aanvraag.uuid)}),
+        ],
     )
     return aanvraag
 
@@ -191,8 +206,9 @@ def _queue_state_change(aanvraag: Aanvraag, gebeurtenis: str, voorzieningen: lis
         "aanvraag": str(aanvraag.uuid),
         "voorzieningen": [str(v.uuid) for v in voorzieningen],
     }
-    outbox_enqueue(soort=OutboxItem.Soort.ZAAK_STATUS, aanvraag=aanvraag, payload=payload)
-    outbox_enqueue(soort=OutboxItem.Soort.BERICHT, aanvraag=aanvraag, payload=payload)
+    outbox_enqueue_many(
+        aanvraag=aanvraag, work=[(OutboxItem.Soort.ZAAK_STATUS, payload), (OutboxItem.Soort.BERICHT, payload)]
+    )
 
 
 @transaction.atomic

@@ -13,8 +13,8 @@ from .outbox import outbox_process, outbox_sweep
 
 
 @shared_task
-def process_outbox_item(item_id: int) -> str | None:
-    return outbox_process(item_id=item_id)
+def process_outbox_items(item_ids: list[int]) -> list[str | None]:
+    return [outbox_process(item_id=item_id) for item_id in item_ids]
 
 
 @shared_task

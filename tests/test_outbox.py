@@ -37,17 +37,17 @@ def enqueue() -> OutboxItem:
 
 def test_relay_runs_on_commit_only(django_capture_on_commit_callbacks, monkeypatch):
     relayed: list[int] = []
-    monkeypatch.setattr(tasks.process_outbox_item, "delay", relayed.append)
+    monkeypatch.setattr(tasks.process_outbox_items, "delay", relayed.append)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         item = enqueue()
         assert relayed == []
     assert len(callbacks) == 1
-    assert relayed == [item.pk]
+    assert relayed == [[item.pk]]
 
 
 def test_rolled_back_write_leaves_no_work(monkeypatch):
     relayed: list[int] = []
-    monkeypatch.setattr(tasks.process_outbox_item, "delay", relayed.append)
+    monkeypatch.setattr(tasks.process_outbox_items, "delay", relayed.append)
     with pytest.raises(RuntimeError), transaction.atomic():
         enqueue()
         raise RuntimeError("the business write failed")
@@ -59,7 +59,7 @@ def test_broker_down_does_not_fail_the_write(django_capture_on_commit_callbacks,
     def broken(item_id):
         raise ConnectionError("redis down")
 
-    monkeypatch.setattr(tasks.process_outbox_item, "delay", broken)
+    monkeypatch.setattr(tasks.process_outbox_items, "delay", broken)
     with django_capture_on_commit_callbacks(execute=True):
         item = enqueue()
     item.refresh_from_db()
@@ -143,14 +143,14 @@ def test_requeue_makes_dead_items_due(handler, django_capture_on_commit_callback
     item = enqueue()
     outbox.outbox_process(item_id=item.pk)
     relayed: list[int] = []
-    monkeypatch.setattr(tasks.process_outbox_item, "delay", relayed.append)
+    monkeypatch.setattr(tasks.process_outbox_items, "delay", relayed.append)
 
     with django_capture_on_commit_callbacks(execute=True):
         assert outbox.outbox_requeue(item_ids=[item.pk]) == 1
 
     item.refresh_from_db()
     assert (item.state, item.attempts) == ("pending", 0)
-    assert relayed == [item.pk]
+    assert relayed == [[item.pk]]
     behaviour["raise"] = None
     assert outbox.outbox_process(item_id=item.pk) == "done"
 
@@ -182,6 +182,15 @@ def test_work_without_a_handler_stays_pending(handler):
     assert outbox.outbox_process(item_id=item.pk) is None
     item.refresh_from_db()
     assert (item.state, item.attempts) == ("pending", 0)
+
+
+def test_one_write_relays_its_items_in_one_message(django_capture_on_commit_callbacks, monkeypatch, handler):
+    relayed: list[list[int]] = []
+    monkeypatch.setattr(tasks.process_outbox_items, "delay", relayed.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        items = outbox.outbox_enqueue_many(aanvraag=None, work=[(SOORT, {"n": 1}), (SOORT, {"n": 2})])
+    assert relayed == [[i.pk for i in items]]
+    assert tasks.process_outbox_items(relayed[0]) == ["done", "done"]
 
 
 def test_sweep_task_and_prune_task(handler):
