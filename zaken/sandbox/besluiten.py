@@ -138,12 +138,10 @@ def list_besluiten(ctx: Ctx, req: Request) -> Response:
     url_param(req, "zaak")
     params = req.params()
     names = ("identificatie", "verantwoordelijkeOrganisatie", "besluittype", "zaak")
-    items = [
-        besluit_repr(ctx.store, r)
-        for r in ctx.store.all("besluiten")
-        if all(name not in params or r[name] == params[name] for name in names)
+    records = [
+        r for r in ctx.store.all("besluiten") if all(name not in params or r[name] == params[name] for name in names)
     ]
-    return paginate(ctx, req, items)
+    return paginate(ctx, req, records, lambda r: besluit_repr(ctx.store, r))
 
 
 def create_bio(ctx: Ctx, req: Request) -> Response:

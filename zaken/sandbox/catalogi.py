@@ -193,7 +193,7 @@ def _concept_ok(concept: bool, status: str | None) -> bool:
 
 
 def _list(ctx: Ctx, req: Request, collection: str, records: list[dict[str, Any]]) -> Response:
-    return paginate(ctx, req, [REPRESENTERS[collection](ctx.store, r) for r in records])
+    return paginate(ctx, req, records, lambda r: REPRESENTERS[collection](ctx.store, r))
 
 
 def list_catalogussen(ctx: Ctx, req: Request) -> Response:

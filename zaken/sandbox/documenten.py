@@ -254,12 +254,12 @@ def read_document(ctx: Ctx, req: Request, uid: str) -> Response:
 def list_documents(ctx: Ctx, req: Request) -> Response:
     check_query(req, {"identificatie", "bronorganisatie", "page"})
     params = req.params()
-    items = [
-        {**eio_repr(ctx.store, r), "_expand": {}}
+    records = [
+        r
         for r in ctx.store.all("enkelvoudiginformatieobjecten")
         if all(name not in params or r[name] == params[name] for name in ("identificatie", "bronorganisatie"))
     ]
-    return paginate(ctx, req, items)
+    return paginate(ctx, req, records, lambda r: {**eio_repr(ctx.store, r), "_expand": {}})
 
 
 def _accepts_octet(accept: str | None) -> bool:

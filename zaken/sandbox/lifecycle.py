@@ -199,24 +199,25 @@ def list_statussen(ctx: Ctx, req: Request) -> Response:
     check_query(req, {"zaak", "statustype", "indicatieLaatstGezetteStatus", "page"})
     zaak, statustype = url_param(req, "zaak"), url_param(req, "statustype")
     laatste = bool_param(req, "indicatieLaatstGezetteStatus")
-    items = []
-    for record in ctx.store.all("statussen"):
-        data = status_repr(ctx.store, record)
-        if (zaak is None or record["zaak"] == zaak) and (statustype is None or record["statustype"] == statustype):
-            if laatste is None or data["indicatieLaatstGezetteStatus"] == laatste:
-                items.append(data)
-    return paginate(ctx, req, items)
+    records = [
+        r
+        for r in ctx.store.all("statussen")
+        if (zaak is None or r["zaak"] == zaak) and (statustype is None or r["statustype"] == statustype)
+    ]
+    if laatste is not None:
+        records = [r for r in records if status_repr(ctx.store, r)["indicatieLaatstGezetteStatus"] == laatste]
+    return paginate(ctx, req, records, lambda r: status_repr(ctx.store, r))
 
 
 def list_resultaten(ctx: Ctx, req: Request) -> Response:
     check_query(req, {"zaak", "resultaattype", "page"})
     zaak, resultaattype = url_param(req, "zaak"), url_param(req, "resultaattype")
-    items = [
-        resultaat_repr(ctx.store, r)
+    records = [
+        r
         for r in ctx.store.all("resultaten")
         if (zaak is None or r["zaak"] == zaak) and (resultaattype is None or r["resultaattype"] == resultaattype)
     ]
-    return paginate(ctx, req, items)
+    return paginate(ctx, req, records, lambda r: resultaat_repr(ctx.store, r))
 
 
 def register(router: Router) -> None:

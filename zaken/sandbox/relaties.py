@@ -168,8 +168,8 @@ def list_rollen(ctx: Ctx, req: Request) -> Response:
             continue
         if BSN_FILTER in params and (record.get("betrokkeneIdentificatie") or {}).get("inpBsn") != params[BSN_FILTER]:
             continue
-        items.append(rol_repr(ctx.store, record))
-    return paginate(ctx, req, items)
+        items.append(record)
+    return paginate(ctx, req, items, lambda r: rol_repr(ctx.store, r))
 
 
 def create_zio(ctx: Ctx, req: Request) -> Response:

@@ -59,7 +59,8 @@ class Store:
         return self._data[collection].get(uid.lower())
 
     def all(self, collection: str) -> list[dict[str, Any]]:
-        return sorted(self._data[collection].values(), key=lambda r: r["_seq"])
+        """In creation order: dicts keep insertion order, and an update keeps a record's place."""
+        return list(self._data[collection].values())
 
     def put(self, collection: str, record: dict[str, Any]) -> dict[str, Any]:
         if "_seq" not in record:
@@ -132,6 +133,7 @@ class Store:
             text = text.replace(old_base + "/", self.base_url + "/")
         state = json.loads(text)
         for name in COLLECTIONS:
-            self._data[name] = state["data"].get(name, {})
+            records = sorted(state["data"].get(name, {}).values(), key=lambda r: r["_seq"])
+            self._data[name] = {r["uuid"]: r for r in records}
         self._counters = state.get("counters", {})
         self._seq = state.get("seq", 0)

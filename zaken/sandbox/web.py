@@ -182,7 +182,14 @@ def _page_link(base: str, req: Request, page: int | None) -> str:
     return f"{base}{req.path}" + (f"?{query}" if query else "")
 
 
-def paginate(ctx: Ctx, req: Request, items: list[Any], page_size: int = PAGE_SIZE) -> Response:
+def paginate(
+    ctx: Ctx,
+    req: Request,
+    items: list[Any],
+    render: Callable[[Any], Any] | None = None,
+    page_size: int = PAGE_SIZE,
+) -> Response:
+    """One page of `items`; `render` turns the records of that page (only) into representations."""
     raw = req.params().get("page", "1")
     pages = max(1, math.ceil(len(items) / page_size))
     try:
@@ -196,7 +203,7 @@ def paginate(ctx: Ctx, req: Request, items: list[Any], page_size: int = PAGE_SIZ
         "count": len(items),
         "next": _page_link(ctx.base_url, req, page + 1) if page < pages else None,
         "previous": (_page_link(ctx.base_url, req, None if page == 2 else page - 1) if page > 1 else None),
-        "results": items[start : start + page_size],
+        "results": [render(item) if render else item for item in items[start : start + page_size]],
     }
     return json_response(data)
 

@@ -373,8 +373,7 @@ def list_zaken(ctx: Ctx, req: Request) -> Response:
         if not _rol_filters(ctx.store, zaak, params):
             continue
         records.append(zaak)
-    items = [with_expand(ctx.store, zaak_repr(ctx.store, z), paths) for z in records]
-    return paginate(ctx, req, items)
+    return paginate(ctx, req, records, lambda z: with_expand(ctx.store, zaak_repr(ctx.store, z), paths))
 
 
 _EXACT = ("identificatie", "bronorganisatie", "archiefstatus", "archiefnominatie", "startdatum")
