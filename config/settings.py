@@ -119,6 +119,7 @@ CACHES = {
     },
 }
 ZGW_CATALOGUS_CACHE_SECONDS = env_int("ZGW_CATALOGUS_CACHE_SECONDS", 3600)
+ZGW_STATUS_SYNC_BATCH = env_int("ZGW_STATUS_SYNC_BATCH", 500)
 
 # --- Documents --------------------------------------------------------------------------------
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 25 * 1024 * 1024)
@@ -217,6 +218,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "regiekoppeling.tasks.sweep_outbox",
         "schedule": float(OUTBOX_SWEEP_INTERVAL_SECONDS),
+    },
+    "zaakstatus-sync": {
+        "task": "zaken.tasks.sync_zaakstatussen",
+        "schedule": float(env_int("ZGW_STATUS_SYNC_INTERVAL_SECONDS", 300)),
     },
     "idempotency-prune": {
         "task": "regiekoppeling.tasks.prune_idempotency_records",

@@ -39,6 +39,13 @@ class ZGWUnavailableError(Exception):
     """The remote API did not answer usefully (5xx, timeout, connection); try again later."""
 
 
+def _body(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
 class ZGWClient(NLXClient):
     """NLXClient refreshes its JWT once on a 403; subclasses add `<verb>_<resource>` methods."""
 
@@ -60,11 +67,7 @@ class ZGWClient(NLXClient):
         if response.status_code >= 500:
             raise ZGWUnavailableError(f"{method} {url} answered {response.status_code}")
         if response.status_code >= 400:
-            try:
-                body: Any = response.json()
-            except ValueError:
-                body = response.text
-            raise ZGWRequestError(method, url, response.status_code, body)
+            raise ZGWRequestError(method, url, response.status_code, _body(response))
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
@@ -110,6 +113,23 @@ class ZakenClient(ZGWClient):
 
     def get_zaak(self, url: str) -> JSON:
         return self.call("GET", url)
+
+    def get_zaak_if_changed(self, url: str, *, etag: str) -> tuple[JSON | None, str]:
+        """The zaak, or None when it still has `etag` (304: no body sent, cheap to poll)."""
+        headers = {"Accept": "application/json", **self.extra_headers}
+        if etag:
+            headers["If-None-Match"] = etag
+        try:
+            response = self.request("GET", url, headers=headers)
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise ZGWUnavailableError(f"GET {url}: {exc.__class__.__name__}") from exc
+        if response.status_code == 304:
+            return None, etag
+        if response.status_code >= 500:
+            raise ZGWUnavailableError(f"GET {url} answered {response.status_code}")
+        if response.status_code >= 400:
+            raise ZGWRequestError("GET", url, response.status_code, _body(response))
+        return response.json(), response.headers.get("ETag", "")
 
     def create_status(self, *, zaak: str, statustype: str, datum: str, toelichting: str = "") -> JSON:
         body = {"zaak": zaak, "statustype": statustype, "datumStatusGezet": datum, "statustoelichting": toelichting}

@@ -110,6 +110,10 @@ class Zaak(models.Model):
     url = models.URLField(max_length=1000, blank=True, default="")
     status_url = models.URLField(max_length=1000, blank=True, default="")
     rol_url = models.URLField(max_length=1000, blank=True, default="")
+    # Status sync: the current status as last seen in the Zaken API, and the zaak's ETag then.
+    huidige_status_url = models.URLField(max_length=1000, blank=True, default="")
+    etag = models.CharField(max_length=200, blank=True, default="")
+    gesynchroniseerd_op = models.DateTimeField(null=True, blank=True)
     # Steps whose POST was sent at least once. After a lost answer the rerun looks the result up
     # instead of sending the POST again (ZGW has no Idempotency-Key).
     pogingen = models.JSONField(default=list, blank=True)

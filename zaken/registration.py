@@ -168,7 +168,8 @@ def ensure_initial_status(clients: Clients, config: ZGWConfig, zaak: Zaak, ident
             zaak=zaak.url, statustype=wanted.url, datum=_now(), toelichting="Aanvraag ontvangen via de regiekoppeling"
         )["url"],
     )
-    zaak.save(update_fields=["status_url"])
+    zaak.huidige_status_url = zaak.status_url
+    zaak.save(update_fields=["status_url", "huidige_status_url"])
     return wanted
 
 

@@ -28,6 +28,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--client", action="append", default=[], metavar="ID=SECRET", help="another client")
     parser.add_argument("--data", type=Path, help="JSON file that keeps the data across restarts")
     parser.add_argument("--notification-callback", help="URL to POST Notificaties API messages to")
+    parser.add_argument(
+        "--notification-authorization",
+        default=os.environ.get("ZGW_SANDBOX_NOTIFICATION_AUTHORIZATION"),
+        help="literal Authorization header for notifications (default: a ZGW JWT of --client-id)",
+    )
     parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help="bestandsdeel size in bytes")
     parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
     args = parser.parse_args(argv)
@@ -55,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         clients=clients,
         data_path=args.data,
         notification_callback=args.notification_callback,
+        notification_auth=args.notification_authorization,
         chunk_size=args.chunk_size,
         log_requests=not args.quiet,
     )

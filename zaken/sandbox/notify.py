@@ -35,7 +35,9 @@ def message(
 
 
 class Notifier:
-    def __init__(self, callback: str | None, auth: tuple[str, str] | None, timeout: float = 5.0) -> None:
+    def __init__(self, callback: str | None, auth: tuple[str, str] | str | None, timeout: float = 5.0) -> None:
+        """`auth`: (client_id, secret) for a ZGW JWT like Open Zaak sends, or a literal Authorization value
+        (e.g. "Token abc" for a receiver that checks a static token)."""
         self.callback = callback
         self.auth = auth
         self.timeout = timeout
@@ -76,7 +78,9 @@ class Notifier:
         if not callback:
             return
         headers = {"Content-Type": "application/json", "Accept": "*/*", "User-Agent": "Open Zaak"}
-        if self.auth:
+        if isinstance(self.auth, str):
+            headers["Authorization"] = self.auth
+        elif self.auth:
             client_id, secret = self.auth
             token = make_token(client_id, secret, exp_after=NOTIFICATION_JWT_LIFETIME)
             headers["Authorization"] = f"Bearer {token}"

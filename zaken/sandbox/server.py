@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import traceback
+from collections import deque
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,6 +32,7 @@ from .web import API_VERSIONS, JSON, Ctx, Request, Response, Router, dumps, erro
 
 DEFAULT_CHUNK_SIZE = 4 * 1024**3  # Open Zaak's DOCUMENTEN_UPLOAD_CHUNK_SIZE default (4 GiB)
 CRS = "EPSG:4326"
+REQUEST_LOG_SIZE = 10_000
 LOGGED_HEADERS = ("Content-Type", "Accept", "Accept-Crs", "Content-Crs", "If-None-Match", "User-Agent")
 
 
@@ -138,7 +140,7 @@ class Sandbox:
         clients: dict[str, str],
         data_path: Path | None = None,
         notification_callback: str | None = None,
-        notification_auth: tuple[str, str] | None = None,
+        notification_auth: tuple[str, str] | str | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         log_requests: bool = False,
     ) -> None:
@@ -156,7 +158,8 @@ class Sandbox:
         self.faults = Faults()
         first_client = next(iter(self.clients.items()))
         self.notifier = Notifier(notification_callback, notification_auth or first_client)
-        self._log: list[dict[str, Any]] = []
+        # bounded, so that a long `make run` does not grow without end
+        self._log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._log_lock = threading.Lock()
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.1,), name="zgw-sandbox", daemon=True)
 
@@ -354,7 +357,7 @@ def start_sandbox(
     clients: dict[str, str],
     data_path: Path | None = None,
     notification_callback: str | None = None,
-    notification_auth: tuple[str, str] | None = None,
+    notification_auth: tuple[str, str] | str | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     log_requests: bool = False,
 ) -> Sandbox:
