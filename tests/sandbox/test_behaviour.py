@@ -22,7 +22,7 @@ from zaken.sandbox.auth import make_token
 from zaken.sandbox.contract import ContractChecker
 from zaken.sandbox.fields import today
 
-from .conftest import BSN, CLIENT_ID, CRS, RSIN, SECRET, TokenAuth, Zgw
+from .conftest import BSN, CLIENT_ID, CRS, RSIN, SECRET, Receiver, TokenAuth, Zgw
 
 ZAKEN = "/zaken/api/v1/zaken"
 EIO = "/documenten/api/v1/enkelvoudiginformatieobjecten"
@@ -304,6 +304,48 @@ def test_bestandsdelen_rules(sandbox: Sandbox, zgw: Zgw) -> None:
     assert zgw.put(second["url"], files={"inhoud": ("b", b"ef")}, data={"lock": created["lock"]}).status_code == 200
     assert zgw.post(created["url"] + "/unlock", json={"lock": created["lock"]}).status_code == 204
     assert zgw.get(created["url"] + "/download", headers={"Accept": "*/*"}).content == b"abcdef"
+
+
+def test_a_chunked_request_body_is_read(zgw: Zgw, checker: ContractChecker) -> None:
+    body = json.dumps(
+        {
+            "bronorganisatie": RSIN,
+            "verantwoordelijkeOrganisatie": RSIN,
+            "zaaktype": zgw.seed["zaaktypen"]["WMO-VOORZIENING"],
+            "startdatum": "2026-01-05",
+        }
+    ).encode()
+    with checker.tolerating_invalid_requests("a streamed body cannot be inspected after sending"):
+        chunks = iter([body[:10], body[10:]])
+        response = zgw.post(ZAKEN, data=chunks, headers={**CRS, "Content-Type": "application/json"})
+    assert response.request.headers["Transfer-Encoding"] == "chunked"
+    assert response.status_code == 201, response.text
+
+
+# --- notifications -------------------------------------------------------------------------------
+
+
+def test_notifications_are_best_effort(sandbox: Sandbox, zgw: Zgw) -> None:
+    sandbox.set_notification_callback("http://127.0.0.1:9/api/v1/notificaties")  # nobody listens on port 9
+    zgw.create_zaak("NOTIFY-DOWN")
+    [outcome] = sandbox.flush_notifications()
+    assert "error" in outcome and outcome["message"]["resource"] == "zaak"
+
+
+def test_notifications_with_a_static_authorization(checker: ContractChecker) -> None:
+    receiver = Receiver()
+    sandbox = start_sandbox(
+        clients={CLIENT_ID: SECRET}, notification_callback=receiver.url, notification_auth="Token webhook-secret"
+    )
+    try:
+        with Zgw(sandbox, checker) as session:
+            session.create_zaak("NOTIFY-STATIC")
+        [outcome] = sandbox.flush_notifications()
+        assert outcome["status"] == 201
+        assert receiver.received[0]["headers"]["Authorization"] == "Token webhook-secret"
+    finally:
+        sandbox.stop()
+        receiver.stop()
 
 
 # --- persistence and the command line ------------------------------------------------------------
