@@ -21,7 +21,7 @@ import requests
 from zaken.sandbox import Sandbox
 from zaken.sandbox.contract import shared_dir
 
-from .conftest import CLIENT_ID, CRS, SECRET, Zgw
+from .helpers import CLIENT_ID, CRS, SECRET, Zgw
 
 SAMPLES: Path = shared_dir() / "zgw-samples"
 CAPTURE = "http://127.0.0.1:8000"

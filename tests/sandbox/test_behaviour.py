@@ -22,7 +22,7 @@ from zaken.sandbox.auth import make_token
 from zaken.sandbox.contract import ContractChecker
 from zaken.sandbox.fields import today
 
-from .conftest import BSN, CLIENT_ID, CRS, RSIN, SECRET, Receiver, TokenAuth, Zgw
+from .helpers import BSN, CLIENT_ID, CRS, RSIN, SECRET, Receiver, TokenAuth, Zgw
 
 ZAKEN = "/zaken/api/v1/zaken"
 EIO = "/documenten/api/v1/enkelvoudiginformatieobjecten"

@@ -10,7 +10,7 @@ import requests
 
 from zaken.sandbox import Sandbox
 
-from .conftest import BSN, CRS, RSIN, Receiver, Zgw
+from .helpers import BSN, CRS, RSIN, Receiver, Zgw
 
 ZAKEN = "/zaken/api/v1/zaken"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from zaken.sandbox import Sandbox
 
-from .conftest import BSN, CRS, RSIN, Receiver, Zgw
+from .helpers import BSN, CRS, RSIN, Receiver, Zgw
 
 
 def moment(minutes_ago: int) -> str:

@@ -20,7 +20,7 @@ import requests
 from zaken.sandbox import Sandbox
 from zaken.sandbox.contract import ContractChecker
 
-from .conftest import CLIENT_ID, SECRET, Receiver, Zgw
+from .helpers import CLIENT_ID, SECRET, Receiver, Zgw
 from .replay import World, load, sample_names
 
 # samples whose values are those of another catalogue or another number of zaken: keys and types only

@@ -9,6 +9,7 @@ store lock; the store is saved before the answer goes out, and notifications are
 from __future__ import annotations
 
 import socket
+import socketserver
 import struct
 import sys
 import threading
@@ -69,6 +70,12 @@ class _HTTPServer(ThreadingHTTPServer):
     block_on_close = False
     sandbox: Sandbox
 
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn) that can stall for seconds
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         # a client that gave up (timeout fault) or a dropped connection is expected here, not an error
         if not isinstance(sys.exc_info()[1], ConnectionError):
@@ -124,9 +131,9 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         # the default logs the request line with its query string, which may hold a BSN
         if self.server.sandbox.log_requests:
-            sys.stderr.write(
-                f"zgw-sandbox: {self.command} {urlsplit(self.path).path} {args[1] if len(args) > 1 else ''}\n"
-            )
+            path = urlsplit(getattr(self, "path", "") or "").path  # unset when the request line was unreadable
+            status = args[1] if len(args) > 1 else ""
+            sys.stderr.write(f"zgw-sandbox: {self.command} {path} {status}\n")
 
 
 class Sandbox:
@@ -151,9 +158,13 @@ class Sandbox:
         self._httpd = _HTTPServer((host, port), _Handler)
         self._httpd.sandbox = self
         self.base_url = f"http://{host}:{self._httpd.server_address[1]}"
-        self.store = Store(self.base_url, data_path)
-        seed.install(self.store)
-        self.store.save_if_dirty()
+        try:
+            self.store = Store(self.base_url, data_path)
+            seed.install(self.store)
+            self.store.save_if_dirty()
+        except Exception:
+            self._httpd.server_close()  # e.g. an unreadable data file: do not keep the port
+            raise
         self.ctx = Ctx(self.store, chunk_size)
         self.faults = Faults()
         first_client = next(iter(self.clients.items()))
@@ -250,7 +261,9 @@ class Sandbox:
         if rule is not None and rule.kind == "timeout":
             time.sleep(rule.seconds)
         if rule is not None and rule.kind.isdigit():
-            response = self._finish(errors.server_error(int(rule.kind)), _api_of(req.path), crs=False)
+            match = ROUTER.match(req.path)
+            crs = match is not None and match[0].crs
+            response = self._finish(errors.server_error(int(rule.kind)), _api_of(req.path), crs)
         else:
             response = self.process(req)
         self._record(req, response, rule.kind if rule else None)
