@@ -21,10 +21,14 @@ from .server import DEFAULT_CHUNK_SIZE, start_sandbox
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m zaken.sandbox", description="ZGW sandbox (development only)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8001)
-    parser.add_argument("--client-id", required=True)
-    parser.add_argument("--secret", default=os.environ.get("ZGW_SANDBOX_SECRET"))
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="bind address, also used in every URL; /_sandbox/ has no auth, keep it local",
+    )
+    parser.add_argument("--port", type=int, default=8001, help="0 picks a free port (see baseUrl in the output)")
+    parser.add_argument("--client-id", required=True, help="ZGW client_id accepted in the JWT")
+    parser.add_argument("--secret", default=os.environ.get("ZGW_SANDBOX_SECRET"), help="its secret (or env)")
     parser.add_argument("--client", action="append", default=[], metavar="ID=SECRET", help="another client")
     parser.add_argument("--data", type=Path, help="JSON file that keeps the data across restarts")
     parser.add_argument("--notification-callback", help="URL to POST Notificaties API messages to")
