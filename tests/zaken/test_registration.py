@@ -134,3 +134,20 @@ def test_calls_per_voorziening(regie, zgw, sandbox):
     writes = [(r["method"], r["path"].split("/")[4]) for r in sandbox.requests if r["method"] != "GET"]
     assert writes == [("POST", "zaken"), ("POST", "statussen"), ("POST", "rollen")] * 2
     assert Zaak.objects.filter(aanvraag=aanvraag).count() == 2
+
+
+def test_lists_show_zaken_without_remote_calls_and_constant_queries(regie, zgw, sandbox, django_assert_max_num_queries):
+    for _ in range(5):
+        run_outbox(send(regie, zin_line(), pgb_line()), "zaak_registratie")
+    sandbox.clear_requests()
+
+    # Query count does not grow with the number of items (prefetching, no N+1).
+    with django_assert_max_num_queries(8):
+        aanvragen = regie.get("/api/v1/aanvragen").json()
+    with django_assert_max_num_queries(6):
+        voorzieningen = regie.get("/api/v1/voorzieningen").json()
+
+    assert sandbox.requests == []
+    assert aanvragen["count"] == 5 and voorzieningen["count"] == 10
+    assert all(v["zaak"]["status"] == "Ontvangen" for a in aanvragen["results"] for v in a["voorzieningen"])
+    assert all(v["zaak"]["url"].startswith(sandbox.base_url) for v in voorzieningen["results"])
