@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from . import rules
 from .constants import OPEN_STATUSES, Leveringsvorm, Rol, Status, can_transition
+from .events import bericht
 from .exceptions import DomainValidationError, InvalidParam, InvalidTransition
 from .models import Aanvraag, Applicatie, Gemeente, OutboxItem, Product, Voorziening
 from .outbox import outbox_enqueue_many
@@ -155,7 +156,14 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
         aanvraag=aanvraag,
         work=[
             (OutboxItem.Soort.ZAAK_REGISTRATIE, {"aanvraag": str(aanvraag.uuid)}),
-            (OutboxItem.Soort.BERICHT, {"gebeurtenis": "aanvraag_ontvangen", "aanvraag": str(aanvraag.uuid)}),
+            bericht(
+                gebeurtenis="aanvraag_ontvangen",
+                resource="aanvraag",
+                uuid=str(aanvraag.uuid),
+                actie="create",
+                aanvraag=aanvraag,
+                kenmerken={"status": aanvraag.status},
+            ),
         ],
     )
     return aanvraag
@@ -201,14 +209,23 @@ def _check_transition(obj: Aanvraag | Voorziening, target: str) -> None:
 
 
 def _queue_state_change(aanvraag: Aanvraag, gebeurtenis: str, voorzieningen: list[Voorziening]) -> None:
-    payload = {
+    zaak_status = {
         "gebeurtenis": gebeurtenis,
         "aanvraag": str(aanvraag.uuid),
         "voorzieningen": [str(v.uuid) for v in voorzieningen],
     }
-    outbox_enqueue_many(
-        aanvraag=aanvraag, work=[(OutboxItem.Soort.ZAAK_STATUS, payload), (OutboxItem.Soort.BERICHT, payload)]
-    )
+    berichten = [
+        bericht(
+            gebeurtenis=gebeurtenis,
+            resource="voorziening",
+            uuid=str(v.uuid),
+            actie="update",
+            aanvraag=aanvraag,
+            kenmerken={"status": v.status},
+        )
+        for v in voorzieningen
+    ]
+    outbox_enqueue_many(aanvraag=aanvraag, work=[(OutboxItem.Soort.ZAAK_STATUS, zaak_status), *berichten])
 
 
 @transaction.atomic

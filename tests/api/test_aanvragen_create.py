@@ -67,7 +67,18 @@ def test_accepted_aanvraag_stores_its_outgoing_work_in_the_outbox(regie):
     uuid = response.json()["uuid"]
     assert items == [
         ("zaak_registratie", "pending", {"aanvraag": uuid}),
-        ("bericht", "pending", {"gebeurtenis": "aanvraag_ontvangen", "aanvraag": uuid}),
+        (
+            "bericht",
+            "pending",
+            {
+                "gebeurtenis": "aanvraag_ontvangen",
+                "resource": "aanvraag",
+                "uuid": uuid,
+                "actie": "create",
+                "aanvraag": uuid,
+                "kenmerken": {"gemeente": "0363", "wet": "WMO", "status": "ontvangen"},
+            },
+        ),
     ]
 
 

@@ -1,0 +1,33 @@
+"""The shape of an event for the parties (the payload of a `bericht` outbox item).
+
+Shaped after a Notificaties API message: which resource changed, how, under which aanvraag, with a
+few kenmerken to filter on. It never carries a BSN or other personal data: a receiver reads the
+resource itself, with its own authorisation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import Aanvraag, OutboxItem
+
+
+def bericht(
+    *,
+    gebeurtenis: str,
+    resource: str,
+    uuid: str,
+    actie: str,
+    aanvraag: Aanvraag,
+    kenmerken: dict[str, str] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """An outbox work tuple for `outbox_enqueue_many`."""
+    payload = {
+        "gebeurtenis": gebeurtenis,
+        "resource": resource,
+        "uuid": uuid,
+        "actie": actie,
+        "aanvraag": str(aanvraag.uuid),
+        "kenmerken": {"gemeente": aanvraag.gemeente.code, "wet": aanvraag.wet, **(kenmerken or {})},
+    }
+    return OutboxItem.Soort.BERICHT, payload
