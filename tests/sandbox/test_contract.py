@@ -95,6 +95,17 @@ def drifted(name: str, change: Any) -> Exchange:
         ("zaken-create-duplicate-identificatie-400.json", lambda b: b.pop("invalidParams"), "invalidParams"),
         ("enkelvoudiginformatieobjecten-create-201.json", lambda b: b.update(versie="1"), "versie"),
         ("catalogi-zaaktype-read-200.json", lambda b: b.update(statustypen="x"), "statustypen"),
+        ("zaken-create-201.json", lambda b: b.update(zaakStatus="open"), "undocumented field body.zaakStatus"),
+        (
+            "rollen-create-natuurlijk-persoon-201.json",
+            lambda b: b["betrokkeneIdentificatie"].update(bsn="1"),
+            "undocumented field body.betrokkeneIdentificatie.bsn",
+        ),
+        (
+            "statussen-list-by-zaak-200.json",
+            lambda b: b["results"][0].update(laatste=True),
+            r"undocumented field body.results\[0\].laatste",
+        ),
     ],
 )
 def test_drifted_responses_are_reported(checker: ContractChecker, name: str, change: Any, message: str) -> None:

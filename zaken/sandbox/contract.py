@@ -273,6 +273,82 @@ RESPONSE_RULES = {
 }
 
 
+# Fields Open Zaak 1.30 sends that the documents do not describe. openapi-core lets undocumented fields
+# pass (the schemas do not forbid additional properties), so the checker looks for them itself: any other
+# undocumented field in a response is reported.
+EXTENSIONS: dict[str, set[str]] = {
+    # zaken-create-201 / zaken-read-closed-200 (zaak), rollen-create-natuurlijk-persoon-201 (rol)
+    "zaken": {
+        "_expand",
+        "laatstGemuteerd",
+        "laatstGeopend",
+        "communicatiekanaalNaam",
+        "gerelateerdeZaken",
+        "eerdereOpschorting",
+        "beginGeldigheid",
+        "eindeGeldigheid",
+        "authenticatieContext",
+    },
+    # enkelvoudiginformatieobjecten-create-201 (lock), -read-after-unlock-200 (_expand)
+    "documenten": {"lock", "_expand"},
+    # catalogi-statustypen-list-by-zaaktype-200
+    "catalogi": {"zaakobjecttypen"},
+    "besluiten": set(),
+}
+
+
+def _resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _properties(
+    doc: dict[str, Any], schema: dict[str, Any], value: dict[str, Any], seen: frozenset[str] = frozenset()
+) -> dict[str, Any] | None:
+    """The documented properties of an object, through $ref, allOf/anyOf/oneOf and discriminators;
+    None for a free-form object. `seen` stops the loop of a discriminator whose mapped schemas include it."""
+    if "$ref" in schema:
+        if schema["$ref"] in seen:
+            return {}
+        seen = seen | {schema["$ref"]}
+    schema = _resolve(doc, schema)
+    found: dict[str, Any] = dict(schema.get("properties", {}))
+    free = not found and schema.get("additionalProperties") not in (None, False)
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(key, []):
+            nested = _properties(doc, sub, value, seen)
+            if nested is None:
+                free = True
+            else:
+                found.update(nested)
+    discriminator = schema.get("discriminator")
+    if discriminator and isinstance(value.get(discriminator["propertyName"]), str):
+        target = discriminator.get("mapping", {}).get(value[discriminator["propertyName"]])
+        if target and target not in seen:
+            found.update(_properties(doc, {"$ref": target}, value, seen) or {})
+    return None if free or (not found and "type" not in schema) else found
+
+
+def _undocumented(api: str, doc: dict[str, Any], schema: dict[str, Any], value: Any, path: str) -> list[str]:
+    schema = _resolve(doc, schema)
+    if isinstance(value, list):
+        items = schema.get("items")
+        return _undocumented(api, doc, items, value[0], f"{path}[0]") if items and value else []
+    if not isinstance(value, dict):
+        return []
+    documented = _properties(doc, schema, value)
+    if documented is None:
+        return []
+    problems = []
+    for key, item in value.items():
+        if key in documented:
+            problems += _undocumented(api, doc, documented[key], item, f"{path}.{key}")
+        elif key not in EXTENSIONS[api]:
+            problems.append(f"undocumented field {path}.{key}")
+    return problems
+
+
 # --- loading -------------------------------------------------------------------------------------
 
 
@@ -465,6 +541,14 @@ class ContractChecker:
             openapi.validate_response(request, response)
         except Exception as exc:  # noqa: BLE001 - openapi-core raises many types; all mean "invalid"
             return _describe(exc)
+        schema = documented.get(content_type or "", {}).get("schema")
+        # error bodies are checked by openapi-core and `_problem_shape`; some operations document a 400 as
+        # `Fout` although every validation error carries `invalidParams`
+        if schema and status < 400 and content_type == "application/json":
+            extra = _undocumented(
+                api, _document(self.directory, api, "response"), schema, json.loads(exchange.response_body), "body"
+            )
+            return "\n".join(extra) or None
         return None
 
 
