@@ -4,10 +4,13 @@ from .idempotency import IdempotencyRecord
 from .outbox import OutboxItem
 from .partijen import Applicatie, Credential, Gemeente
 from .producten import Product
+from .terugkoppelingen import Beschikking, BeschikkingRegel, Terugkoppeling
 
 __all__ = [
     "Aanvraag",
     "Applicatie",
+    "Beschikking",
+    "BeschikkingRegel",
     "Credential",
     "Document",
     "Gemeente",
@@ -15,5 +18,6 @@ __all__ = [
     "OutboxItem",
     "Product",
     "Registratie",
+    "Terugkoppeling",
     "Voorziening",
 ]

@@ -16,6 +16,8 @@ class OutboxItem(models.Model):
         ZAAK_STATUS = "zaak_status", "Zaakstatus bijwerken"
         # Storage of an attached document in the Documenten API and its relation to the zaken.
         DOCUMENT = "document", "Document opslaan en aan de zaken koppelen"
+        # A beschikking in the Besluiten API (besluit per zaak), resultaat and status in the Zaken API.
+        BESLUIT = "besluit", "Beschikking als besluit registreren"
         # Delivery of an event to the backoffice / regie (issue "Backoffice side").
         BERICHT = "bericht", "Bericht aan een partij"
 
