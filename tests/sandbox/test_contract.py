@@ -122,6 +122,16 @@ def test_an_accepted_invalid_request_is_reported(checker: ContractChecker) -> No
         checker.check(exchange)
 
 
+def test_a_misspelt_request_field_is_reported(checker: ContractChecker) -> None:
+    # the server ignores an unknown field (DRF does), so without this check the value would be lost silently
+    exchange = sample_exchange(SAMPLES / "rollen-create-natuurlijk-persoon-201.json")
+    request = json.loads(exchange.request_body or b"{}")
+    request["betrokkeneIdentificatie"]["geboorteDatum"] = "2000-01-01"
+    exchange.request_body = json.dumps(request).encode()
+    with pytest.raises(ContractViolation, match=r"undocumented field body\.betrokkeneIdentificatie\.geboorteDatum"):
+        checker.check(exchange)
+
+
 def test_a_rejected_invalid_request_passes_unless_strict(checker: ContractChecker) -> None:
     exchange = sample_exchange(SAMPLES / "zaken-create-without-crs-headers-412.json")
     checker.check(exchange)  # invalid on purpose, and the server said so

@@ -9,6 +9,9 @@ in `shared/zgw-oas/` with openapi-core, so neither the sandbox nor a client of i
 The API is chosen from the URL path (`/zaken/api/v1/...` -> zaken-1.5.1.yaml, and so on); the documents'
 `servers` are replaced by those relative paths, so any host and port (a sandbox on port 0) maps onto them.
 
+Responses are validated by openapi-core (types, formats, enums, required fields) and, for 2xx bodies,
+checked for fields the document does not describe (openapi-core lets those pass).
+
 Requests. A request that breaks the standard is a violation when the server accepted it (2xx/3xx), or
 always with `strict_requests=True` (what a test of the service's own client should use). A request the
 server rejected (4xx) may be invalid on purpose: the sandbox tests send those.
@@ -330,21 +333,24 @@ def _properties(
     return None if free or (not found and "type" not in schema) else found
 
 
-def _undocumented(api: str, doc: dict[str, Any], schema: dict[str, Any], value: Any, path: str) -> list[str]:
+def _undocumented(
+    api: str, doc: dict[str, Any], schema: dict[str, Any], value: Any, path: str, *, request: bool = False
+) -> list[str]:
     schema = _resolve(doc, schema)
     if isinstance(value, list):
         items = schema.get("items")
-        return _undocumented(api, doc, items, value[0], f"{path}[0]") if items and value else []
+        return _undocumented(api, doc, items, value[0], f"{path}[0]", request=request) if items and value else []
     if not isinstance(value, dict):
         return []
     documented = _properties(doc, schema, value)
     if documented is None:
         return []
     problems = []
+    allowed = set() if request else EXTENSIONS[api]
     for key, item in value.items():
         if key in documented:
-            problems += _undocumented(api, doc, documented[key], item, f"{path}.{key}")
-        elif key not in EXTENSIONS[api]:
+            problems += _undocumented(api, doc, documented[key], item, f"{path}.{key}", request=request)
+        elif key not in allowed:
             problems.append(f"undocumented field {path}.{key}")
     return problems
 
@@ -504,6 +510,13 @@ class ContractChecker:
             _openapi(self.directory, api, "request").validate_request(request)
         except Exception as exc:  # noqa: BLE001 - openapi-core raises many types; all mean "invalid"
             return _describe(exc)
+        # a misspelt field passes openapi-core and the server ignores it (as DRF does): data lost silently
+        doc = _document(self.directory, api, "request")
+        operation = _operation(doc, api, request) or {}
+        content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+        if content and request.body and _media_type(request.content_type) == "application/json":
+            extra = _undocumented(api, doc, content["schema"], json.loads(request.body), "body", request=True)
+            return "\n".join(extra) or None
         return None
 
     def _validate_response(self, api: str, request: MockRequest, exchange: Exchange) -> str | None:
