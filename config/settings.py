@@ -269,6 +269,9 @@ SPECTACULAR_SETTINGS = {
     "TAGS": [
         {"name": "aanvragen", "description": "Aanvragen met hun voorzieningen"},
         {"name": "voorzieningen", "description": "Voorzieningen (productregels) van aanvragen"},
+        {"name": "documenten", "description": "Documenten bij aanvragen, opgeslagen in de Documenten API"},
+        {"name": "terugkoppelingen", "description": "Technische en functionele terugkoppeling van de backoffice"},
+        {"name": "beschikkingen", "description": "Beschikkingen met de uitkomst per voorziening"},
         {"name": "openapi", "description": "Dit OpenAPI-document"},
     ],
     "POSTPROCESSING_HOOKS": [

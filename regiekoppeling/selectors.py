@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from .constants import Rol
-from .models import Aanvraag, Applicatie, Document, Voorziening
+from .models import Aanvraag, Applicatie, Beschikking, Document, Terugkoppeling, Voorziening
 
 
 def aanvragen_visible_to(applicatie: Applicatie) -> QuerySet[Aanvraag]:
@@ -29,3 +29,21 @@ def documenten_visible_to(applicatie: Applicatie) -> QuerySet[Document]:
 def voorzieningen_visible_to(applicatie: Applicatie) -> QuerySet[Voorziening]:
     aanvragen = aanvragen_visible_to(applicatie).values("pk")
     return Voorziening.objects.filter(aanvraag__in=aanvragen).select_related("product", "aanvraag")
+
+
+def terugkoppelingen_visible_to(applicatie: Applicatie) -> QuerySet[Terugkoppeling]:
+    aanvragen = aanvragen_visible_to(applicatie).values("pk")
+    return (
+        Terugkoppeling.objects.filter(aanvraag__in=aanvragen)
+        .select_related("aanvraag")
+        .prefetch_related("voorzieningen")
+    )
+
+
+def beschikkingen_visible_to(applicatie: Applicatie) -> QuerySet[Beschikking]:
+    aanvragen = aanvragen_visible_to(applicatie).values("pk")
+    return (
+        Beschikking.objects.filter(aanvraag__in=aanvragen)
+        .select_related("aanvraag", "brief")
+        .prefetch_related("regels__voorziening")
+    )

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .feedback import BeschikkingViewSet, TerugkoppelingViewSet
 from .schema import OpenAPIJSONView, OpenAPIYAMLView
 from .views import AanvraagViewSet, DocumentViewSet, VoorzieningViewSet
 
@@ -8,6 +9,8 @@ router = SimpleRouter(trailing_slash=False)
 router.register("aanvragen", AanvraagViewSet, basename="aanvraag")
 router.register("voorzieningen", VoorzieningViewSet, basename="voorziening")
 router.register("documenten", DocumentViewSet, basename="document")
+router.register("terugkoppelingen", TerugkoppelingViewSet, basename="terugkoppeling")
+router.register("beschikkingen", BeschikkingViewSet, basename="beschikking")
 
 urlpatterns = [
     path("openapi.json", OpenAPIJSONView.as_view(), name="openapi-json"),

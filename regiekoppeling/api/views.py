@@ -253,8 +253,8 @@ class DocumentViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def get_queryset(self) -> Any:
         return selectors.documenten_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")
 
-    def get_permissions(self) -> list[Any]:
-        return [IsRegie()] if self.action == "create" else [IsApplicatie()]
+    # Both parties attach documents: the regie its bijlagen, the backoffice the beschikkingsbrief.
+    permission_classes = [IsApplicatie]
 
     @idempotent
     def create(self, request: Request) -> Response:

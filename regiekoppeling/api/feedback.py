@@ -1,0 +1,232 @@
+"""API of the backoffice's answers: `terugkoppelingen` and `beschikkingen`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .. import feedback, selectors
+from ..constants import NUMMER_MAX, Rol
+from ..models import Aanvraag, Beschikking, BeschikkingRegel, Terugkoppeling
+from .fields import StrictIntegerField, StrictSerializer
+from .permissions import IsApplicatie, caller
+from .serializers import OmvangSerializer, _bedrag
+from .views import IDEMPOTENCY_KEY, StrictQueryMixin, idempotent
+
+
+class IsBackoffice(IsApplicatie):
+    message = "Alleen een backofficeapplicatie mag dit doen."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return super().has_permission(request, view) and caller(request).rol == Rol.BACKOFFICE
+
+
+def _visible_aanvraag(request: Request, uuid: Any) -> Aanvraag:
+    # A foreign aanvraag answers 404, exactly like an unknown one.
+    aanvraag = selectors.aanvragen_visible_to(caller(request)).filter(uuid=uuid).first()
+    if aanvraag is None:
+        raise exceptions.NotFound("Aanvraag niet gevonden.")
+    return aanvraag
+
+
+# --- terugkoppelingen ---------------------------------------------------------------------------
+
+
+class FoutSerializer(StrictSerializer):
+    code = serializers.CharField(max_length=10, help_text="Retourcode, bijvoorbeeld 0001 of 9019.")
+    pad = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="Veld in de aanvraag.")
+    tekst = serializers.CharField(max_length=500)
+
+
+class TerugkoppelingInputSerializer(StrictSerializer):
+    aanvraag = serializers.UUIDField()
+    soort = serializers.ChoiceField(choices=Terugkoppeling.Soort.choices)
+    voorzieningen = serializers.ListField(child=serializers.UUIDField(), required=False, allow_empty=False)
+    fouten = FoutSerializer(many=True, required=False)
+    reden_afwijzing = serializers.RegexField(
+        r"^([1-9]|[A-Z][A-Z0-9_-]{0,9})$",
+        required=False,
+        help_text="Reden afwijzing verzoek (WJ759, 1-9) of een lokale code (hoofdletters).",
+    )
+    toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class TerugkoppelingSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="terugkoppeling-detail", lookup_field="uuid")
+    aanvraag: serializers.HyperlinkedRelatedField[Aanvraag] = serializers.HyperlinkedRelatedField(
+        view_name="aanvraag-detail", lookup_field="uuid", read_only=True
+    )
+    voorzieningen: serializers.ManyRelatedField = serializers.HyperlinkedRelatedField(  # type: ignore[assignment]
+        view_name="voorziening-detail", lookup_field="uuid", read_only=True, many=True
+    )
+    fouten = FoutSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Terugkoppeling
+        fields = [
+            "url",
+            "uuid",
+            "aanvraag",
+            "soort",
+            "voorzieningen",
+            "fouten",
+            "reden_afwijzing",
+            "toelichting",
+            "aangemaakt_op",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(description="Terugkoppelingen op aanvragen die de applicatie mag zien."),
+    retrieve=extend_schema(description="Een terugkoppeling."),
+    create=extend_schema(
+        description=(
+            "Technische terugkoppeling (verwerkbaar, of niet verwerkbaar met fouten) of functionele terugkoppeling "
+            "(afgewezen zonder beschikking, met een reden; in onderzoek). De voorzieningen gaan naar de "
+            "bijbehorende status; een niet toegestane overgang is 409 met de huidige status."
+        ),
+        request=TerugkoppelingInputSerializer,
+        responses={201: TerugkoppelingSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    ),
+)
+class TerugkoppelingViewSet(
+    StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Terugkoppelingen van de backoffice op aanvragen."""
+
+    serializer_class = TerugkoppelingSerializer
+    lookup_field = "uuid"
+    queryset = Terugkoppeling.objects.none()
+
+    def get_queryset(self) -> Any:
+        return selectors.terugkoppelingen_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")
+
+    def get_permissions(self) -> list[Any]:
+        return [IsBackoffice()] if self.action == "create" else [IsApplicatie()]
+
+    @idempotent
+    def create(self, request: Request) -> Response:
+        serializer = TerugkoppelingInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        aanvraag = _visible_aanvraag(request, data["aanvraag"])
+        if "voorzieningen" in data:
+            data["voorzieningen"] = [str(u) for u in data["voorzieningen"]]
+        terugkoppeling = feedback.terugkoppeling_create(aanvraag=aanvraag, afzender=caller(request), data=data)
+        body = TerugkoppelingSerializer(terugkoppeling, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+
+
+# --- beschikkingen ------------------------------------------------------------------------------
+
+
+class RegelInputSerializer(StrictSerializer):
+    voorziening = serializers.UUIDField()
+    uitkomst = serializers.ChoiceField(choices=BeschikkingRegel.Uitkomst.choices)
+    omvang = OmvangSerializer(required=False)
+    budget = _bedrag(required=False)
+    pgb_bedrag = _bedrag(required=False)
+    ingangsdatum = serializers.DateField(required=False)
+    einddatum = serializers.DateField(required=False)
+    reden = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        granted = [k for k in ("omvang", "budget", "pgb_bedrag") if attrs.get(k) is not None]
+        if attrs["uitkomst"] == BeschikkingRegel.Uitkomst.AFGEWEZEN and granted:
+            raise serializers.ValidationError({granted[0]: "Een afgewezen voorziening kent niets toe."})
+        if attrs.get("einddatum") and attrs.get("ingangsdatum") and attrs["einddatum"] < attrs["ingangsdatum"]:
+            raise serializers.ValidationError({"einddatum": "Einddatum ligt voor de ingangsdatum."})
+        return attrs
+
+
+class BeschikkingInputSerializer(StrictSerializer):
+    aanvraag = serializers.UUIDField()
+    beschikkingnummer = StrictIntegerField(min_value=0, max_value=NUMMER_MAX)
+    datum = serializers.DateField()
+    ingangsdatum = serializers.DateField()
+    vervaldatum = serializers.DateField(required=False, allow_null=True)
+    brief = serializers.UUIDField(required=False, help_text="uuid van het document met de beschikkingsbrief.")
+    toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    regels = RegelInputSerializer(many=True, allow_empty=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("vervaldatum") and attrs["vervaldatum"] < attrs["ingangsdatum"]:
+            raise serializers.ValidationError({"vervaldatum": "Vervaldatum ligt voor de ingangsdatum."})
+        return attrs
+
+
+class RegelSerializer(serializers.ModelSerializer):
+    voorziening: serializers.HyperlinkedRelatedField[Any] = serializers.HyperlinkedRelatedField(
+        view_name="voorziening-detail", lookup_field="uuid", read_only=True
+    )
+
+    class Meta:
+        model = BeschikkingRegel
+        fields = [
+            "voorziening", "uitkomst", "omvang_volume", "omvang_eenheid", "omvang_frequentie", "budget", "pgb_bedrag",
+            "ingangsdatum", "einddatum", "reden",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class BeschikkingSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="beschikking-detail", lookup_field="uuid")
+    aanvraag: serializers.HyperlinkedRelatedField[Aanvraag] = serializers.HyperlinkedRelatedField(
+        view_name="aanvraag-detail", lookup_field="uuid", read_only=True
+    )
+    brief: serializers.HyperlinkedRelatedField[Any] = serializers.HyperlinkedRelatedField(
+        view_name="document-detail", lookup_field="uuid", read_only=True, allow_null=True
+    )
+    regels = RegelSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Beschikking
+        fields = [
+            "url", "uuid", "aanvraag", "beschikkingnummer", "datum", "ingangsdatum", "vervaldatum", "brief",
+            "toelichting", "regels", "aangemaakt_op",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(description="Beschikkingen op aanvragen die de applicatie mag zien."),
+    retrieve=extend_schema(description="Een beschikking met de uitkomst per voorziening."),
+    create=extend_schema(
+        description=(
+            "De beschikking: beschikkingnummer, data, de brief (een document bij de aanvraag) en per voorziening de "
+            "uitkomst met wat is toegekend. Eén beschikking kan voorzieningen in meerdere zaken omvatten."
+        ),
+        request=BeschikkingInputSerializer,
+        responses={201: BeschikkingSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    ),
+)
+class BeschikkingViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Beschikkingen van de backoffice."""
+
+    serializer_class = BeschikkingSerializer
+    lookup_field = "uuid"
+    queryset = Beschikking.objects.none()
+
+    def get_queryset(self) -> Any:
+        return selectors.beschikkingen_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")
+
+    def get_permissions(self) -> list[Any]:
+        return [IsBackoffice()] if self.action == "create" else [IsApplicatie()]
+
+    @idempotent
+    def create(self, request: Request) -> Response:
+        serializer = BeschikkingInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        aanvraag = _visible_aanvraag(request, data["aanvraag"])
+        data["regels"] = [{**r, "voorziening": str(r["voorziening"])} for r in data["regels"]]
+        beschikking = feedback.beschikking_create(aanvraag=aanvraag, afzender=caller(request), data=data)
+        body = BeschikkingSerializer(beschikking, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
