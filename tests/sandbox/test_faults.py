@@ -75,6 +75,15 @@ def test_timeout_answers_late_and_still_writes(sandbox: Sandbox, zgw: Zgw) -> No
     assert retry.json()["invalidParams"][0]["code"] == "identificatie-niet-uniek"
 
 
+def test_a_request_delayed_past_a_reset_does_not_write(sandbox: Sandbox, zgw: Zgw) -> None:
+    sandbox.add_fault(ZAKEN, "timeout", method="POST", seconds=0.5)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        zgw.post(ZAKEN, json=zaak_body(zgw, "FAULT-AFTER-RESET"), headers=CRS, timeout=0.1)
+    sandbox.reset()  # what the next test's fixture does
+    time.sleep(0.8)
+    assert lookup(zgw, "FAULT-AFTER-RESET") == []
+
+
 def test_reset_before_stores_nothing(sandbox: Sandbox, zgw: Zgw) -> None:
     sandbox.add_fault(ZAKEN, "reset_before", method="POST")
     with pytest.raises(requests.exceptions.ConnectionError):

@@ -4,7 +4,8 @@ Kinds:
 - "500" (or any other 3-digit status): answer that status with an Open Zaak style error body, without
   performing the request;
 - "timeout": sleep `seconds` before handling the request (the write still happens afterwards, as with
-  a slow server; a client with a shorter timeout gives up first);
+  a slow server; a client with a shorter timeout gives up first). A `reset()` during the sleep drops the
+  request instead, so that it cannot write into the next test's fresh state;
 - "reset_before": drop the connection without performing the request;
 - "reset_after_commit": perform the request (stored, notifications queued), then drop the connection
   without answering: the classic "did my POST arrive?" case.

@@ -172,6 +172,7 @@ class Sandbox:
         # bounded, so that a long `make run` does not grow without end
         self._log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._log_lock = threading.Lock()
+        self._generation = 0  # bumped by reset(): a delayed request from before it must not write after it
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.1,), name="zgw-sandbox", daemon=True)
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -239,6 +240,7 @@ class Sandbox:
     def reset(self) -> None:
         """Back to a fresh sandbox: data cleared and reseeded, faults, request log and notifications cleared."""
         with self.store.lock:
+            self._generation += 1
             self.store.clear()
             seed.install(self.store)
             self.store.save_if_dirty()
@@ -259,7 +261,13 @@ class Sandbox:
             handler.drop()
             return
         if rule is not None and rule.kind == "timeout":
+            generation = self._generation
             time.sleep(rule.seconds)
+            if generation != self._generation:
+                # the sandbox was reset while this request slept (the test that sent it is over): writing
+                # now would leak into the next test, so drop it as a server that went away would
+                handler.drop()
+                return
         if rule is not None and rule.kind.isdigit():
             match = ROUTER.match(req.path)
             crs = match is not None and match[0].crs
