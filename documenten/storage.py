@@ -96,7 +96,10 @@ def _store(catalogi: CatalogiClient, documenten: DocumentenClient, document: Doc
         catalogi, catalogus=config.catalogus, identificatie=config.zaaktype_for(document.aanvraag.wet)
     )
     iotype = catalogus.informatieobjecttype_url(
-        catalogi, catalogus=config.catalogus, omschrijving=config.informatieobjecttype_bijlage, zaaktype=zaaktype
+        catalogi,
+        catalogus=config.catalogus,
+        omschrijving=document.soort or config.informatieobjecttype_bijlage,
+        zaaktype=zaaktype,
     )
     if document.upload_gestart:
         # An earlier attempt sent the POST; its answer may have been lost after the server stored it.

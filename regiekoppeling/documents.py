@@ -85,6 +85,7 @@ def document_create(*, aanvraag: Aanvraag, indiener: Applicatie, data: dict[str,
         indiener=indiener,
         titel=data["titel"],
         beschrijving=data.get("beschrijving", ""),
+        soort=data.get("soort", ""),
         informatieobject=reference,
         registratie=Document.Registratie.OPGESLAGEN if reference else Document.Registratie.WACHT,
     )

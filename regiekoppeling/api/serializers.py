@@ -209,7 +209,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Document
         fields = [
-            "url", "uuid", "aanvraag", "titel", "beschrijving", "bestandsnaam", "formaat", "bestandsomvang",
+            "url", "uuid", "aanvraag", "titel", "beschrijving", "soort", "bestandsnaam", "formaat", "bestandsomvang",
             "informatieobject", "registratie", "registratie_fouten", "aangemaakt_op",
         ]  # fmt: skip
         read_only_fields = fields
@@ -219,6 +219,13 @@ class DocumentInputSerializer(StrictSerializer):
     aanvraag = serializers.UUIDField(help_text="uuid van de aanvraag")
     titel = serializers.CharField(max_length=200)
     beschrijving = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    soort = serializers.CharField(
+        max_length=80,
+        required=False,
+        allow_blank=True,
+        help_text="Omschrijving van het informatieobjecttype, bijvoorbeeld 'Beschikking' voor de brief; "
+        "standaard het type voor bijlagen.",
+    )
     bestand = serializers.FileField(required=False, help_text="Het bestand (multipart/form-data).")
     informatieobject = serializers.URLField(
         max_length=1000, required=False, help_text="Of: een bestaand document in een geconfigureerde Documenten API."

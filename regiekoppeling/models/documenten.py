@@ -22,6 +22,9 @@ class Document(models.Model):
     indiener = models.ForeignKey(Applicatie, on_delete=models.PROTECT, related_name="+")
     titel = models.CharField(max_length=200)
     beschrijving = models.CharField(max_length=1000, blank=True, default="")
+    # omschrijving of the informatieobjecttype (e.g. "Beschikking" for the letter); empty: the
+    # gemeente's default type for attachments.
+    soort = models.CharField(max_length=80, blank=True, default="")
     bestandsnaam = models.CharField(max_length=255, blank=True, default="")
     formaat = models.CharField(max_length=255, blank=True, default="")
     bestandsomvang = models.PositiveBigIntegerField(null=True, blank=True)
