@@ -11,6 +11,7 @@ class ZakenConfig(AppConfig):
         from regiekoppeling.models import OutboxItem
         from regiekoppeling.outbox import register_handler
 
-        from .handlers import handle_registratie
+        from .handlers import handle_besluit, handle_registratie
 
         register_handler(OutboxItem.Soort.ZAAK_REGISTRATIE, handle_registratie)
+        register_handler(OutboxItem.Soort.BESLUIT, handle_besluit)

@@ -65,6 +65,10 @@ def zaaktype(client: CatalogiClient, *, catalogus: str, identificatie: str) -> J
     return _cached(f"zaaktype:{catalogus}:{identificatie}", load)  # type: ignore[no-any-return]
 
 
+def zaaktype_by_url(client: CatalogiClient, url: str) -> JSON:
+    return _cached(f"zaaktype-url:{url}", lambda: client.get_zaaktype(url))  # type: ignore[no-any-return]
+
+
 def statustypen(client: CatalogiClient, *, zaaktype_url: str) -> list[Statustype]:
     def load() -> list[Statustype]:
         items = client.list_statustypen(zaaktype=zaaktype_url)
@@ -116,4 +120,29 @@ def informatieobjecttype_url(client: CatalogiClient, *, catalogus: str, omschrij
     url: str = _cached(f"iotype:{catalogus}:{omschrijving}", load)
     if url not in zaaktype.get("informatieobjecttypen", []):
         raise CatalogusError(f"Informatieobjecttype '{omschrijving}' is niet gekoppeld aan zaaktype {zaaktype['url']}.")
+    return url
+
+
+def resultaattype_url(client: CatalogiClient, *, zaaktype_url: str, omschrijving: str) -> str:
+    def load() -> str:
+        for item in client.list_resultaattypen(zaaktype=zaaktype_url):
+            if item.get("omschrijving") == omschrijving:
+                return str(item["url"])
+        raise CatalogusError(f"Zaaktype {zaaktype_url} heeft geen resultaattype '{omschrijving}'.")
+
+    return _cached(f"resultaattype:{zaaktype_url}:{omschrijving}", load)  # type: ignore[no-any-return]
+
+
+def besluittype_url(client: CatalogiClient, *, catalogus: str, omschrijving: str, zaaktype: JSON) -> str:
+    """The published besluittype by omschrijving; it must be allowed for the zaaktype."""
+
+    def load() -> str:
+        for item in client.list_besluittypen(catalogus=catalogus):
+            if item.get("omschrijving") == omschrijving and not item.get("concept"):
+                return str(item["url"])
+        raise CatalogusError(f"Besluittype '{omschrijving}' bestaat niet (gepubliceerd) in {catalogus}.")
+
+    url: str = _cached(f"besluittype:{catalogus}:{omschrijving}", load)
+    if url not in zaaktype.get("besluittypen", []):
+        raise CatalogusError(f"Besluittype '{omschrijving}' hoort niet bij zaaktype {zaaktype['url']}.")
     return url

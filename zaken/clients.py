@@ -154,17 +154,51 @@ class ZakenClient(ZGWClient):
     def list_zaakinformatieobjecten(self, *, zaak: str) -> list[JSON]:
         return list(self.list_all("zaakinformatieobjecten", {"zaak": zaak}))
 
+    def create_resultaat(self, *, zaak: str, resultaattype: str, toelichting: str = "") -> JSON:
+        body = {"zaak": zaak, "resultaattype": resultaattype, "toelichting": toelichting}
+        return self.call("POST", "resultaten", json=body)
+
+    def list_resultaten(self, *, zaak: str) -> list[JSON]:
+        return list(self.list_all("resultaten", {"zaak": zaak}))
+
+
+class BesluitenClient(ZGWClient):
+    def create_besluit(self, body: JSON) -> JSON:
+        return self.call("POST", "besluiten", json=body)
+
+    def find_besluit(self, *, identificatie: str, verantwoordelijke_organisatie: str) -> JSON | None:
+        params = {"identificatie": identificatie, "verantwoordelijkeOrganisatie": verantwoordelijke_organisatie}
+        found = list(self.list_all("besluiten", params))
+        return found[0] if found else None
+
+    def create_besluitinformatieobject(self, *, besluit: str, informatieobject: str) -> JSON:
+        return self.call(
+            "POST", "besluitinformatieobjecten", json={"besluit": besluit, "informatieobject": informatieobject}
+        )
+
+    def list_besluitinformatieobjecten(self, *, besluit: str) -> list[JSON]:
+        return list(self.list_all("besluitinformatieobjecten", {"besluit": besluit}))
+
 
 class CatalogiClient(ZGWClient):
     def list_zaaktypen(self, *, catalogus: str, identificatie: str) -> list[JSON]:
         params = {"catalogus": catalogus, "identificatie": identificatie, "status": "alles"}
         return list(self.list_all("zaaktypen", params))
 
+    def get_zaaktype(self, url: str) -> JSON:
+        return self.call("GET", url)
+
     def list_statustypen(self, *, zaaktype: str) -> list[JSON]:
         return list(self.list_all("statustypen", {"zaaktype": zaaktype}))
 
     def list_roltypen(self, *, zaaktype: str, omschrijving_generiek: str) -> list[JSON]:
         return list(self.list_all("roltypen", {"zaaktype": zaaktype, "omschrijvingGeneriek": omschrijving_generiek}))
+
+    def list_resultaattypen(self, *, zaaktype: str) -> list[JSON]:
+        return list(self.list_all("resultaattypen", {"zaaktype": zaaktype}))
+
+    def list_besluittypen(self, *, catalogus: str) -> list[JSON]:
+        return list(self.list_all("besluittypen", {"catalogus": catalogus}))
 
     def list_informatieobjecttypen(self, *, catalogus: str) -> list[JSON]:
         return list(self.list_all("informatieobjecttypen", {"catalogus": catalogus}))

@@ -23,6 +23,8 @@ DEMO_STATUSTYPEN = {
     Status.ONTVANGEN: "Ontvangen",
     Status.IN_BEHANDELING: "In behandeling",
     Status.IN_ONDERZOEK: "In onderzoek",
+    Status.TOEGEKEND: "Besluit genomen",
+    Status.GEDEELTELIJK_TOEGEKEND: "Besluit genomen",
 }
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from regiekoppeling.models import OutboxItem
+from regiekoppeling.models import Beschikking, OutboxItem
 
+from .besluiten import beschikking_register
 from .registration import aanvraag_register
 
 
 def handle_registratie(item: OutboxItem) -> None:
     assert item.aanvraag_id is not None
     aanvraag_register(aanvraag_id=item.aanvraag_id)
+
+
+def handle_besluit(item: OutboxItem) -> None:
+    beschikking = Beschikking.objects.only("pk").get(uuid=item.payload["beschikking"])
+    beschikking_register(beschikking_id=beschikking.pk)

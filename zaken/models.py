@@ -12,7 +12,7 @@ from stdnum.nl import bsn as elfproef
 from zgw_consumers.constants import APITypes
 
 from regiekoppeling.constants import Status
-from regiekoppeling.models import Aanvraag, Document, Gemeente, Voorziening
+from regiekoppeling.models import Aanvraag, Beschikking, Document, Gemeente, Voorziening
 
 
 def validate_rsin(value: str) -> None:
@@ -55,6 +55,7 @@ class ZGWConfig(models.Model):
         help_text="identificatie van het zaaktype van de hoofdzaak (strategie hoofdzaak)",
     )
     roltype_omschrijving_generiek = models.CharField(max_length=20, default="initiator")
+    besluittype = models.CharField(max_length=80, default="Beschikking", help_text="omschrijving van het besluittype")
     informatieobjecttype_bijlage = models.CharField(
         max_length=80, default="Bijlage", help_text="omschrijving van het informatieobjecttype voor documenten"
     )
@@ -139,3 +140,23 @@ class ZaakDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zaak} - {self.document}"
+
+
+class Besluit(models.Model):
+    """A beschikking as besluit on one zaak; one per (beschikking, zaak), each with its own identificatie."""
+
+    beschikking = models.ForeignKey(Beschikking, on_delete=models.PROTECT, related_name="besluiten")
+    zaak = models.ForeignKey(Zaak, on_delete=models.PROTECT, related_name="besluiten")
+    identificatie = models.CharField(max_length=50)
+    url = models.URLField(max_length=1000, blank=True, default="")
+    brief_url = models.URLField(max_length=1000, blank=True, default="", help_text="besluitinformatieobject")
+    resultaat_url = models.URLField(max_length=1000, blank=True, default="")
+    status_url = models.URLField(max_length=1000, blank=True, default="")
+    pogingen = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name_plural = "besluiten"
+        constraints = [models.UniqueConstraint(fields=["beschikking", "zaak"], name="besluit_per_zaak")]
+
+    def __str__(self) -> str:
+        return self.identificatie

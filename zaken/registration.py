@@ -22,7 +22,7 @@ from regiekoppeling.outbox import PermanentError
 
 from . import catalogus
 from .clients import JSON, CatalogiClient, ZaakBody, ZakenClient, ZGWRequestError
-from .models import StatustypeMapping, Zaak, ZaakDocument, ZaakStrategie, ZGWConfig
+from .models import Besluit, StatustypeMapping, Zaak, ZaakDocument, ZaakStrategie, ZGWConfig
 
 
 @dataclass
@@ -94,7 +94,7 @@ def _planned(
 # --- steps ----------------------------------------------------------------------------------------
 
 
-def _mark_attempt(zaak: Zaak, step: str) -> bool:
+def _mark_attempt(zaak: Zaak | Besluit, step: str) -> bool:
     """Record (committed) that `step` is about to be sent; True when it was sent before."""
     if step in zaak.pogingen:
         return True
@@ -145,13 +145,13 @@ def ensure_zaak(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Z
     zaak.save(update_fields=["url"])
 
 
-def _status_mapping(config: ZGWConfig, zaaktype_identificatie: str, status: str) -> str | None:
+def status_mapping(config: ZGWConfig, zaaktype_identificatie: str, status: str) -> str | None:
     mapping = StatustypeMapping.objects.filter(config=config, zaaktype=zaaktype_identificatie, status=status).first()
     return mapping.statustype_omschrijving if mapping else None
 
 
 def ensure_initial_status(clients: Clients, config: ZGWConfig, zaak: Zaak, identificatie: str) -> catalogus.Statustype:
-    omschrijving = _status_mapping(config, identificatie, Status.ONTVANGEN)
+    omschrijving = status_mapping(config, identificatie, Status.ONTVANGEN)
     wanted = catalogus.statustype(clients.catalogi, zaaktype_url=zaak.zaaktype, omschrijving=omschrijving)
     if zaak.status_url or not config.initiele_status_zetten:
         return wanted
@@ -160,12 +160,15 @@ def ensure_initial_status(clients: Clients, config: ZGWConfig, zaak: Zaak, ident
         matches = [s for s in clients.zaken.list_statussen(zaak=zaak.url) if s["statustype"] == wanted.url]
         return str(matches[0]["url"]) if matches else None
 
-    zaak.status_url = _create_once(
+    zaak.status_url = create_once(
         zaak,
         "status",
         find,
         lambda: clients.zaken.create_status(
-            zaak=zaak.url, statustype=wanted.url, datum=_now(), toelichting="Aanvraag ontvangen via de regiekoppeling"
+            zaak=zaak.url,
+            statustype=wanted.url,
+            datum=now_iso(),
+            toelichting="Aanvraag ontvangen via de regiekoppeling",
         )["url"],
     )
     zaak.huidige_status_url = zaak.status_url
@@ -197,7 +200,7 @@ def ensure_rol(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Za
         matches = [r for r in clients.zaken.list_rollen(zaak=zaak.url) if r.get("roltype") == roltype]
         return str(matches[0]["url"]) if matches else None
 
-    zaak.rol_url = _create_once(zaak, "rol", find, lambda: clients.zaken.create_rol(body)["url"])
+    zaak.rol_url = create_once(zaak, "rol", find, lambda: clients.zaken.create_rol(body)["url"])
     zaak.save(update_fields=["rol_url"])
 
 
@@ -230,11 +233,11 @@ def relate_document(clients: Clients, zaak: Zaak, document: Document) -> None:
                     return found
             raise
 
-    relation.url = _create_once(zaak, step, find, create)
+    relation.url = create_once(zaak, step, find, create)
     relation.save(update_fields=["url"])
 
 
-def _create_once(zaak: Zaak, step: str, find: Callable[[], str | None], create: Callable[[], str]) -> str:
+def create_once(zaak: Zaak | Besluit, step: str, find: Callable[[], str | None], create: Callable[[], str]) -> str:
     if _mark_attempt(zaak, step):
         found = find()
         if found:
@@ -242,8 +245,9 @@ def _create_once(zaak: Zaak, step: str, find: Callable[[], str | None], create: 
     return create()
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+def now_iso() -> str:
+    # Microseconds: two statussen of one zaak may not share a datumStatusGezet.
+    return dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 # --- the unit of work -----------------------------------------------------------------------------
