@@ -26,7 +26,7 @@ CRS = {"Accept-Crs": "EPSG:4326", "Content-Crs": "EPSG:4326"}
 
 @pytest.fixture(scope="session")
 def checker() -> ContractChecker:
-    checker = ContractChecker()
+    checker = ContractChecker(strict_requests=True)
     checker.warm_up()
     return checker
 
