@@ -160,3 +160,38 @@ OPEN_STATUSES = frozenset(s for s, targets in TRANSITIONS.items() if S.INGETROKK
 
 def can_transition(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
+
+
+# Reden wijziging toewijzing (WMO002 / JZ002): identical for both wetten; 01 is no longer used.
+REDEN_WIJZIGING = {f"{c:02d}" for c in range(2, 15)}
+
+# Reden beeindiging (WMO588 / JZ588): the codes differ per wet (31 is "verhuizing" in the Wmo and
+# "volgens plan beeindigd" in the Jeugdwet).
+REDEN_BEEINDIGING: dict[str, dict[str, str]] = {
+    Wet.WMO: {
+        "02": "Overlijden",
+        "19": "Levering volgens plan beëindigd",
+        "20": "Levering is tijdelijk beëindigd",
+        "21": "Eenzijdig door client beëindigd",
+        "22": "Eenzijdig door aanbieder beëindigd",
+        "23": "In overeenstemming voortijdig beëindigd",
+        "31": "Verhuizing naar een andere gemeente",
+        "36": "Geïnitieerd door de gemeente",
+        "37": "In verband met wijzigingsverzoek",
+        "38": "Overstap naar andere aanbieder",
+        "39": "Uitstroom naar ander domein",
+    },
+    Wet.JW: {
+        "02": "Overlijden",
+        "20": "Levering is tijdelijk beëindigd",
+        "31": "Levering is volgens plan beëindigd",
+        "32": "Voortijdig afgesloten: eenzijdig door de client",
+        "33": "Voortijdig afgesloten: eenzijdig door de aanbieder",
+        "34": "Voortijdig afgesloten: in overeenstemming",
+        "35": "Voortijdig afgesloten: wegens externe omstandigheden",
+        "36": "Geïnitieerd door de gemeente",
+        "37": "In verband met wijzigingsverzoek",
+        "38": "Overstap naar andere aanbieder",
+        "39": "Uitstroom naar ander domein",
+    },
+}

@@ -5,6 +5,7 @@ from .outbox import OutboxItem
 from .partijen import Applicatie, Credential, Gemeente
 from .producten import Product
 from .terugkoppelingen import Beschikking, BeschikkingRegel, Terugkoppeling
+from .toewijzingen import Toewijzing
 
 __all__ = [
     "Aanvraag",
@@ -19,5 +20,6 @@ __all__ = [
     "Product",
     "Registratie",
     "Terugkoppeling",
+    "Toewijzing",
     "Voorziening",
 ]
