@@ -272,6 +272,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "documenten", "description": "Documenten bij aanvragen, opgeslagen in de Documenten API"},
         {"name": "terugkoppelingen", "description": "Technische en functionele terugkoppeling van de backoffice"},
         {"name": "beschikkingen", "description": "Beschikkingen met de uitkomst per voorziening"},
+        {"name": "toewijzingen", "description": "Toewijzingen van ZIN-voorzieningen, start en stop van de levering"},
         {"name": "openapi", "description": "Dit OpenAPI-document"},
     ],
     "POSTPROCESSING_HOOKS": [

@@ -75,7 +75,7 @@ def _move(lines: list[Voorziening], target: str) -> None:
     Voorziening.objects.bulk_update(lines, ["status", "gewijzigd_op"])
 
 
-def _follow(aanvraag: Aanvraag) -> None:
+def follow_lines(aanvraag: Aanvraag) -> None:
     statuses = list(aanvraag.voorzieningen.values_list("status", flat=True))
     aanvraag.status = aanvraag_status_from_lines(statuses)
     aanvraag.save(update_fields=["status", "gewijzigd_op"])
@@ -118,7 +118,7 @@ def terugkoppeling_create(*, aanvraag: Aanvraag, afzender: Applicatie, data: dic
         toelichting=data.get("toelichting", ""),
     )
     terugkoppeling.voorzieningen.set(lines)
-    _follow(aanvraag)
+    follow_lines(aanvraag)
     _events(aanvraag, f"terugkoppeling_{soort}", "terugkoppeling", str(terugkoppeling.uuid), lines)
     return terugkoppeling
 
@@ -183,7 +183,7 @@ def beschikking_create(*, aanvraag: Aanvraag, afzender: Applicatie, data: dict[s
         line.status = _UITKOMST_STATUS[regel["uitkomst"]]
         line.gewijzigd_op = now
     Voorziening.objects.bulk_update(lines, ["status", "gewijzigd_op"])
-    _follow(aanvraag)
+    follow_lines(aanvraag)
     work = [
         bericht(
             gebeurtenis="beschikking",

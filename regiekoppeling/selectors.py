@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from .constants import Rol
-from .models import Aanvraag, Applicatie, Beschikking, Document, Terugkoppeling, Voorziening
+from .models import Aanvraag, Applicatie, Beschikking, Document, Terugkoppeling, Toewijzing, Voorziening
 
 
 def aanvragen_visible_to(applicatie: Applicatie) -> QuerySet[Aanvraag]:
@@ -47,3 +47,8 @@ def beschikkingen_visible_to(applicatie: Applicatie) -> QuerySet[Beschikking]:
         .select_related("aanvraag", "brief")
         .prefetch_related("regels__voorziening")
     )
+
+
+def toewijzingen_visible_to(applicatie: Applicatie) -> QuerySet[Toewijzing]:
+    aanvragen = aanvragen_visible_to(applicatie).values("pk")
+    return Toewijzing.objects.filter(voorziening__aanvraag__in=aanvragen).select_related("voorziening")

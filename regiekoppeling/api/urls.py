@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from .feedback import BeschikkingViewSet, TerugkoppelingViewSet
 from .schema import OpenAPIJSONView, OpenAPIYAMLView
+from .toewijzingen import ToewijzingViewSet
 from .views import AanvraagViewSet, DocumentViewSet, VoorzieningViewSet
 
 router = SimpleRouter(trailing_slash=False)
@@ -11,6 +12,7 @@ router.register("voorzieningen", VoorzieningViewSet, basename="voorziening")
 router.register("documenten", DocumentViewSet, basename="document")
 router.register("terugkoppelingen", TerugkoppelingViewSet, basename="terugkoppeling")
 router.register("beschikkingen", BeschikkingViewSet, basename="beschikking")
+router.register("toewijzingen", ToewijzingViewSet, basename="toewijzing")
 
 urlpatterns = [
     path("openapi.json", OpenAPIJSONView.as_view(), name="openapi-json"),

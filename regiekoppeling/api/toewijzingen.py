@@ -1,0 +1,135 @@
+"""API of `toewijzingen`: the 301 side of granted ZIN voorzieningen, with start and stop of delivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .. import selectors, toewijzingen
+from ..constants import NUMMER_MAX
+from ..models import Toewijzing, Voorziening
+from .feedback import IsBackoffice
+from .fields import StrictIntegerField, StrictSerializer
+from .permissions import IsApplicatie, caller
+from .views import IDEMPOTENCY_KEY, StrictQueryMixin, idempotent
+
+
+class ToewijzingInputSerializer(StrictSerializer):
+    voorziening = serializers.UUIDField()
+    toewijzingnummer = StrictIntegerField(min_value=0, max_value=NUMMER_MAX)
+    aanbieder = serializers.RegexField(r"^\d{8}$", help_text="AGB-code van de aanbieder (8 cijfers).")
+    ingangsdatum = serializers.DateField()
+    einddatum = serializers.DateField(required=False, allow_null=True)
+    reden_wijziging = serializers.RegexField(r"^\d{2}$", required=False, help_text="Reden wijziging (02-14).")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("einddatum") and attrs["einddatum"] < attrs["ingangsdatum"]:
+            raise serializers.ValidationError({"einddatum": "Einddatum ligt voor de ingangsdatum."})
+        return attrs
+
+
+class StartSerializer(StrictSerializer):
+    datum = serializers.DateField()
+
+
+class StopSerializer(StrictSerializer):
+    datum = serializers.DateField()
+    reden_beeindiging = serializers.RegexField(
+        r"^\d{2}$", help_text="Reden beëindiging; de codes verschillen per wet (WMO588 / JZ588)."
+    )
+
+
+class ToewijzingSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="toewijzing-detail", lookup_field="uuid")
+    voorziening: serializers.HyperlinkedRelatedField[Voorziening] = serializers.HyperlinkedRelatedField(
+        view_name="voorziening-detail", lookup_field="uuid", read_only=True
+    )
+
+    class Meta:
+        model = Toewijzing
+        fields = [
+            "url", "uuid", "voorziening", "toewijzingnummer", "aanbieder", "ingangsdatum", "einddatum",
+            "reden_wijziging", "start_datum", "stop_datum", "reden_beeindiging", "aangemaakt_op",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(description="Toewijzingen van voorzieningen die de applicatie mag zien."),
+    retrieve=extend_schema(description="Een toewijzing."),
+    create=extend_schema(
+        description=(
+            "Wijs een toegekende ZIN-voorziening toe aan een aanbieder. Een volgende toewijzing voor dezelfde "
+            "voorziening is een wijziging en vraagt een reden wijziging."
+        ),
+        request=ToewijzingInputSerializer,
+        responses={201: ToewijzingSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    ),
+    start=extend_schema(
+        description="De levering is gestart (305).",
+        request=StartSerializer,
+        responses={200: ToewijzingSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    ),
+    stop=extend_schema(
+        description="De levering is gestopt (307), met een reden beëindiging.",
+        request=StopSerializer,
+        responses={200: ToewijzingSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    ),
+)
+class ToewijzingViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Toewijzingen van de backoffice aan aanbieders."""
+
+    serializer_class = ToewijzingSerializer
+    lookup_field = "uuid"
+    queryset = Toewijzing.objects.none()
+
+    def get_queryset(self) -> Any:
+        return selectors.toewijzingen_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")
+
+    def get_permissions(self) -> list[Any]:
+        return [IsBackoffice()] if self.action in {"create", "start", "stop"} else [IsApplicatie()]
+
+    def _answer(self, toewijzing: Toewijzing, code: int = status.HTTP_200_OK) -> Response:
+        body = ToewijzingSerializer(toewijzing, context=self.get_serializer_context()).data
+        headers = {"Location": body["url"]} if code == status.HTTP_201_CREATED else {}
+        return Response(body, status=code, headers=headers)
+
+    @idempotent
+    def create(self, request: Request) -> Response:
+        serializer = ToewijzingInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        voorziening = selectors.voorzieningen_visible_to(caller(request)).filter(uuid=data["voorziening"]).first()
+        if voorziening is None:
+            raise exceptions.NotFound("Voorziening niet gevonden.")
+        toewijzing = toewijzingen.toewijzing_create(voorziening=voorziening, afzender=caller(request), data=data)
+        return self._answer(toewijzing, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def start(self, request: Request, uuid: str) -> Response:
+        serializer = StartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        toewijzing = toewijzingen.toewijzing_start(
+            toewijzing=self.get_object(), datum=serializer.validated_data["datum"]
+        )
+        return self._answer(toewijzing)
+
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def stop(self, request: Request, uuid: str) -> Response:
+        serializer = StopSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        toewijzing = toewijzingen.toewijzing_stop(
+            toewijzing=self.get_object(), datum=data["datum"], reden=data["reden_beeindiging"]
+        )
+        return self._answer(toewijzing)

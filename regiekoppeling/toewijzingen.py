@@ -1,0 +1,134 @@
+"""Toewijzingen of granted ZIN voorzieningen (the 301 side), and the start and stop of delivery."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from .constants import REDEN_BEEINDIGING, REDEN_WIJZIGING, Leveringsvorm, Status, can_transition
+from .events import bericht
+from .exceptions import DomainValidationError, InvalidParam, InvalidTransition
+from .feedback import follow_lines
+from .models import Applicatie, OutboxItem, Toewijzing, Voorziening
+from .outbox import outbox_enqueue_many
+
+_GRANTED = {Status.TOEGEKEND, Status.GEDEELTELIJK_TOEGEKEND}
+_ASSIGNED = {Status.TOEGEWEZEN, Status.IN_LEVERING}
+
+
+def _set_status(voorziening: Voorziening, target: str) -> None:
+    if not can_transition(voorziening.status, target):
+        raise InvalidTransition(current=voorziening.status, target=target, what="De voorziening")
+    voorziening.status = target
+    voorziening.save(update_fields=["status", "gewijzigd_op"])
+
+
+def _events(toewijzing: Toewijzing, gebeurtenis: str, actie: str) -> None:
+    voorziening = toewijzing.voorziening
+    aanvraag = voorziening.aanvraag
+    work = [
+        bericht(
+            gebeurtenis=gebeurtenis, resource="toewijzing", uuid=str(toewijzing.uuid), actie=actie, aanvraag=aanvraag
+        ),
+        (
+            OutboxItem.Soort.ZAAK_STATUS,
+            {"gebeurtenis": gebeurtenis, "aanvraag": str(aanvraag.uuid), "voorzieningen": [str(voorziening.uuid)]},
+        ),
+    ]
+    outbox_enqueue_many(aanvraag=aanvraag, work=work)
+
+
+@transaction.atomic
+def toewijzing_create(*, voorziening: Voorziening, afzender: Applicatie, data: dict[str, Any]) -> Toewijzing:
+    """Assign a granted ZIN voorziening to an aanbieder; a later one for the same voorziening is a
+    wijziging and needs a reden wijziging."""
+    voorziening = Voorziening.objects.select_for_update().select_related("aanvraag__gemeente").get(pk=voorziening.pk)
+    aanvraag = voorziening.aanvraag
+    errors: list[InvalidParam] = []
+    if voorziening.leveringsvorm != Leveringsvorm.ZIN:
+        errors.append(
+            InvalidParam(
+                "voorziening", "geen_zin", "Alleen een ZIN-voorziening wordt toegewezen (PGB gaat naar de SVB)."
+            )
+        )
+    reden = data.get("reden_wijziging", "")
+    wijziging = voorziening.status in _ASSIGNED
+    if wijziging and not reden:
+        errors.append(
+            InvalidParam("redenWijziging", "required", "Een nieuwe toewijzing voor deze voorziening is een wijziging.")
+        )
+    if reden and reden not in REDEN_WIJZIGING:
+        errors.append(InvalidParam("redenWijziging", "onbekend", f"Reden wijziging {reden} bestaat niet (02-14)."))
+    nummer = data["toewijzingnummer"]
+    if Toewijzing.objects.filter(
+        gemeente_code=aanvraag.gemeente.code, wet=aanvraag.wet, toewijzingnummer=nummer
+    ).exists():
+        errors.append(InvalidParam("toewijzingnummer", "9332", "Dit toewijzingnummer is al gebruikt in deze gemeente."))
+    if errors:
+        raise DomainValidationError(errors)
+    if not wijziging and voorziening.status not in _GRANTED:
+        raise InvalidTransition(current=voorziening.status, target=Status.TOEGEWEZEN, what="De voorziening")
+    toewijzing = Toewijzing.objects.create(
+        voorziening=voorziening,
+        afzender=afzender,
+        toewijzingnummer=nummer,
+        gemeente_code=aanvraag.gemeente.code,
+        wet=aanvraag.wet,
+        aanbieder=data["aanbieder"],
+        ingangsdatum=data["ingangsdatum"],
+        einddatum=data.get("einddatum"),
+        reden_wijziging=reden,
+    )
+    if not wijziging:
+        _set_status(voorziening, Status.TOEGEWEZEN)
+        follow_lines(aanvraag)
+    _events(toewijzing, "toewijzing_wijziging" if wijziging else "toewijzing", "create")
+    return toewijzing
+
+
+@transaction.atomic
+def toewijzing_start(*, toewijzing: Toewijzing, datum: dt.date) -> Toewijzing:
+    """Start of delivery (the aanbieder's 305)."""
+    toewijzing = (
+        Toewijzing.objects.select_for_update().select_related("voorziening__aanvraag__gemeente").get(pk=toewijzing.pk)
+    )
+    if datum < toewijzing.ingangsdatum:
+        raise DomainValidationError(
+            [InvalidParam("datum", "voor_ingangsdatum", "De levering start voor de toewijzing.")]
+        )
+    _set_status(toewijzing.voorziening, Status.IN_LEVERING)
+    follow_lines(toewijzing.voorziening.aanvraag)
+    toewijzing.start_datum = datum
+    toewijzing.save(update_fields=["start_datum", "gewijzigd_op"])
+    _events(toewijzing, "levering_gestart", "update")
+    return toewijzing
+
+
+@transaction.atomic
+def toewijzing_stop(*, toewijzing: Toewijzing, datum: dt.date, reden: str) -> Toewijzing:
+    """Stop of delivery (the aanbieder's 307), with a reden beeindiging from the wet's own list."""
+    toewijzing = (
+        Toewijzing.objects.select_for_update().select_related("voorziening__aanvraag__gemeente").get(pk=toewijzing.pk)
+    )
+    codes = REDEN_BEEINDIGING[toewijzing.wet]
+    errors = []
+    if reden not in codes:
+        errors.append(
+            InvalidParam(
+                "redenBeeindiging", "onbekend", f"Reden beëindiging {reden} bestaat niet voor de {toewijzing.wet}."
+            )
+        )
+    start = toewijzing.start_datum or toewijzing.ingangsdatum
+    if datum < start:
+        errors.append(InvalidParam("datum", "voor_start", "De levering stopt voor ze begon."))
+    if errors:
+        raise DomainValidationError(errors)
+    _set_status(toewijzing.voorziening, Status.BEEINDIGD)
+    follow_lines(toewijzing.voorziening.aanvraag)
+    toewijzing.stop_datum = datum
+    toewijzing.reden_beeindiging = reden
+    toewijzing.save(update_fields=["stop_datum", "reden_beeindiging", "gewijzigd_op"])
+    _events(toewijzing, "levering_gestopt", "update")
+    return toewijzing
