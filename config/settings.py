@@ -295,3 +295,11 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# --- Berichten and webhooks -------------------------------------------------------------------
+# Hosts that may receive webhooks, comma-separated. "*" admits any host, over https and at public
+# addresses only; a host listed by its exact name may also use http and a non-public address (a
+# receiver inside the network). Empty: no webhooks. See regiekoppeling/berichten/callbacks.py.
+WEBHOOK_ALLOWED_HOSTS = [h.strip().lower() for h in env("WEBHOOK_ALLOWED_HOSTS").split(",") if h.strip()]
+# Connect and read timeout of one delivery; a timeout is retried by the outbox with its backoff.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)

@@ -1,3 +1,4 @@
+from ..berichten.models import Abonnement, Bericht
 from .aanvragen import Aanvraag, Registratie, Voorziening
 from .documenten import Document
 from .idempotency import IdempotencyRecord
@@ -9,7 +10,9 @@ from .toewijzingen import Toewijzing
 
 __all__ = [
     "Aanvraag",
+    "Abonnement",
     "Applicatie",
+    "Bericht",
     "Beschikking",
     "BeschikkingRegel",
     "Credential",

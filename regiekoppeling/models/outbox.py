@@ -20,6 +20,8 @@ class OutboxItem(models.Model):
         BESLUIT = "besluit", "Beschikking als besluit registreren"
         # Delivery of an event to the backoffice / regie (issue "Backoffice side").
         BERICHT = "bericht", "Bericht aan een partij"
+        # One signed POST of a bericht to one abonnement (webhook) of a party.
+        WEBHOOK = "webhook", "Bericht naar een webhook"
 
     class State(models.TextChoices):
         PENDING = "pending", "Wacht"
