@@ -273,6 +273,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "terugkoppelingen", "description": "Technische en functionele terugkoppeling van de backoffice"},
         {"name": "beschikkingen", "description": "Beschikkingen met de uitkomst per voorziening"},
         {"name": "toewijzingen", "description": "Toewijzingen van ZIN-voorzieningen, start en stop van de levering"},
+        {"name": "berichten", "description": "Elke gebeurtenis voor een partij, als feed met een cursor"},
+        {"name": "abonnementen", "description": "Webhooks die de berichten van de eigen feed ontvangen"},
         {"name": "openapi", "description": "Dit OpenAPI-document"},
     ],
     "POSTPROCESSING_HOOKS": [

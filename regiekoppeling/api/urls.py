@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .berichten import AbonnementViewSet, BerichtViewSet
 from .feedback import BeschikkingViewSet, TerugkoppelingViewSet
 from .schema import OpenAPIJSONView, OpenAPIYAMLView
 from .toewijzingen import ToewijzingViewSet
@@ -13,6 +14,8 @@ router.register("documenten", DocumentViewSet, basename="document")
 router.register("terugkoppelingen", TerugkoppelingViewSet, basename="terugkoppeling")
 router.register("beschikkingen", BeschikkingViewSet, basename="beschikking")
 router.register("toewijzingen", ToewijzingViewSet, basename="toewijzing")
+router.register("berichten", BerichtViewSet, basename="bericht")
+router.register("abonnementen", AbonnementViewSet, basename="abonnement")
 
 urlpatterns = [
     path("openapi.json", OpenAPIJSONView.as_view(), name="openapi-json"),

@@ -93,7 +93,7 @@ def receiver(settings: Any) -> Iterator[Receiver]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     server.receiver = Receiver(port=server.server_address[1])  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     # The test receiver is a deliberate, exact entry: http and a loopback address are allowed for it.
     settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
