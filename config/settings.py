@@ -121,6 +121,11 @@ CACHES = {
 ZGW_CATALOGUS_CACHE_SECONDS = env_int("ZGW_CATALOGUS_CACHE_SECONDS", 3600)
 ZGW_STATUS_SYNC_BATCH = env_int("ZGW_STATUS_SYNC_BATCH", 500)
 
+# --- Signalen ----------------------------------------------------------------------------------
+# Days before a running grant's einddatum that the herindicatie signal is raised (per gemeente
+# overridable in the admin).
+HERINDICATIE_TERMIJN_DAGEN = env_int("HERINDICATIE_TERMIJN_DAGEN", 56)
+
 # --- Documents --------------------------------------------------------------------------------
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 25 * 1024 * 1024)
 # Files above this size go to the Documenten API in bestandsdelen (parts), below it in one POST.
@@ -223,6 +228,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "zaken.tasks.sync_zaakstatussen",
         "schedule": float(env_int("ZGW_STATUS_SYNC_INTERVAL_SECONDS", 300)),
     },
+    "herindicatie": {
+        "task": "regiekoppeling.tasks.raise_herindicaties",
+        "schedule": float(env_int("HERINDICATIE_INTERVAL_SECONDS", 3600)),
+    },
     "idempotency-prune": {
         "task": "regiekoppeling.tasks.prune_idempotency_records",
         "schedule": 3600.0,
@@ -273,6 +282,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "terugkoppelingen", "description": "Technische en functionele terugkoppeling van de backoffice"},
         {"name": "beschikkingen", "description": "Beschikkingen met de uitkomst per voorziening"},
         {"name": "toewijzingen", "description": "Toewijzingen van ZIN-voorzieningen, start en stop van de levering"},
+        {"name": "signalen", "description": "Herindicatie en doorgestuurde verzoeken (315/317) van aanbieders"},
         {"name": "berichten", "description": "Elke gebeurtenis voor een partij, als feed met een cursor"},
         {"name": "abonnementen", "description": "Webhooks die de berichten van de eigen feed ontvangen"},
         {"name": "openapi", "description": "Dit OpenAPI-document"},

@@ -5,7 +5,16 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from .constants import Rol
-from .models import Aanvraag, Applicatie, Beschikking, Document, Terugkoppeling, Toewijzing, Voorziening
+from .models import (
+    Aanvraag,
+    Applicatie,
+    Beschikking,
+    Document,
+    Signaal,
+    Terugkoppeling,
+    Toewijzing,
+    Voorziening,
+)
 
 
 def aanvragen_visible_to(applicatie: Applicatie) -> QuerySet[Aanvraag]:
@@ -52,3 +61,13 @@ def beschikkingen_visible_to(applicatie: Applicatie) -> QuerySet[Beschikking]:
 def toewijzingen_visible_to(applicatie: Applicatie) -> QuerySet[Toewijzing]:
     aanvragen = aanvragen_visible_to(applicatie).values("pk")
     return Toewijzing.objects.filter(voorziening__aanvraag__in=aanvragen).select_related("voorziening")
+
+
+def signalen_visible_to(applicatie: Applicatie) -> QuerySet[Signaal]:
+    """Signals about aanvragen the application may see."""
+    aanvragen = aanvragen_visible_to(applicatie).values("pk")
+    return (
+        Signaal.objects.filter(aanvraag__in=aanvragen)
+        .select_related("gemeente", "aanvraag", "voorziening__beschikking_regel__beschikking")
+        .prefetch_related("producten__voorziening", "voorziening__toewijzingen")
+    )

@@ -27,3 +27,10 @@ def prune_idempotency_records() -> int:
     cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_RETENTION_HOURS)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task
+def raise_herindicaties() -> int:
+    from .signalen import herindicatie_raise_due
+
+    return herindicatie_raise_due()

@@ -28,6 +28,10 @@ _MULTIPART_OVERHEAD = 64 * 1024
 def _limit(request: HttpRequest) -> int:
     if request.path == "/api/v1/documenten" and request.content_type == "multipart/form-data":
         return int(settings.DOCUMENT_MAX_BYTES) + _MULTIPART_OVERHEAD
+    if request.path == "/api/v1/signalen":
+        from ..iwmo.schemas import max_bytes  # a raw 315/317 may be as large as the standard allows
+
+        return max_bytes() + _MULTIPART_OVERHEAD
     return int(settings.API_MAX_BODY_BYTES)
 
 

@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from .berichten import AbonnementViewSet, BerichtViewSet
 from .feedback import BeschikkingViewSet, TerugkoppelingViewSet
 from .schema import OpenAPIJSONView, OpenAPIYAMLView
+from .signalen import SignaalViewSet
 from .toewijzingen import ToewijzingViewSet
 from .views import AanvraagViewSet, DocumentViewSet, VoorzieningViewSet
 
@@ -14,6 +15,7 @@ router.register("documenten", DocumentViewSet, basename="document")
 router.register("terugkoppelingen", TerugkoppelingViewSet, basename="terugkoppeling")
 router.register("beschikkingen", BeschikkingViewSet, basename="beschikking")
 router.register("toewijzingen", ToewijzingViewSet, basename="toewijzing")
+router.register("signalen", SignaalViewSet, basename="signaal")
 router.register("berichten", BerichtViewSet, basename="bericht")
 router.register("abonnementen", AbonnementViewSet, basename="abonnement")
 

@@ -5,6 +5,7 @@ from .idempotency import IdempotencyRecord
 from .outbox import OutboxItem
 from .partijen import Applicatie, Credential, Gemeente
 from .producten import Product
+from .signalen import Signaal, SignaalProduct
 from .terugkoppelingen import Beschikking, BeschikkingRegel, Terugkoppeling
 from .toewijzingen import Toewijzing
 
@@ -22,6 +23,8 @@ __all__ = [
     "OutboxItem",
     "Product",
     "Registratie",
+    "Signaal",
+    "SignaalProduct",
     "Terugkoppeling",
     "Toewijzing",
     "Voorziening",

@@ -94,6 +94,8 @@ class Voorziening(models.Model):
 
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.ONTVANGEN)
     reden_intrekking = models.CharField(max_length=500, blank=True, default="")
+    # The aanbieder's own reference when the voorziening comes from an honoured 315 (LDT_Referentie).
+    referentie_aanbieder = models.CharField(max_length=36, blank=True, default="")
     # Read-through of the zaak in the Zaken API, kept current by the `zaken` package.
     zaak_url = models.URLField(max_length=1000, blank=True, default="")
     zaak_identificatie = models.CharField(max_length=40, blank=True, default="")

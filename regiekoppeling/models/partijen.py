@@ -16,6 +16,11 @@ gemeentecode_validator = RegexValidator(r"^\d{4}$", "Een gemeentecode bestaat ui
 class Gemeente(models.Model):
     code = models.CharField(max_length=4, unique=True, validators=[gemeentecode_validator])
     naam = models.CharField(max_length=100)
+    herindicatie_termijn_dagen = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Dagen voor de einddatum waarop het herindicatiesignaal komt (leeg: standaard).",
+    )
 
     class Meta:
         ordering = ["code"]

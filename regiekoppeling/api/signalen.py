@@ -1,0 +1,209 @@
+"""API of `signalen`: herindicatie, and forwarded 315/317 requests with the regie's answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from djangorestframework_camel_case.parser import CamelCaseJSONParser
+from djangorestframework_camel_case.util import camelize
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import exceptions, mixins, parsers, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .. import iwmo, selectors, signalen
+from ..models import Signaal, SignaalProduct, Voorziening
+from .exceptions import PayloadTooLarge
+from .feedback import IsBackoffice
+from .fields import StrictSerializer
+from .permissions import IsApplicatie, IsRegie, caller
+from .views import IDEMPOTENCY_KEY, StrictQueryMixin, idempotent
+
+
+class XMLParser(parsers.BaseParser):
+    """The raw iWmo/iJw 3.2 message: handed on as bytes to the safe parser in `regiekoppeling.iwmo`."""
+
+    media_type = "application/xml"
+
+    # DRF's stubs expect a mapping; request.data is the raw bytes here on purpose.
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> bytes:  # type: ignore[override]
+        return bytes(stream.read()) if stream is not None else b""
+
+
+class TextXMLParser(XMLParser):
+    media_type = "text/xml"
+
+
+class SignaalInputSerializer(StrictSerializer):
+    soort = serializers.ChoiceField(choices=Signaal.Soort.choices)
+    voorziening = serializers.UUIDField(required=False, help_text="Herindicatie: de voorziening.")
+    deadline = serializers.DateField(required=False, help_text="Herindicatie: uiterste datum van de herbeoordeling.")
+    toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    verzoek = serializers.DictField(required=False, help_text="315/317 als JSON (zie de documentatie).")
+
+
+class AntwoordSerializer(StrictSerializer):
+    referentie_aanbieder = serializers.CharField(max_length=36)
+    antwoord = serializers.ChoiceField(choices=SignaalProduct.Antwoord.choices)
+    reden_afwijzing = serializers.RegexField(r"^[1-9]$", required=False, help_text="Reden afwijzing verzoek (1-9).")
+    toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["antwoord"] == SignaalProduct.Antwoord.AFGEWEZEN and not attrs.get("reden_afwijzing"):
+            raise serializers.ValidationError({"reden_afwijzing": "Afwijzen vraagt om een reden (1-9)."})
+        return attrs
+
+
+class AntwoordenSerializer(StrictSerializer):
+    producten = AntwoordSerializer(many=True, allow_empty=False)
+
+
+class SignaalProductSerializer(serializers.ModelSerializer):
+    voorziening: serializers.HyperlinkedRelatedField[Voorziening] = serializers.HyperlinkedRelatedField(
+        view_name="voorziening-detail", lookup_field="uuid", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = SignaalProduct
+        fields = [
+            "referentie_aanbieder",
+            "inhoud",
+            "antwoord",
+            "reden_afwijzing",
+            "toelichting",
+            "voorziening",
+            "beantwoord_op",
+        ]
+        read_only_fields = fields
+
+
+class SignaalSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="signaal-detail", lookup_field="uuid")
+    voorziening: serializers.HyperlinkedRelatedField[Voorziening] = serializers.HyperlinkedRelatedField(
+        view_name="voorziening-detail", lookup_field="uuid", read_only=True, allow_null=True
+    )
+    aanvraag: serializers.HyperlinkedRelatedField[Any] = serializers.HyperlinkedRelatedField(
+        view_name="aanvraag-detail", lookup_field="uuid", read_only=True, allow_null=True
+    )
+    gemeente = serializers.CharField(source="gemeente.code")
+    herindicatie = serializers.SerializerMethodField()
+    producten = SignaalProductSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Signaal
+        fields = [
+            "url", "uuid", "soort", "bron", "gemeente", "voorziening", "aanvraag", "deadline", "toelichting",
+            "herindicatie", "producten", "aangemaakt_op",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_herindicatie(self, obj: Signaal) -> dict[str, Any] | None:
+        """What the regie needs to re-assess: the grant as it runs now."""
+        line = obj.voorziening
+        if line is None:
+            return None
+        regel = getattr(line, "beschikking_regel", None)
+        toewijzing = line.toewijzingen.order_by("-aangemaakt_op").first()
+        return {
+            "zaak": {"url": line.zaak_url, "identificatie": line.zaak_identificatie} if line.zaak_url else None,
+            "beschikkingnummer": regel.beschikking.beschikkingnummer if regel else None,
+            "toewijzingnummer": toewijzing.toewijzingnummer if toewijzing else None,
+            "aanbieder": toewijzing.aanbieder if toewijzing else line.aanbieder,
+            "leveringsvorm": line.leveringsvorm,
+            "omvang": {
+                "volume": line.omvang_volume,
+                "eenheid": line.omvang_eenheid,
+                "frequentie": line.omvang_frequentie,
+            }
+            if line.omvang_volume is not None
+            else None,
+            "pgb_bedrag": line.pgb_bedrag,
+            "einddatum": line.einddatum,
+        }
+
+
+@extend_schema_view(
+    list=extend_schema(description="Signalen die de applicatie mag zien."),
+    retrieve=extend_schema(description="Een signaal, met per verzocht product het antwoord."),
+    create=extend_schema(
+        description=(
+            "Een herindicatiesignaal, of een verzoek om toewijzing (315) of om wijziging (317) van een aanbieder: "
+            "als JSON of als het originele iWmo/iJw 3.2-bericht (Content-Type application/xml), gecontroleerd "
+            "tegen de officiële XSD's en de inhoudelijke regels."
+        ),
+        request={"application/json": SignaalInputSerializer, "application/xml": OpenApiTypes.STR},
+        responses={201: SignaalSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    ),
+    antwoord=extend_schema(
+        description=(
+            "Het antwoord van de regie per verzocht product: gehonoreerd (wordt een voorziening van een nieuwe "
+            "aanvraag, met behoud van de ReferentieAanbieder), afgewezen met een reden, of in onderzoek."
+        ),
+        request=AntwoordenSerializer,
+        responses={200: SignaalSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    ),
+)
+class SignaalViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Signalen: herindicatie en doorgestuurde verzoeken van aanbieders."""
+
+    serializer_class = SignaalSerializer
+    lookup_field = "uuid"
+    queryset = Signaal.objects.none()
+    parser_classes = [CamelCaseJSONParser, XMLParser, TextXMLParser]
+
+    def get_queryset(self) -> Any:
+        return selectors.signalen_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")
+
+    def get_permissions(self) -> list[Any]:
+        if self.action == "create":
+            return [IsBackoffice()]
+        if self.action == "antwoord":
+            return [IsRegie()]
+        return [IsApplicatie()]
+
+    def _answer(self, signaal: Signaal, code: int) -> Response:
+        signaal = self.get_queryset().get(pk=signaal.pk)
+        body = SignaalSerializer(signaal, context=self.get_serializer_context()).data
+        return Response(body, status=code, headers={"Location": body["url"]} if code == 201 else {})
+
+    @idempotent
+    def create(self, request: Request) -> Response:
+        if isinstance(request.data, bytes):
+            try:
+                verzoek = iwmo.parse_verzoek(request.data)
+            except iwmo.BerichtTeGroot as exc:
+                raise PayloadTooLarge(str(exc)) from None
+            return self._answer(signalen.verzoek_create(afzender=caller(request), verzoek=verzoek), 201)
+        serializer = SignaalInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["soort"] == Signaal.Soort.HERINDICATIE:
+            voorziening = (
+                selectors.voorzieningen_visible_to(caller(request)).filter(uuid=data.get("voorziening")).first()
+            )
+            if voorziening is None:
+                raise exceptions.ValidationError({"voorziening": ["Onbekende voorziening."]})
+            signaal = signalen.herindicatie_create(voorziening=voorziening, afzender=caller(request), data=data)
+            return self._answer(signaal, 201)
+        if "verzoek" not in data:
+            raise exceptions.ValidationError(
+                {"verzoek": ["Een verzoek om toewijzing of wijziging vraagt om het verzoek."]}
+            )
+        # The JSON parser made the keys snake_case; the verzoek has its own (camelCase) shape.
+        verzoek = iwmo.verzoek_from_json(camelize(data["verzoek"]))
+        return self._answer(signalen.verzoek_create(afzender=caller(request), verzoek=verzoek), 201)
+
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def antwoord(self, request: Request, uuid: str) -> Response:
+        serializer = AntwoordenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        signaal = signalen.verzoek_answer(
+            signaal=self.get_object(), regie=caller(request), antwoorden=serializer.validated_data["producten"]
+        )
+        return self._answer(signaal, 200)

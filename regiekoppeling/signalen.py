@@ -1,0 +1,283 @@
+"""Herindicatie signals: posted by the backoffice, or raised here when a grant is about to end."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.utils import timezone
+
+from .constants import Leveringsvorm, Status
+from .events import bericht
+from .exceptions import DomainValidationError, InvalidParam, InvalidTransition
+from .iwmo import Verzoek, verzoek_to_json
+from .models import Aanvraag, Applicatie, Gemeente, Signaal, SignaalProduct, Toewijzing, Voorziening
+from .outbox import outbox_enqueue_many
+
+# Grants that run until their einddatum: assigned or delivered ZIN, granted PGB.
+_RUNNING = [Status.TOEGEWEZEN, Status.IN_LEVERING, Status.TOEGEKEND, Status.GEDEELTELIJK_TOEGEKEND]
+
+
+def _queue(signaal: Signaal, voorziening: Voorziening) -> None:
+    _queue_for(signaal, voorziening.aanvraag, "herindicatie")
+
+
+def _queue_for(signaal: Signaal, aanvraag: Aanvraag, gebeurtenis: str) -> None:
+    work = [
+        bericht(
+            gebeurtenis=gebeurtenis,
+            resource="signaal",
+            uuid=str(signaal.uuid),
+            actie="create",
+            aanvraag=aanvraag,
+            kenmerken={"soort": signaal.soort},
+        )
+    ]
+    outbox_enqueue_many(aanvraag=aanvraag, work=work)
+
+
+@transaction.atomic
+def herindicatie_create(*, voorziening: Voorziening, afzender: Applicatie, data: dict[str, Any]) -> Signaal:
+    """The backoffice signals that a grant needs re-assessment."""
+    if voorziening.status not in _RUNNING:
+        raise DomainValidationError(
+            [InvalidParam("voorziening", "niet_lopend", f"De voorziening heeft status '{voorziening.status}'.")]
+        )
+    signaal = Signaal.objects.create(
+        soort=Signaal.Soort.HERINDICATIE,
+        bron=Signaal.Bron.BACKOFFICE,
+        gemeente=voorziening.aanvraag.gemeente,
+        afzender=afzender,
+        voorziening=voorziening,
+        aanvraag=voorziening.aanvraag,
+        deadline=data.get("deadline") or voorziening.einddatum,
+        toelichting=data.get("toelichting", ""),
+    )
+    _queue(signaal, voorziening)
+    return signaal
+
+
+def lead_time(voorziening: Voorziening) -> dt.timedelta:
+    days = voorziening.aanvraag.gemeente.herindicatie_termijn_dagen
+    return dt.timedelta(days=days if days is not None else settings.HERINDICATIE_TERMIJN_DAGEN)
+
+
+def herindicatie_candidates(*, today: dt.date) -> QuerySet[Voorziening]:
+    """Running grants whose einddatum falls within the longest configured lead time and that have
+    no signal from this service yet; the per-gemeente lead time is applied per row afterwards."""
+    longest = Gemeente.objects.aggregate(m=Max("herindicatie_termijn_dagen"))["m"] or 0
+    horizon = today + dt.timedelta(days=max(longest, settings.HERINDICATIE_TERMIJN_DAGEN))
+    raised = Signaal.objects.filter(
+        voorziening=OuterRef("pk"), soort=Signaal.Soort.HERINDICATIE, bron=Signaal.Bron.TERMIJN
+    )
+    return (
+        Voorziening.objects.filter(
+            status__in=_RUNNING, einddatum__isnull=False, einddatum__gte=today, einddatum__lte=horizon
+        )
+        .exclude(Exists(raised))
+        .exclude(status__in=[Status.TOEGEKEND, Status.GEDEELTELIJK_TOEGEKEND], leveringsvorm=Leveringsvorm.ZIN)
+        .select_related("aanvraag__gemeente", "product")
+    )
+
+
+def has_follow_up(voorziening: Voorziening) -> bool:
+    """A later aanvraag for the same client and product, still alive, means re-assessment runs."""
+    return (
+        Voorziening.objects.filter(
+            aanvraag__gemeente=voorziening.aanvraag.gemeente,
+            aanvraag__client_bsn=voorziening.aanvraag.client_bsn,
+            product=voorziening.product,
+            aanvraag__aangemaakt_op__gt=voorziening.aanvraag.aangemaakt_op,
+        )
+        .exclude(status__in=[Status.INGETROKKEN, Status.NIET_VERWERKBAAR, Status.AFGEWEZEN])
+        .exists()
+    )
+
+
+def herindicatie_raise_due(*, today: dt.date | None = None) -> int:
+    """Beat job: raise one herindicatie per voorziening whose einddatum is within its lead time."""
+    today = today or timezone.localdate()
+    raised = 0
+    for voorziening in herindicatie_candidates(today=today):
+        assert voorziening.einddatum is not None
+        if voorziening.einddatum - lead_time(voorziening) > today or has_follow_up(voorziening):
+            continue
+        try:
+            with transaction.atomic():
+                signaal = Signaal.objects.create(
+                    soort=Signaal.Soort.HERINDICATIE,
+                    bron=Signaal.Bron.TERMIJN,
+                    gemeente=voorziening.aanvraag.gemeente,
+                    voorziening=voorziening,
+                    aanvraag=voorziening.aanvraag,
+                    deadline=voorziening.einddatum,
+                    toelichting="De einddatum van de voorziening nadert; er is nog geen vervolgaanvraag.",
+                )
+                _queue(signaal, voorziening)
+        except IntegrityError:
+            continue  # raised meanwhile by a parallel run: once is enough
+        raised += 1
+    return raised
+
+
+# --- verzoek om toewijzing (315) / verzoek om wijziging (317) -----------------------------------
+
+_SOORT = {"315": Signaal.Soort.VERZOEK_OM_TOEWIJZING, "317": Signaal.Soort.VERZOEK_OM_WIJZIGING}
+
+
+@transaction.atomic
+def verzoek_create(*, afzender: Applicatie, verzoek: Verzoek) -> Signaal:
+    """A provider's request, forwarded by the backoffice for a professional judgement by the regie of
+    the client's latest aanvraag in that gemeente."""
+    code = verzoek.header.gemeente
+    gemeente = afzender.gemeenten.filter(code=code).first()
+    if gemeente is None:
+        raise DomainValidationError(
+            [InvalidParam("header.gemeente", "niet_toegestaan", f"Deze applicatie handelt niet voor gemeente {code}.")]
+        )
+    aanvraag = (
+        Aanvraag.objects.filter(gemeente=gemeente, client_bsn=verzoek.client.bsn).order_by("-aangemaakt_op").first()
+    )
+    if aanvraag is None:
+        raise DomainValidationError(
+            [
+                InvalidParam(
+                    "client.bsn", "geen_regie", "Voor deze client is geen aanvraag van een regieapplicatie bekend."
+                )
+            ]
+        )
+    inhoud = verzoek_to_json(verzoek)
+    signaal = Signaal.objects.create(
+        soort=_SOORT[verzoek.berichttype.value[-3:]],
+        gemeente=gemeente,
+        afzender=afzender,
+        aanvraag=aanvraag,
+        inhoud=inhoud,
+    )
+    SignaalProduct.objects.bulk_create(
+        [
+            SignaalProduct(signaal=signaal, volgnummer=i + 1, referentie_aanbieder=p["referentieAanbieder"], inhoud=p)
+            for i, p in enumerate(inhoud["producten"])
+        ]
+    )
+    _queue_for(signaal, aanvraag, signaal.soort)
+    return signaal
+
+
+def _line_from_request(product: dict[str, Any], aanbieder: str, signaal: Signaal) -> dict[str, Any]:
+    """A voorziening line (the validated-input shape of `aanvraag_create`) from a requested product."""
+    ref = product.get("product")
+    if ref is None and product.get("toewijzingNummer") is not None:
+        # A 317 product to change names only its toewijzing: take the product from there.
+        toewijzing = (
+            Toewijzing.objects.select_related("voorziening__product")
+            .filter(gemeente_code=signaal.gemeente.code, toewijzingnummer=product["toewijzingNummer"])
+            .first()
+        )
+        if toewijzing is not None:
+            ref = {"categorie": toewijzing.voorziening.product.categorie, "code": toewijzing.voorziening.product.code}
+    line: dict[str, Any] = {
+        "product": {"categorie": (ref or {}).get("categorie", ""), "code": (ref or {}).get("code") or ""},
+        "leveringsvorm": "ZIN",
+        "ingangsdatum": dt.date.fromisoformat(product["ingangsdatum"]),
+        "einddatum": dt.date.fromisoformat(product["einddatum"]) if product.get("einddatum") else None,
+        "aanbieder": aanbieder,
+    }
+    if product.get("omvang"):
+        line["omvang"] = dict(product["omvang"])
+    if product.get("budget") is not None:
+        line["budget"] = product["budget"]
+    return line
+
+
+def _renamed(error: DomainValidationError, positions: list[int]) -> DomainValidationError:
+    """Name the problems of the new aanvraag after the answered products, not its internal lines."""
+    params = []
+    for p in error.params:
+        name = p.name
+        for line, position in enumerate(positions):
+            prefix = f"voorzieningen.{line}"
+            if name == prefix or name.startswith(prefix + "."):
+                name = f"producten.{position}" + name[len(prefix) :]
+        params.append(InvalidParam(name, p.code, p.reason))
+    return DomainValidationError(params)
+
+
+@transaction.atomic
+def verzoek_answer(*, signaal: Signaal, regie: Applicatie, antwoorden: list[dict[str, Any]]) -> Signaal:
+    """The regie's judgement per requested product. Honoured products become the voorzieningen of
+    one new aanvraag that keeps each ReferentieAanbieder."""
+    signaal = Signaal.objects.select_for_update(of=("self",)).select_related("gemeente", "aanvraag").get(pk=signaal.pk)
+    if signaal.soort == Signaal.Soort.HERINDICATIE or signaal.aanvraag is None:
+        raise DomainValidationError([InvalidParam("producten", "geen_verzoek", "Dit signaal is geen verzoek.")])
+    # A 315 names each product by its own ReferentieAanbieder; a 317 has one reference for the whole
+    # request, so its answer covers all its products (as a 319 does).
+    products: dict[str, list[SignaalProduct]] = {}
+    for product in signaal.producten.all():
+        products.setdefault(product.referentie_aanbieder, []).append(product)
+    errors = [
+        InvalidParam(f"producten.{i}.referentieAanbieder", "onbekend", "Dit product staat niet in het verzoek.")
+        for i, a in enumerate(antwoorden)
+        if a["referentie_aanbieder"] not in products
+    ]
+    if errors:
+        raise DomainValidationError(errors)
+    for answer in antwoorden:
+        for product in products[answer["referentie_aanbieder"]]:
+            if product.antwoord in (SignaalProduct.Antwoord.GEHONOREERD, SignaalProduct.Antwoord.AFGEWEZEN):
+                raise InvalidTransition(
+                    current=product.antwoord, target=answer["antwoord"], what=f"Product {product.referentie_aanbieder}"
+                )
+    chosen = [
+        (i, product)
+        for i, a in enumerate(antwoorden)
+        if a["antwoord"] == SignaalProduct.Antwoord.GEHONOREERD
+        for product in products[a["referentie_aanbieder"]]
+    ]
+    new_lines = _honour(signaal, regie, chosen) if chosen else {}
+    now = timezone.now()
+    for answer in antwoorden:
+        for product in products[answer["referentie_aanbieder"]]:
+            product.antwoord = answer["antwoord"]
+            product.reden_afwijzing = answer.get("reden_afwijzing", "")
+            product.toelichting = answer.get("toelichting", "")
+            product.voorziening = new_lines.get(product.pk)
+            product.beantwoord_op = now
+            product.save()
+    _queue_for(signaal, signaal.aanvraag, "verzoek_beantwoord")
+    return signaal
+
+
+def _honour(signaal: Signaal, regie: Applicatie, chosen: list[tuple[int, SignaalProduct]]) -> dict[int, Voorziening]:
+    from .services import aanvraag_create
+
+    original = signaal.aanvraag
+    assert original is not None
+    aanbieder = signaal.inhoud.get("header", {}).get("aanbieder", "")
+    data = {
+        "gemeente": signaal.gemeente.code,
+        "wet": original.wet,
+        "regie_referentie": original.regie_referentie,
+        "toelichting": f"Gehonoreerd verzoek van aanbieder {aanbieder} (signaal {signaal.uuid}).",
+        "client": {
+            "bsn": original.client_bsn,
+            "geboortedatum": original.client_geboortedatum,
+            "geslacht": original.client_geslacht,
+            "voornamen": original.client_voornamen,
+            "voorvoegsel": original.client_voorvoegsel,
+            "achternaam": original.client_achternaam,
+        },
+        "voorzieningen": [_line_from_request(p.inhoud, aanbieder, signaal) for _, p in chosen],
+    }
+    try:
+        aanvraag = aanvraag_create(indiener=regie, data=data)
+    except DomainValidationError as exc:
+        raise _renamed(exc, [i for i, _ in chosen]) from None
+    lines = list(aanvraag.voorzieningen.order_by("volgnummer"))
+    for line, (_, product) in zip(lines, chosen, strict=True):
+        line.referentie_aanbieder = product.referentie_aanbieder
+    Voorziening.objects.bulk_update(lines, ["referentie_aanbieder"])
+    return {product.pk: line for line, (_, product) in zip(lines, chosen, strict=True)}

@@ -1,0 +1,213 @@
+"""S6 and S7: herindicatie signals, and forwarded 315/317 requests with the regie's answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from regiekoppeling.models import Aanvraag, OutboxItem, Signaal, Voorziening
+from regiekoppeling.signalen import herindicatie_raise_due
+from tests.conftest import BSN_A, aanvraag_body, zin_line
+
+pytestmark = pytest.mark.django_db
+EXAMPLES = Path(settings.BASE_DIR).parent / "shared" / "iwmo" / "iwmo-3.2" / "examples"
+
+
+def granted(regie, backoffice, *lines) -> dict:
+    aanvraag = regie.post("/api/v1/aanvragen", aanvraag_body(*lines)).json()
+    assert (
+        backoffice.post("/api/v1/terugkoppelingen", {"aanvraag": aanvraag["uuid"], "soort": "verwerkbaar"}).status_code
+        == 201
+    )
+    regels = [{"voorziening": v["uuid"], "uitkomst": "toegekend"} for v in aanvraag["voorzieningen"]]
+    body = {
+        "aanvraag": aanvraag["uuid"],
+        "beschikkingnummer": 77,
+        "datum": "2026-11-20",
+        "ingangsdatum": "2027-01-01",
+        "regels": regels,
+    }
+    assert backoffice.post("/api/v1/beschikkingen", body).status_code == 201
+    return aanvraag
+
+
+def assign(backoffice, voorziening: str, nummer: int) -> None:
+    body = {
+        "voorziening": voorziening,
+        "toewijzingnummer": nummer,
+        "aanbieder": "12345678",
+        "ingangsdatum": "2027-01-01",
+    }
+    assert backoffice.post("/api/v1/toewijzingen", body).status_code == 201
+
+
+class TestHerindicatie:
+    def test_posted_by_the_backoffice_with_what_the_regie_needs(self, regie, backoffice):
+        aanvraag = granted(regie, backoffice, zin_line())
+        line = aanvraag["voorzieningen"][0]["uuid"]
+        assign(backoffice, line, 555)
+        response = backoffice.post(
+            "/api/v1/signalen", {"soort": "herindicatie", "voorziening": line, "deadline": "2027-11-30"}
+        )
+
+        assert response.status_code == 201, response.content
+        signaal = regie.get(f"/api/v1/signalen/{response.json()['uuid']}").json()
+        assert signaal["soort"] == "herindicatie"
+        assert signaal["bron"] == "backoffice"
+        assert signaal["deadline"] == "2027-11-30"
+        assert signaal["herindicatie"]["beschikkingnummer"] == 77
+        assert signaal["herindicatie"]["toewijzingnummer"] == 555
+        assert signaal["herindicatie"]["aanbieder"] == "12345678"
+        assert signaal["herindicatie"]["einddatum"] == "2027-12-31"
+        assert signaal["herindicatie"]["omvang"] == {"volume": 4, "eenheid": "04", "frequentie": "2"}
+        assert BSN_A not in str(OutboxItem.objects.filter(soort="bericht").values_list("payload", flat=True))
+
+    def test_raised_once_when_the_einddatum_comes_within_the_lead_time(self, regie, backoffice, settings):
+        settings.HERINDICATIE_TERMIJN_DAGEN = 30
+        aanvraag = granted(regie, backoffice, zin_line(einddatum="2027-12-31"))
+        assign(backoffice, aanvraag["voorzieningen"][0]["uuid"], 1)
+
+        assert herindicatie_raise_due(today=dt.date(2027, 11, 30)) == 0  # 31 days before: not yet
+        assert herindicatie_raise_due(today=dt.date(2027, 12, 1)) == 1
+        assert herindicatie_raise_due(today=dt.date(2027, 12, 2)) == 0  # once per voorziening
+        signaal = Signaal.objects.get()
+        assert (signaal.bron, signaal.deadline) == ("termijn", dt.date(2027, 12, 31))
+
+    def test_lead_time_per_gemeente(self, regie, backoffice, gemeente):
+        gemeente.herindicatie_termijn_dagen = 90
+        gemeente.save()
+        aanvraag = granted(regie, backoffice, zin_line(einddatum="2027-12-31"))
+        assign(backoffice, aanvraag["voorzieningen"][0]["uuid"], 1)
+        assert herindicatie_raise_due(today=dt.date(2027, 10, 5)) == 1
+
+    def test_not_raised_with_a_follow_up_aanvraag(self, regie, backoffice):
+        aanvraag = granted(regie, backoffice, zin_line(einddatum="2027-12-31"))
+        assign(backoffice, aanvraag["voorzieningen"][0]["uuid"], 1)
+        vervolg = regie.post(
+            "/api/v1/aanvragen", aanvraag_body(zin_line(ingangsdatum="2028-01-01", einddatum="2028-12-31"))
+        )
+        assert vervolg.status_code == 201
+        assert herindicatie_raise_due(today=dt.date(2027, 12, 20)) == 0
+
+    def test_not_raised_for_a_line_that_is_not_running(self, regie):
+        regie.post("/api/v1/aanvragen", aanvraag_body(zin_line(einddatum="2027-01-31")))
+        assert herindicatie_raise_due(today=dt.date(2027, 1, 20)) == 0
+
+
+def forward_xml(backoffice, xml: bytes):
+    import uuid
+
+    headers = backoffice.headers(HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    return backoffice.client.generic("POST", "/api/v1/signalen", xml, content_type="application/xml", **headers)
+
+
+class TestVerzoekOmToewijzing:
+    @pytest.fixture
+    def example(self, regie, gemeente) -> bytes:
+        """The official WMO315 example, addressed to our gemeente and our client."""
+        import re
+
+        xml = (EXAMPLES / "WMO315.xml").read_bytes().decode()
+        xml = re.sub(r"<(\w+:)?Ontvanger>\d{4}</", lambda m: f"<{m.group(1) or ''}Ontvanger>0363</", xml)
+        xml = re.sub(r"<(\w+:)?Bsn>\d{9}</", lambda m: f"<{m.group(1) or ''}Bsn>{BSN_A}</", xml)
+        assert regie.post("/api/v1/aanvragen", aanvraag_body(zin_line())).status_code == 201
+        return xml.encode()
+
+    def test_xml_becomes_a_signal_for_the_regie(self, regie, backoffice, example):
+        response = forward_xml(backoffice, example)
+
+        assert response.status_code == 201, response.content
+        signaal = response.json()
+        assert signaal["soort"] == "verzoek_om_toewijzing"
+        assert signaal["producten"] and all(p["antwoord"] == "" for p in signaal["producten"])
+        assert regie.get("/api/v1/signalen").json()["count"] == 1
+
+    def test_regie_answers_per_product_and_the_backoffice_reads_it(self, regie, backoffice, example):
+        signaal = forward_xml(backoffice, example).json()
+        producten = signaal["producten"]
+        antwoorden = [
+            {"referentieAanbieder": producten[0]["referentieAanbieder"], "antwoord": "afgewezen", "redenAfwijzing": "2"}
+        ]
+        response = regie.post(f"/api/v1/signalen/{signaal['uuid']}/antwoord", {"producten": antwoorden})
+
+        assert response.status_code == 200, response.content
+        seen = backoffice.get(f"/api/v1/signalen/{signaal['uuid']}").json()
+        assert seen["producten"][0]["antwoord"] == "afgewezen"
+        assert seen["producten"][0]["redenAfwijzing"] == "2"
+        again = regie.post(
+            f"/api/v1/signalen/{signaal['uuid']}/antwoord",
+            {"producten": [{**antwoorden[0], "antwoord": "in_onderzoek"}]},
+        )
+        assert again.status_code == 409
+
+    def test_json_form_and_honoured_product_becomes_a_voorziening(self, regie, backoffice, example):
+        verzoek = {
+            "berichttype": "WMO315",
+            "header": {"aanbieder": "42420001", "gemeente": "0363", "identificatie": "AB12", "dagtekening": "2026-11-20"},
+            "client": {"bsn": BSN_A, "geboortedatum": "1950-01-01", "geslacht": "2", "naam": {"achternaam": "Jansen"}},
+            "producten": [{
+                "referentieAanbieder": "REF-42", "product": {"categorie": "02", "code": "02A01"},
+                "ingangsdatum": "2028-01-01", "einddatum": "2028-12-31",
+                "omvang": {"volume": 2, "eenheid": "04", "frequentie": "2"},
+                "verwijzer": {"type": "01", "naam": "Wijkteam"},
+            }],
+        }  # fmt: skip
+        response = backoffice.post("/api/v1/signalen", {"soort": "verzoek_om_toewijzing", "verzoek": verzoek})
+        assert response.status_code == 201, response.content
+        signaal = response.json()
+
+        answer = regie.post(
+            f"/api/v1/signalen/{signaal['uuid']}/antwoord",
+            {"producten": [{"referentieAanbieder": "REF-42", "antwoord": "gehonoreerd"}]},
+        )
+
+        assert answer.status_code == 200, answer.content
+        product = answer.json()["producten"][0]
+        assert product["antwoord"] == "gehonoreerd"
+        line = Voorziening.objects.get(uuid=product["voorziening"].rsplit("/", 1)[1])
+        assert line.referentie_aanbieder == "REF-42"
+        assert line.aanbieder == "42420001"
+        assert line.aanvraag.indiener == regie.applicatie
+        assert Aanvraag.objects.count() == 2
+
+    def test_xsd_violation_lists_the_schema_errors(self, backoffice, example):
+        broken = example.replace(b"<", b"<", 1).replace(b"Bsn>", b"Bsnx>", 2)
+        response = forward_xml(backoffice, broken)
+        assert response.status_code == 400
+        assert response.json()["invalidParams"]
+        assert Signaal.objects.count() == 0
+
+    def test_xml_bomb_is_refused(self, backoffice, example):
+        bomb = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><Bericht>&lol2;</Bericht>'
+        response = forward_xml(backoffice, bomb)
+        assert response.status_code == 400
+        assert Signaal.objects.count() == 0
+
+    def test_external_entity_is_refused(self, backoffice, example):
+        xxe = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><Bericht>&e;</Bericht>'
+        response = forward_xml(backoffice, xxe)
+        assert response.status_code == 400
+        assert "root:" not in response.content.decode()
+
+    def test_over_25_mb_is_413(self, backoffice, settings):
+        settings.IWMO_MAX_BYTES = 1000
+        response = forward_xml(backoffice, b"<Bericht>" + b"x" * 2000 + b"</Bericht>")
+        assert response.status_code == 413
+
+    def test_unknown_client_is_400(self, backoffice, example):
+        other = example.replace(BSN_A.encode(), b"999990019")
+        response = forward_xml(backoffice, other)
+        assert response.status_code == 400
+        assert response.json()["invalidParams"][0]["name"] == "client.bsn"
+
+    def test_impossible_date_is_400(self, backoffice, example):
+        import re
+
+        broken = re.sub(
+            rb"<(\w+:)?ToewijzingIngangsdatum>[^<]*<", rb"<\1ToewijzingIngangsdatum>2027-02-30<", example, count=1
+        )
+        response = forward_xml(backoffice, broken)
+        assert response.status_code == 400
