@@ -26,9 +26,14 @@ def handler():
         if behaviour["raise"] is not None:
             raise behaviour["raise"]
 
+    previous = outbox._handlers.get(SOORT)
     outbox.register_handler(SOORT, handle)
     yield calls, behaviour
-    outbox.unregister_handler(SOORT)
+    # Put the real handler back for the tests that follow.
+    if previous is None:
+        outbox.unregister_handler(SOORT)
+    else:
+        outbox.register_handler(SOORT, previous)
 
 
 def enqueue() -> OutboxItem:
@@ -176,7 +181,8 @@ def test_sweeper_releases_items_of_a_vanished_worker(handler, settings):
     assert calls == [item.pk]
 
 
-def test_work_without_a_handler_stays_pending(handler):
+def test_work_without_a_handler_stays_pending(handler, monkeypatch):
+    monkeypatch.delitem(outbox._handlers, OutboxItem.Soort.ZAAK_STATUS)
     item = outbox.outbox_enqueue(soort=OutboxItem.Soort.ZAAK_STATUS, aanvraag=None, payload={})
     assert outbox.outbox_sweep() == 0
     assert outbox.outbox_process(item_id=item.pk) is None

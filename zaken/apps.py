@@ -11,7 +11,8 @@ class ZakenConfig(AppConfig):
         from regiekoppeling.models import OutboxItem
         from regiekoppeling.outbox import register_handler
 
-        from .handlers import handle_besluit, handle_registratie
+        from .handlers import handle_besluit, handle_registratie, handle_zaak_status
 
         register_handler(OutboxItem.Soort.ZAAK_REGISTRATIE, handle_registratie)
         register_handler(OutboxItem.Soort.BESLUIT, handle_besluit)
+        register_handler(OutboxItem.Soort.ZAAK_STATUS, handle_zaak_status)

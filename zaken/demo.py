@@ -25,6 +25,7 @@ DEMO_STATUSTYPEN = {
     Status.IN_ONDERZOEK: "In onderzoek",
     Status.TOEGEKEND: "Besluit genomen",
     Status.GEDEELTELIJK_TOEGEKEND: "Besluit genomen",
+    Status.IN_LEVERING: "In levering",
 }
 
 

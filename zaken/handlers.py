@@ -6,6 +6,7 @@ from regiekoppeling.models import Beschikking, OutboxItem
 
 from .besluiten import beschikking_register
 from .registration import aanvraag_register
+from .statussen import zaakstatus_update
 
 
 def handle_registratie(item: OutboxItem) -> None:
@@ -16,3 +17,8 @@ def handle_registratie(item: OutboxItem) -> None:
 def handle_besluit(item: OutboxItem) -> None:
     beschikking = Beschikking.objects.only("pk").get(uuid=item.payload["beschikking"])
     beschikking_register(beschikking_id=beschikking.pk)
+
+
+def handle_zaak_status(item: OutboxItem) -> None:
+    assert item.aanvraag_id is not None
+    zaakstatus_update(aanvraag_id=item.aanvraag_id, voorziening_uuids=list(item.payload.get("voorzieningen", [])))
