@@ -9,12 +9,18 @@ from django.http import HttpRequest
 from .models import (
     Aanvraag,
     Applicatie,
+    Beschikking,
+    BeschikkingRegel,
     Credential,
     Document,
     Gemeente,
     IdempotencyRecord,
     OutboxItem,
     Product,
+    Signaal,
+    SignaalProduct,
+    Terugkoppeling,
+    Toewijzing,
     Voorziening,
 )
 from .outbox import outbox_requeue
@@ -27,7 +33,7 @@ def mask_bsn(bsn: str) -> str:
 
 @admin.register(Gemeente)
 class GemeenteAdmin(admin.ModelAdmin):
-    list_display = ["code", "naam"]
+    list_display = ["code", "naam", "herindicatie_termijn_dagen"]
     search_fields = ["code", "naam"]
 
 
@@ -180,3 +186,80 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(Terugkoppeling)
+class TerugkoppelingAdmin(admin.ModelAdmin):
+    list_display = ["uuid", "aanvraag", "soort", "afzender", "reden_afwijzing", "aangemaakt_op"]
+    list_filter = ["soort"]
+    search_fields = ["uuid", "aanvraag__uuid"]
+    readonly_fields = ["uuid", "aanvraag", "afzender", "soort", "voorzieningen", "fouten", "aangemaakt_op"]
+
+
+class BeschikkingRegelInline(admin.TabularInline):
+    model = BeschikkingRegel
+    extra = 0
+    can_delete = False
+    raw_id_fields = ["voorziening"]
+
+
+@admin.register(Beschikking)
+class BeschikkingAdmin(admin.ModelAdmin):
+    list_display = ["beschikkingnummer", "aanvraag", "datum", "ingangsdatum", "vervaldatum", "afzender"]
+    search_fields = ["=beschikkingnummer", "aanvraag__uuid"]
+    readonly_fields = ["uuid", "aanvraag", "afzender", "brief", "aangemaakt_op"]
+    inlines = [BeschikkingRegelInline]
+
+
+@admin.register(Toewijzing)
+class ToewijzingAdmin(admin.ModelAdmin):
+    list_display = [
+        "toewijzingnummer",
+        "voorziening",
+        "aanbieder",
+        "ingangsdatum",
+        "einddatum",
+        "start_datum",
+        "stop_datum",
+    ]
+    list_filter = ["wet", "gemeente_code"]
+    search_fields = ["=toewijzingnummer", "aanbieder", "voorziening__uuid"]
+    readonly_fields = ["uuid", "voorziening", "afzender", "gemeente_code", "wet", "aangemaakt_op", "gewijzigd_op"]
+
+
+class SignaalProductInline(admin.TabularInline):
+    model = SignaalProduct
+    extra = 0
+    can_delete = False
+    fields = ["referentie_aanbieder", "antwoord", "reden_afwijzing", "voorziening", "beantwoord_op"]
+    readonly_fields = ["referentie_aanbieder", "voorziening", "beantwoord_op"]
+
+
+@admin.register(Signaal)
+class SignaalAdmin(admin.ModelAdmin):
+    list_display = ["uuid", "soort", "bron", "gemeente", "voorziening", "deadline", "aangemaakt_op"]
+    list_filter = ["soort", "bron", "gemeente"]
+    search_fields = ["uuid", "aanvraag__uuid", "voorziening__uuid"]
+    readonly_fields = [
+        "uuid",
+        "soort",
+        "bron",
+        "gemeente",
+        "afzender",
+        "voorziening",
+        "aanvraag",
+        "inhoud",
+        "aangemaakt_op",
+    ]
+    inlines = [SignaalProductInline]
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["titel", "aanvraag", "soort", "bestandsnaam", "bestandsomvang", "registratie", "aangemaakt_op"]
+    list_filter = ["registratie", "soort"]
+    search_fields = ["uuid", "titel", "aanvraag__uuid"]
+    readonly_fields = [
+        "uuid", "aanvraag", "indiener", "bestandsnaam", "formaat", "bestandsomvang", "sha256", "inhoud",
+        "informatieobject", "registratie_fouten", "upload_gestart", "aangemaakt_op",
+    ]  # fmt: skip

@@ -26,7 +26,21 @@ def aanvraag(regie) -> Aanvraag:
 
 
 @pytest.mark.parametrize(
-    "model", ["aanvraag", "voorziening", "applicatie", "gemeente", "product", "outboxitem", "idempotencyrecord"]
+    "model",
+    [
+        "aanvraag",
+        "voorziening",
+        "applicatie",
+        "gemeente",
+        "product",
+        "outboxitem",
+        "idempotencyrecord",
+        "terugkoppeling",
+        "beschikking",
+        "toewijzing",
+        "signaal",
+        "document",
+    ],
 )
 def test_changelists_load(admin_client, aanvraag, model):
     response = admin_client.get(reverse(f"admin:regiekoppeling_{model}_changelist"))
