@@ -274,6 +274,8 @@ def run(port: int) -> int:
         _check_port_free(port)
         services = devservices.start()
         env = child_env(services)
+        # Berichten link to resources by absolute URL: point them at this local server.
+        env.setdefault("API_PUBLIC_URL", f"http://{HOST}:{port}/api/v1")
         supervisor = Supervisor(env)
         python = sys.executable
         supervisor.run("migrate", [python, "manage.py", "migrate", "--no-input", "-v", "1"])
