@@ -182,7 +182,9 @@ class OutboxItemAdmin(admin.ModelAdmin):
 class IdempotencyRecordAdmin(admin.ModelAdmin):
     list_display = ["key", "applicatie", "method", "path", "state", "response_status", "created_at"]
     list_filter = ["state", "method"]
-    readonly_fields = [f.name for f in IdempotencyRecord._meta.fields]
+    # The stored response is not shown: it may hold a secret returned once (an abonnement's).
+    fields = ["applicatie", "key", "method", "path", "fingerprint", "state", "response_status", "created_at"]
+    readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
