@@ -184,7 +184,7 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
     list_filter = ["state", "method"]
     # The stored response is not shown: it may hold a secret returned once (an abonnement's).
     fields = ["applicatie", "key", "method", "path", "fingerprint", "state", "response_status", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["applicatie", "key", "method", "path", "fingerprint", "state", "response_status", "created_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
