@@ -13,7 +13,7 @@ from . import rules
 from .constants import OPEN_STATUSES, Leveringsvorm, Rol, Status, can_transition
 from .events import bericht
 from .exceptions import DomainValidationError, InvalidParam, InvalidTransition
-from .models import Aanvraag, Applicatie, Gemeente, OutboxItem, Product, Voorziening
+from .models import Aanvraag, Applicatie, Document, Gemeente, OutboxItem, Product, Voorziening
 from .outbox import outbox_enqueue_many
 
 # States in which a voorziening still counts for OP043 (it is, or may become, delivered).
@@ -146,12 +146,13 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
         client_voorvoegsel=client.get("voorvoegsel", ""),
         client_achternaam=client["achternaam"],
     )
-    Voorziening.objects.bulk_create(
+    lines = Voorziening.objects.bulk_create(
         [
             _build_voorziening(aanvraag, i + 1, product, line)
             for i, (product, line) in enumerate(zip(products, data["voorzieningen"], strict=True))
         ]
     )
+    _prefetched(aanvraag, voorzieningen=lines)
     outbox_enqueue_many(
         aanvraag=aanvraag,
         work=[
@@ -167,6 +168,17 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
         ],
     )
     return aanvraag
+
+
+def _prefetched(aanvraag: Aanvraag, *, voorzieningen: list[Voorziening]) -> None:
+    """The caller usually shows the aanvraag right away: hand it over as if prefetched, so showing it
+    costs no second round of queries for what was just written (a querysets with its result cache
+    filled, exactly what `prefetch_related` leaves behind)."""
+    lines = Voorziening.objects.filter(aanvraag=aanvraag).order_by("volgnummer")
+    lines._result_cache = voorzieningen  # type: ignore[attr-defined]
+    lines._prefetch_done = True  # type: ignore[attr-defined]
+    documenten = Document.objects.none()
+    aanvraag._prefetched_objects_cache = {"voorzieningen": lines, "documenten": documenten}  # type: ignore[attr-defined]
 
 
 def _build_voorziening(

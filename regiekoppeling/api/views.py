@@ -175,7 +175,6 @@ class AanvraagViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveMo
         serializer = AanvraagInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         aanvraag = services.aanvraag_create(indiener=caller(request), data=serializer.validated_data)
-        aanvraag = self.get_queryset().get(pk=aanvraag.pk)
         data = AanvraagSerializer(aanvraag, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
 
