@@ -8,6 +8,7 @@ cached for `ZGW_CATALOGUS_CACHE_SECONDS` in the `zgw` cache.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,10 +35,12 @@ class Statustype:
 
 def _cached(key: str, load: Callable[[], Any]) -> Any:
     cache = caches["zgw"]
-    value = cache.get(key)
+    # URLs make long keys with characters some cache backends refuse: use a digest.
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    value = cache.get(digest)
     if value is None:
         value = load()
-        cache.set(key, value, settings.ZGW_CATALOGUS_CACHE_SECONDS)
+        cache.set(digest, value, settings.ZGW_CATALOGUS_CACHE_SECONDS)
     return value
 
 
