@@ -1,0 +1,96 @@
+"""The player's parts that need no server: the WMO315 template against the official XSD, the test
+BSNs, the assertion helper, the table, and the command's failure exit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import requests
+from django.core.management import CommandError, call_command
+
+from regiekoppeling import scenarios
+from regiekoppeling.iwmo import BerichtType, parse_verzoek
+from regiekoppeling.rules import bsn_problem
+
+DATES = scenarios.Dates.from_today(dt.date(2026, 11, 28))
+
+
+def test_wmo315_template_validates_against_the_official_xsd() -> None:
+    cli = scenarios.client("999990007", "Kok", geboortedatum="1956-09-30", geslacht="1")
+    xml = scenarios.wmo315(
+        gemeente="0363", cli=cli, dates=DATES, referenties=("RA-1", "RA-2"), identificatie="S7ABCD1234"
+    )
+
+    verzoek = parse_verzoek(xml)  # safe parse, official 3.2 XSD, content rules
+
+    assert verzoek.berichttype == BerichtType.WMO315
+    assert (verzoek.header.gemeente, verzoek.header.aanbieder) == ("0363", scenarios.AANBIEDER)
+    assert verzoek.client.bsn == "999990007"
+    assert [p.referentie_aanbieder for p in verzoek.producten] == ["RA-1", "RA-2"]
+    assert [(p.product.categorie, p.product.code) for p in verzoek.producten if p.product] == [
+        ("02", "02A01"),
+        ("07", "07A01"),
+    ]
+    assert all(
+        p.ingangsdatum == dt.date(2027, 1, 1) and p.einddatum == dt.date(2027, 12, 31) for p in verzoek.producten
+    )
+
+
+def test_test_bsns_are_distinct_valid_and_in_the_test_range() -> None:
+    series = scenarios.bsn_series(scenarios.BSN_LAST - 30)  # wraps around the end of the range
+    bsns = [next(series) for _ in range(12)]
+
+    assert len(set(bsns)) == 12
+    assert all(scenarios.BSN_FIRST <= int(b) <= scenarios.BSN_LAST for b in bsns)
+    assert all(bsn_problem(b) is None for b in bsns)  # the service's own elfproef agrees
+    assert bsn_problem(scenarios.NOT_A_BSN) is not None
+    assert scenarios.Dates.from_today().start > dt.date.today()
+
+
+def _response(status: int, body: Any) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = requests.compat.json.dumps(body).encode()
+    response.request = requests.Request("GET", "http://x/api/v1/aanvragen/1").prepare()
+    return response
+
+
+def test_a_step_names_itself_and_what_differs() -> None:
+    result = scenarios.Result("S0", "test")
+    sc = scenarios.Scenario.__new__(scenarios.Scenario)
+    sc.result, sc._steps = result, []
+
+    assert sc.expect("read it", _response(200, {"a": {"b": [1, 2]}}), 200, {"a.b.1": 2})["a"] == {"b": [1, 2]}
+    with pytest.raises(scenarios.StepFailed, match=r"step 'read it again': .*a\.b\.0 = 1, expected 5"):
+        sc.expect("read it again", _response(200, {"a": {"b": [1, 2]}}), 200, {"a.b.0": 5})
+    with pytest.raises(scenarios.StepFailed, match="expected HTTP 201, got 400"):
+        sc.expect("create", _response(400, {"title": "nee"}), 201)
+    assert result.steps == 3
+
+
+def test_table_lists_every_scenario_and_the_failures() -> None:
+    results = [
+        scenarios.Result("S1", "ZIN", steps=7, seconds=1.25, notes=["zaak RK-1"]),
+        scenarios.Result("S2", "PGB", steps=2, outcome="FAIL", failure="step 'x': expected HTTP 201, got 500"),
+    ]
+    table = scenarios.format_table(results)
+
+    assert "S1  ZIN" in table and "1.2 s" in table
+    assert "1 ok, 1 failed, 0 skipped" in table
+    assert "S2 FAIL: step 'x': expected HTTP 201, got 500" in table
+    assert "S1: zaak RK-1" in table
+
+
+@pytest.mark.django_db
+def test_command_reads_the_demo_credentials_and_fails_when_the_server_is_unreachable(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from regiekoppeling.demo import demo_setup
+
+    demo_setup(data_dir=tmp_path)
+    with pytest.raises(CommandError, match="1 scenario"):
+        call_command("play_scenarios", "--base-url", "http://127.0.0.1:9/api/v1", "--only", "S1", "--timeout", "1")
+    out = capsys.readouterr().out
+    assert "S1  ZIN-voorziening" in out and "FAIL" in out and "HTTP error" in out
