@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from contextlib import ExitStack
 
+from django.utils import timezone
+
 from regiekoppeling.constants import Status
 from regiekoppeling.models import Beschikking, BeschikkingRegel
 
@@ -180,4 +182,4 @@ def _ensure_outcome(
     besluit.save(update_fields=["status_url"])
     zaak.huidige_status_url = besluit.status_url
     zaak.save(update_fields=["huidige_status_url"])
-    zaak.voorzieningen.update(zaakstatus=statustype.omschrijving)
+    zaak.voorzieningen.update(zaakstatus=statustype.omschrijving, zaakstatus_gezet_op=timezone.now())

@@ -257,7 +257,7 @@ class AbonnementViewSet(
         serializer.is_valid(raise_exception=True)
         abonnement = services.abonnement_create(applicatie=caller(request), **serializer.validated_data)
         body = AbonnementAangemaaktSerializer(abonnement, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": str(body["url"])})
 
     def perform_destroy(self, instance: Abonnement) -> None:
         services.abonnement_delete(abonnement=instance)

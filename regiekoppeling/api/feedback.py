@@ -120,7 +120,7 @@ class TerugkoppelingViewSet(
             data["voorzieningen"] = [str(u) for u in data["voorzieningen"]]
         terugkoppeling = feedback.terugkoppeling_create(aanvraag=aanvraag, afzender=caller(request), data=data)
         body = TerugkoppelingSerializer(terugkoppeling, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": str(body["url"])})
 
 
 # --- beschikkingen ------------------------------------------------------------------------------
@@ -229,4 +229,4 @@ class BeschikkingViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.Retriev
         data["regels"] = [{**r, "voorziening": str(r["voorziening"])} for r in data["regels"]]
         beschikking = feedback.beschikking_create(aanvraag=aanvraag, afzender=caller(request), data=data)
         body = BeschikkingSerializer(beschikking, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": str(body["url"])})

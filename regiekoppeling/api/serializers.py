@@ -142,8 +142,8 @@ class VoorzieningSerializer(serializers.ModelSerializer):
         model = Voorziening
         fields = [
             "url", "uuid", "aanvraag", "volgnummer", "product", "leveringsvorm", "omvang", "budget", "pgb",
-            "ingangsdatum", "einddatum", "aanbieder", "verwijzer", "toelichting", "status", "reden_intrekking",
-            "zaak", "registratie", "registratie_fouten", "aangemaakt_op", "gewijzigd_op",
+            "ingangsdatum", "einddatum", "aanbieder", "verwijzer", "toelichting", "referentie_aanbieder", "status",
+            "reden_intrekking", "zaak", "registratie", "registratie_fouten", "aangemaakt_op", "gewijzigd_op",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -169,7 +169,7 @@ class SignaalViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveMod
     def _answer(self, signaal: Signaal, code: int) -> Response:
         signaal = self.get_queryset().get(pk=signaal.pk)
         body = SignaalSerializer(signaal, context=self.get_serializer_context()).data
-        return Response(body, status=code, headers={"Location": body["url"]} if code == 201 else {})
+        return Response(body, status=code, headers={"Location": str(body["url"])} if code == 201 else {})
 
     @idempotent
     def create(self, request: Request) -> Response:

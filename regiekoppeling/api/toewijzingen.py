@@ -99,7 +99,7 @@ class ToewijzingViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.Retrieve
 
     def _answer(self, toewijzing: Toewijzing, code: int = status.HTTP_200_OK) -> Response:
         body = ToewijzingSerializer(toewijzing, context=self.get_serializer_context()).data
-        headers = {"Location": body["url"]} if code == status.HTTP_201_CREATED else {}
+        headers = {"Location": str(body["url"])} if code == status.HTTP_201_CREATED else {}
         return Response(body, status=code, headers=headers)
 
     @idempotent

@@ -176,7 +176,7 @@ class AanvraagViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveMo
         serializer.is_valid(raise_exception=True)
         aanvraag = services.aanvraag_create(indiener=caller(request), data=serializer.validated_data)
         data = AanvraagSerializer(aanvraag, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": str(data["url"])})
 
     @action(detail=True, methods=["post"])
     @idempotent
@@ -268,4 +268,4 @@ class DocumentViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveMo
         except documents.TooLarge as exc:
             raise PayloadTooLarge(str(exc)) from None
         body = DocumentSerializer(document, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": str(body["url"])})

@@ -2,12 +2,8 @@
 database, the ZGW sandbox in this process, and a real Celery worker and beat on the same database,
 sharing the private media directory (as `make run` has them).
 
-Known bug (found by the player, not fixed here): every create answers with a `Location` header whose
-value is DRF's `Hyperlink` (a subclass of `str`) instead of a native `str`, which PEP 3333 requires.
-gunicorn (`make run`) lets it pass; wsgiref-based servers (`live_server`, `manage.py runserver`) answer
-500 after the transaction has committed. `test_a_create_answers_201_on_a_pep3333_server` keeps the
-bug visible (strict xfail); the full run tolerates it the way gunicorn does, so that it exercises
-everything else.
+wsgiref (what `live_server` runs on) is strict about PEP 3333: header values must be plain `str`. That
+is how the player found that `Location` headers were DRF `Hyperlink` objects (gunicorn let them pass).
 """
 
 from __future__ import annotations
@@ -16,8 +12,6 @@ import os
 import subprocess
 import sys
 import uuid
-import wsgiref.handlers
-import wsgiref.headers
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,25 +42,6 @@ def _database_url() -> str:
     if host.startswith("/"):
         return f"postgresql://{db['USER']}@/{db['NAME']}?host={host}"
     return f"postgresql://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-BUG_LOCATION_HEADER = (
-    "Bug: the Location header of a 201 is a rest_framework Hyperlink, not a native str (PEP 3333); a wsgiref "
-    "server answers 500 although the create was committed"
-)
-
-
-@pytest.fixture
-def lenient_wsgi_headers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Let wsgiref accept a str subclass as a header value, as gunicorn does (see the module docstring).
-    wsgiref checks twice: in `Headers()` and in `BaseHandler.start_response`."""
-    for cls in (wsgiref.headers.Headers, wsgiref.handlers.BaseHandler):
-        check = cls._convert_string_type  # type: ignore[attr-defined]
-
-        def convert(self: object, value: object, *title: str, check: Any = check) -> Any:
-            return check(self, str(value) if isinstance(value, str) else value, *title)
-
-        monkeypatch.setattr(cls, "_convert_string_type", convert)
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +139,6 @@ def player_config(live_server: Any, demo: dict[str, Any]) -> scenarios.Config:
     )
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_LOCATION_HEADER)
 def test_a_create_answers_201_on_a_pep3333_server(live_server: Any, demo: dict[str, Any]) -> None:
     config = player_config(live_server, demo)
     regie = scenarios.Api(config, config.regie, "regie")
@@ -179,37 +153,15 @@ def test_a_create_answers_201_on_a_pep3333_server(live_server: Any, demo: dict[s
 
     first = regie.post("/aanvragen", body, key=key)
 
-    # What the bug does: the aanvraag is stored, the caller is told 500, a retry with the key replays 201.
-    if first.status_code == 500:
-        replay = regie.post("/aanvragen", body, key=key)
-        assert (replay.status_code, replay.headers.get("Idempotent-Replayed")) == (201, "true")
     assert first.status_code == 201, first.text
+    assert first.headers["Location"] == first.json()["url"]
 
 
-class KnownBugsStillThere(AssertionError):
-    """Only the known bugs failed; once they are fixed the test passes and the strict xfail says so."""
-
-
-# (scenario, text in its failure): the bugs the player found, left for the service's owners to fix.
-KNOWN_BUGS = {
-    ("S5", "but statusGezetOp is still"): (
-        "zaken/besluiten.py sets the zaak status of a beschikking without statusGezetOp: the read-through "
-        "pairs the new status with the time of the previous one"
-    ),
-}
-
-
-def is_known(result: scenarios.Result) -> bool:
-    return any(result.code == code and text in result.failure for code, text in KNOWN_BUGS)
-
-
-@pytest.mark.xfail(strict=True, raises=KnownBugsStillThere, reason="; ".join(KNOWN_BUGS.values()))
 def test_every_scenario_passes_against_a_live_server(
     live_server: Any,
     demo: dict[str, Any],
     background: list[subprocess.Popen[str]],
     sandbox: Sandbox,
-    lenient_wsgi_headers: None,
 ) -> None:
     config = player_config(live_server, demo)
 
@@ -218,9 +170,8 @@ def test_every_scenario_passes_against_a_live_server(
     table = scenarios.format_table(results)
     print(table)
     assert all(p.poll() is None for p in background), "the worker or beat died during the run"
-    unexplained = [r for r in scenarios.failed(results) if not is_known(r)]
-    assert not unexplained, table
-    outcomes = {r.code: r.outcome for r in results if not is_known(r)}
+    assert not scenarios.failed(results), table
+    outcomes = {r.code: r.outcome for r in results}
     assert all(outcomes[code] == "ok" for code in outcomes if code != "S9"), table
     assert outcomes.get("S9", "skip") in {"ok", "skip"}, table
     assert len(results) == 9 and all(r.steps >= 3 for r in results if r.outcome != "skip"), table
@@ -228,5 +179,3 @@ def test_every_scenario_passes_against_a_live_server(
     refused = [r for r in sandbox.requests if r["status"] is None or r["status"] >= 400]
     assert not refused, refused[:3]
     assert len(zaken_are_valid(sandbox)) >= 8
-    if scenarios.failed(results):
-        raise KnownBugsStillThere(table)
