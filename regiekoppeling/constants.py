@@ -154,6 +154,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.BEEINDIGD: frozenset(),
 }
 
+# "Live" means the voorziening is, or may still become, delivered: it counts for OP043, and its zaak
+# can still change in a way the parties need to see. Everything but the end states.
+LIVE_STATUSES = frozenset(
+    {S.ONTVANGEN, S.IN_BEHANDELING, S.IN_ONDERZOEK, S.TOEGEKEND, S.GEDEELTELIJK_TOEGEKEND, S.TOEGEWEZEN, S.IN_LEVERING}
+)
+
 # "Open" means no decision yet: the regie may still withdraw.
 OPEN_STATUSES = frozenset(s for s, targets in TRANSITIONS.items() if S.INGETROKKEN in targets)
 

@@ -10,22 +10,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import rules
-from .constants import OPEN_STATUSES, Leveringsvorm, Rol, Status, can_transition
+from .constants import LIVE_STATUSES, OPEN_STATUSES, Leveringsvorm, Rol, Status, can_transition
 from .events import bericht
 from .exceptions import DomainValidationError, InvalidParam, InvalidTransition
 from .models import Aanvraag, Applicatie, Document, Gemeente, OutboxItem, Product, Voorziening
 from .outbox import outbox_enqueue_many
-
-# States in which a voorziening still counts for OP043 (it is, or may become, delivered).
-_LIVE_STATUSES = [
-    Status.ONTVANGEN,
-    Status.IN_BEHANDELING,
-    Status.IN_ONDERZOEK,
-    Status.TOEGEKEND,
-    Status.GEDEELTELIJK_TOEGEKEND,
-    Status.TOEGEWEZEN,
-    Status.IN_LEVERING,
-]
 
 
 def _product_key(wet: str, ref: dict[str, Any]) -> str:
@@ -80,7 +69,7 @@ def _lock_client(bsn: str) -> None:
 
 def _stored_periods(gemeente: Gemeente, bsn: str) -> list[tuple[str, rules.Period, str]]:
     rows = Voorziening.objects.filter(
-        aanvraag__gemeente=gemeente, aanvraag__client_bsn=bsn, status__in=_LIVE_STATUSES
+        aanvraag__gemeente=gemeente, aanvraag__client_bsn=bsn, status__in=LIVE_STATUSES
     ).values_list("product__wet", "product__categorie", "product__code", "ingangsdatum", "einddatum", "leveringsvorm")
     return [(f"{w}:{c}:{code}", (ing, eind), vorm) for w, c, code, ing, eind, vorm in rows]
 

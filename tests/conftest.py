@@ -39,6 +39,20 @@ class Api:
         return self.client.generic("POST", path, data, content_type="application/json", **headers)
 
 
+def test_database_url() -> str:
+    """The URL of pytest-django's test database, for processes the tests start (a Celery worker)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    host = db["HOST"] or db["OPTIONS"].get("host", "")
+    if host.startswith("/"):
+        return f"postgresql://{db['USER']}@/{db['NAME']}?host={host}"
+    return f"postgresql://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+test_database_url.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
 def make_applicatie(naam: str, rol: str, gemeenten: list[Gemeente], client_id: str) -> Credential:
     applicatie = Applicatie.objects.create(naam=naam, rol=rol)
     applicatie.gemeenten.set(gemeenten)

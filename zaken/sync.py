@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from regiekoppeling.constants import Status
+from regiekoppeling.constants import LIVE_STATUSES
 
 from . import catalogus
 from .clients import ZGWUnavailableError
@@ -25,23 +25,12 @@ from .registration import Clients, open_clients
 
 logger = logging.getLogger(__name__)
 
-# Voorzieningen whose zaak can still change in a way the parties need to see.
-_FOLLOWED = [
-    Status.ONTVANGEN,
-    Status.IN_BEHANDELING,
-    Status.IN_ONDERZOEK,
-    Status.TOEGEKEND,
-    Status.GEDEELTELIJK_TOEGEKEND,
-    Status.TOEGEWEZEN,
-    Status.IN_LEVERING,
-]
-
 
 def zaken_to_sync(*, limit: int) -> QuerySet[Zaak]:
     """Registered zaken of followed voorzieningen, least recently synchronised first."""
     return (
         Zaak.objects.exclude(url="")
-        .filter(voorzieningen__status__in=_FOLLOWED)
+        .filter(voorzieningen__status__in=LIVE_STATUSES)
         .distinct()
         .select_related("aanvraag")
         .order_by("gesynchroniseerd_op", "id")[:limit]

@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 import requests
 from django.core.files.storage import FileSystemStorage
-from django.db import connection
 
 from regiekoppeling import scenarios
 from regiekoppeling.demo import demo_setup
 from regiekoppeling.models import Document, Gemeente, Voorziening
+from tests.conftest import test_database_url
 from zaken.demo import zgw_configure
 from zaken.models import ZaakStrategie
 from zaken.sandbox import Sandbox, start_sandbox
@@ -34,14 +34,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 REPO = Path(__file__).resolve().parents[2]
 ZGW_CLIENT_ID = "regiekoppeling-scenarios"
 ZGW_SECRET = "sandbox-scenarios-secret-0123456789abcdef"
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    host = db["HOST"] or db["OPTIONS"].get("host", "")
-    if host.startswith("/"):
-        return f"postgresql://{db['USER']}@/{db['NAME']}?host={host}"
-    return f"postgresql://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +72,7 @@ def background(
     monkeypatch.setattr(Document._meta.get_field("inhoud"), "storage", FileSystemStorage(location=str(media)))
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": test_database_url(),
         "ALLOW_DEV_SECRET": "1",
         "PRIVATE_MEDIA_ROOT": str(media),
         "ZGW_CACHE_BACKEND": "django.core.cache.backends.locmem.LocMemCache",

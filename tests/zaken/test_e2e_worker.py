@@ -15,22 +15,13 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 
 from regiekoppeling.models import Aanvraag, Document, OutboxItem, Voorziening
-from tests.conftest import BSN_A, aanvraag_body, pgb_line, zin_line
+from tests.conftest import BSN_A, aanvraag_body, pgb_line, test_database_url, zin_line
 from zaken.models import ZaakStrategie
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    host = db["HOST"] or db["OPTIONS"].get("host", "")
-    if host.startswith("/"):
-        return f"postgresql://{db['USER']}@/{db['NAME']}?host={host}"
-    return f"postgresql://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +35,7 @@ def worker(django_db_setup: None, media_dir: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(Document._meta.get_field("inhoud"), "storage", FileSystemStorage(location=str(media_dir)))
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": test_database_url(),
         "ALLOW_DEV_SECRET": "1",
         "PRIVATE_MEDIA_ROOT": str(media_dir),
         "ZGW_CACHE_BACKEND": "django.core.cache.backends.locmem.LocMemCache",
