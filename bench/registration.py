@@ -1,0 +1,1240 @@
+#!/usr/bin/env python
+"""Registration latency: from an aanvraag accepted by the API to its zaak, status, rol and documents in
+the ZGW APIs, side by side with the same ZGW calls made directly with `requests`.
+
+One run, against the PostgreSQL and Redis of DATABASE_URL and REDIS_URL (required; use a database and a
+Redis database of their own, the database is created when missing):
+
+- the ZGW sandbox (`zaken.sandbox`) runs in this process on a free port; the demo gemeente is pointed
+  at it with `zaken.demo.zgw_configure`;
+- the API runs under gunicorn (sync workers, DEBUG off), the outbox under a real Celery worker
+  (`--pool=solo` by default), both started here in sessions of their own;
+- (a) service: POST /api/v1/aanvragen (1 voorziening) answered 201, then 2 documents through
+  POST /api/v1/documenten (multipart); measured from the 201 of the aanvraag to the last ZGW write
+  the worker makes (the sandbox's request log), checked afterwards in the database;
+- (b) direct: GET zaaktype, POST zaak, status, rol, 2x enkelvoudiginformatieobject, 2x
+  zaakinformatieobject, one keep-alive session and a fresh JWT per round; (b') the same without the
+  GET (the catalogue cached, as the warm service has it);
+- rounds of (a), (b) and (b') interleaved, in a rotating order; then the calls for 3 voorzieningen.
+
+The worker runs through this script (`--worker-probe`): the stock Celery worker plus, per task and per
+outbox item, when it started and ended, and its time in HTTP and in the database (queries, commits, new
+connections), written to a JSON-lines file, to explain where the service path spends its time. Prints
+tables, writes bench/results/registration-<UTC time>.json (git-ignored) and deletes the rows it stored.
+See bench/README.md.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/regiekoppeling_bench_registration \\
+    REDIS_URL=redis://127.0.0.1:6379/2 .venv/bin/python bench/registration.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import json
+import math
+import os
+import platform
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(REPO))
+
+from regiekoppeling.tokens import make_token  # noqa: E402 - needs the repository on sys.path
+
+BSN = "999993653"  # official test range 999990000-999999999, passes the elfproef
+SERVICE_CLIENT = "regiekoppeling-bench"  # the service's client id at the sandbox
+DIRECT_CLIENT = "direct-bench"  # the direct sequence's: the request log tells the two apart
+CRS = {"Accept-Crs": "EPSG:4326", "Content-Crs": "EPSG:4326"}
+# Products of the demo productenboek (WMO), ZIN only: OP043 cannot fire although the BSN repeats.
+PRODUCTS = [("02", "02A01"), ("07", "07A01"), ("01", "01A01")]
+DOCUMENTS = [
+    ("Verslag keukentafelgesprek", b"%PDF-1.4 verslag keukentafelgesprek " + b"x" * 2000),
+    ("Budgetplan", b"%PDF-1.4 budgetplan " + b"y" * 2000),
+]
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+REFERENCE_PREFIX = "bench-reg-"  # regie_referentie and Idempotency-Keys of every run, for the cleanup
+ZGW_CACHE_KEYS = "regiekoppeling-zgw:*"  # KEY_PREFIX of the `zgw` cache in config/settings.py
+REGISTRATION_SOORTEN = ("zaak_registratie", "document")
+
+
+# --- the instrumented worker (its own process: `registration.py --worker-probe FILE -- celery args`) ----
+
+
+def worker_main(probe_file: Path, celery_args: list[str]) -> None:
+    """The stock Celery worker of config.celery, with a probe that records per task and per outbox item
+    when it started and ended and how long it spent in HTTP (and on new TCP connections) and in the
+    database (queries, commits, new connections).
+
+    The probe patches only this process (requests' adapter, urllib3's connect, Django's commit and
+    connect, the name `outbox_process` in regiekoppeling.tasks); the service code is unchanged. Its
+    overhead is a few perf_counter calls per query or request.
+    """
+    os.chdir(REPO)
+    import urllib3.connection
+    from celery.signals import task_postrun, task_prerun, worker_ready
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from requests.adapters import HTTPAdapter
+
+    current: dict[str, Any] = {}  # the running task's record; solo or prefork: one task per process
+    record_sql = os.environ.get("BENCH_PROBE_SQL") == "1"  # --record-sql: the statements in the results
+    out = probe_file.open("a", buffering=1)
+
+    def write(record: dict[str, Any]) -> None:
+        out.write(json.dumps(record) + "\n")
+
+    def db_wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            if current:
+                current["queries"] += 1
+                current["db_s"] += time.perf_counter() - began
+                if record_sql:
+                    current["sql"].append(f"{(time.perf_counter() - began) * 1000:.2f} ms {sql[:160]}")
+
+    original_commit = BaseDatabaseWrapper._commit  # type: ignore[attr-defined]
+
+    def timed_commit(self: Any) -> Any:
+        # COMMIT of an atomic block does not pass the execute wrappers (autocommit statements do).
+        began = time.perf_counter()
+        try:
+            return original_commit(self)
+        finally:
+            if current:
+                current["commits"] += 1
+                current["db_s"] += time.perf_counter() - began
+
+    original_send = HTTPAdapter.send
+
+    def timed_send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        began = time.time()
+        status = None
+        try:
+            response = original_send(self, request, *args, **kwargs)
+            status = response.status_code
+            return response
+        finally:
+            if current:
+                current["http"].append([request.method, urlsplit(request.url).path, began, time.time(), status])
+
+    original_db_connect = BaseDatabaseWrapper.connect
+
+    def timed_db_connect(self: Any) -> None:
+        # A new PostgreSQL connection (backend start, Django's session setup): not an execute either.
+        began = time.perf_counter()
+        original_db_connect(self)
+        if current:
+            current["db_connects"] += 1
+            current["db_connect_s"] += time.perf_counter() - began
+
+    original_connect = urllib3.connection.HTTPConnection.connect
+
+    def counted_connect(self: Any) -> None:
+        began = time.perf_counter()
+        original_connect(self)
+        if current:
+            current["connects"] += 1
+            current["connect_s"] += time.perf_counter() - began
+
+    BaseDatabaseWrapper._commit = timed_commit  # type: ignore[attr-defined]
+    BaseDatabaseWrapper.connect = timed_db_connect  # type: ignore[method-assign]
+    HTTPAdapter.send = timed_send  # type: ignore[method-assign]
+    urllib3.connection.HTTPConnection.connect = counted_connect  # type: ignore[method-assign]
+
+    counters = ("queries", "commits", "db_s", "db_connects", "db_connect_s", "connects", "connect_s")
+
+    def per_item(original: Callable[..., Any]) -> Callable[..., Any]:
+        """outbox_process with the counters split per item: one task may carry several items."""
+
+        def process(*, item_id: int, **kwargs: Any) -> Any:
+            before = {k: current.get(k, 0) for k in counters}
+            http_before, sql_before = len(current.get("http", [])), len(current.get("sql", []))
+            start = time.time()
+            state = original(item_id=item_id, **kwargs)
+            if current:
+                current["per_item"].append(
+                    {
+                        "item": item_id,
+                        "start": start,
+                        "end": time.time(),
+                        "state": state,
+                        **{k: current[k] - before[k] for k in counters},
+                        "http": current["http"][http_before:],
+                        "sql": current["sql"][sql_before:],
+                    }
+                )
+            return state
+
+        process.bench_probe = True  # type: ignore[attr-defined]
+        return process
+
+    @task_prerun.connect
+    def prerun(task: Any = None, args: Any = None, **_: Any) -> None:
+        from django.db import connection
+
+        import regiekoppeling.tasks
+
+        if db_wrapper not in connection.execute_wrappers:
+            connection.execute_wrappers.append(db_wrapper)
+        if not getattr(regiekoppeling.tasks.outbox_process, "bench_probe", False):  # the tasks call it by name
+            regiekoppeling.tasks.outbox_process = per_item(regiekoppeling.tasks.outbox_process)
+        first = (args or [None])[0]
+        items = first if isinstance(first, list) else [first]  # process_outbox_item(id) or (ids)
+        current.clear()
+        current.update(
+            task=task.name if task else "?",
+            items=items,
+            pid=os.getpid(),
+            prerun=time.time(),
+            queries=0,
+            commits=0,
+            db_s=0.0,
+            db_connects=0,
+            db_connect_s=0.0,
+            sql=[],
+            http=[],
+            connects=0,
+            connect_s=0.0,
+            per_item=[],
+        )
+
+    @task_postrun.connect
+    def postrun(**_: Any) -> None:
+        if current:
+            write({**current, "postrun": time.time()})
+            current.clear()
+
+    @worker_ready.connect
+    def ready(**_: Any) -> None:
+        write({"ready": time.time()})
+
+    from config.celery import app
+
+    app.worker_main(["worker", *celery_args])
+
+
+class ProbeReader:
+    """Reads the worker probe's JSON lines as they come; records are kept by outbox item id."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        self.ready = False
+        self.by_item: dict[int, dict[str, Any]] = {}
+
+    def poll(self) -> None:
+        if not self.path.exists():
+            return
+        with self.path.open() as handle:
+            handle.seek(self.offset)
+            while line := handle.readline():
+                if not line.endswith("\n"):
+                    break  # half written: read it next time
+                self.offset += len(line.encode())
+                record = json.loads(line)
+                if "ready" in record:
+                    self.ready = True
+                for item in record.get("items", []):
+                    self.by_item[item] = record
+
+    def wait_for(self, item_ids: list[int], timeout: float = 5.0) -> dict[int, dict[str, Any]]:
+        # postrun is written just after the handler has committed "done": allow a moment.
+        deadline = time.monotonic() + timeout
+        while True:
+            self.poll()
+            if all(i in self.by_item for i in item_ids) or time.monotonic() > deadline:
+                return {i: self.by_item[i] for i in item_ids if i in self.by_item}
+            time.sleep(0.002)
+
+
+# --- setup ------------------------------------------------------------------------------------------
+
+
+def ensure_database(url: str) -> None:
+    """Create the benchmark database when it does not exist (connecting to `postgres` on the same server)."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin_url = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, ""))
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}", flush=True)
+
+
+def service_env(media_dir: Path) -> dict[str, str]:
+    """Environment of gunicorn, the worker and this process's Django: production settings, shared media."""
+    env = dict(os.environ)
+    env["DEBUG"] = "0"
+    env.setdefault("LOG_LEVEL", "WARNING")
+    env["PRIVATE_MEDIA_ROOT"] = str(media_dir)  # the API stores uploads here, the worker reads them
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    if not env.get("SECRET_KEY"):
+        env["ALLOW_DEV_SECRET"] = "1"
+    return env
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Child:
+    """A process in a session of its own (so stop() reaches its children), output to a log file."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path) -> None:
+        self.name = name
+        self.log = log
+        with log.open("ab") as output:
+            self.process = subprocess.Popen(
+                command, cwd=REPO, env=env, start_new_session=True, stdout=output, stderr=subprocess.STDOUT
+            )
+
+    def check(self) -> None:
+        if self.process.poll() is not None:
+            sys.exit(f"{self.name} exited with {self.process.returncode}; see {self.log}")
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def wait_until(what: str, predicate: Callable[[], bool], children: list[Child], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        for child in children:
+            child.check()
+        if time.monotonic() > deadline:
+            sys.exit(f"{what} not ready within {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+class ConnectionCounter:
+    """Counts TCP connections the sandbox accepts (its server starts a thread per connection).
+
+    Wraps the server's process_request in this process; the sandbox code is unchanged.
+    """
+
+    def __init__(self, sandbox: Any) -> None:
+        self.count = 0
+        httpd = sandbox._httpd  # the ThreadingHTTPServer; no public hook for connections
+        original = httpd.process_request
+
+        def counted(request: Any, client_address: Any) -> None:
+            self.count += 1
+            original(request, client_address)
+
+        httpd.process_request = counted
+
+
+def clear_zgw_cache() -> int:
+    """Empty the catalogue cache (the `zgw` cache in Redis) so the next registration looks everything up."""
+    import redis
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    keys = list(client.scan_iter(match=ZGW_CACHE_KEYS))
+    if keys:
+        client.delete(*keys)
+    return len(keys)
+
+
+def delete_with_dependants(queryset: Any) -> int:
+    """Delete the rows and, first, whatever protects them (berichten of an outbox item, zaken of an
+    aanvraag, ...): the schema grows, this benchmark should not need to follow every new table."""
+    from django.db.models import ProtectedError, RestrictedError
+
+    for _ in range(20):
+        try:
+            return int(queryset.delete()[0])
+        except (ProtectedError, RestrictedError) as exc:
+            blockers = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+            by_model: dict[Any, list[Any]] = {}
+            for obj in blockers:
+                by_model.setdefault(type(obj), []).append(obj.pk)
+            for model, pks in by_model.items():
+                delete_with_dependants(model._default_manager.filter(pk__in=pks))
+    raise RuntimeError(f"could not delete {queryset.model.__name__} rows")
+
+
+def cleanup() -> str:
+    """Delete every aanvraag this benchmark ever stored here (they carry REFERENCE_PREFIX) with what hangs
+    on them: the OP043 check reads every live voorziening of the client, so leftovers slow down later runs."""
+    from django.db import transaction
+
+    from regiekoppeling.models import Aanvraag, IdempotencyRecord, OutboxItem
+
+    with transaction.atomic():
+        aanvragen = Aanvraag.objects.filter(regie_referentie__startswith=REFERENCE_PREFIX)
+        count = aanvragen.count()
+        outbox = delete_with_dependants(OutboxItem.objects.filter(aanvraag__in=aanvragen))
+        delete_with_dependants(aanvragen)
+        keys = IdempotencyRecord.objects.filter(key__startswith=REFERENCE_PREFIX).delete()[0]
+    return f"{count} aanvragen, {outbox} outbox items, {keys} idempotency records"
+
+
+# --- (a) the service path ---------------------------------------------------------------------------
+
+
+def log_time(entry: dict[str, Any]) -> float:
+    """The sandbox records each request (UTC, microseconds) when its answer is ready, before sending it."""
+    return dt.datetime.fromisoformat(entry["time"]).timestamp()
+
+
+def count_calls(log: list[dict[str, Any]]) -> dict[str, int]:
+    gets = sum(1 for e in log if e["method"] == "GET")
+    writes = sum(1 for e in log if e["method"] in WRITES)
+    refused = sum(1 for e in log if not 200 <= (e["status"] or 0) < 300)  # counted in get/write too
+    return {"get": gets, "write": writes, "other": len(log) - gets - writes, "refused": refused}
+
+
+@dataclass
+class Round:
+    variant: str  # service | direct | direct_cached
+    voorzieningen: int
+    cache: str  # warm | cold (service); the direct variants keep their own lookups
+    latency_ms: float  # the measure compared: see the README
+    calls: dict[str, int]
+    connections: int
+    registered: bool  # everything there in the end (a refused call that the service recovered from is fine)
+    extra: dict[str, Any] = field(default_factory=dict)
+    background: float = math.nan  # cores busy with other work just before the round (--quiet)
+    waited_s: float = 0.0  # how long the round waited for that
+
+
+class Service:
+    """The regieapplicatie's side of the service path: the API under gunicorn, the rows in PostgreSQL."""
+
+    def __init__(self, base_url: str, credential: dict[str, str], gemeente: str, stamp: str) -> None:
+        self.base_url = base_url
+        self.credential = credential
+        self.gemeente = gemeente
+        self.stamp = stamp
+        self.number = 0
+        self.session = requests.Session()
+        self.session.headers["Accept"] = "application/json"
+
+    def _headers(self) -> dict[str, str]:
+        token = make_token(self.credential["clientId"], self.credential["secret"])
+        return {"Authorization": f"Bearer {token}", "Idempotency-Key": f"{REFERENCE_PREFIX}{self.stamp}-{uuid.uuid4()}"}
+
+    def body(self, voorzieningen: int) -> dict[str, Any]:
+        self.number += 1
+        start = dt.date.today() + dt.timedelta(days=30)
+        return {
+            "gemeente": self.gemeente,
+            "wet": "WMO",
+            "regieReferentie": f"{REFERENCE_PREFIX}{self.stamp}-{self.number}",
+            "client": {
+                "bsn": BSN,
+                "geboortedatum": "1950-01-01",
+                "geslacht": "2",
+                "voornamen": "Maria",
+                "achternaam": "Bench",
+            },
+            "voorzieningen": [
+                {
+                    "product": {"categorie": categorie, "code": code},
+                    "leveringsvorm": "ZIN",
+                    "omvang": {"volume": 4, "eenheid": "04", "frequentie": "2"},
+                    "ingangsdatum": start.isoformat(),
+                    "einddatum": (start + dt.timedelta(days=364)).isoformat(),
+                }
+                for categorie, code in PRODUCTS[:voorzieningen]
+            ],
+        }
+
+    def post_aanvraag(self, body: dict[str, Any]) -> requests.Response:
+        return self.session.post(f"{self.base_url}/api/v1/aanvragen", json=body, headers=self._headers(), timeout=30)
+
+    def upload(self, aanvraag: str, titel: str, content: bytes) -> requests.Response:
+        return self.session.post(
+            f"{self.base_url}/api/v1/documenten",
+            data={"aanvraag": aanvraag, "titel": titel},
+            files={"bestand": (f"{titel}.pdf", content, "application/pdf")},
+            headers=self._headers(),
+            timeout=30,
+        )
+
+
+def wait_registered(aanvraag_uuid: str, expected_items: int, poll_s: float, timeout: float) -> list[Any]:
+    """Poll until the aanvraag's registration and document outbox items are done (or dead).
+
+    Only decides when to read the timestamps: the latency comes from the sandbox log and the rows'
+    own timestamps, so the poll interval does not show in the measurement.
+    """
+    from regiekoppeling.models import OutboxItem
+
+    deadline = time.monotonic() + timeout
+    while True:
+        items = list(
+            OutboxItem.objects.filter(aanvraag__uuid=aanvraag_uuid, soort__in=REGISTRATION_SOORTEN).values(
+                "id", "soort", "state", "created_at", "updated_at", "attempts", "last_error"
+            )
+        )
+        if len(items) == expected_items and all(i["state"] in ("done", "dead") for i in items):
+            return items
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"aanvraag {aanvraag_uuid} not registered within {timeout} s: {items}")
+        time.sleep(poll_s)
+
+
+def check_registered(aanvraag_uuid: str, voorzieningen: int) -> list[str]:
+    """What is missing in the database after the items are done (empty: fully registered)."""
+    from regiekoppeling.models import Document, OutboxItem, Voorziening
+    from zaken.models import Zaak, ZaakDocument
+
+    problems = []
+    states = list(Voorziening.objects.filter(aanvraag__uuid=aanvraag_uuid).values_list("registratie", flat=True))
+    if states != ["geregistreerd"] * voorzieningen:
+        problems.append(f"voorzieningen {states}")
+    zaken = Zaak.objects.filter(aanvraag__uuid=aanvraag_uuid).exclude(url="").exclude(status_url="").exclude(rol_url="")
+    if zaken.count() != voorzieningen:
+        problems.append(f"{zaken.count()} zaken with status and rol")
+    documents = Document.objects.filter(aanvraag__uuid=aanvraag_uuid).exclude(informatieobject="")
+    if documents.count() != len(DOCUMENTS):
+        problems.append(f"{documents.count()} documents stored")
+    related = ZaakDocument.objects.filter(zaak__aanvraag__uuid=aanvraag_uuid).exclude(url="").count()
+    if related != voorzieningen * len(DOCUMENTS):
+        problems.append(f"{related} zaakinformatieobjecten")
+    dead = OutboxItem.objects.filter(aanvraag__uuid=aanvraag_uuid, state="dead").values_list("last_error", flat=True)
+    problems += [f"dead item: {e[:300]}" for e in dead]
+    return problems
+
+
+def item_summary(entry: dict[str, Any], created_at: float, accepted: float) -> dict[str, Any]:
+    """One outbox item as the worker handled it, in ms: wait (row inserted -> handler started: relay and
+    queueing behind other items), wall, and where the wall went."""
+    wall = entry["end"] - entry["start"]
+    http = sum(end - began for _, _, began, end, _ in entry["http"])
+    db = entry["db_s"] + entry["db_connect_s"]
+    return {
+        "wait_ms": round((entry["start"] - created_at) * 1000, 2),
+        "wall_ms": round(wall * 1000, 2),
+        "http_ms": round(http * 1000, 2),
+        "http_requests": len(entry["http"]),
+        "connects": entry["connects"],
+        "connect_ms": round(entry["connect_s"] * 1000, 2),
+        "db_ms": round(db * 1000, 2),
+        "db_connect_ms": round(entry["db_connect_s"] * 1000, 2),
+        "db_connects": entry["db_connects"],
+        "queries": entry["queries"],
+        "commits": entry["commits"],
+        "python_ms": round((wall - http - db) * 1000, 2),
+        "start_ms": round((entry["start"] - accepted) * 1000, 2),
+        "end_ms": round((entry["end"] - accepted) * 1000, 2),
+        **({"sql": entry["sql"]} if entry["sql"] else {}),
+    }
+
+
+def run_service(
+    service: Service, sandbox: Any, conns: ConnectionCounter, probe: ProbeReader, args: argparse.Namespace, *,
+    voorzieningen: int, cache: str,
+) -> Round:  # fmt: skip
+    from regiekoppeling.models import OutboxItem
+
+    sandbox.clear_requests()
+    conns.count = 0
+    body = service.body(voorzieningen)
+    sent = time.time()
+    response = service.post_aanvraag(body)
+    accepted = time.time()  # "accepted": the client holds the 201
+    if response.status_code != 201:
+        raise RuntimeError(f"POST /aanvragen answered {response.status_code}: {response.text[:500]}")
+    aanvraag = response.json()["uuid"]
+    uploaded = []
+    for titel, content in DOCUMENTS:
+        upload = service.upload(aanvraag, titel, content)
+        if upload.status_code != 201:
+            raise RuntimeError(f"POST /documenten answered {upload.status_code}: {upload.text[:500]}")
+        uploaded.append(time.time())
+
+    items = wait_registered(aanvraag, 1 + len(DOCUMENTS), args.poll_ms / 1000, args.timeout)
+    problems = check_registered(aanvraag, voorzieningen)
+    # Every item of the aanvraag, the bericht too: the solo worker runs it in between. Wait for the probe's
+    # records of the registration items; the others count when they are there.
+    all_items = {
+        i["id"]: i for i in OutboxItem.objects.filter(aanvraag__uuid=aanvraag).values("id", "soort", "created_at")
+    }
+    probe.wait_for([i["id"] for i in items])
+    records = probe.wait_for(list(all_items), timeout=0.05)
+    log = [e for e in sandbox.requests if e["clientId"] == SERVICE_CLIENT]
+    writes = [e for e in log if e["method"] in WRITES]
+    end = max(log_time(e) for e in writes)  # "registered": the answer to the last ZGW write is ready
+    items_done, tasks = [], []
+    for item_id, item in sorted(all_items.items()):
+        record = records.get(item_id)
+        entry = next((e for e in (record or {}).get("per_item", []) if e["item"] == item_id), None)
+        if record is None or entry is None:
+            continue  # not handled (yet), e.g. a soort without handler stays pending
+        summary = item_summary(entry, item["created_at"].timestamp(), accepted)
+        items_done.append({"soort": item["soort"], **summary})
+    for record in {(r["pid"], r["prerun"]): r for r in records.values()}.values():
+        handled = sum(e["end"] - e["start"] for e in record["per_item"])
+        tasks.append(
+            {
+                "items": len(record["items"]),
+                "start_ms": round((record["prerun"] - accepted) * 1000, 2),
+                "wall_ms": round((record["postrun"] - record["prerun"]) * 1000, 2),
+                # Celery around the handlers: message to task, its Django fixup (closes the DB connection)
+                "outside_handlers_ms": round((record["postrun"] - record["prerun"] - handled) * 1000, 2),
+            }
+        )
+    return Round(
+        variant="service",
+        voorzieningen=voorzieningen,
+        cache=cache,
+        latency_ms=round((end - accepted) * 1000, 2),
+        calls=count_calls(log),
+        connections=conns.count,
+        registered=not problems,
+        extra={
+            "post_aanvraag_ms": round((accepted - sent) * 1000, 2),
+            "uploads_done_ms": [round((t - accepted) * 1000, 2) for t in uploaded],
+            "from_last_upload_ms": round((end - uploaded[-1]) * 1000, 2),
+            "db_done_ms": round((max(i["updated_at"].timestamp() for i in items) - accepted) * 1000, 2),
+            "first_zgw_ms": round((min(log_time(e) for e in log) - accepted) * 1000, 2),
+            "zgw_writes_ms": [[e["path"].split("/")[-1], round((log_time(e) - accepted) * 1000, 2)] for e in writes],
+            "items": sorted(items_done, key=lambda i: i["start_ms"]),
+            "tasks": sorted(tasks, key=lambda t: t["start_ms"]),
+            "problems": problems,
+            "attempts": sorted(i["attempts"] for i in items),
+        },
+    )
+
+
+# --- (b) the direct sequence --------------------------------------------------------------------------
+
+
+@dataclass
+class Catalogue:
+    """The catalogue URLs a direct client needs; looked up once, as the service caches them."""
+
+    catalogus: str
+    rsin: str
+    zaaktype: str
+    statustype: str
+    roltype: str
+    informatieobjecttype: str
+
+
+class Direct:
+    """A client calling the ZGW APIs itself: one keep-alive session and a fresh JWT per round."""
+
+    def __init__(self, sandbox: Any) -> None:
+        self.base = sandbox.base_url
+        self.secret = sandbox.clients[DIRECT_CLIENT]
+        self.session = self.new_session()
+
+    def new_session(self) -> requests.Session:
+        session = requests.Session()
+        session.headers.update(
+            {"Accept": "application/json", "Authorization": f"Bearer {make_token(DIRECT_CLIENT, self.secret)}"}
+        )
+        return session
+
+    def call(self, method: str, api: str, resource: str, *, json_body: Any = None, **params: str) -> Any:
+        headers = CRS if api == "zaken" else {}  # Open Zaak wants the CRS headers on /zaken only
+        url = f"{self.base}/{api}/api/v1/{resource}"
+        response = self.session.request(method, url, json=json_body, params=params or None, headers=headers, timeout=10)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {resource} answered {response.status_code}: {response.text[:300]}")
+        return response.json()
+
+    def zaaktype_url(self, catalogus: str) -> str:
+        page = self.call("GET", "catalogi", "zaaktypen", catalogus=catalogus, identificatie="WMO-VOORZIENING")
+        return str(next(z["url"] for z in page["results"] if not z.get("concept")))
+
+    def catalogue(self, seed: dict[str, Any]) -> Catalogue:
+        zaaktype = self.zaaktype_url(seed["catalogus"])
+        statustypen = self.call("GET", "catalogi", "statustypen", zaaktype=zaaktype)["results"]
+        roltypen = self.call("GET", "catalogi", "roltypen", zaaktype=zaaktype, omschrijvingGeneriek="initiator")
+        iotypen = self.call("GET", "catalogi", "informatieobjecttypen", catalogus=seed["catalogus"])["results"]
+        return Catalogue(
+            catalogus=seed["catalogus"],
+            rsin=seed["rsin"],
+            zaaktype=zaaktype,
+            statustype=min(statustypen, key=lambda s: s["volgnummer"])["url"],
+            roltype=roltypen["results"][0]["url"],
+            informatieobjecttype=next(t["url"] for t in iotypen if t["omschrijving"] == "Bijlage"),
+        )
+
+    def register(self, catalogue: Catalogue, voorzieningen: int, *, lookup: bool) -> None:
+        """The minimal sequence, with bodies like the service's (same fields, same document size)."""
+        zaaktype = self.zaaktype_url(catalogue.catalogus) if lookup else catalogue.zaaktype
+        zaken = []
+        for index in range(voorzieningen):
+            zaak = self.call("POST", "zaken", "zaken", json_body=zaak_body(catalogue, zaaktype, index))["url"]
+            self.call("POST", "zaken", "statussen", json_body=status_body(zaak, catalogue))
+            self.call("POST", "zaken", "rollen", json_body=rol_body(zaak, catalogue))
+            zaken.append(zaak)
+        documents = [
+            self.call("POST", "documenten", "enkelvoudiginformatieobjecten", json_body=document_body(catalogue, t, c))
+            for t, c in DOCUMENTS
+        ]
+        for document, (titel, _) in zip(documents, DOCUMENTS, strict=True):
+            for zaak in zaken:
+                body = {"zaak": zaak, "informatieobject": document["url"], "titel": titel}
+                self.call("POST", "zaken", "zaakinformatieobjecten", json_body=body)
+
+
+def zaak_body(catalogue: Catalogue, zaaktype: str, index: int) -> dict[str, Any]:
+    return {
+        "identificatie": f"DIRECT-{uuid.uuid4().hex[:16].upper()}-{index + 1}",
+        "bronorganisatie": catalogue.rsin,
+        "verantwoordelijkeOrganisatie": catalogue.rsin,
+        "zaaktype": zaaktype,
+        "startdatum": dt.date.today().isoformat(),
+        "omschrijving": "Wmo: Huishoudelijke ondersteuning",
+        "toelichting": "Aanvraag via de directe reeks",
+        "vertrouwelijkheidaanduiding": "vertrouwelijk",
+        "kenmerken": [{"kenmerk": str(uuid.uuid4()), "bron": "bench"}],
+    }
+
+
+def status_body(zaak: str, catalogue: Catalogue) -> dict[str, Any]:
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return {
+        "zaak": zaak,
+        "statustype": catalogue.statustype,
+        "datumStatusGezet": now,
+        "statustoelichting": "Aanvraag ontvangen",
+    }
+
+
+def rol_body(zaak: str, catalogue: Catalogue) -> dict[str, Any]:
+    return {
+        "zaak": zaak,
+        "roltype": catalogue.roltype,
+        "betrokkeneType": "natuurlijk_persoon",
+        "roltoelichting": "Client van de aanvraag",
+        "betrokkeneIdentificatie": {
+            "inpBsn": BSN,
+            "geslachtsnaam": "Bench",
+            "voorvoegselGeslachtsnaam": "",
+            "voornamen": "Maria",
+            "geboortedatum": "1950-01-01",
+        },
+    }
+
+
+def document_body(catalogue: Catalogue, titel: str, content: bytes) -> dict[str, Any]:
+    return {
+        "identificatie": f"DIRECT-DOC-{uuid.uuid4().hex[:20].upper()}",
+        "bronorganisatie": catalogue.rsin,
+        "creatiedatum": dt.date.today().isoformat(),
+        "titel": titel,
+        "beschrijving": "",
+        "auteur": "Demo regieapplicatie",
+        "taal": "dut",
+        "informatieobjecttype": catalogue.informatieobjecttype,
+        "bestandsnaam": f"{titel}.pdf",
+        "formaat": "application/pdf",
+        "bestandsomvang": len(content),
+        "vertrouwelijkheidaanduiding": "vertrouwelijk",
+        "status": "definitief",
+        "indicatieGebruiksrecht": False,
+        "inhoud": base64.b64encode(content).decode(),
+    }
+
+
+def run_direct(
+    direct: Direct, catalogue: Catalogue, sandbox: Any, conns: ConnectionCounter, *, voorzieningen: int, lookup: bool
+) -> Round:
+    direct.session.close()
+    sandbox.clear_requests()
+    conns.count = 0
+    began = time.time()
+    # New session and JWT inside the measured time: the service builds its clients per unit of work too.
+    direct.session = direct.new_session()
+    direct.register(catalogue, voorzieningen, lookup=lookup)
+    returned = time.time()
+    direct.session.close()
+    log = [e for e in sandbox.requests if e["clientId"] == DIRECT_CLIENT]
+    end = max(log_time(e) for e in log if e["method"] in WRITES)  # the same end mark as the service's
+    return Round(
+        variant="direct" if lookup else "direct_cached",
+        voorzieningen=voorzieningen,
+        cache="-",
+        latency_ms=round((end - began) * 1000, 2),
+        calls=count_calls(log),
+        connections=conns.count,
+        registered=all(200 <= (e["status"] or 0) < 300 for e in log),
+        extra={"client_ms": round((returned - began) * 1000, 2)},
+    )
+
+
+# --- statistics and reporting ------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest rank."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
+
+
+def stats(values: list[float]) -> dict[str, float]:
+    return {"median": round(statistics.median(values), 2), "p90": round(percentile(values, 90), 2), "n": len(values)}
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {"nproc": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release()}
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    info["cpu"] = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if "model name" in line), "?")
+    info["hypervisor"] = "hypervisor" in cpuinfo
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal"):
+            info["ram_gib"] = round(int(line.split()[1]) / 1024 / 1024, 1)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        info["postgresql"] = cursor.fetchone()[0]
+        cursor.execute("SHOW synchronous_commit")
+        info["synchronous_commit"] = cursor.fetchone()[0]
+    import redis
+
+    info["redis"] = redis.Redis.from_url(os.environ["REDIS_URL"]).info("server")["redis_version"]
+    return info
+
+
+def git_revision() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head.stdout.strip() + (" (uncommitted changes)" if dirty.stdout.strip() else "")
+
+
+def machine_busy() -> float:
+    """CPU seconds all cores spent busy (not idle, not iowait) since boot."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_quiet(limit: float, window: float = 0.3, max_wait: float = 60.0) -> tuple[float, float]:
+    """Before a round (this benchmark idle): wait until the other work on the machine keeps fewer than
+    `limit` cores busy for `window` seconds, at most `max_wait`; returns (busy cores, seconds waited)."""
+    began = time.monotonic()
+    while True:
+        before = machine_busy()
+        time.sleep(window)
+        busy = (machine_busy() - before) / window
+        if busy <= limit or time.monotonic() - began > max_wait:
+            return round(busy, 2), round(time.monotonic() - began - window, 2)
+
+
+def busy_cores(seconds: float = 2.0) -> float:
+    """Cores busy on the machine while this benchmark is idle: the background it competes with."""
+    before = machine_busy()
+    time.sleep(seconds)
+    return round((machine_busy() - before) / seconds, 2)
+
+
+LABELS = {
+    "service": "(a)  service: aanvraag 201 -> last ZGW write",
+    "direct": "(b)  direct: GET zaaktype + the same writes",
+    "direct_cached": "(b') direct, catalogue cached: the writes",
+}
+
+
+def latency_table(rounds: list[Round], voorzieningen: int) -> tuple[str, dict[str, Any]]:
+    by = {v: [r for r in rounds if r.variant == v and r.voorzieningen == voorzieningen] for v in LABELS}
+    summary: dict[str, Any] = {v: stats([r.latency_ms for r in rs]) for v, rs in by.items() if rs}
+    service = by["service"]
+    summary["service_from_last_upload"] = stats([r.extra["from_last_upload_ms"] for r in service])
+    summary["service_db_done"] = stats([r.extra["db_done_ms"] for r in service])
+    summary["api_post_aanvraag"] = stats([r.extra["post_aanvraag_ms"] for r in service])
+    summary["api_last_upload_done"] = stats([r.extra["uploads_done_ms"][-1] for r in service])
+    n = len(service)
+    lines = [f"{voorzieningen} voorziening(en) + {len(DOCUMENTS)} documents, {n} rounds interleaved (ms)"]
+    lines.append(f"{'':<52} {'median':>8} {'p90':>8}")
+    for variant, label in LABELS.items():
+        if variant in summary:
+            lines.append(f"{label:<52} {summary[variant]['median']:>8.1f} {summary[variant]['p90']:>8.1f}")
+    for base in ("direct", "direct_cached"):
+        if base in summary:
+            ratio = {k: summary["service"][k] / summary[base][k] for k in ("median", "p90")}
+            summary[f"ratio_service_{base}"] = {k: round(v, 2) for k, v in ratio.items()}
+            label = f"ratio (a) / ({'b' if base == 'direct' else "b'"})"
+            lines.append(f"{label:<52} {ratio['median']:>7.2f}x {ratio['p90']:>7.2f}x")
+    for key, label in (
+        ("service_from_last_upload", "(a) measured from the 2nd upload's 201"),
+        ("service_db_done", "(a) until the outbox items are done in the DB"),
+        ("api_post_aanvraag", "API: POST /aanvragen (client side)"),
+        ("api_last_upload_done", "API: 2nd upload's 201, after the aanvraag's 201"),
+    ):
+        lines.append(f"{label:<52} {summary[key]['median']:>8.1f} {summary[key]['p90']:>8.1f}")
+    return "\n".join(lines), summary
+
+
+def calls_table(rows: list[tuple[str, list[Round]]]) -> tuple[str, list[dict[str, Any]]]:
+    """Calls per aanvraag and per voorziening; for several rounds the most common count, and in how many
+    rounds it was seen."""
+    lines = [
+        "HTTP calls to the ZGW APIs (sandbox request log), per aanvraag and per voorziening",
+        f"{'':<36} {'voorz.':>6} {'GET':>4} {'write':>5} {'refused':>7} {'TCP conn.':>9} {'GET/vz':>7} "
+        f"{'write/vz':>8} {'total/vz':>8} {'seen':>7}",
+    ]
+    data = []
+    for label, group in rows:
+        counts = Counter((r.calls["get"], r.calls["write"], r.calls["refused"], r.connections) for r in group)
+        (get, write, refused, connections), seen = counts.most_common(1)[0]
+        n = group[0].voorzieningen
+        lines.append(
+            f"{label:<36} {n:>6} {get:>4} {write:>5} {refused:>7} {connections:>9} {get / n:>7.2f} "
+            f"{write / n:>8.2f} {(get + write) / n:>8.2f} {f'{seen}/{len(group)}':>7}"
+        )
+        data.append(
+            {
+                "label": label,
+                "voorzieningen": n,
+                "get": get,
+                "write": write,
+                "refused": refused,
+                "connections": connections,
+                "seen_in_rounds": f"{seen}/{len(group)}",
+                "all_counts": {str(k): v for k, v in counts.items()},
+            }
+        )
+    return "\n".join(lines), data
+
+
+# Columns of the item table: (key in item_summary, heading, format)
+ITEM_COLUMNS = [
+    ("wait_ms", "wait", ".1f"),
+    ("wall_ms", "wall", ".1f"),
+    ("http_ms", "http", ".1f"),
+    ("http_requests", "reqs", ".0f"),
+    ("connects", "tcp", ".0f"),
+    ("db_ms", "db", ".1f"),
+    ("db_connect_ms", "db conn", ".1f"),
+    ("queries", "queries", ".0f"),
+    ("commits", "commits", ".0f"),
+    ("python_ms", "python", ".1f"),
+]
+
+
+def breakdown_table(rounds: list[Round]) -> tuple[str, dict[str, Any]]:
+    """Where the service path's time goes: the worker's outbox items, medians over the measured
+    1-voorziening rounds."""
+    service = [r for r in rounds if r.variant == "service" and r.voorzieningen == 1]
+
+    def med(values: list[float]) -> float:
+        return round(statistics.median(values), 2) if values else math.nan
+
+    per_soort: dict[str, dict[str, float]] = {}
+    soorten = dict.fromkeys(i["soort"] for r in service for i in r.extra["items"])  # in order of appearance
+    for soort in soorten:
+        items = [i for r in service for i in r.extra["items"] if i["soort"] == soort]
+        per_soort[soort] = {key: med([i[key] for i in items]) for key, _, _ in ITEM_COLUMNS}
+        per_soort[soort]["per_round"] = len(items) / len(service)
+    summary = {
+        "per_item_soort": per_soort,
+        "latency_ms": med([r.latency_ms for r in service]),
+        "worker_busy_ms": med([sum(t["wall_ms"] for t in r.extra["tasks"]) for r in service]),
+        "tasks_per_round": med([len(r.extra["tasks"]) for r in service]),
+        "outside_handlers_ms_per_task": med([t["outside_handlers_ms"] for r in service for t in r.extra["tasks"]]),
+        "first_zgw_ms": med([r.extra["first_zgw_ms"] for r in service]),
+        "last_upload_done_ms": med([r.extra["uploads_done_ms"][-1] for r in service]),
+    }
+    lines = [
+        "Service path: the worker's outbox items (ms, median per item). wait = row inserted -> handler started",
+        "(relay and queueing behind other items); db includes new connections (db conn); python = wall - http - db",
+        f"{'item':<17} {'/round':>6} " + " ".join(f"{title:>7}" for _, title, _ in ITEM_COLUMNS),
+    ]
+    for soort, s in per_soort.items():
+        values = " ".join(f"{s[key]:>7{fmt}}" for key, _, fmt in ITEM_COLUMNS)
+        lines.append(f"{soort:<17} {s['per_round']:>6.0f} {values}")
+    lines.append(
+        f"per round (median): latency {summary['latency_ms']:.1f}; worker busy {summary['worker_busy_ms']:.1f} in "
+        f"{summary['tasks_per_round']:.0f} Celery tasks, {summary['outside_handlers_ms_per_task']:.1f} per task "
+        f"outside the handlers;"
+    )
+    lines.append(
+        f"first ZGW answer at {summary['first_zgw_ms']:.1f}, 2nd upload accepted at "
+        f"{summary['last_upload_done_ms']:.1f} (after the aanvraag's 201)"
+    )
+    return "\n".join(lines), summary
+
+
+# --- main --------------------------------------------------------------------------------------------
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=30, help="measured rounds of (a), (b), (b') (default 30)")
+    parser.add_argument("--warmup", type=int, default=3, help="unmeasured rounds first (default 3)")
+    parser.add_argument("--rounds-3", type=int, default=5, help="rounds with 3 voorzieningen (default 5)")
+    parser.add_argument("--pool", default="solo", help="Celery pool: solo (default) or prefork")
+    parser.add_argument("--concurrency", type=int, default=1, help="Celery concurrency for prefork (default 1)")
+    parser.add_argument("--gunicorn-workers", type=int, default=2, help="gunicorn sync workers (default 2)")
+    parser.add_argument(
+        "--quiet",
+        type=float,
+        default=0.25,
+        help="before each round wait (up to 60 s) until other work keeps fewer cores busy than this "
+        "(default 0.25; 0: do not wait)",
+    )
+    parser.add_argument("--poll-ms", type=float, default=5.0, help="database poll interval (default 5 ms)")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a registration")
+    parser.add_argument("--keep-data", action="store_true", help="keep the aanvragen this run stored")
+    parser.add_argument("--record-sql", action="store_true", help="store the worker's SQL per task in the results")
+    parser.add_argument("--label", default="", help="free text stored with the results")
+    parser.add_argument("--worker-probe", type=Path, help=argparse.SUPPRESS)  # internal: run as the worker
+    parser.add_argument("celery_args", nargs="*", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def interleaved(rounds: int, variants: list[str]) -> Iterator[str]:
+    """Every round runs each variant once, the order rotating, so drift on the machine hits all alike."""
+    for index in range(rounds):
+        shift = index % len(variants)
+        yield from variants[shift:] + variants[:shift]
+
+
+def main() -> None:
+    args = parse_args()
+    if args.worker_probe:
+        worker_main(args.worker_probe, args.celery_args)
+        return
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if not os.environ.get(name):
+            sys.exit(f"{name} is required (the benchmark runs against real PostgreSQL and Redis)")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = RESULTS_DIR / f"registration-{stamp}"  # server logs and the probe file
+    run_dir.mkdir(parents=True)
+    ensure_database(os.environ["DATABASE_URL"])
+    media_dir = Path(tempfile.mkdtemp(prefix="bench-registration-media-"))
+    env = service_env(media_dir)
+    if args.record_sql:
+        env["BENCH_PROBE_SQL"] = "1"
+    os.environ.update(env)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from regiekoppeling.demo import demo_setup
+    from regiekoppeling.models import Gemeente
+    from zaken.demo import zgw_configure
+    from zaken.models import ZaakStrategie
+    from zaken.sandbox import start_sandbox
+
+    print("migrate ...", flush=True)
+    call_command("migrate", "--noinput", verbosity=0)
+    demo = demo_setup(data_dir=run_dir)  # the admin password file stays in the (ignored) run dir
+    credential = next(a for a in demo["applicaties"] if a["rol"] == "regie")
+    print(f"leftovers of earlier runs deleted: {cleanup()}", flush=True)
+
+    # Sandbox secrets for this run only; the service and the direct client each have their own id.
+    sandbox = start_sandbox(
+        clients={SERVICE_CLIENT: secrets.token_urlsafe(32), DIRECT_CLIENT: secrets.token_urlsafe(32)}
+    )
+    conns = ConnectionCounter(sandbox)
+    seed = sandbox.seed
+    config = zgw_configure(
+        gemeente=Gemeente.objects.get(code=demo["gemeente"]["code"]),
+        base_url=sandbox.base_url,
+        client_id=SERVICE_CLIENT,
+        secret=sandbox.clients[SERVICE_CLIENT],
+        catalogus=seed["catalogus"],
+        bronorganisatie=seed["rsin"],
+    )
+    config.strategie = ZaakStrategie.PER_VOORZIENING  # one zaak per voorziening (the default)
+    config.save(update_fields=["strategie"])
+    print(f"sandbox on {sandbox.base_url}; catalogue cache emptied ({clear_zgw_cache()} keys)", flush=True)
+    background = busy_cores()
+    print(f"background load before the run: {background} busy cores of {os.cpu_count()}", flush=True)
+
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}"
+    probe_file = run_dir / "worker-probe.jsonl"
+    children = [
+        Child(
+            "gunicorn",
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(args.gunicorn_workers), "--worker-class", "sync", "--log-level", "warning"],
+            env,
+            run_dir / "gunicorn.log",
+        ),
+        Child(
+            "celery worker",
+            [sys.executable, str(Path(__file__).resolve()), "--worker-probe", str(probe_file), "--",
+             f"--pool={args.pool}", f"--concurrency={args.concurrency}", "--loglevel=WARNING",
+             "--without-heartbeat", "--without-gossip", "--without-mingle", "--purge"],
+            env,
+            run_dir / "worker.log",
+        ),
+    ]  # fmt: skip
+    probe = ProbeReader(probe_file)
+    rounds: list[Round] = []
+    call_rows: list[tuple[str, list[Round]]] = []
+    try:
+
+        def api_answers() -> bool:
+            try:
+                return requests.get(f"{api_url}/api/v1/aanvragen", timeout=5).status_code == 401
+            except requests.RequestException:
+                return False
+
+        wait_until("gunicorn", api_answers, children)
+
+        def worker_ready() -> bool:
+            probe.poll()
+            return probe.ready
+
+        wait_until("celery worker", worker_ready, children)
+        print(f"gunicorn on {api_url} ({args.gunicorn_workers} sync workers); celery worker --pool={args.pool}")
+
+        service = Service(api_url, credential, demo["gemeente"]["code"], stamp)
+        direct = Direct(sandbox)
+        catalogue = direct.catalogue(seed)  # once: the direct client's catalogue cache
+
+        def one(variant: str, voorzieningen: int, cache: str = "warm") -> Round:
+            background, waited = wait_quiet(args.quiet) if args.quiet > 0 else (math.nan, 0.0)
+            if variant == "service":
+                result = run_service(service, sandbox, conns, probe, args, voorzieningen=voorzieningen, cache=cache)
+            else:
+                lookup = variant == "direct"
+                result = run_direct(direct, catalogue, sandbox, conns, voorzieningen=voorzieningen, lookup=lookup)
+            if not result.registered:
+                raise RuntimeError(f"{variant} round not fully registered: {result.extra.get('problems')}")
+            result.background = background
+            result.waited_s = waited
+            return result
+
+        # The first registration runs with an empty catalogue cache: its calls show the lookups.
+        cold_1 = one("service", 1, cache="cold")
+        for variant in interleaved(args.warmup, list(LABELS)):
+            one(variant, 1)
+        print(f"warm-up done; {args.rounds} measured rounds ...", flush=True)
+        busy_before, began = machine_busy(), time.monotonic()
+        for index, variant in enumerate(interleaved(args.rounds, list(LABELS))):
+            rounds.append(one(variant, 1))
+            if (index + 1) % (3 * 10) == 0:
+                print(f"  {(index + 1) // 3} rounds", flush=True)
+        busy_during = round((machine_busy() - busy_before) / (time.monotonic() - began), 2)
+
+        cleared = clear_zgw_cache()
+        cold_3 = one("service", 3, cache="cold")
+        print(f"3 voorzieningen: cache emptied ({cleared} keys), {args.rounds_3} rounds ...", flush=True)
+        for variant in interleaved(args.rounds_3, list(LABELS)):
+            rounds.append(one(variant, 3))
+
+        def measured(variant: str, voorzieningen: int) -> list[Round]:
+            return [r for r in rounds if r.variant == variant and r.voorzieningen == voorzieningen]
+
+        call_rows = [
+            ("(a) service, cold catalogue cache", [cold_1]),
+            ("(a) service, warm cache", measured("service", 1)),
+            ("(b) direct, GET zaaktype", measured("direct", 1)),
+            ("(b') direct, catalogue cached", measured("direct_cached", 1)),
+            ("(a) service, cold catalogue cache", [cold_3]),
+            ("(a) service, warm cache", measured("service", 3)),
+            ("(b) direct, GET zaaktype", measured("direct", 3)),
+            ("(b') direct, catalogue cached", measured("direct_cached", 3)),
+        ]
+    finally:
+        for child in reversed(children):
+            child.stop()
+        sandbox.stop()
+        if not args.keep_data:
+            try:
+                print(f"cleanup: {cleanup()} deleted", flush=True)
+            except Exception as exc:  # noqa: BLE001 - report, but keep the measurements
+                print(f"cleanup failed: {exc!r:.300}; the rows of this run start with {REFERENCE_PREFIX!r}")
+        shutil.rmtree(media_dir, ignore_errors=True)
+    background_after = busy_cores()
+
+    table_1, summary_1 = latency_table(rounds, 1)
+    table_3, summary_3 = latency_table(rounds, 3)
+    table_calls, calls = calls_table(call_rows)
+    table_items, items = breakdown_table(rounds)
+    print()
+    print(table_1)
+    print()
+    print(table_3)
+    print()
+    print(table_calls)
+    print()
+    print(table_items)
+    print()
+    print(
+        f"machine: busy cores before the run {background}, during the measured rounds {busy_during} "
+        f"(this benchmark included), after the run {background_after}, of {os.cpu_count()}"
+    )
+    late = 0
+    if args.quiet > 0:
+        late = sum(1 for r in rounds if r.background > args.quiet)
+        print(
+            f"rounds waited {sum(r.waited_s for r in rounds):.0f} s in all for a quiet machine (< {args.quiet} "
+            f"busy cores); {late} of {len(rounds)} started without one (60 s limit)"
+        )
+    if (args.quiet > 0 and late) or (args.quiet <= 0 and max(background, background_after) > 0.25):
+        print("warning: other work was running on the machine; the numbers are pessimistic and noisier")
+
+    output = RESULTS_DIR / f"registration-{stamp}.json"
+    output.write_text(
+        json.dumps(
+            {
+                "benchmark": "aanvraag accepted -> registered in the ZGW APIs, service vs direct",
+                "when": stamp,
+                "label": args.label,
+                "command": " ".join([Path(sys.executable).name, *sys.argv]),
+                "config": {k: v for k, v in vars(args).items() if k not in ("worker_probe", "celery_args")},
+                "machine": machine(),
+                "git": git_revision(),
+                "busy_cores": {"before": background, "during_measured_rounds": busy_during, "after": background_after},
+                "summary": {"1": summary_1, "3": summary_3, "calls": calls, "service_items": items},
+                "rounds": [asdict(r) for r in rounds],
+                "cold_rounds": [asdict(cold_1), asdict(cold_3)],
+            },
+            indent=2,
+            default=str,
+        )
+    )
+    print(f"\nresults: {output.relative_to(REPO)} (server logs and probe in {run_dir.relative_to(REPO)}/)")
+
+
+if __name__ == "__main__":
+    main()
