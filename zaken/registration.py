@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from regiekoppeling.constants import Status
@@ -40,14 +40,12 @@ def open_clients(config: ZGWConfig, stack: ExitStack) -> Clients:
 
 
 def config_for(aanvraag: Aanvraag) -> ZGWConfig:
-    config = (
-        ZGWConfig.objects.select_related("zaken_service", "catalogi_service", "documenten_service", "besluiten_service")
-        .filter(gemeente=aanvraag.gemeente_id)
-        .first()
-    )
-    if config is None:
-        raise PermanentError(f"Geen ZGW-configuratie voor gemeente {aanvraag.gemeente.code}.")
-    return config
+    try:
+        return ZGWConfig.objects.select_related(
+            "zaken_service", "catalogi_service", "documenten_service", "besluiten_service"
+        ).get(gemeente=aanvraag.gemeente_id)
+    except ZGWConfig.DoesNotExist:
+        raise PermanentError(f"Geen ZGW-configuratie voor gemeente {aanvraag.gemeente.code}.") from None
 
 
 # --- the plan: which zaken, deterministic so a rerun finds the same rows --------------------------
@@ -206,9 +204,22 @@ def ensure_rol(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Za
 
 def relate_document(clients: Clients, zaak: Zaak, document: Document) -> None:
     """One zaakinformatieobject per (zaak, document); the pair row is claimed first."""
-    relation, _ = ZaakDocument.objects.get_or_create(zaak=zaak, document=document)
-    if relation.url:
-        return
+    # One worker at a time per (zaak, document): the registration and a document item may both get
+    # here, and two concurrent POSTs would relate the document twice. A session-level advisory lock,
+    # not a transaction, so the attempt markers inside still commit before each POST.
+    key = f"zaakdocument:{zaak.pk}:{document.pk}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])
+    try:
+        relation, _ = ZaakDocument.objects.get_or_create(zaak=zaak, document=document)
+        if not relation.url:
+            _relate_locked(clients, zaak, document, relation)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+
+
+def _relate_locked(clients: Clients, zaak: Zaak, document: Document, relation: ZaakDocument) -> None:
     step = f"document:{document.pk}"
 
     def find() -> str | None:
