@@ -209,7 +209,7 @@ def _check_transition(obj: Aanvraag | Voorziening, target: str) -> None:
         raise InvalidTransition(current=obj.status, target=target, what=what)
 
 
-def _queue_state_change(aanvraag: Aanvraag, gebeurtenis: str, voorzieningen: list[Voorziening]) -> None:
+def queue_state_change(aanvraag: Aanvraag, gebeurtenis: str, voorzieningen: list[Voorziening]) -> None:
     zaak_status = {
         "gebeurtenis": gebeurtenis,
         "aanvraag": str(aanvraag.uuid),
@@ -245,7 +245,7 @@ def aanvraag_withdraw(*, aanvraag: Aanvraag, reden: str = "") -> Aanvraag:
     aanvraag.status = Status.INGETROKKEN
     aanvraag.reden_intrekking = reden
     aanvraag.save(update_fields=["status", "reden_intrekking", "gewijzigd_op"])
-    _queue_state_change(aanvraag, "aanvraag_ingetrokken", lines)
+    queue_state_change(aanvraag, "aanvraag_ingetrokken", lines)
     return aanvraag
 
 
@@ -262,5 +262,5 @@ def voorziening_withdraw(*, voorziening: Voorziening, reden: str = "") -> Voorzi
         aanvraag.status = Status.INGETROKKEN
         aanvraag.reden_intrekking = reden
         aanvraag.save(update_fields=["status", "reden_intrekking", "gewijzigd_op"])
-    _queue_state_change(aanvraag, "voorziening_ingetrokken", [voorziening])
+    queue_state_change(aanvraag, "voorziening_ingetrokken", [voorziening])
     return voorziening

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .constants import Leveringsvorm, Status
@@ -281,3 +281,31 @@ def _honour(signaal: Signaal, regie: Applicatie, chosen: list[tuple[int, Signaal
         line.referentie_aanbieder = product.referentie_aanbieder
     Voorziening.objects.bulk_update(lines, ["referentie_aanbieder"])
     return {product.pk: line for line, (_, product) in zip(lines, chosen, strict=True)}
+
+
+# --- the end of a grant ---------------------------------------------------------------------------
+
+
+def voorzieningen_end_due(*, today: dt.date | None = None) -> int:
+    """Beat job: a grant whose einddatum has passed ends (DOMAIN.md section 4): assigned or delivered
+    ZIN (no stop was reported) and granted PGB. Each one in its own transaction."""
+    from .feedback import follow_lines
+    from .services import queue_state_change
+
+    today = today or timezone.localdate()
+    due = Voorziening.objects.filter(einddatum__lt=today).filter(
+        Q(status__in=[Status.TOEGEWEZEN, Status.IN_LEVERING])
+        | Q(leveringsvorm=Leveringsvorm.PGB, status__in=[Status.TOEGEKEND, Status.GEDEELTELIJK_TOEGEKEND])
+    )
+    ended = 0
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            line = Voorziening.objects.select_for_update().select_related("aanvraag__gemeente").get(pk=pk)
+            if line.status == Status.BEEINDIGD:
+                continue  # ended meanwhile (a stop from the backoffice)
+            line.status = Status.BEEINDIGD
+            line.save(update_fields=["status", "gewijzigd_op"])
+            follow_lines(line.aanvraag)
+            queue_state_change(line.aanvraag, "voorziening_beeindigd", [line])
+        ended += 1
+    return ended

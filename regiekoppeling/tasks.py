@@ -31,6 +31,8 @@ def prune_idempotency_records() -> int:
 
 @shared_task
 def raise_herindicaties() -> int:
-    from .signalen import herindicatie_raise_due
+    from .signalen import herindicatie_raise_due, voorzieningen_end_due
 
+    # Grants past their einddatum end first; the ones about to end get their herindicatie.
+    voorzieningen_end_due()
     return herindicatie_raise_due()

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from regiekoppeling.models import Aanvraag, OutboxItem, Signaal, Voorziening
 from regiekoppeling.signalen import herindicatie_raise_due
-from tests.conftest import BSN_A, aanvraag_body, zin_line
+from tests.conftest import BSN_A, aanvraag_body, pgb_line, zin_line
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = Path(settings.BASE_DIR).parent / "shared" / "iwmo" / "iwmo-3.2" / "examples"
@@ -211,3 +211,27 @@ class TestVerzoekOmToewijzing:
         )
         response = forward_xml(backoffice, broken)
         assert response.status_code == 400
+
+
+class TestEndOfGrant:
+    def test_pgb_and_assigned_zin_end_after_their_einddatum(self, regie, backoffice):
+        from regiekoppeling.signalen import voorzieningen_end_due
+
+        aanvraag = granted(regie, backoffice, zin_line(einddatum="2027-12-31"), pgb_line(einddatum="2027-06-30"))
+        zin, pgb = (v["uuid"] for v in aanvraag["voorzieningen"])
+        assign(backoffice, zin, 9)
+
+        assert voorzieningen_end_due(today=dt.date(2027, 6, 30)) == 0
+        assert voorzieningen_end_due(today=dt.date(2027, 7, 1)) == 1
+        assert Voorziening.objects.get(uuid=pgb).status == "beeindigd"
+        assert Voorziening.objects.get(uuid=zin).status == "toegewezen"
+        assert voorzieningen_end_due(today=dt.date(2028, 1, 1)) == 1
+        assert Voorziening.objects.get(uuid=zin).status == "beeindigd"
+        assert Aanvraag.objects.get(uuid=aanvraag["uuid"]).status == "beeindigd"
+        assert OutboxItem.objects.filter(soort="zaak_status", payload__gebeurtenis="voorziening_beeindigd").count() == 2
+
+    def test_a_granted_zin_line_without_toewijzing_is_left_alone(self, regie, backoffice):
+        from regiekoppeling.signalen import voorzieningen_end_due
+
+        granted(regie, backoffice, zin_line(einddatum="2027-03-31"))
+        assert voorzieningen_end_due(today=dt.date(2027, 5, 1)) == 0
