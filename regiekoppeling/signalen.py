@@ -71,7 +71,10 @@ def herindicatie_candidates(*, today: dt.date) -> QuerySet[Voorziening]:
     longest = Gemeente.objects.aggregate(m=Max("herindicatie_termijn_dagen"))["m"] or 0
     horizon = today + dt.timedelta(days=max(longest, settings.HERINDICATIE_TERMIJN_DAGEN))
     raised = Signaal.objects.filter(
-        voorziening=OuterRef("pk"), soort=Signaal.Soort.HERINDICATIE, bron=Signaal.Bron.TERMIJN
+        voorziening=OuterRef("pk"),
+        deadline=OuterRef("einddatum"),
+        soort=Signaal.Soort.HERINDICATIE,
+        bron=Signaal.Bron.TERMIJN,
     )
     return (
         Voorziening.objects.filter(

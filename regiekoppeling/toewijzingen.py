@@ -14,6 +14,7 @@ from .feedback import follow_lines
 from .models import Applicatie, OutboxItem, Toewijzing, Voorziening
 from .outbox import outbox_enqueue_many
 
+VERLENGING = "04"  # reden wijziging: herbeoordeling, verlenging toewijzing
 _GRANTED = {Status.TOEGEKEND, Status.GEDEELTELIJK_TOEGEKEND}
 _ASSIGNED = {Status.TOEGEWEZEN, Status.IN_LEVERING}
 
@@ -84,6 +85,14 @@ def toewijzing_create(*, voorziening: Voorziening, afzender: Applicatie, data: d
     if not wijziging:
         _set_status(voorziening, Status.TOEGEWEZEN)
         follow_lines(aanvraag)
+    elif (
+        reden == VERLENGING
+        and toewijzing.einddatum
+        and (not voorziening.einddatum or toewijzing.einddatum > voorziening.einddatum)
+    ):
+        # Herbeoordeling, verlenging: an extension without change keeps the voorziening (DOMAIN.md 6).
+        voorziening.einddatum = toewijzing.einddatum
+        voorziening.save(update_fields=["einddatum", "gewijzigd_op"])
     _events(toewijzing, "toewijzing_wijziging" if wijziging else "toewijzing", "create")
     return toewijzing
 

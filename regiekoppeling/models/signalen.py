@@ -41,9 +41,10 @@ class Signaal(models.Model):
         ordering = ["aangemaakt_op", "id"]
         verbose_name_plural = "signalen"
         constraints = [
-            # The service raises a herindicatie for a voorziening once.
+            # The service raises a herindicatie once per voorziening and einddatum (an extension
+            # without change moves the einddatum, and the next one gets its own signal).
             models.UniqueConstraint(
-                fields=["voorziening"],
+                fields=["voorziening", "deadline"],
                 condition=models.Q(soort="herindicatie", bron="termijn"),
                 name="herindicatie_termijn_eenmaal",
             ),

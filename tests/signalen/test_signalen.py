@@ -235,3 +235,23 @@ class TestEndOfGrant:
 
         granted(regie, backoffice, zin_line(einddatum="2027-03-31"))
         assert voorzieningen_end_due(today=dt.date(2027, 5, 1)) == 0
+
+
+def test_extension_without_change_keeps_the_voorziening_and_gets_its_own_herindicatie(regie, backoffice, settings):
+    settings.HERINDICATIE_TERMIJN_DAGEN = 30
+    aanvraag = granted(regie, backoffice, zin_line(einddatum="2027-12-31"))
+    line = aanvraag["voorzieningen"][0]["uuid"]
+    assign(backoffice, line, 31)
+    assert herindicatie_raise_due(today=dt.date(2027, 12, 10)) == 1
+
+    # The backoffice extends the toewijzing (reden wijziging 04): same voorziening, new einddatum.
+    body = {"voorziening": line, "toewijzingnummer": 32, "aanbieder": "12345678", "ingangsdatum": "2028-01-01",
+            "einddatum": "2028-12-31", "redenWijziging": "04"}  # fmt: skip
+    assert backoffice.post("/api/v1/toewijzingen", body).status_code == 201
+    voorziening = Voorziening.objects.get(uuid=line)
+    assert (voorziening.status, voorziening.einddatum) == ("toegewezen", dt.date(2028, 12, 31))
+
+    assert herindicatie_raise_due(today=dt.date(2027, 12, 20)) == 0
+    assert herindicatie_raise_due(today=dt.date(2028, 12, 10)) == 1
+    deadlines = list(Signaal.objects.order_by("deadline").values_list("deadline", flat=True))
+    assert deadlines == [dt.date(2027, 12, 31), dt.date(2028, 12, 31)]
