@@ -7,13 +7,12 @@ class DocumentenConfig(AppConfig):
     name = "documenten"
 
     def ready(self) -> None:
-        from regiekoppeling.models import Document, OutboxItem
+        from regiekoppeling.models import OutboxItem
         from regiekoppeling.outbox import register_handler
 
         from .storage import document_store
 
         def handle_document(item: OutboxItem) -> None:
-            document = Document.objects.only("pk").get(uuid=item.payload["document"])
-            document_store(document_id=document.pk)
+            document_store(document_uuid=item.payload["document"])
 
         register_handler(OutboxItem.Soort.DOCUMENT, handle_document)

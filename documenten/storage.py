@@ -66,9 +66,9 @@ def _upload(client: DocumentenClient, document: Document, body: JSON) -> str:
     return str(created["url"])
 
 
-def document_store(*, document_id: int) -> None:
+def document_store(*, document_uuid: str) -> None:
     """Outbox handler: upload (once) and relate to every registered zaak of the aanvraag."""
-    document = Document.objects.select_related("aanvraag__gemeente", "indiener").get(pk=document_id)
+    document = Document.objects.select_related("aanvraag__gemeente", "indiener").get(uuid=document_uuid)
     config = config_for(document.aanvraag)
     try:
         with ExitStack() as stack:

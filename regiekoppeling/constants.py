@@ -168,6 +168,14 @@ def can_transition(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
 
 
+def require_transition(current: str, target: str, *, what: str) -> None:
+    """Raise `InvalidTransition` (409 with the current state) unless the table allows the move."""
+    from .exceptions import InvalidTransition
+
+    if not can_transition(current, target):
+        raise InvalidTransition(current=current, target=target, what=what)
+
+
 # Reden wijziging toewijzing (WMO002 / JZ002): identical for both wetten; 01 is no longer used.
 REDEN_WIJZIGING = {f"{c:02d}" for c in range(2, 15)}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import Aanvraag, OutboxItem
+from .models import Aanvraag, OutboxItem, Voorziening
 
 
 def bericht(
@@ -31,3 +31,13 @@ def bericht(
         "kenmerken": {"gemeente": aanvraag.gemeente.code, "wet": aanvraag.wet, **(kenmerken or {})},
     }
     return OutboxItem.Soort.BERICHT, payload
+
+
+def zaak_status(gebeurtenis: str, aanvraag: Aanvraag, voorzieningen: list[Voorziening]) -> tuple[str, dict[str, Any]]:
+    """An outbox work tuple: bring the zaken of these voorzieningen up to date in the Zaken API."""
+    payload = {
+        "gebeurtenis": gebeurtenis,
+        "aanvraag": str(aanvraag.uuid),
+        "voorzieningen": [str(v.uuid) for v in voorzieningen],
+    }
+    return OutboxItem.Soort.ZAAK_STATUS, payload

@@ -12,9 +12,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from .constants import OPEN_STATUSES, Status, can_transition
-from .events import bericht
-from .exceptions import DomainValidationError, InvalidParam, InvalidTransition
+from .constants import OPEN_STATUSES, Status, require_transition
+from .events import bericht, zaak_status
+from .exceptions import DomainValidationError, InvalidParam
 from .models import (
     Aanvraag,
     Applicatie,
@@ -66,8 +66,7 @@ def _locked_lines(aanvraag: Aanvraag, uuids: list[str] | None, name: str = "voor
 
 def _move(lines: list[Voorziening], target: str) -> None:
     for line in lines:
-        if not can_transition(line.status, target):
-            raise InvalidTransition(current=line.status, target=target, what=f"Voorziening {line.volgnummer}")
+        require_transition(line.status, target, what=f"Voorziening {line.volgnummer}")
     now = timezone.now()
     for line in lines:
         line.status = target
@@ -79,17 +78,6 @@ def follow_lines(aanvraag: Aanvraag) -> None:
     statuses = list(aanvraag.voorzieningen.values_list("status", flat=True))
     aanvraag.status = aanvraag_status_from_lines(statuses)
     aanvraag.save(update_fields=["status", "gewijzigd_op"])
-
-
-def _events(aanvraag: Aanvraag, gebeurtenis: str, resource: str, uuid: str, lines: list[Voorziening]) -> None:
-    work = [bericht(gebeurtenis=gebeurtenis, resource=resource, uuid=uuid, actie="create", aanvraag=aanvraag)]
-    zaak_status = {
-        "gebeurtenis": gebeurtenis,
-        "aanvraag": str(aanvraag.uuid),
-        "voorzieningen": [str(v.uuid) for v in lines],
-    }
-    work.append((OutboxItem.Soort.ZAAK_STATUS, zaak_status))
-    outbox_enqueue_many(aanvraag=aanvraag, work=work)
 
 
 @transaction.atomic
@@ -119,7 +107,18 @@ def terugkoppeling_create(*, aanvraag: Aanvraag, afzender: Applicatie, data: dic
     )
     terugkoppeling.voorzieningen.set(lines)
     follow_lines(aanvraag)
-    _events(aanvraag, f"terugkoppeling_{soort}", "terugkoppeling", str(terugkoppeling.uuid), lines)
+    gebeurtenis = f"terugkoppeling_{soort}"
+    work = [
+        bericht(
+            gebeurtenis=gebeurtenis,
+            resource="terugkoppeling",
+            uuid=str(terugkoppeling.uuid),
+            actie="create",
+            aanvraag=aanvraag,
+        ),
+        zaak_status(gebeurtenis, aanvraag, lines),
+    ]
+    outbox_enqueue_many(aanvraag=aanvraag, work=work)
     return terugkoppeling
 
 
@@ -151,9 +150,7 @@ def beschikking_create(*, aanvraag: Aanvraag, afzender: Applicatie, data: dict[s
     if errors:
         raise DomainValidationError(errors)
     for line, regel in zip(lines, regels, strict=True):
-        target = _UITKOMST_STATUS[regel["uitkomst"]]
-        if not can_transition(line.status, target):
-            raise InvalidTransition(current=line.status, target=target, what=f"Voorziening {line.volgnummer}")
+        require_transition(line.status, _UITKOMST_STATUS[regel["uitkomst"]], what=f"Voorziening {line.volgnummer}")
     beschikking = Beschikking.objects.create(
         aanvraag=aanvraag,
         afzender=afzender,

@@ -10,9 +10,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import rules
-from .constants import LIVE_STATUSES, OPEN_STATUSES, Leveringsvorm, Rol, Status, can_transition
-from .events import bericht
-from .exceptions import DomainValidationError, InvalidParam, InvalidTransition
+from .constants import LIVE_STATUSES, OPEN_STATUSES, Leveringsvorm, Rol, Status, require_transition
+from .events import bericht, zaak_status
+from .exceptions import DomainValidationError, InvalidParam
 from .models import Aanvraag, Applicatie, Document, Gemeente, OutboxItem, Product, Voorziening
 from .outbox import outbox_enqueue_many
 
@@ -203,18 +203,7 @@ def _build_voorziening(
     )
 
 
-def _check_transition(obj: Aanvraag | Voorziening, target: str) -> None:
-    if not can_transition(obj.status, target):
-        what = "De aanvraag" if isinstance(obj, Aanvraag) else "De voorziening"
-        raise InvalidTransition(current=obj.status, target=target, what=what)
-
-
 def queue_state_change(aanvraag: Aanvraag, gebeurtenis: str, voorzieningen: list[Voorziening]) -> None:
-    zaak_status = {
-        "gebeurtenis": gebeurtenis,
-        "aanvraag": str(aanvraag.uuid),
-        "voorzieningen": [str(v.uuid) for v in voorzieningen],
-    }
     berichten = [
         bericht(
             gebeurtenis=gebeurtenis,
@@ -226,14 +215,14 @@ def queue_state_change(aanvraag: Aanvraag, gebeurtenis: str, voorzieningen: list
         )
         for v in voorzieningen
     ]
-    outbox_enqueue_many(aanvraag=aanvraag, work=[(OutboxItem.Soort.ZAAK_STATUS, zaak_status), *berichten])
+    outbox_enqueue_many(aanvraag=aanvraag, work=[zaak_status(gebeurtenis, aanvraag, voorzieningen), *berichten])
 
 
 @transaction.atomic
 def aanvraag_withdraw(*, aanvraag: Aanvraag, reden: str = "") -> Aanvraag:
     """Withdraw an aanvraag and every line that is still open (the regie changed its mind)."""
     aanvraag = Aanvraag.objects.select_for_update().get(pk=aanvraag.pk)
-    _check_transition(aanvraag, Status.INGETROKKEN)
+    require_transition(aanvraag.status, Status.INGETROKKEN, what="De aanvraag")
     lines = list(aanvraag.voorzieningen.select_for_update().filter(status__in=OPEN_STATUSES))
     now = timezone.now()
     for line in lines:
@@ -254,7 +243,7 @@ def voorziening_withdraw(*, voorziening: Voorziening, reden: str = "") -> Voorzi
     """Withdraw one open line. When no line of the aanvraag is left, the aanvraag is withdrawn too."""
     aanvraag = Aanvraag.objects.select_for_update().get(pk=voorziening.aanvraag_id)
     voorziening = Voorziening.objects.select_for_update().get(pk=voorziening.pk)
-    _check_transition(voorziening, Status.INGETROKKEN)
+    require_transition(voorziening.status, Status.INGETROKKEN, what="De voorziening")
     voorziening.status = Status.INGETROKKEN
     voorziening.reden_intrekking = reden
     voorziening.save(update_fields=["status", "reden_intrekking", "gewijzigd_op"])

@@ -7,11 +7,11 @@ from typing import Any
 
 from django.db import transaction
 
-from .constants import REDEN_BEEINDIGING, REDEN_WIJZIGING, Leveringsvorm, Status, can_transition
-from .events import bericht
+from .constants import REDEN_BEEINDIGING, REDEN_WIJZIGING, Leveringsvorm, Status, require_transition
+from .events import bericht, zaak_status
 from .exceptions import DomainValidationError, InvalidParam, InvalidTransition
 from .feedback import follow_lines
-from .models import Applicatie, OutboxItem, Toewijzing, Voorziening
+from .models import Applicatie, Toewijzing, Voorziening
 from .outbox import outbox_enqueue_many
 
 VERLENGING = "04"  # reden wijziging: herbeoordeling, verlenging toewijzing
@@ -20,8 +20,7 @@ _ASSIGNED = {Status.TOEGEWEZEN, Status.IN_LEVERING}
 
 
 def _set_status(voorziening: Voorziening, target: str) -> None:
-    if not can_transition(voorziening.status, target):
-        raise InvalidTransition(current=voorziening.status, target=target, what="De voorziening")
+    require_transition(voorziening.status, target, what="De voorziening")
     voorziening.status = target
     voorziening.save(update_fields=["status", "gewijzigd_op"])
 
@@ -33,10 +32,7 @@ def _events(toewijzing: Toewijzing, gebeurtenis: str, actie: str) -> None:
         bericht(
             gebeurtenis=gebeurtenis, resource="toewijzing", uuid=str(toewijzing.uuid), actie=actie, aanvraag=aanvraag
         ),
-        (
-            OutboxItem.Soort.ZAAK_STATUS,
-            {"gebeurtenis": gebeurtenis, "aanvraag": str(aanvraag.uuid), "voorzieningen": [str(voorziening.uuid)]},
-        ),
+        zaak_status(gebeurtenis, aanvraag, [voorziening]),
     ]
     outbox_enqueue_many(aanvraag=aanvraag, work=work)
 

@@ -11,7 +11,7 @@ from typing import Any
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, pagination, serializers, status, viewsets
+from rest_framework import mixins, pagination, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -23,7 +23,7 @@ from ..exceptions import InvalidParam
 from .exceptions import InvalidQueryParams
 from .fields import StrictSerializer
 from .permissions import caller
-from .views import IDEMPOTENCY_KEY, StrictQueryMixin, idempotent
+from .views import IDEMPOTENCY_KEY, StrictQueryMixin, created, idempotent
 
 # --- berichten ----------------------------------------------------------------------------------
 
@@ -257,7 +257,7 @@ class AbonnementViewSet(
         serializer.is_valid(raise_exception=True)
         abonnement = services.abonnement_create(applicatie=caller(request), **serializer.validated_data)
         body = AbonnementAangemaaktSerializer(abonnement, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": str(body["url"])})
+        return created(body)
 
     def perform_destroy(self, instance: Abonnement) -> None:
         services.abonnement_delete(abonnement=instance)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,7 +15,7 @@ from ..models import Aanvraag, Beschikking, BeschikkingRegel, Terugkoppeling
 from .fields import StrictIntegerField, StrictSerializer
 from .permissions import IsApplicatie, caller
 from .serializers import OmvangSerializer, _bedrag
-from .views import IDEMPOTENCY_KEY, StrictQueryMixin, idempotent
+from .views import IDEMPOTENCY_KEY, StrictQueryMixin, created, idempotent
 
 
 class IsBackoffice(IsApplicatie):
@@ -120,7 +120,7 @@ class TerugkoppelingViewSet(
             data["voorzieningen"] = [str(u) for u in data["voorzieningen"]]
         terugkoppeling = feedback.terugkoppeling_create(aanvraag=aanvraag, afzender=caller(request), data=data)
         body = TerugkoppelingSerializer(terugkoppeling, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": str(body["url"])})
+        return created(body)
 
 
 # --- beschikkingen ------------------------------------------------------------------------------
@@ -229,4 +229,4 @@ class BeschikkingViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.Retriev
         data["regels"] = [{**r, "voorziening": str(r["voorziening"])} for r in data["regels"]]
         beschikking = feedback.beschikking_create(aanvraag=aanvraag, afzender=caller(request), data=data)
         body = BeschikkingSerializer(beschikking, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": str(body["url"])})
+        return created(body)

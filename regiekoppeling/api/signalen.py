@@ -8,7 +8,7 @@ from djangorestframework_camel_case.parser import CamelCaseJSONParser
 from djangorestframework_camel_case.util import camelize
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import exceptions, mixins, parsers, serializers, viewsets
+from rest_framework import exceptions, mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,7 +19,7 @@ from .exceptions import PayloadTooLarge
 from .feedback import IsBackoffice
 from .fields import StrictSerializer
 from .permissions import IsApplicatie, IsRegie, caller
-from .views import IDEMPOTENCY_KEY, StrictQueryMixin, idempotent
+from .views import IDEMPOTENCY_KEY, StrictQueryMixin, created, idempotent
 
 
 class XMLParser(parsers.BaseParser):
@@ -169,7 +169,7 @@ class SignaalViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveMod
     def _answer(self, signaal: Signaal, code: int) -> Response:
         signaal = self.get_queryset().get(pk=signaal.pk)
         body = SignaalSerializer(signaal, context=self.get_serializer_context()).data
-        return Response(body, status=code, headers={"Location": str(body["url"])} if code == 201 else {})
+        return created(body) if code == status.HTTP_201_CREATED else Response(body, status=code)
 
     @idempotent
     def create(self, request: Request) -> Response:

@@ -16,7 +16,7 @@ from ..models import Toewijzing, Voorziening
 from .feedback import IsBackoffice
 from .fields import StrictIntegerField, StrictSerializer
 from .permissions import IsApplicatie, caller
-from .views import IDEMPOTENCY_KEY, StrictQueryMixin, idempotent
+from .views import IDEMPOTENCY_KEY, StrictQueryMixin, created, idempotent
 
 
 class ToewijzingInputSerializer(StrictSerializer):
@@ -99,8 +99,7 @@ class ToewijzingViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.Retrieve
 
     def _answer(self, toewijzing: Toewijzing, code: int = status.HTTP_200_OK) -> Response:
         body = ToewijzingSerializer(toewijzing, context=self.get_serializer_context()).data
-        headers = {"Location": str(body["url"])} if code == status.HTTP_201_CREATED else {}
-        return Response(body, status=code, headers=headers)
+        return created(body) if code == status.HTTP_201_CREATED else Response(body)
 
     @idempotent
     def create(self, request: Request) -> Response:

@@ -69,6 +69,12 @@ def _file_hash(upload: UploadedFile) -> str:
     return f"sha256:{digest.hexdigest()}"
 
 
+def created(body: Any) -> Response:
+    """201 with the new resource as `Location`: a plain str, as WSGI requires (a DRF Hyperlink is a
+    str subclass that strict servers refuse)."""
+    return Response(body, status=status.HTTP_201_CREATED, headers={"Location": str(body["url"])})
+
+
 def idempotent(view: View) -> View:
     """Wrap a POST handler with Idempotency-Key semantics; the stored result is written in the
     same transaction as the business effect."""
@@ -176,7 +182,7 @@ class AanvraagViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveMo
         serializer.is_valid(raise_exception=True)
         aanvraag = services.aanvraag_create(indiener=caller(request), data=serializer.validated_data)
         data = AanvraagSerializer(aanvraag, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": str(data["url"])})
+        return created(data)
 
     @action(detail=True, methods=["post"])
     @idempotent
@@ -268,4 +274,4 @@ class DocumentViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveMo
         except documents.TooLarge as exc:
             raise PayloadTooLarge(str(exc)) from None
         body = DocumentSerializer(document, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": str(body["url"])})
+        return created(body)
