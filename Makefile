@@ -4,8 +4,8 @@
 # make lint       ruff check + ruff format --check
 # make typecheck  mypy
 #
-# Every target first makes sure .venv exists (Python 3.12) and has requirements.txt installed; pip
-# runs again only when requirements.txt is newer than the stamp file.
+# Every target first makes sure .venv exists (Python 3.12) and has requirements-dev.txt installed; pip
+# runs again only when a requirements file is newer than the stamp file.
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -38,19 +38,19 @@ $(PY):
 	@"$(PYTHON312)" $(IS_312) 2>/dev/null || { echo "error: $(PYTHON312) is not a working Python 3.12" >&2; exit 1; }
 	"$(PYTHON312)" -m venv $(VENV)
 
-$(STAMP): requirements.txt | $(PY)
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
 	@$(PY) $(IS_312) || { echo "error: $(VENV) is not Python 3.12; remove it and run make again" >&2; exit 1; }
-	@echo "Installing requirements.txt into $(VENV) ..."
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@echo "Installing requirements-dev.txt (runtime + development tools) into $(VENV) ..."
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
 run: $(STAMP)
-	$(PY) -m config.launcher run
+	$(PY) -m devserver.launcher run
 
 # The launcher passes DATABASE_URL/REDIS_URL through when set (CI), otherwise starts embedded servers
 # for the duration of the run. pytest-django creates its own test database (test_regiekoppeling).
 test: $(STAMP)
-	$(PY) -m config.launcher exec -- $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m devserver.launcher exec -- $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

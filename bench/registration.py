@@ -5,7 +5,7 @@ the ZGW APIs, side by side with the same ZGW calls made directly with `requests`
 One run, against the PostgreSQL and Redis of DATABASE_URL and REDIS_URL (required; use a database and a
 Redis database of their own, the database is created when missing):
 
-- the ZGW sandbox (`zaken.sandbox`) runs in this process on a free port; the demo gemeente is pointed
+- the ZGW sandbox (`zgw_sandbox`) runs in this process on a free port; the demo gemeente is pointed
   at it with `zaken.demo.zgw_configure`;
 - the API runs under gunicorn (sync workers, DEBUG off), the outbox under a real Celery worker
   (`--pool=solo` by default), both started here in sessions of their own;
@@ -497,8 +497,8 @@ def wait_registered(aanvraag_uuid: str, expected_items: int, poll_s: float, time
     deadline = time.monotonic() + timeout
     while True:
         items = list(
-            OutboxItem.objects.filter(aanvraag__uuid=aanvraag_uuid, soort__in=REGISTRATION_SOORTEN).values(
-                "id", "soort", "state", "created_at", "updated_at", "attempts", "last_error"
+            OutboxItem.objects.filter(aanvraag__uuid=aanvraag_uuid, handler__in=REGISTRATION_SOORTEN).values(
+                "id", "handler", "state", "created_at", "updated_at", "attempts", "last_error"
             )
         )
         if len(items) == expected_items and all(i["state"] in ("done", "dead") for i in items):
@@ -583,7 +583,7 @@ def run_service(
     # Every item of the aanvraag, the bericht too: the solo worker runs it in between. Wait for the probe's
     # records of the registration items; the others count when they are there.
     all_items = {
-        i["id"]: i for i in OutboxItem.objects.filter(aanvraag__uuid=aanvraag).values("id", "soort", "created_at")
+        i["id"]: i for i in OutboxItem.objects.filter(aanvraag__uuid=aanvraag).values("id", "handler", "created_at")
     }
     probe.wait_for([i["id"] for i in items])
     records = probe.wait_for(list(all_items), timeout=0.05)
@@ -597,7 +597,7 @@ def run_service(
         if record is None or entry is None:
             continue  # not handled (yet), e.g. a soort without handler stays pending
         summary = item_summary(entry, item["created_at"].timestamp(), accepted)
-        items_done.append({"soort": item["soort"], **summary})
+        items_done.append({"soort": item["handler"], **summary})
     for record in {(r["pid"], r["prerun"]): r for r in records.values()}.values():
         handled = sum(e["end"] - e["start"] for e in record["per_item"])
         tasks.append(
@@ -1058,7 +1058,7 @@ def main() -> None:
     from regiekoppeling.models import Gemeente
     from zaken.demo import zgw_configure
     from zaken.models import ZaakStrategie
-    from zaken.sandbox import start_sandbox
+    from zgw_sandbox import start_sandbox
 
     print("migrate ...", flush=True)
     call_command("migrate", "--noinput", verbosity=0)

@@ -2,7 +2,7 @@
 
 Every value that differs between a laptop, CI and production comes from an environment variable.
 `DATABASE_URL` and `REDIS_URL` are required; `make run` / `make test` set them, starting embedded
-servers first when they are not given (see `config/devservices.py`).
+servers first when they are not given (see `devserver/services.py`).
 """
 
 from __future__ import annotations
@@ -142,6 +142,9 @@ DOCUMENT_ALLOWED_TYPES = [
 # Dotted path of a callable(file) that raises `regiekoppeling.documents.Refused` for an unsafe file
 # (for example a ClamAV client). Empty: no scan.
 DOCUMENT_SCAN_HOOK = env("DOCUMENT_SCAN_HOOK", "")
+
+# The iWmo/iJw 3.2 XSDs ship inside the product (regiekoppeling/iwmo/xsd/); this overrides their directory.
+IWMO_XSD_DIR = env("IWMO_XSD_DIR") or None
 
 LANGUAGE_CODE = "nl"
 TIME_ZONE = "Europe/Amsterdam"

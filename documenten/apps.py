@@ -7,12 +7,4 @@ class DocumentenConfig(AppConfig):
     name = "documenten"
 
     def ready(self) -> None:
-        from regiekoppeling.models import OutboxItem
-        from regiekoppeling.outbox import register_handler
-
-        from .storage import document_store
-
-        def handle_document(item: OutboxItem) -> None:
-            document_store(document_uuid=item.payload["document"])
-
-        register_handler(OutboxItem.Soort.DOCUMENT, handle_document)
+        from . import handlers  # noqa: F401 - registers the outbox handlers

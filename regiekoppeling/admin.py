@@ -23,7 +23,7 @@ from .models import (
     Toewijzing,
     Voorziening,
 )
-from .outbox import outbox_requeue
+from .outbox import handler_label, outbox_requeue
 
 
 def mask_bsn(bsn: str) -> str:
@@ -79,8 +79,12 @@ class OutboxInline(admin.TabularInline):
     model = OutboxItem
     extra = 0
     can_delete = False
-    fields = ["soort", "state", "attempts", "next_attempt_at", "last_error"]
-    readonly_fields = ["soort", "state", "attempts", "next_attempt_at", "last_error"]
+    fields = ["werk", "state", "attempts", "next_attempt_at", "last_error"]
+    readonly_fields = ["werk", "state", "attempts", "next_attempt_at", "last_error"]
+
+    @admin.display(description="werk")
+    def werk(self, obj: OutboxItem) -> str:
+        return handler_label(obj.handler)
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -156,14 +160,18 @@ class VoorzieningAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxItem)
 class OutboxItemAdmin(admin.ModelAdmin):
-    list_display = ["id", "soort", "state", "attempts", "next_attempt_at", "aanvraag", "created_at", "short_error"]
-    list_filter = ["state", "soort"]
+    list_display = ["id", "werk", "state", "attempts", "next_attempt_at", "aanvraag", "created_at", "short_error"]
+    list_filter = ["state", "handler"]
     search_fields = ["uuid", "aanvraag__uuid"]
     readonly_fields = [
-        "uuid", "soort", "aanvraag", "payload", "state", "attempts", "next_attempt_at", "claimed_at",
+        "uuid", "handler", "aanvraag", "payload", "state", "attempts", "next_attempt_at", "claimed_at",
         "last_error", "created_at", "updated_at",
     ]  # fmt: skip
     actions = ["requeue"]
+
+    @admin.display(description="werk", ordering="handler")
+    def werk(self, obj: OutboxItem) -> str:
+        return f"{handler_label(obj.handler)} ({obj.handler})"
 
     @admin.display(description="laatste fout")
     def short_error(self, obj: OutboxItem) -> str:

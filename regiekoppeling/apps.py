@@ -6,6 +6,9 @@ class RegiekoppelingConfig(AppConfig):
     verbose_name = "regiekoppeling"
 
     def ready(self) -> None:
-        from .berichten import admin, handlers  # noqa: F401 - admin registers its classes on import
+        # Wiring, not domain: the outbox relays through the Celery task, and the berichten
+        # integration registers its handlers (and its admin) the way every integration does.
+        from . import outbox, tasks
+        from .berichten import admin, handlers  # noqa: F401 - registration happens on import
 
-        handlers.register()
+        outbox.set_relay(lambda item_ids: tasks.process_outbox_items.delay(item_ids))

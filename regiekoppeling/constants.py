@@ -1,4 +1,4 @@
-"""Codes of the standard and the lifecycle as one transition table (DOMAIN.md sections 3 and 4)."""
+"""Codes of the standard (DOMAIN.md section 3). The lifecycle and its states are `regiekoppeling.lifecycle`."""
 
 from __future__ import annotations
 
@@ -120,60 +120,6 @@ FREQUENTIES_VOOR_EENHEDEN_ZONDER_DAG = {Frequentie.PER_WEEK, Frequentie.PER_MAAN
 # Amounts are integers in eurocent (LDT_Budget / bedragen, IV024).
 BEDRAG_MAX_EUROCENT = 99_999_999
 NUMMER_MAX = 999_999_999
-
-
-class Status(models.TextChoices):
-    ONTVANGEN = "ontvangen", "Ontvangen"
-    NIET_VERWERKBAAR = "niet_verwerkbaar", "Niet verwerkbaar"
-    IN_BEHANDELING = "in_behandeling", "In behandeling"
-    IN_ONDERZOEK = "in_onderzoek", "In onderzoek"
-    TOEGEKEND = "toegekend", "Toegekend"
-    GEDEELTELIJK_TOEGEKEND = "gedeeltelijk_toegekend", "Gedeeltelijk toegekend"
-    AFGEWEZEN = "afgewezen", "Afgewezen"
-    INGETROKKEN = "ingetrokken", "Ingetrokken"
-    TOEGEWEZEN = "toegewezen", "Toegewezen"
-    IN_LEVERING = "in_levering", "In levering"
-    BEEINDIGD = "beeindigd", "Beëindigd"
-
-
-S = Status
-# The lifecycle of DOMAIN.md section 4 as the one table every state change is checked against.
-# Granted states continue differently for ZIN and PGB; the leveringsvorm check lives in the
-# services that make those transitions (toewijzing only for ZIN).
-TRANSITIONS: dict[str, frozenset[str]] = {
-    S.ONTVANGEN: frozenset({S.NIET_VERWERKBAAR, S.IN_BEHANDELING, S.INGETROKKEN}),
-    S.IN_BEHANDELING: frozenset({S.IN_ONDERZOEK, S.TOEGEKEND, S.GEDEELTELIJK_TOEGEKEND, S.AFGEWEZEN, S.INGETROKKEN}),
-    S.IN_ONDERZOEK: frozenset({S.TOEGEKEND, S.GEDEELTELIJK_TOEGEKEND, S.AFGEWEZEN, S.INGETROKKEN}),
-    S.TOEGEKEND: frozenset({S.TOEGEWEZEN, S.BEEINDIGD}),
-    S.GEDEELTELIJK_TOEGEKEND: frozenset({S.TOEGEWEZEN, S.BEEINDIGD}),
-    S.TOEGEWEZEN: frozenset({S.IN_LEVERING, S.BEEINDIGD}),
-    S.IN_LEVERING: frozenset({S.BEEINDIGD}),
-    S.NIET_VERWERKBAAR: frozenset(),
-    S.AFGEWEZEN: frozenset(),
-    S.INGETROKKEN: frozenset(),
-    S.BEEINDIGD: frozenset(),
-}
-
-# "Live" means the voorziening is, or may still become, delivered: it counts for OP043, and its zaak
-# can still change in a way the parties need to see. Everything but the end states.
-LIVE_STATUSES = frozenset(
-    {S.ONTVANGEN, S.IN_BEHANDELING, S.IN_ONDERZOEK, S.TOEGEKEND, S.GEDEELTELIJK_TOEGEKEND, S.TOEGEWEZEN, S.IN_LEVERING}
-)
-
-# "Open" means no decision yet: the regie may still withdraw.
-OPEN_STATUSES = frozenset(s for s, targets in TRANSITIONS.items() if S.INGETROKKEN in targets)
-
-
-def can_transition(current: str, target: str) -> bool:
-    return target in TRANSITIONS.get(current, frozenset())
-
-
-def require_transition(current: str, target: str, *, what: str) -> None:
-    """Raise `InvalidTransition` (409 with the current state) unless the table allows the move."""
-    from .exceptions import InvalidTransition
-
-    if not can_transition(current, target):
-        raise InvalidTransition(current=current, target=target, what=what)
 
 
 # Reden wijziging toewijzing (WMO002 / JZ002): identical for both wetten; 01 is no longer used.

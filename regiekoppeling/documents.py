@@ -17,9 +17,10 @@ from django.utils.module_loading import import_string
 from zgw_consumers.constants import APITypes
 from zgw_consumers.models import Service
 
+from . import events
 from .exceptions import DomainValidationError, InvalidParam
-from .models import Aanvraag, Applicatie, Document, OutboxItem
-from .outbox import outbox_enqueue
+from .models import Aanvraag, Applicatie, Document
+from .outbox import outbox_publish
 
 
 class Refused(Exception):
@@ -97,7 +98,7 @@ def document_create(*, aanvraag: Aanvraag, indiener: Applicatie, data: dict[str,
         document.inhoud.save(str(document.uuid), bestand, save=False)
     try:
         document.save()
-        outbox_enqueue(soort=OutboxItem.Soort.DOCUMENT, aanvraag=aanvraag, payload={"document": str(document.uuid)})
+        outbox_publish(aanvraag=aanvraag, events=[events.document_toegevoegd(document)])
     except BaseException:
         # Nothing stored half: the row did not make it, so the file goes too.
         if document.inhoud:

@@ -1,15 +1,62 @@
-"""The shape of an event for the parties (the payload of a `bericht` outbox item).
+"""What happened in the domain, as data for the integrations.
 
-Shaped after a Notificaties API message: which resource changed, how, under which aanvraag, with a
-few kenmerken to filter on. It never carries a BSN or other personal data: a receiver reads the
-resource itself, with its own authorisation.
+The domain publishes events (`outbox.outbox_publish`); it does not know who handles them. Each
+integration subscribes its outbox handlers to the kinds it cares about (`@outbox.handler(name, on=...)`
+in its `handlers` module), and the outbox stores one item per subscribed handler, by name. A new
+integration therefore needs no change here.
+
+Kinds and their payloads:
+
+- `aanvraag_ontvangen`: {"aanvraag"}: a new aanvraag with its voorzieningen was accepted.
+- `voorzieningen_gewijzigd`: {"gebeurtenis", "aanvraag", "voorzieningen"}: lines changed state (or,
+  for a toewijzing, what they carry), so their zaken must follow.
+- `beschikking_genomen`: {"beschikking"}: the backoffice's decision, with its letter.
+- `document_toegevoegd`: {"document"}: a document was attached to an aanvraag.
+- `bericht`: {"gebeurtenis", "resource", "uuid", "actie", "aanvraag", "kenmerken"}: something the
+  parties are told about. Shaped after a Notificaties API message; it never carries a BSN or other
+  personal data: a receiver reads the resource itself, with its own authorisation.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from .models import Aanvraag, OutboxItem, Voorziening
+from .models import Aanvraag, Beschikking, Document, Voorziening
+
+AANVRAAG_ONTVANGEN = "aanvraag_ontvangen"
+VOORZIENINGEN_GEWIJZIGD = "voorzieningen_gewijzigd"
+BESCHIKKING_GENOMEN = "beschikking_genomen"
+DOCUMENT_TOEGEVOEGD = "document_toegevoegd"
+BERICHT = "bericht"
+KINDS = (AANVRAAG_ONTVANGEN, VOORZIENINGEN_GEWIJZIGD, BESCHIKKING_GENOMEN, DOCUMENT_TOEGEVOEGD, BERICHT)
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    payload: dict[str, Any]
+
+
+def aanvraag_ontvangen(aanvraag: Aanvraag) -> Event:
+    return Event(AANVRAAG_ONTVANGEN, {"aanvraag": str(aanvraag.uuid)})
+
+
+def voorzieningen_gewijzigd(gebeurtenis: str, aanvraag: Aanvraag, voorzieningen: list[Voorziening]) -> Event:
+    payload = {
+        "gebeurtenis": gebeurtenis,
+        "aanvraag": str(aanvraag.uuid),
+        "voorzieningen": [str(v.uuid) for v in voorzieningen],
+    }
+    return Event(VOORZIENINGEN_GEWIJZIGD, payload)
+
+
+def beschikking_genomen(beschikking: Beschikking) -> Event:
+    return Event(BESCHIKKING_GENOMEN, {"beschikking": str(beschikking.uuid)})
+
+
+def document_toegevoegd(document: Document) -> Event:
+    return Event(DOCUMENT_TOEGEVOEGD, {"document": str(document.uuid)})
 
 
 def bericht(
@@ -20,8 +67,7 @@ def bericht(
     actie: str,
     aanvraag: Aanvraag,
     kenmerken: dict[str, str] | None = None,
-) -> tuple[str, dict[str, Any]]:
-    """An outbox work tuple for `outbox_enqueue_many`."""
+) -> Event:
     payload = {
         "gebeurtenis": gebeurtenis,
         "resource": resource,
@@ -30,14 +76,4 @@ def bericht(
         "aanvraag": str(aanvraag.uuid),
         "kenmerken": {"gemeente": aanvraag.gemeente.code, "wet": aanvraag.wet, **(kenmerken or {})},
     }
-    return OutboxItem.Soort.BERICHT, payload
-
-
-def zaak_status(gebeurtenis: str, aanvraag: Aanvraag, voorzieningen: list[Voorziening]) -> tuple[str, dict[str, Any]]:
-    """An outbox work tuple: bring the zaken of these voorzieningen up to date in the Zaken API."""
-    payload = {
-        "gebeurtenis": gebeurtenis,
-        "aanvraag": str(aanvraag.uuid),
-        "voorzieningen": [str(v.uuid) for v in voorzieningen],
-    }
-    return OutboxItem.Soort.ZAAK_STATUS, payload
+    return Event(BERICHT, payload)

@@ -1,8 +1,8 @@
 """The backoffice's answers: technical feedback, functional feedback and the beschikking.
 
-Each service checks the lifecycle table for every line it moves, stores the answer and its lines'
-new states in one transaction, and queues the messages for the parties (and, for a beschikking, the
-besluit in the ZGW APIs) in the outbox.
+Each service moves its lines through the lifecycle (`lifecycle.changes`), stores the answer in the
+same transaction, and publishes the events for the parties (and, for a beschikking, the besluit in the
+ZGW APIs).
 """
 
 from __future__ import annotations
@@ -10,22 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from .constants import OPEN_STATUSES, Status, require_transition
-from .events import bericht, zaak_status
+from . import events
 from .exceptions import DomainValidationError, InvalidParam
-from .models import (
-    Aanvraag,
-    Applicatie,
-    Beschikking,
-    BeschikkingRegel,
-    Document,
-    OutboxItem,
-    Terugkoppeling,
-    Voorziening,
-)
-from .outbox import outbox_enqueue_many
+from .lifecycle import changes
+from .lifecycle.states import OPEN_STATUSES, Status
+from .models import Aanvraag, Applicatie, Beschikking, BeschikkingRegel, Document, Terugkoppeling, Voorziening
 
 _SOORT_TARGET = {
     Terugkoppeling.Soort.VERWERKBAAR: Status.IN_BEHANDELING,
@@ -33,20 +23,6 @@ _SOORT_TARGET = {
     Terugkoppeling.Soort.AFGEWEZEN: Status.AFGEWEZEN,
     Terugkoppeling.Soort.IN_ONDERZOEK: Status.IN_ONDERZOEK,
 }
-_OPEN_PRIORITY = [Status.IN_ONDERZOEK, Status.IN_BEHANDELING, Status.ONTVANGEN]
-
-
-def aanvraag_status_from_lines(statuses: list[str]) -> str:
-    """The aanvraag's status follows its lines: their common state; while some are open, the most
-    advanced open state; once all are decided, the overall outcome."""
-    live = [s for s in statuses if s != Status.INGETROKKEN] or statuses
-    if len(set(live)) == 1:
-        return live[0]
-    for status in _OPEN_PRIORITY:
-        if status in live:
-            return status
-    granted = {Status.TOEGEKEND, Status.GEDEELTELIJK_TOEGEKEND, Status.TOEGEWEZEN, Status.IN_LEVERING}
-    return Status.GEDEELTELIJK_TOEGEKEND if granted & set(live) else Status.AFGEWEZEN
 
 
 def _locked_lines(aanvraag: Aanvraag, uuids: list[str] | None, name: str = "voorzieningen.{}") -> list[Voorziening]:
@@ -62,22 +38,6 @@ def _locked_lines(aanvraag: Aanvraag, uuids: list[str] | None, name: str = "voor
     if missing:
         raise DomainValidationError(missing)
     return [by_uuid[str(u)] for u in uuids]
-
-
-def _move(lines: list[Voorziening], target: str) -> None:
-    for line in lines:
-        require_transition(line.status, target, what=f"Voorziening {line.volgnummer}")
-    now = timezone.now()
-    for line in lines:
-        line.status = target
-        line.gewijzigd_op = now
-    Voorziening.objects.bulk_update(lines, ["status", "gewijzigd_op"])
-
-
-def follow_lines(aanvraag: Aanvraag) -> None:
-    statuses = list(aanvraag.voorzieningen.values_list("status", flat=True))
-    aanvraag.status = aanvraag_status_from_lines(statuses)
-    aanvraag.save(update_fields=["status", "gewijzigd_op"])
 
 
 @transaction.atomic
@@ -96,7 +56,7 @@ def terugkoppeling_create(*, aanvraag: Aanvraag, afzender: Applicatie, data: dic
         raise DomainValidationError([InvalidParam("fouten", "required", "Niet verwerkbaar vraagt om de fouten.")])
     if soort == Terugkoppeling.Soort.AFGEWEZEN and not data.get("reden_afwijzing"):
         raise DomainValidationError([InvalidParam("redenAfwijzing", "required", "Afwijzen vraagt om een reden.")])
-    _move(lines, _SOORT_TARGET[soort])
+    changes.check([changes.Move(line, _SOORT_TARGET[soort]) for line in lines])
     terugkoppeling = Terugkoppeling.objects.create(
         aanvraag=aanvraag,
         afzender=afzender,
@@ -106,19 +66,21 @@ def terugkoppeling_create(*, aanvraag: Aanvraag, afzender: Applicatie, data: dic
         toelichting=data.get("toelichting", ""),
     )
     terugkoppeling.voorzieningen.set(lines)
-    follow_lines(aanvraag)
     gebeurtenis = f"terugkoppeling_{soort}"
-    work = [
-        bericht(
-            gebeurtenis=gebeurtenis,
-            resource="terugkoppeling",
-            uuid=str(terugkoppeling.uuid),
-            actie="create",
-            aanvraag=aanvraag,
-        ),
-        zaak_status(gebeurtenis, aanvraag, lines),
-    ]
-    outbox_enqueue_many(aanvraag=aanvraag, work=work)
+    changes.transition(
+        aanvraag=aanvraag,
+        moves=[changes.Move(line, _SOORT_TARGET[soort]) for line in lines],
+        gebeurtenis=gebeurtenis,
+        extra=[
+            events.bericht(
+                gebeurtenis=gebeurtenis,
+                resource="terugkoppeling",
+                uuid=str(terugkoppeling.uuid),
+                actie="create",
+                aanvraag=aanvraag,
+            )
+        ],
+    )
     return terugkoppeling
 
 
@@ -149,8 +111,8 @@ def beschikking_create(*, aanvraag: Aanvraag, afzender: Applicatie, data: dict[s
         errors.append(InvalidParam("beschikkingnummer", "niet_uniek", "Dit beschikkingnummer is al gebruikt."))
     if errors:
         raise DomainValidationError(errors)
-    for line, regel in zip(lines, regels, strict=True):
-        require_transition(line.status, _UITKOMST_STATUS[regel["uitkomst"]], what=f"Voorziening {line.volgnummer}")
+    moves = [changes.Move(line, _UITKOMST_STATUS[regel["uitkomst"]]) for line, regel in zip(lines, regels, strict=True)]
+    changes.check(moves)
     beschikking = Beschikking.objects.create(
         aanvraag=aanvraag,
         afzender=afzender,
@@ -161,7 +123,6 @@ def beschikking_create(*, aanvraag: Aanvraag, afzender: Applicatie, data: dict[s
         brief=brief,
         toelichting=data.get("toelichting", ""),
     )
-    now = timezone.now()
     for line, regel in zip(lines, regels, strict=True):
         omvang = regel.get("omvang") or {}
         BeschikkingRegel.objects.create(
@@ -177,19 +138,21 @@ def beschikking_create(*, aanvraag: Aanvraag, afzender: Applicatie, data: dict[s
             einddatum=regel.get("einddatum"),
             reden=regel.get("reden", ""),
         )
-        line.status = _UITKOMST_STATUS[regel["uitkomst"]]
-        line.gewijzigd_op = now
-    Voorziening.objects.bulk_update(lines, ["status", "gewijzigd_op"])
-    follow_lines(aanvraag)
-    work = [
-        bericht(
-            gebeurtenis="beschikking",
-            resource="beschikking",
-            uuid=str(beschikking.uuid),
-            actie="create",
-            aanvraag=aanvraag,
-        ),
-        (OutboxItem.Soort.BESLUIT, {"beschikking": str(beschikking.uuid)}),
-    ]
-    outbox_enqueue_many(aanvraag=aanvraag, work=work)
+    changes.transition(
+        aanvraag=aanvraag,
+        moves=moves,
+        gebeurtenis="beschikking",
+        # The besluit brings the zaken along (resultaat and status), so no separate zaak event.
+        zaak=False,
+        extra=[
+            events.bericht(
+                gebeurtenis="beschikking",
+                resource="beschikking",
+                uuid=str(beschikking.uuid),
+                actie="create",
+                aanvraag=aanvraag,
+            ),
+            events.beschikking_genomen(beschikking),
+        ],
+    )
     return beschikking

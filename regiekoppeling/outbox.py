@@ -1,9 +1,15 @@
 """The transactional outbox: enqueue in the caller's transaction, relay on commit, sweep as the
 guarantee, retry with backoff stored in the row, dead-letter after the limit.
 
-Handlers are registered per `OutboxItem.Soort` by the packages that own the integration
-(`zaken`, `documenten`, the berichten side). A soort without a handler stays pending: its work is
-kept, never dropped, until a handler exists.
+The domain publishes events (`outbox_publish`, kinds in `regiekoppeling.events`); the integrations
+(`zaken`, `documenten`, `regiekoppeling.berichten`) own the handlers and subscribe them to the kinds
+they care about, all in one way: `@handler(name, on=[...])` in the integration's `handlers` module,
+which its AppConfig imports when Django is ready. An item stores its handler's name as data, so a new
+integration needs no change to the domain. An item whose handler is not registered stays pending: its
+work is kept, never dropped, until a handler exists.
+
+The relay (a Celery task, sent on commit) is a hook that `regiekoppeling.apps` installs: the outbox
+imports no task module.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -20,12 +26,17 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .events import Event
 from .models import Aanvraag, OutboxItem
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[OutboxItem], None]
+Relay = Callable[[list[int]], None]
 _handlers: dict[str, Handler] = {}
+_subscribers: dict[str, list[str]] = {}
+_labels: dict[str, str] = {}
+_relay_hook: list[Relay] = []
 
 
 class PermanentError(Exception):
@@ -36,29 +47,72 @@ class PermanentError(Exception):
         self.details = details
 
 
-def register_handler(soort: str, handler: Handler) -> None:
-    _handlers[soort] = handler
+def handler(name: str, *, on: Iterable[str] = (), label: str = "") -> Callable[[Handler], Handler]:
+    """Register the decorated function as the outbox handler `name`, run once per item of an event
+    of the kinds in `on` (and for items queued by name with `outbox_enqueue`). `label` is what an
+    administrator reads for it."""
+
+    def decorate(func: Handler) -> Handler:
+        register_handler(name, func, on=on, label=label)
+        return func
+
+    return decorate
 
 
-def unregister_handler(soort: str) -> None:
-    _handlers.pop(soort, None)
+def register_handler(name: str, func: Handler, *, on: Iterable[str] = (), label: str = "") -> None:
+    _handlers[name] = func
+    if label:
+        _labels[name] = label
+    for kind in on:
+        names = _subscribers.setdefault(kind, [])
+        if name not in names:
+            names.append(name)
 
 
-def handled_soorten() -> list[str]:
+def unregister_handler(name: str) -> None:
+    """Items for `name` stay pending from now on; its subscriptions stay, so no work is lost."""
+    _handlers.pop(name, None)
+
+
+def handled_names() -> list[str]:
     return list(_handlers)
 
 
-def outbox_enqueue(*, soort: str, aanvraag: Aanvraag | None, payload: dict[str, Any]) -> OutboxItem:
-    """Store outgoing work in the current transaction and relay it once that commits."""
-    item = OutboxItem.objects.create(soort=soort, aanvraag=aanvraag, payload=payload)
+def handler_label(name: str) -> str:
+    return _labels.get(name, name)
+
+
+def subscribers(kind: str) -> list[str]:
+    return list(_subscribers.get(kind, ()))
+
+
+def set_relay(relay: Relay) -> None:
+    """Install how items are relayed to the workers on commit (`regiekoppeling.apps` does)."""
+    _relay_hook[:] = [relay]
+
+
+def outbox_publish(*, aanvraag: Aanvraag | None, events: Sequence[Event]) -> list[OutboxItem]:
+    """One item per (event, subscribed handler), in the order of the events, in the current
+    transaction; relayed in one broker message once it commits."""
+    work = [(name, event.payload) for event in events for name in _subscribers.get(event.kind, ())]
+    unheard = [event.kind for event in events if not _subscribers.get(event.kind)]
+    if unheard:
+        logger.debug("no handler subscribes to %s", unheard)
+    return outbox_enqueue_many(aanvraag=aanvraag, work=work) if work else []
+
+
+def outbox_enqueue(*, handler: str, aanvraag: Aanvraag | None, payload: dict[str, Any]) -> OutboxItem:
+    """Store work for one handler, by name, in the current transaction; relay it once that commits."""
+    item = OutboxItem.objects.create(handler=handler, aanvraag=aanvraag, payload=payload)
     transaction.on_commit(lambda: _relay(item.pk))
     return item
 
 
 def outbox_enqueue_many(*, aanvraag: Aanvraag | None, work: list[tuple[str, dict[str, Any]]]) -> list[OutboxItem]:
-    """Several items of one write in one INSERT, relayed in one broker message once it commits."""
+    """Several items (handler name, payload) of one write in one INSERT, relayed in one broker message
+    once it commits."""
     items = OutboxItem.objects.bulk_create(
-        [OutboxItem(soort=soort, aanvraag=aanvraag, payload=payload) for soort, payload in work]
+        [OutboxItem(handler=name, aanvraag=aanvraag, payload=payload) for name, payload in work]
     )
     ids = [item.pk for item in items]
     transaction.on_commit(lambda: _relay_many(ids))
@@ -70,11 +124,12 @@ def _relay(item_id: int) -> None:
 
 
 def _relay_many(item_ids: list[int]) -> None:
-    # Fast path only: when the broker is down the sweeper picks the items up later.
-    from .tasks import process_outbox_items
-
+    # Fast path only: when the broker is down (or no relay is installed) the sweeper picks them up later.
+    if not _relay_hook:
+        logger.warning("no outbox relay installed; the sweeper will pick up items %s", item_ids)
+        return
     try:
-        process_outbox_items.delay(item_ids)
+        _relay_hook[0](item_ids)
     except Exception:  # any broker failure only delays the work
         logger.warning("outbox relay of items %s failed; the sweeper will pick them up", item_ids, exc_info=True)
 
@@ -92,7 +147,7 @@ def outbox_claim(*, item_id: int) -> OutboxItem | None:
         pk=item_id,
         state=OutboxItem.State.PENDING,
         next_attempt_at__lte=now,
-        soort__in=handled_soorten(),
+        handler__in=handled_names(),
     ).update(state=OutboxItem.State.PROCESSING, claimed_at=now, attempts=F("attempts") + 1)
     return OutboxItem.objects.get(pk=item_id) if claimed else None
 
@@ -102,13 +157,13 @@ def outbox_process(*, item_id: int) -> str | None:
     item = outbox_claim(item_id=item_id)
     if item is None:
         return None
-    handler = _handlers[item.soort]
+    run = _handlers[item.handler]
     try:
-        handler(item)
+        run(item)
     except PermanentError as exc:
         _finish(item, OutboxItem.State.DEAD, f"permanent: {exc}" + (f"\n{exc.details}" if exc.details else ""))
     except Exception as exc:
-        logger.warning("outbox item %s (%s) failed, attempt %s", item.pk, item.soort, item.attempts, exc_info=True)
+        logger.warning("outbox item %s (%s) failed, attempt %s", item.pk, item.handler, item.attempts, exc_info=True)
         if item.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
             _finish(item, OutboxItem.State.DEAD, f"gave up after {item.attempts} attempts: {exc!r}")
         else:
@@ -139,7 +194,7 @@ def outbox_due_ids(*, limit: int) -> list[int]:
     with transaction.atomic():
         return list(
             OutboxItem.objects.select_for_update(skip_locked=True)
-            .filter(state=OutboxItem.State.PENDING, next_attempt_at__lte=now, soort__in=handled_soorten())
+            .filter(state=OutboxItem.State.PENDING, next_attempt_at__lte=now, handler__in=handled_names())
             .order_by("next_attempt_at", "id")
             .values_list("pk", flat=True)[:limit]
         )

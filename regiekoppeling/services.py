@@ -7,14 +7,14 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
 
-from . import rules
-from .constants import LIVE_STATUSES, OPEN_STATUSES, Leveringsvorm, Rol, Status, require_transition
-from .events import bericht, zaak_status
+from . import events, rules
+from .constants import Leveringsvorm, Rol
 from .exceptions import DomainValidationError, InvalidParam
-from .models import Aanvraag, Applicatie, Document, Gemeente, OutboxItem, Product, Voorziening
-from .outbox import outbox_enqueue_many
+from .lifecycle import changes
+from .lifecycle.states import LIVE_STATUSES, OPEN_STATUSES, Status, require_transition
+from .models import Aanvraag, Applicatie, Document, Gemeente, Product, Voorziening
+from .outbox import outbox_publish
 
 
 def _product_key(wet: str, ref: dict[str, Any]) -> str:
@@ -142,11 +142,11 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
         ]
     )
     _prefetched(aanvraag, voorzieningen=lines)
-    outbox_enqueue_many(
+    outbox_publish(
         aanvraag=aanvraag,
-        work=[
-            (OutboxItem.Soort.ZAAK_REGISTRATIE, {"aanvraag": str(aanvraag.uuid)}),
-            bericht(
+        events=[
+            events.aanvraag_ontvangen(aanvraag),
+            events.bericht(
                 gebeurtenis="aanvraag_ontvangen",
                 resource="aanvraag",
                 uuid=str(aanvraag.uuid),
@@ -203,38 +203,24 @@ def _build_voorziening(
     )
 
 
-def queue_state_change(aanvraag: Aanvraag, gebeurtenis: str, voorzieningen: list[Voorziening]) -> None:
-    berichten = [
-        bericht(
-            gebeurtenis=gebeurtenis,
-            resource="voorziening",
-            uuid=str(v.uuid),
-            actie="update",
-            aanvraag=aanvraag,
-            kenmerken={"status": v.status},
-        )
-        for v in voorzieningen
-    ]
-    outbox_enqueue_many(aanvraag=aanvraag, work=[zaak_status(gebeurtenis, aanvraag, voorzieningen), *berichten])
-
-
 @transaction.atomic
 def aanvraag_withdraw(*, aanvraag: Aanvraag, reden: str = "") -> Aanvraag:
     """Withdraw an aanvraag and every line that is still open (the regie changed its mind)."""
     aanvraag = Aanvraag.objects.select_for_update().get(pk=aanvraag.pk)
     require_transition(aanvraag.status, Status.INGETROKKEN, what="De aanvraag")
     lines = list(aanvraag.voorzieningen.select_for_update().filter(status__in=OPEN_STATUSES))
-    now = timezone.now()
     for line in lines:
-        line.status = Status.INGETROKKEN
         line.reden_intrekking = reden
-        line.gewijzigd_op = now  # bulk_update does not apply auto_now
-    if lines:
-        Voorziening.objects.bulk_update(lines, ["status", "reden_intrekking", "gewijzigd_op"])
-    aanvraag.status = Status.INGETROKKEN
-    aanvraag.reden_intrekking = reden
-    aanvraag.save(update_fields=["status", "reden_intrekking", "gewijzigd_op"])
-    queue_state_change(aanvraag, "aanvraag_ingetrokken", lines)
+    changes.transition(
+        aanvraag=aanvraag,
+        moves=[changes.Move(line, Status.INGETROKKEN) for line in lines],
+        gebeurtenis="aanvraag_ingetrokken",
+        fields=["reden_intrekking"],
+        # Withdrawn, whatever its already decided lines say.
+        aanvraag_status=Status.INGETROKKEN,
+        aanvraag_fields={"reden_intrekking": reden},
+        announce_lines=True,
+    )
     return aanvraag
 
 
@@ -243,13 +229,15 @@ def voorziening_withdraw(*, voorziening: Voorziening, reden: str = "") -> Voorzi
     """Withdraw one open line. When no line of the aanvraag is left, the aanvraag is withdrawn too."""
     aanvraag = Aanvraag.objects.select_for_update().get(pk=voorziening.aanvraag_id)
     voorziening = Voorziening.objects.select_for_update().get(pk=voorziening.pk)
-    require_transition(voorziening.status, Status.INGETROKKEN, what="De voorziening")
-    voorziening.status = Status.INGETROKKEN
     voorziening.reden_intrekking = reden
-    voorziening.save(update_fields=["status", "reden_intrekking", "gewijzigd_op"])
-    if not aanvraag.voorzieningen.exclude(status=Status.INGETROKKEN).exists():
-        aanvraag.status = Status.INGETROKKEN
+    changes.transition(
+        aanvraag=aanvraag,
+        moves=[changes.Move(voorziening, Status.INGETROKKEN, "De voorziening")],
+        gebeurtenis="voorziening_ingetrokken",
+        fields=["reden_intrekking"],
+        announce_lines=True,
+    )
+    if aanvraag.status == Status.INGETROKKEN:
         aanvraag.reden_intrekking = reden
-        aanvraag.save(update_fields=["status", "reden_intrekking", "gewijzigd_op"])
-    queue_state_change(aanvraag, "voorziening_ingetrokken", [voorziening])
+        aanvraag.save(update_fields=["reden_intrekking", "gewijzigd_op"])
     return voorziening

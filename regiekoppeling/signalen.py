@@ -7,18 +7,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
-from .constants import Leveringsvorm, Status
-from .events import bericht
+from . import events
+from .constants import Leveringsvorm
 from .exceptions import DomainValidationError, InvalidParam, InvalidTransition
 from .iwmo import Verzoek, verzoek_to_json
+from .lifecycle.states import GRANTED_STATUSES, RUNNING_STATUSES, Status
 from .models import Aanvraag, Applicatie, Gemeente, Signaal, SignaalProduct, Toewijzing, Voorziening
-from .outbox import outbox_enqueue_many
-
-# Grants that run until their einddatum: assigned or delivered ZIN, granted PGB.
-_RUNNING = [Status.TOEGEWEZEN, Status.IN_LEVERING, Status.TOEGEKEND, Status.GEDEELTELIJK_TOEGEKEND]
+from .outbox import outbox_publish
+from .services import aanvraag_create
 
 
 def _queue(signaal: Signaal, voorziening: Voorziening) -> None:
@@ -26,23 +25,21 @@ def _queue(signaal: Signaal, voorziening: Voorziening) -> None:
 
 
 def _queue_for(signaal: Signaal, aanvraag: Aanvraag, gebeurtenis: str) -> None:
-    work = [
-        bericht(
-            gebeurtenis=gebeurtenis,
-            resource="signaal",
-            uuid=str(signaal.uuid),
-            actie="create",
-            aanvraag=aanvraag,
-            kenmerken={"soort": signaal.soort},
-        )
-    ]
-    outbox_enqueue_many(aanvraag=aanvraag, work=work)
+    event = events.bericht(
+        gebeurtenis=gebeurtenis,
+        resource="signaal",
+        uuid=str(signaal.uuid),
+        actie="create",
+        aanvraag=aanvraag,
+        kenmerken={"soort": signaal.soort},
+    )
+    outbox_publish(aanvraag=aanvraag, events=[event])
 
 
 @transaction.atomic
 def herindicatie_create(*, voorziening: Voorziening, afzender: Applicatie, data: dict[str, Any]) -> Signaal:
     """The backoffice signals that a grant needs re-assessment."""
-    if voorziening.status not in _RUNNING:
+    if voorziening.status not in RUNNING_STATUSES:
         raise DomainValidationError(
             [InvalidParam("voorziening", "niet_lopend", f"De voorziening heeft status '{voorziening.status}'.")]
         )
@@ -78,10 +75,10 @@ def herindicatie_candidates(*, today: dt.date) -> QuerySet[Voorziening]:
     )
     return (
         Voorziening.objects.filter(
-            status__in=_RUNNING, einddatum__isnull=False, einddatum__gte=today, einddatum__lte=horizon
+            status__in=RUNNING_STATUSES, einddatum__isnull=False, einddatum__gte=today, einddatum__lte=horizon
         )
         .exclude(Exists(raised))
-        .exclude(status__in=[Status.TOEGEKEND, Status.GEDEELTELIJK_TOEGEKEND], leveringsvorm=Leveringsvorm.ZIN)
+        .exclude(status__in=GRANTED_STATUSES, leveringsvorm=Leveringsvorm.ZIN)
         .select_related("aanvraag__gemeente", "product")
     )
 
@@ -255,8 +252,6 @@ def verzoek_answer(*, signaal: Signaal, regie: Applicatie, antwoorden: list[dict
 
 
 def _honour(signaal: Signaal, regie: Applicatie, chosen: list[tuple[int, SignaalProduct]]) -> dict[int, Voorziening]:
-    from .services import aanvraag_create
-
     original = signaal.aanvraag
     assert original is not None
     aanbieder = signaal.inhoud.get("header", {}).get("aanbieder", "")
@@ -284,31 +279,3 @@ def _honour(signaal: Signaal, regie: Applicatie, chosen: list[tuple[int, Signaal
         line.referentie_aanbieder = product.referentie_aanbieder
     Voorziening.objects.bulk_update(lines, ["referentie_aanbieder"])
     return {product.pk: line for line, (_, product) in zip(lines, chosen, strict=True)}
-
-
-# --- the end of a grant ---------------------------------------------------------------------------
-
-
-def voorzieningen_end_due(*, today: dt.date | None = None) -> int:
-    """Beat job: a grant whose einddatum has passed ends (DOMAIN.md section 4): assigned or delivered
-    ZIN (no stop was reported) and granted PGB. Each one in its own transaction."""
-    from .feedback import follow_lines
-    from .services import queue_state_change
-
-    today = today or timezone.localdate()
-    due = Voorziening.objects.filter(einddatum__lt=today).filter(
-        Q(status__in=[Status.TOEGEWEZEN, Status.IN_LEVERING])
-        | Q(leveringsvorm=Leveringsvorm.PGB, status__in=[Status.TOEGEKEND, Status.GEDEELTELIJK_TOEGEKEND])
-    )
-    ended = 0
-    for pk in due.values_list("pk", flat=True):
-        with transaction.atomic():
-            line = Voorziening.objects.select_for_update().select_related("aanvraag__gemeente").get(pk=pk)
-            if line.status == Status.BEEINDIGD:
-                continue  # ended meanwhile (a stop from the backoffice)
-            line.status = Status.BEEINDIGD
-            line.save(update_fields=["status", "gewijzigd_op"])
-            follow_lines(line.aanvraag)
-            queue_state_change(line.aanvraag, "voorziening_beeindigd", [line])
-        ended += 1
-    return ended

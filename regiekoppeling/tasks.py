@@ -8,8 +8,10 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from .lifecycle.changes import voorzieningen_end_due
 from .models import IdempotencyRecord
 from .outbox import outbox_process, outbox_sweep
+from .signalen import herindicatie_raise_due
 
 
 @shared_task
@@ -31,8 +33,6 @@ def prune_idempotency_records() -> int:
 
 @shared_task
 def raise_herindicaties() -> int:
-    from .signalen import herindicatie_raise_due, voorzieningen_end_due
-
     # Grants past their einddatum end first; the ones about to end get their herindicatie.
     voorzieningen_end_due()
     return herindicatie_raise_due()

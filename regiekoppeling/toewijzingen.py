@@ -7,34 +7,35 @@ from typing import Any
 
 from django.db import transaction
 
-from .constants import REDEN_BEEINDIGING, REDEN_WIJZIGING, Leveringsvorm, Status, require_transition
-from .events import bericht, zaak_status
+from . import events
+from .constants import REDEN_BEEINDIGING, REDEN_WIJZIGING, Leveringsvorm
 from .exceptions import DomainValidationError, InvalidParam, InvalidTransition
-from .feedback import follow_lines
+from .lifecycle import changes
+from .lifecycle.states import ASSIGNED_STATUSES, GRANTED_STATUSES, Status
 from .models import Applicatie, Toewijzing, Voorziening
-from .outbox import outbox_enqueue_many
 
 VERLENGING = "04"  # reden wijziging: herbeoordeling, verlenging toewijzing
-_GRANTED = {Status.TOEGEKEND, Status.GEDEELTELIJK_TOEGEKEND}
-_ASSIGNED = {Status.TOEGEWEZEN, Status.IN_LEVERING}
 
 
-def _set_status(voorziening: Voorziening, target: str) -> None:
-    require_transition(voorziening.status, target, what="De voorziening")
-    voorziening.status = target
-    voorziening.save(update_fields=["status", "gewijzigd_op"])
-
-
-def _events(toewijzing: Toewijzing, gebeurtenis: str, actie: str) -> None:
+def _change(toewijzing: Toewijzing, gebeurtenis: str, actie: str, target: str | None) -> None:
+    """Move the voorziening to `target` (None: its state stays) and record the change with the
+    toewijzing's bericht; its zaak follows either way."""
     voorziening = toewijzing.voorziening
     aanvraag = voorziening.aanvraag
-    work = [
-        bericht(
+    extra = [
+        events.bericht(
             gebeurtenis=gebeurtenis, resource="toewijzing", uuid=str(toewijzing.uuid), actie=actie, aanvraag=aanvraag
-        ),
-        zaak_status(gebeurtenis, aanvraag, [voorziening]),
+        )
     ]
-    outbox_enqueue_many(aanvraag=aanvraag, work=work)
+    if target is None:
+        changes.record(aanvraag=aanvraag, lines=[voorziening], gebeurtenis=gebeurtenis, extra=extra)
+        return
+    changes.transition(
+        aanvraag=aanvraag,
+        moves=[changes.Move(voorziening, target, "De voorziening")],
+        gebeurtenis=gebeurtenis,
+        extra=extra,
+    )
 
 
 @transaction.atomic
@@ -51,7 +52,7 @@ def toewijzing_create(*, voorziening: Voorziening, afzender: Applicatie, data: d
             )
         )
     reden = data.get("reden_wijziging", "")
-    wijziging = voorziening.status in _ASSIGNED
+    wijziging = voorziening.status in ASSIGNED_STATUSES
     if wijziging and not reden:
         errors.append(
             InvalidParam("redenWijziging", "required", "Een nieuwe toewijzing voor deze voorziening is een wijziging.")
@@ -65,7 +66,7 @@ def toewijzing_create(*, voorziening: Voorziening, afzender: Applicatie, data: d
         errors.append(InvalidParam("toewijzingnummer", "9332", "Dit toewijzingnummer is al gebruikt in deze gemeente."))
     if errors:
         raise DomainValidationError(errors)
-    if not wijziging and voorziening.status not in _GRANTED:
+    if not wijziging and voorziening.status not in GRANTED_STATUSES:
         raise InvalidTransition(current=voorziening.status, target=Status.TOEGEWEZEN, what="De voorziening")
     toewijzing = Toewijzing.objects.create(
         voorziening=voorziening,
@@ -78,18 +79,19 @@ def toewijzing_create(*, voorziening: Voorziening, afzender: Applicatie, data: d
         einddatum=data.get("einddatum"),
         reden_wijziging=reden,
     )
-    if not wijziging:
-        _set_status(voorziening, Status.TOEGEWEZEN)
-        follow_lines(aanvraag)
-    elif (
-        reden == VERLENGING
+    if (
+        wijziging
+        and reden == VERLENGING
         and toewijzing.einddatum
         and (not voorziening.einddatum or toewijzing.einddatum > voorziening.einddatum)
     ):
         # Herbeoordeling, verlenging: an extension without change keeps the voorziening (DOMAIN.md 6).
         voorziening.einddatum = toewijzing.einddatum
         voorziening.save(update_fields=["einddatum", "gewijzigd_op"])
-    _events(toewijzing, "toewijzing_wijziging" if wijziging else "toewijzing", "create")
+    if wijziging:
+        _change(toewijzing, "toewijzing_wijziging", "create", None)
+    else:
+        _change(toewijzing, "toewijzing", "create", Status.TOEGEWEZEN)
     return toewijzing
 
 
@@ -103,11 +105,9 @@ def toewijzing_start(*, toewijzing: Toewijzing, datum: dt.date) -> Toewijzing:
         raise DomainValidationError(
             [InvalidParam("datum", "voor_ingangsdatum", "De levering start voor de toewijzing.")]
         )
-    _set_status(toewijzing.voorziening, Status.IN_LEVERING)
-    follow_lines(toewijzing.voorziening.aanvraag)
     toewijzing.start_datum = datum
     toewijzing.save(update_fields=["start_datum", "gewijzigd_op"])
-    _events(toewijzing, "levering_gestart", "update")
+    _change(toewijzing, "levering_gestart", "update", Status.IN_LEVERING)
     return toewijzing
 
 
@@ -130,10 +130,8 @@ def toewijzing_stop(*, toewijzing: Toewijzing, datum: dt.date, reden: str) -> To
         errors.append(InvalidParam("datum", "voor_start", "De levering stopt voor ze begon."))
     if errors:
         raise DomainValidationError(errors)
-    _set_status(toewijzing.voorziening, Status.BEEINDIGD)
-    follow_lines(toewijzing.voorziening.aanvraag)
     toewijzing.stop_datum = datum
     toewijzing.reden_beeindiging = reden
     toewijzing.save(update_fields=["stop_datum", "reden_beeindiging", "gewijzigd_op"])
-    _events(toewijzing, "levering_gestopt", "update")
+    _change(toewijzing, "levering_gestopt", "update", Status.BEEINDIGD)
     return toewijzing

@@ -55,6 +55,32 @@ AANVRAAG: dict[str, Any] = {
 }
 
 
+def readme_blocks(section: str) -> list[str]:
+    """The ```sh blocks of one section of the README, as a reader would copy them."""
+    text = (REPO / "README.md").read_text()
+    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", body, re.DOTALL)
+    assert blocks, f"no shell commands in README section {section!r}"
+    return blocks
+
+
+def run_readme_blocks(section: str, launcher: Launcher) -> str:
+    """Run them in bash from the repository against this launcher; returns stdout and stderr."""
+    env = {k: v for k, v in os.environ.items() if k not in STRIPPED_ENV}
+    env["REGIEKOPPELING_DATA_DIR"] = str(launcher.data_dir)
+    output = []
+    for block in readme_blocks(section):
+        script = "set -euo pipefail\n" + block.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{launcher.port}")
+        done = subprocess.run(
+            ["bash", "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False
+        )
+        assert done.returncode == 0, (
+            f"README {section!r} failed ({done.returncode}):\n{block}\n{done.stdout}\n{done.stderr}"
+        )
+        output.append(done.stdout + done.stderr)
+    return "\n".join(output)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -82,7 +108,7 @@ class Launcher:
         env = {k: v for k, v in os.environ.items() if k not in STRIPPED_ENV}
         env.update(REGIEKOPPELING_DATA_DIR=str(data_dir), PORT=str(port), PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "config.launcher", "run"],
+            [sys.executable, "-m", "devserver.launcher", "run"],
             cwd=REPO,
             env=env,
             stdout=subprocess.PIPE,
@@ -194,7 +220,7 @@ def test_make_run_on_a_fresh_machine(launcher: Launcher) -> None:
     socket_path = _find(r"^\s+Redis\s+embedded .* socket (\S+)$", out).group(1)
     database_url = shlex.split(_find(r"DATABASE_URL=('[^']*'|\S+)", out).group(1))[0]
     assert str(launcher.data_dir) in database_url, "the test must only ever use its own embedded server"
-    assert "make_token demo-regie" in out and "Authorization: Bearer $TOKEN" in out
+    assert "-m acceptance" in out and "token demo-regie" in out and "Authorization: Bearer $TOKEN" in out
 
     # --- the API over real HTTP ------------------------------------------------------------------
     token = make_token(client_id, secret)
@@ -217,6 +243,11 @@ def test_make_run_on_a_fresh_machine(launcher: Launcher) -> None:
     requests.get(f"{base}/api/v1/privacy-check", params={"bsn": "999993653"}, headers=headers, timeout=30)
     launcher.wait_for(r'"GET /api/v1/privacy-check HTTP/1\.1" \d{3}', 10)
     assert "bsn=" not in launcher.output, "query string in the access log"
+
+    # --- the README's commands, as written (only the port and the data directory differ) ------------
+    using = run_readme_blocks("Using the API", launcher)
+    assert '"regieReferentie":"GP-2026-001"' in using.replace(" ", ""), using[-2000:]
+    assert '"count":1' in using.replace(" ", ""), using[-2000:]
 
     # --- Celery: the worker answers over the embedded broker, beat schedules ----------------------
     ping_env = {k: v for k, v in os.environ.items() if k not in STRIPPED_ENV}
@@ -263,6 +294,10 @@ def test_make_run_on_a_fresh_machine(launcher: Launcher) -> None:
     assert zaak.status_code == 200, zaak.text
     assert zaak.json()["identificatie"] == line["zaak"]["identificatie"]
 
+    # The scenario player as the README runs it, against this `make run` (after the worker is up).
+    played = run_readme_blocks("Playing the scenarios", launcher)
+    assert re.search(r"\d+ ok, 0 failed", played), played[-3000:]
+
     # --- Ctrl-C: everything stops ----------------------------------------------------------------
     procs = launcher.processes()
     names = {p.pid: " ".join(p.cmdline()[:6]) for p in procs if _running(p)}
@@ -292,4 +327,5 @@ def test_make_run_on_a_fresh_machine(launcher: Launcher) -> None:
     assert not Path(socket_path).exists()
 
     print(f"\nstart-up {startup:.1f} s, shutdown {shutdown:.1f} s, {len(names)} processes checked")
+    print(played)
     shutil.rmtree(launcher.data_dir, ignore_errors=True)  # only on success: keep the logs of a failure

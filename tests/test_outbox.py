@@ -13,7 +13,7 @@ from regiekoppeling.models import OutboxItem
 
 pytestmark = pytest.mark.django_db
 
-SOORT = OutboxItem.Soort.BERICHT
+SOORT = "bericht"
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def handler():
 
 
 def enqueue() -> OutboxItem:
-    return outbox.outbox_enqueue(soort=SOORT, aanvraag=None, payload={"gebeurtenis": "test"})
+    return outbox.outbox_enqueue(handler=SOORT, aanvraag=None, payload={"gebeurtenis": "test"})
 
 
 def test_relay_runs_on_commit_only(django_capture_on_commit_callbacks, monkeypatch):
@@ -182,8 +182,8 @@ def test_sweeper_releases_items_of_a_vanished_worker(handler, settings):
 
 
 def test_work_without_a_handler_stays_pending(handler, monkeypatch):
-    monkeypatch.delitem(outbox._handlers, OutboxItem.Soort.ZAAK_STATUS)
-    item = outbox.outbox_enqueue(soort=OutboxItem.Soort.ZAAK_STATUS, aanvraag=None, payload={})
+    monkeypatch.delitem(outbox._handlers, "zaak_status")
+    item = outbox.outbox_enqueue(handler="zaak_status", aanvraag=None, payload={})
     assert outbox.outbox_sweep() == 0
     assert outbox.outbox_process(item_id=item.pk) is None
     item.refresh_from_db()

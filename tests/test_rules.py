@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from regiekoppeling import rules
-from regiekoppeling.constants import OPEN_STATUSES, TRANSITIONS, Status, can_transition
+from regiekoppeling.lifecycle.states import OPEN_STATUSES, TRANSITIONS, Status, can_transition
 
 D = dt.date
 

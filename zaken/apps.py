@@ -8,11 +8,4 @@ class ZakenConfig(AppConfig):
     verbose_name = "Zaakgericht (ZGW)"
 
     def ready(self) -> None:
-        from regiekoppeling.models import OutboxItem
-        from regiekoppeling.outbox import register_handler
-
-        from .handlers import handle_besluit, handle_registratie, handle_zaak_status
-
-        register_handler(OutboxItem.Soort.ZAAK_REGISTRATIE, handle_registratie)
-        register_handler(OutboxItem.Soort.BESLUIT, handle_besluit)
-        register_handler(OutboxItem.Soort.ZAAK_STATUS, handle_zaak_status)
+        from . import handlers  # noqa: F401 - registers the outbox handlers

@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from contextlib import ExitStack
 
-from django.utils import timezone
-
-from regiekoppeling.constants import Status
+from regiekoppeling.lifecycle.states import Status
 from regiekoppeling.models import Beschikking, BeschikkingRegel
 
-from . import catalogus
+from . import catalogus, readthrough
 from .clients import BesluitenClient, ZGWRequestError
 from .models import Besluit, Zaak, ZGWConfig
 from .registration import Clients, config_for, create_once, now_iso, open_clients, status_mapping
@@ -182,4 +180,4 @@ def _ensure_outcome(
     besluit.save(update_fields=["status_url"])
     zaak.huidige_status_url = besluit.status_url
     zaak.save(update_fields=["huidige_status_url"])
-    zaak.voorzieningen.update(zaakstatus=statustype.omschrijving, zaakstatus_gezet_op=timezone.now())
+    readthrough.zaakstatus_set(zaak=zaak, omschrijving=statustype.omschrijving)

@@ -6,7 +6,7 @@ from django.db import transaction
 from zgw_consumers.constants import APITypes, AuthTypes
 from zgw_consumers.models import Service
 
-from regiekoppeling.constants import Status
+from regiekoppeling.lifecycle.states import Status
 from regiekoppeling.models import Gemeente
 
 from .models import StatustypeMapping, ZGWConfig

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from regiekoppeling.models import Beschikking, OutboxItem
+from regiekoppeling import events
+from regiekoppeling.models import Aanvraag, Beschikking, OutboxItem
+from regiekoppeling.outbox import handler
 
 from .besluiten import beschikking_register
 from .registration import aanvraag_register
 from .statussen import zaakstatus_update
 
 
+@handler("zaak_registratie", on=[events.AANVRAAG_ONTVANGEN], label="Registratie in de ZGW API's")
 def handle_registratie(item: OutboxItem) -> None:
-    assert item.aanvraag_id is not None
-    aanvraag_register(aanvraag_id=item.aanvraag_id)
+    aanvraag_id = item.aanvraag_id or Aanvraag.objects.only("pk").get(uuid=item.payload["aanvraag"]).pk
+    aanvraag_register(aanvraag_id=aanvraag_id)
 
 
+@handler("besluit", on=[events.BESCHIKKING_GENOMEN], label="Beschikking als besluit registreren")
 def handle_besluit(item: OutboxItem) -> None:
     beschikking = Beschikking.objects.only("pk").get(uuid=item.payload["beschikking"])
     beschikking_register(beschikking_id=beschikking.pk)
 
 
+@handler("zaak_status", on=[events.VOORZIENINGEN_GEWIJZIGD], label="Zaakstatus bijwerken")
 def handle_zaak_status(item: OutboxItem) -> None:
-    assert item.aanvraag_id is not None
-    zaakstatus_update(aanvraag_id=item.aanvraag_id, voorziening_uuids=list(item.payload.get("voorzieningen", [])))
+    aanvraag_id = item.aanvraag_id or Aanvraag.objects.only("pk").get(uuid=item.payload["aanvraag"]).pk
+    zaakstatus_update(aanvraag_id=aanvraag_id, voorziening_uuids=list(item.payload.get("voorzieningen", [])))

@@ -11,7 +11,7 @@ from django.db import models
 from stdnum.nl import bsn as elfproef
 from zgw_consumers.constants import APITypes
 
-from regiekoppeling.constants import Status
+from regiekoppeling.lifecycle.states import Status
 from regiekoppeling.models import Aanvraag, Beschikking, Document, Gemeente, Voorziening
 
 

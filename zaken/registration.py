@@ -13,14 +13,14 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from regiekoppeling.constants import Status
-from regiekoppeling.models import Aanvraag, Document, Registratie, Voorziening
+from regiekoppeling.lifecycle.states import Status
+from regiekoppeling.models import Aanvraag, Document, Voorziening
 from regiekoppeling.outbox import PermanentError
 
-from . import catalogus
+from . import catalogus, readthrough
 from .clients import JSON, CatalogiClient, ZaakBody, ZakenClient, ZGWRequestError
 from .models import Besluit, StatustypeMapping, Zaak, ZaakDocument, ZaakStrategie, ZGWConfig
 
@@ -277,7 +277,9 @@ def aanvraag_register(*, aanvraag_id: int) -> None:
                 ensure_zaak(clients, config, aanvraag, zaak)
                 initial = ensure_initial_status(clients, config, zaak, identificatie)
                 ensure_rol(clients, config, aanvraag, zaak)
-                _publish(aanvraag, zaak, initial if config.initiele_status_zetten else None)
+                readthrough.zaak_registered(
+                    zaak=zaak, status_omschrijving=initial.omschrijving if config.initiele_status_zetten else None
+                )
             documents = aanvraag.documenten.exclude(informatieobject="")
             for document in documents:
                 for zaak in plan:
@@ -287,30 +289,7 @@ def aanvraag_register(*, aanvraag_id: int) -> None:
         raise
 
 
-@transaction.atomic
-def _publish(aanvraag: Aanvraag, zaak: Zaak, status: catalogus.Statustype | None) -> None:
-    """Copy the zaak into the read-through fields of the domain, so responses need no remote call."""
-    if zaak.soort == Zaak.Soort.HOOFDZAAK:
-        Aanvraag.objects.filter(pk=aanvraag.pk).update(
-            hoofdzaak_url=zaak.url, hoofdzaak_identificatie=zaak.identificatie
-        )
-        return
-    fields = {
-        "zaak_url": zaak.url,
-        "zaak_identificatie": zaak.identificatie,
-        "registratie": Registratie.GEREGISTREERD,
-        "registratie_fouten": [],
-        "gewijzigd_op": timezone.now(),
-    }
-    if status is not None:
-        fields |= {"zaakstatus": status.omschrijving, "zaakstatus_gezet_op": timezone.now()}
-    zaak.voorzieningen.update(**fields)
-
-
 def registration_failed(*, aanvraag: Aanvraag, error: PermanentError) -> None:
     """Show the refusal on every line not yet registered; an administrator re-queues after fixing."""
     details = error.details if isinstance(error.details, list) else []
-    fouten = [{"detail": str(error), "invalid_params": details}]
-    aanvraag.voorzieningen.exclude(registratie=Registratie.GEREGISTREERD).update(
-        registratie=Registratie.MISLUKT, registratie_fouten=fouten, gewijzigd_op=timezone.now()
-    )
+    readthrough.registration_failed(aanvraag=aanvraag, fouten=[{"detail": str(error), "invalid_params": details}])

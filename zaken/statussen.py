@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 
-from django.utils import timezone
-
-from regiekoppeling.constants import Status
-from regiekoppeling.feedback import aanvraag_status_from_lines
+from regiekoppeling.lifecycle.states import Status, aanvraag_status_from_lines
 from regiekoppeling.models import Aanvraag
 
-from . import catalogus
+from . import catalogus, readthrough
 from .clients import JSON
 from .models import Zaak, ZGWConfig
 from .registration import Clients, config_for, create_once, now_iso, open_clients, status_mapping
@@ -75,7 +72,7 @@ def _follow(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak)
     )
     zaak.huidige_status_url = url
     zaak.save(update_fields=["huidige_status_url"])
-    zaak.voorzieningen.update(zaakstatus=wanted.omschrijving, zaakstatus_gezet_op=timezone.now())
+    readthrough.zaakstatus_set(zaak=zaak, omschrijving=wanted.omschrijving)
 
 
 def _existing_status(clients: Clients, zaak: Zaak, statustype: str) -> str | None:

@@ -16,9 +16,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from regiekoppeling.constants import LIVE_STATUSES
+from regiekoppeling.lifecycle.states import LIVE_STATUSES
 
-from . import catalogus
+from . import catalogus, readthrough
 from .clients import ZGWUnavailableError
 from .models import Zaak, ZGWConfig
 from .registration import Clients, open_clients
@@ -74,10 +74,10 @@ def _sync_one(clients: Clients, zaak: Zaak) -> int:
             types = {t.url: t for t in catalogus.statustypen(clients.catalogi, zaaktype_url=zaak.zaaktype)}
             statustype = types.get(status["statustype"])
             gezet = parse_datetime(status.get("datumStatusGezet") or "") or timezone.now()
-            updated = zaak.voorzieningen.update(
-                zaakstatus=statustype.omschrijving if statustype else "",
-                zaakstatus_gezet_op=gezet if gezet.tzinfo else gezet.replace(tzinfo=dt.UTC),
-                gewijzigd_op=timezone.now(),
+            updated = readthrough.zaakstatus_set(
+                zaak=zaak,
+                omschrijving=statustype.omschrijving if statustype else "",
+                gezet_op=gezet if gezet.tzinfo else gezet.replace(tzinfo=dt.UTC),
             )
             zaak.huidige_status_url = status_url
             fields.append("huidige_status_url")

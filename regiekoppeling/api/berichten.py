@@ -11,19 +11,18 @@ from typing import Any
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, pagination, serializers, viewsets
+from rest_framework import mixins, pagination, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from ..berichten import selectors, services
 from ..berichten.links import RESOURCE_PATHS
-from ..berichten.models import Abonnement, Bericht
 from ..exceptions import InvalidParam
+from ..models import Abonnement, Bericht
+from .base import IDEMPOTENCY_KEY, ResourceViewSet, caller, created, idempotent
 from .exceptions import InvalidQueryParams
 from .fields import StrictSerializer
-from .permissions import caller
-from .views import IDEMPOTENCY_KEY, StrictQueryMixin, created, idempotent
 
 # --- berichten ----------------------------------------------------------------------------------
 
@@ -156,13 +155,12 @@ class BerichtSerializer(serializers.ModelSerializer):
     ),
     retrieve=extend_schema(description="Een bericht uit de eigen feed."),
 )
-class BerichtViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class BerichtViewSet(ResourceViewSet):
     """Berichten: elke gebeurtenis voor een partij, als feed met een cursor."""
 
     serializer_class = BerichtSerializer
     filterset_class = BerichtFilter
     pagination_class = FeedPagination
-    lookup_field = "uuid"
     queryset = Bericht.objects.none()
 
     def get_queryset(self) -> Any:
@@ -235,17 +233,10 @@ class AbonnementAangemaaktSerializer(AbonnementSerializer):
     ),
     destroy=extend_schema(description="Zeg een webhook op; nog wachtende afleveringen vervallen."),
 )
-class AbonnementViewSet(
-    StrictQueryMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class AbonnementViewSet(mixins.DestroyModelMixin, ResourceViewSet):
     """Abonnementen: webhooks die de berichten van de eigen feed ontvangen."""
 
     serializer_class = AbonnementSerializer
-    lookup_field = "uuid"
     queryset = Abonnement.objects.none()
 
     def get_queryset(self) -> Any:
@@ -256,8 +247,7 @@ class AbonnementViewSet(
         serializer = AbonnementInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         abonnement = services.abonnement_create(applicatie=caller(request), **serializer.validated_data)
-        body = AbonnementAangemaaktSerializer(abonnement, context=self.get_serializer_context()).data
-        return created(body)
+        return created(self.shown(abonnement, AbonnementAangemaaktSerializer))
 
     def perform_destroy(self, instance: Abonnement) -> None:
         services.abonnement_delete(abonnement=instance)

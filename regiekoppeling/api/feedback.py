@@ -5,32 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import feedback, selectors
-from ..constants import NUMMER_MAX, Rol
+from ..constants import NUMMER_MAX
 from ..models import Aanvraag, Beschikking, BeschikkingRegel, Terugkoppeling
+from .base import IDEMPOTENCY_KEY, IsBackoffice, ResourceViewSet, caller, created, idempotent, visible_or_404
 from .fields import StrictIntegerField, StrictSerializer
-from .permissions import IsApplicatie, caller
 from .serializers import OmvangSerializer, _bedrag
-from .views import IDEMPOTENCY_KEY, StrictQueryMixin, created, idempotent
-
-
-class IsBackoffice(IsApplicatie):
-    message = "Alleen een backofficeapplicatie mag dit doen."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return super().has_permission(request, view) and caller(request).rol == Rol.BACKOFFICE
 
 
 def _visible_aanvraag(request: Request, uuid: Any) -> Aanvraag:
-    # A foreign aanvraag answers 404, exactly like an unknown one.
-    aanvraag = selectors.aanvragen_visible_to(caller(request)).filter(uuid=uuid).first()
-    if aanvraag is None:
-        raise exceptions.NotFound("Aanvraag niet gevonden.")
-    return aanvraag
+    return visible_or_404(selectors.aanvragen_visible_to(caller(request)), uuid, "Aanvraag")
 
 
 # --- terugkoppelingen ---------------------------------------------------------------------------
@@ -95,20 +83,15 @@ class TerugkoppelingSerializer(serializers.ModelSerializer):
         parameters=[IDEMPOTENCY_KEY],
     ),
 )
-class TerugkoppelingViewSet(
-    StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class TerugkoppelingViewSet(ResourceViewSet):
     """Terugkoppelingen van de backoffice op aanvragen."""
 
     serializer_class = TerugkoppelingSerializer
-    lookup_field = "uuid"
     queryset = Terugkoppeling.objects.none()
+    role, role_actions = IsBackoffice, frozenset({"create"})
 
     def get_queryset(self) -> Any:
         return selectors.terugkoppelingen_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")
-
-    def get_permissions(self) -> list[Any]:
-        return [IsBackoffice()] if self.action == "create" else [IsApplicatie()]
 
     @idempotent
     def create(self, request: Request) -> Response:
@@ -119,8 +102,7 @@ class TerugkoppelingViewSet(
         if "voorzieningen" in data:
             data["voorzieningen"] = [str(u) for u in data["voorzieningen"]]
         terugkoppeling = feedback.terugkoppeling_create(aanvraag=aanvraag, afzender=caller(request), data=data)
-        body = TerugkoppelingSerializer(terugkoppeling, context=self.get_serializer_context()).data
-        return created(body)
+        return created(self.shown(terugkoppeling))
 
 
 # --- beschikkingen ------------------------------------------------------------------------------
@@ -207,18 +189,15 @@ class BeschikkingSerializer(serializers.ModelSerializer):
         parameters=[IDEMPOTENCY_KEY],
     ),
 )
-class BeschikkingViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class BeschikkingViewSet(ResourceViewSet):
     """Beschikkingen van de backoffice."""
 
     serializer_class = BeschikkingSerializer
-    lookup_field = "uuid"
     queryset = Beschikking.objects.none()
+    role, role_actions = IsBackoffice, frozenset({"create"})
 
     def get_queryset(self) -> Any:
         return selectors.beschikkingen_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")
-
-    def get_permissions(self) -> list[Any]:
-        return [IsBackoffice()] if self.action == "create" else [IsApplicatie()]
 
     @idempotent
     def create(self, request: Request) -> Response:
@@ -228,5 +207,4 @@ class BeschikkingViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.Retriev
         aanvraag = _visible_aanvraag(request, data["aanvraag"])
         data["regels"] = [{**r, "voorziening": str(r["voorziening"])} for r in data["regels"]]
         beschikking = feedback.beschikking_create(aanvraag=aanvraag, afzender=caller(request), data=data)
-        body = BeschikkingSerializer(beschikking, context=self.get_serializer_context()).data
-        return created(body)
+        return created(self.shown(beschikking))

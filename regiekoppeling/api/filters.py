@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django_filters import rest_framework as filters
 
-from ..constants import Status, Wet
+from ..constants import Wet
+from ..lifecycle.states import Status
 from ..models import Aanvraag, Document, Voorziening
 
 

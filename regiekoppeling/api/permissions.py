@@ -1,3 +1,5 @@
+"""The roles of the API (exported by `base` with the rest of the shared plumbing)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,3 +31,10 @@ class IsRegie(IsApplicatie):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return super().has_permission(request, view) and caller(request).rol == Rol.REGIE
+
+
+class IsBackoffice(IsApplicatie):
+    message = "Alleen een backofficeapplicatie mag dit doen."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return super().has_permission(request, view) and caller(request).rol == Rol.BACKOFFICE

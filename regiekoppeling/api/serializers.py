@@ -16,10 +16,10 @@ from ..constants import (
     Geslacht,
     Leveringsvorm,
     PgbBasis,
-    Status,
     VerwijzerType,
     Wet,
 )
+from ..lifecycle.states import Status
 from ..models import Aanvraag, Document, Voorziening
 from .fields import BsnField, StrictIntegerField, StrictSerializer
 

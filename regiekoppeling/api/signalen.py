@@ -8,18 +8,26 @@ from djangorestframework_camel_case.parser import CamelCaseJSONParser
 from djangorestframework_camel_case.util import camelize
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import exceptions, mixins, parsers, serializers, status, viewsets
+from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import iwmo, selectors, signalen
 from ..models import Signaal, SignaalProduct, Voorziening
+from .base import (
+    IDEMPOTENCY_KEY,
+    IsApplicatie,
+    IsBackoffice,
+    IsRegie,
+    ResourceViewSet,
+    caller,
+    created,
+    idempotent,
+    visible_or_404,
+)
 from .exceptions import PayloadTooLarge
-from .feedback import IsBackoffice
 from .fields import StrictSerializer
-from .permissions import IsApplicatie, IsRegie, caller
-from .views import IDEMPOTENCY_KEY, StrictQueryMixin, created, idempotent
 
 
 class XMLParser(parsers.BaseParser):
@@ -148,11 +156,10 @@ class SignaalSerializer(serializers.ModelSerializer):
         parameters=[IDEMPOTENCY_KEY],
     ),
 )
-class SignaalViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SignaalViewSet(ResourceViewSet):
     """Signalen: herindicatie en doorgestuurde verzoeken van aanbieders."""
 
     serializer_class = SignaalSerializer
-    lookup_field = "uuid"
     queryset = Signaal.objects.none()
     parser_classes = [CamelCaseJSONParser, XMLParser, TextXMLParser]
 
@@ -168,7 +175,7 @@ class SignaalViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
     def _answer(self, signaal: Signaal, code: int) -> Response:
         signaal = self.get_queryset().get(pk=signaal.pk)
-        body = SignaalSerializer(signaal, context=self.get_serializer_context()).data
+        body = self.shown(signaal)
         return created(body) if code == status.HTTP_201_CREATED else Response(body, status=code)
 
     @idempotent
@@ -183,11 +190,10 @@ class SignaalViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveMod
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         if data["soort"] == Signaal.Soort.HERINDICATIE:
-            voorziening = (
-                selectors.voorzieningen_visible_to(caller(request)).filter(uuid=data.get("voorziening")).first()
-            )
-            if voorziening is None:
-                raise exceptions.ValidationError({"voorziening": ["Onbekende voorziening."]})
+            if data.get("voorziening") is None:
+                raise exceptions.ValidationError({"voorziening": ["Een herindicatie noemt de voorziening."]})
+            voorzieningen = selectors.voorzieningen_visible_to(caller(request))
+            voorziening = visible_or_404(voorzieningen, data["voorziening"], "Voorziening")
             signaal = signalen.herindicatie_create(voorziening=voorziening, afzender=caller(request), data=data)
             return self._answer(signaal, 201)
         if "verzoek" not in data:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,10 +13,8 @@ from rest_framework.response import Response
 from .. import selectors, toewijzingen
 from ..constants import NUMMER_MAX
 from ..models import Toewijzing, Voorziening
-from .feedback import IsBackoffice
+from .base import IDEMPOTENCY_KEY, IsBackoffice, ResourceViewSet, caller, created, idempotent, visible_or_404
 from .fields import StrictIntegerField, StrictSerializer
-from .permissions import IsApplicatie, caller
-from .views import IDEMPOTENCY_KEY, StrictQueryMixin, created, idempotent
 
 
 class ToewijzingInputSerializer(StrictSerializer):
@@ -84,21 +82,18 @@ class ToewijzingSerializer(serializers.ModelSerializer):
         parameters=[IDEMPOTENCY_KEY],
     ),
 )
-class ToewijzingViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ToewijzingViewSet(ResourceViewSet):
     """Toewijzingen van de backoffice aan aanbieders."""
 
     serializer_class = ToewijzingSerializer
-    lookup_field = "uuid"
     queryset = Toewijzing.objects.none()
+    role, role_actions = IsBackoffice, frozenset({"create", "start", "stop"})
 
     def get_queryset(self) -> Any:
         return selectors.toewijzingen_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")
 
-    def get_permissions(self) -> list[Any]:
-        return [IsBackoffice()] if self.action in {"create", "start", "stop"} else [IsApplicatie()]
-
     def _answer(self, toewijzing: Toewijzing, code: int = status.HTTP_200_OK) -> Response:
-        body = ToewijzingSerializer(toewijzing, context=self.get_serializer_context()).data
+        body = self.shown(toewijzing)
         return created(body) if code == status.HTTP_201_CREATED else Response(body)
 
     @idempotent
@@ -106,9 +101,9 @@ class ToewijzingViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.Retrieve
         serializer = ToewijzingInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        voorziening = selectors.voorzieningen_visible_to(caller(request)).filter(uuid=data["voorziening"]).first()
-        if voorziening is None:
-            raise exceptions.NotFound("Voorziening niet gevonden.")
+        voorziening = visible_or_404(
+            selectors.voorzieningen_visible_to(caller(request)), data["voorziening"], "Voorziening"
+        )
         toewijzing = toewijzingen.toewijzing_create(voorziening=voorziening, afzender=caller(request), data=data)
         return self._answer(toewijzing, status.HTTP_201_CREATED)
 

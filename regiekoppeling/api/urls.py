@@ -1,12 +1,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .aanvragen import AanvraagViewSet, DocumentViewSet, VoorzieningViewSet
 from .berichten import AbonnementViewSet, BerichtViewSet
 from .feedback import BeschikkingViewSet, TerugkoppelingViewSet
 from .schema import OpenAPIJSONView, OpenAPIYAMLView
 from .signalen import SignaalViewSet
 from .toewijzingen import ToewijzingViewSet
-from .views import AanvraagViewSet, DocumentViewSet, VoorzieningViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("aanvragen", AanvraagViewSet, basename="aanvraag")

@@ -1,4 +1,5 @@
 """Berichten: every event a party may see, as an ordered feed and as signed webhook deliveries.
 
-Kept free of imports so that `regiekoppeling.models` can load `berichten.models` without cycles.
+An integration of the domain: it handles the `bericht` and `webhook` outbox items. Its records
+(`Bericht`, `Abonnement`) are domain models in `regiekoppeling.models.berichten`.
 """

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import Abonnement, Bericht
+from ..models import Abonnement, Bericht
 
 
 @admin.register(Bericht)

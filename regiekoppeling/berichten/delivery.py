@@ -20,9 +20,9 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from ..models import Abonnement, Bericht
 from ..outbox import PermanentError
 from .callbacks import CallbackRefused, address_allowed, check_callback_url
-from .models import Abonnement, Bericht
 
 SIGNATURE_HEADER = "X-Regiekoppeling-Signature"
 # Lets a receiver drop a redelivery of a message it already has (retries may repeat a delivery).

@@ -1,15 +1,16 @@
-"""Outbox handlers of the berichten side, registered from `RegiekoppelingConfig.ready`."""
+"""Outbox handlers of the berichten side: thin, they take the item's ids and call one service."""
 
 from __future__ import annotations
 
-from ..models import OutboxItem
-from ..outbox import PermanentError, register_handler
+from .. import events
+from ..models import Abonnement, Bericht, OutboxItem
+from ..outbox import PermanentError, handler
 from .delivery import deliver
 from .links import UnknownResource
-from .models import Abonnement, Bericht
-from .services import berichten_fan_out
+from .services import WEBHOOK, berichten_fan_out
 
 
+@handler("bericht", on=[events.BERICHT], label="Bericht aan een partij")
 def handle_bericht(item: OutboxItem) -> None:
     try:
         berichten_fan_out(item=item)
@@ -18,14 +19,10 @@ def handle_bericht(item: OutboxItem) -> None:
         raise PermanentError(f"geen pad voor resource {exc}") from None
 
 
+@handler(WEBHOOK, label="Bericht naar een webhook")
 def handle_webhook(item: OutboxItem) -> None:
     bericht = Bericht.objects.get(uuid=item.payload["bericht"])
     abonnement = Abonnement.objects.select_related("applicatie").get(uuid=item.payload["abonnement"])
     if not (abonnement.actief and abonnement.applicatie.actief):
         return  # unsubscribed since it was queued: nothing to deliver
     deliver(bericht=bericht, abonnement=abonnement)
-
-
-def register() -> None:
-    register_handler(OutboxItem.Soort.BERICHT, handle_bericht)
-    register_handler(OutboxItem.Soort.WEBHOOK, handle_webhook)

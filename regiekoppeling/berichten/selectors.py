@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from ..constants import Rol
-from ..models import Aanvraag, Applicatie
-from .models import Abonnement, Bericht
+from ..models import Aanvraag, Abonnement, Applicatie, Bericht
 
 
 def ontvangers_of(aanvraag: Aanvraag) -> list[Applicatie]:

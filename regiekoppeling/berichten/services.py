@@ -9,14 +9,14 @@ from typing import Any
 from django.db import connection, transaction
 
 from ..exceptions import DomainValidationError, InvalidParam
-from ..models import Aanvraag, Applicatie, OutboxItem
+from ..models import Aanvraag, Abonnement, Applicatie, Bericht, OutboxItem
 from ..outbox import outbox_enqueue_many
 from . import selectors
 from .callbacks import CallbackRefused, check_callback_url
 from .links import resource_url
-from .models import Abonnement, Bericht
 
 KANAAL = "voorzieningen"
+WEBHOOK = "webhook"  # the handler that delivers one bericht to one abonnement
 
 
 def _lock_feeds() -> None:
@@ -66,7 +66,7 @@ def _queue_webhooks(aanvraag: Aanvraag, berichten: list[Bericht]) -> None:
     for abonnement in selectors.abonnementen_receiving({b.ontvanger_id for b in berichten}):
         per_applicatie[abonnement.applicatie_id].append(abonnement)
     work: list[tuple[str, dict[str, Any]]] = [
-        (OutboxItem.Soort.WEBHOOK, {"bericht": str(bericht.uuid), "abonnement": str(abonnement.uuid)})
+        (WEBHOOK, {"bericht": str(bericht.uuid), "abonnement": str(abonnement.uuid)})
         for bericht in berichten
         for abonnement in per_applicatie[bericht.ontvanger_id]
     ]

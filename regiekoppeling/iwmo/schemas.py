@@ -1,8 +1,10 @@
 """The official iWmo/iJw 3.2 XSDs: where they are, compiled once, and their errors as InvalidParams.
 
-Layout of the directory in the Django setting `IWMO_XSD_DIR` (default `<repo>/../shared/iwmo`), as in
-the iStandaarden release packages: `iwmo-3.2/xsd/WMO315.xsd`, `ijw-3.2/xsd/JW315.xsd`, ..., each next
-to the `Basisschema.xsd` it imports.
+The schemas ship with the product as package data (`regiekoppeling/iwmo/xsd/`, version and source in
+the README there). The setting `IWMO_XSD_DIR` (environment variable of the same name) overrides that
+directory, for a gemeente that takes its schemas straight from the iStandaarden release package. Layout,
+as in those packages: `iwmo-3.2/xsd/WMO315.xsd`, `ijw-3.2/xsd/JW315.xsd`, ..., each next to the
+`Basisschema.xsd` it imports.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .model import BerichtType
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024  # OP179: an iWmo/iJw bericht is at most 25 MB
 _SUBDIR = {"WMO": "iwmo-3.2/xsd", "JW": "ijw-3.2/xsd"}
+PACKAGED_XSD_DIR = Path(__file__).resolve().parent / "xsd"
 
 
 def xsd_dir() -> Path:
@@ -29,7 +32,7 @@ def xsd_dir() -> Path:
     configured = getattr(settings, "IWMO_XSD_DIR", None)
     if configured:
         return Path(configured)
-    return Path(settings.BASE_DIR).parent / "shared" / "iwmo"
+    return PACKAGED_XSD_DIR
 
 
 def max_bytes() -> int:

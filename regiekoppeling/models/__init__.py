@@ -1,5 +1,5 @@
-from ..berichten.models import Abonnement, Bericht
 from .aanvragen import Aanvraag, Registratie, Voorziening
+from .berichten import Abonnement, Bericht
 from .documenten import Document
 from .idempotency import IdempotencyRecord
 from .outbox import OutboxItem

@@ -12,10 +12,10 @@ from ..constants import (
     Geslacht,
     Leveringsvorm,
     PgbBasis,
-    Status,
     VerwijzerType,
     Wet,
 )
+from ..lifecycle.states import Status
 from .partijen import Applicatie, Gemeente
 from .producten import Product
 

@@ -9,20 +9,6 @@ from django.utils import timezone
 
 
 class OutboxItem(models.Model):
-    class Soort(models.TextChoices):
-        # Registration of the aanvraag's zaken, rollen, statussen and documents (issue "Zaakgericht").
-        ZAAK_REGISTRATIE = "zaak_registratie", "Registratie in de ZGW API's"
-        # A change of state that must reach the zaak status (issue "Zaakgericht").
-        ZAAK_STATUS = "zaak_status", "Zaakstatus bijwerken"
-        # Storage of an attached document in the Documenten API and its relation to the zaken.
-        DOCUMENT = "document", "Document opslaan en aan de zaken koppelen"
-        # A beschikking in the Besluiten API (besluit per zaak), resultaat and status in the Zaken API.
-        BESLUIT = "besluit", "Beschikking als besluit registreren"
-        # Delivery of an event to the backoffice / regie (issue "Backoffice side").
-        BERICHT = "bericht", "Bericht aan een partij"
-        # One signed POST of a bericht to one abonnement (webhook) of a party.
-        WEBHOOK = "webhook", "Bericht naar een webhook"
-
     class State(models.TextChoices):
         PENDING = "pending", "Wacht"
         PROCESSING = "processing", "Bezig"
@@ -30,7 +16,8 @@ class OutboxItem(models.Model):
         DEAD = "dead", "Opgegeven (dead letter)"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    soort = models.CharField(max_length=30, choices=Soort.choices)
+    # The name of the handler that does the work (registered by an integration, see `outbox.handler`).
+    handler = models.CharField(max_length=60)
     aanvraag = models.ForeignKey(
         "regiekoppeling.Aanvraag", on_delete=models.PROTECT, related_name="outbox_items", null=True, blank=True
     )
@@ -49,4 +36,4 @@ class OutboxItem(models.Model):
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="outbox_due")]
 
     def __str__(self) -> str:
-        return f"{self.get_soort_display()} #{self.pk} ({self.state})"
+        return f"{self.handler} #{self.pk} ({self.state})"

@@ -63,7 +63,7 @@ def test_accepted_aanvraag_stores_its_outgoing_work_in_the_outbox(regie):
     response = regie.post("/api/v1/aanvragen", aanvraag_body())
 
     assert response.status_code == 201
-    items = list(OutboxItem.objects.order_by("id").values_list("soort", "state", "payload"))
+    items = list(OutboxItem.objects.order_by("id").values_list("handler", "state", "payload"))
     uuid = response.json()["uuid"]
     assert items == [
         ("zaak_registratie", "pending", {"aanvraag": uuid}),

@@ -61,7 +61,7 @@ def test_upload_is_stored_privately_and_queued(regie, aanvraag, private_media):
     assert document.indiener == regie.applicatie
     assert OutboxItem.objects.count() == before + 1
     item = OutboxItem.objects.latest("id")
-    assert (item.soort, item.payload) == ("document", {"document": str(document.uuid)})
+    assert (item.handler, item.payload) == ("document", {"document": str(document.uuid)})
     # The aanvraag shows its documents.
     assert [d["uuid"] for d in regie.get(f"/api/v1/aanvragen/{aanvraag['uuid']}").json()["documenten"]] == [
         str(document.uuid)
@@ -94,7 +94,7 @@ def test_reference_to_a_configured_documenten_api(regie, aanvraag):
 
 def assert_nothing_stored(private_media) -> None:
     assert Document.objects.count() == 0
-    assert not OutboxItem.objects.filter(soort="document").exists()
+    assert not OutboxItem.objects.filter(handler="document").exists()
     assert [p for p in private_media.rglob("*") if p.is_file()] == []
 
 
@@ -151,9 +151,11 @@ def test_both_file_and_reference_is_400(regie, aanvraag, private_media):
 
 
 def test_document_for_a_foreign_aanvraag_is_refused(andere_regie, aanvraag, private_media):
+    # Not visible is not found (README "Not visible is not found"): the same answer as an unknown one.
     response = upload(andere_regie, aanvraag["uuid"])
-    assert response.status_code == 400
-    assert response.json()["invalidParams"][0]["name"] == "aanvraag"
+    unknown = upload(andere_regie, str(uuid.uuid4()))
+    assert (response.status_code, response.json()["detail"]) == (404, "Aanvraag niet gevonden.")
+    assert (unknown.status_code, unknown.json()["detail"]) == (404, "Aanvraag niet gevonden.")
     assert_nothing_stored(private_media)
 
 
@@ -165,4 +167,4 @@ def test_backoffice_reads_and_attaches_its_letter(backoffice, regie, aanvraag):
 
 
 def test_backoffice_of_another_gemeente_cannot_attach(vreemde_backoffice, aanvraag):
-    assert upload(vreemde_backoffice, aanvraag["uuid"]).status_code == 400
+    assert upload(vreemde_backoffice, aanvraag["uuid"]).status_code == 404

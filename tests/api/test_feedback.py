@@ -7,7 +7,7 @@ import uuid as uuidlib
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from regiekoppeling.feedback import aanvraag_status_from_lines
+from regiekoppeling.lifecycle.states import aanvraag_status_from_lines
 from regiekoppeling.models import Aanvraag, Beschikking, OutboxItem, Terugkoppeling, Voorziening
 from tests.conftest import aanvraag_body, pgb_line, zin_line
 
@@ -43,7 +43,7 @@ class TestTechnicalFeedback:
         # The regie sees the feedback and the new states.
         assert regie.get("/api/v1/terugkoppelingen").json()["results"][0]["uuid"] == body["uuid"]
         assert regie.get(f"/api/v1/aanvragen/{aanvraag['uuid']}").json()["status"] == "in_behandeling"
-        soorten = list(OutboxItem.objects.filter(aanvraag__uuid=aanvraag["uuid"]).values_list("soort", flat=True))
+        soorten = list(OutboxItem.objects.filter(aanvraag__uuid=aanvraag["uuid"]).values_list("handler", flat=True))
         assert soorten.count("bericht") == 2 and soorten.count("zaak_status") == 1
 
     def test_niet_verwerkbaar_with_errors(self, backoffice, aanvraag):
@@ -170,7 +170,7 @@ class TestBeschikking:
         assert body["regels"][1]["pgbBedrag"] == 100000
         assert statuses(in_behandeling) == ("gedeeltelijk_toegekend", ["toegekend", "gedeeltelijk_toegekend"])
         assert regie.get(f"/api/v1/beschikkingen/{body['uuid']}").status_code == 200
-        soorten = OutboxItem.objects.filter(aanvraag__uuid=in_behandeling["uuid"]).values_list("soort", flat=True)
+        soorten = OutboxItem.objects.filter(aanvraag__uuid=in_behandeling["uuid"]).values_list("handler", flat=True)
         assert "besluit" in soorten
 
     def test_letter_is_a_document_of_the_aanvraag(self, backoffice, in_behandeling):

@@ -111,7 +111,7 @@ class TestWithdrawal:
         assert [v["status"] for v in data["voorzieningen"]] == ["ingetrokken", "ingetrokken"]
         assert Voorziening.objects.filter(aanvraag__uuid=wmo["uuid"], status="ingetrokken").count() == 2
         # One zaak status change, and one bericht per withdrawn voorziening.
-        assert sorted(OutboxItem.objects.values_list("soort", flat=True)) == ["bericht", "bericht", "zaak_status"]
+        assert sorted(OutboxItem.objects.values_list("handler", flat=True)) == ["bericht", "bericht", "zaak_status"]
 
     def test_withdraw_twice_is_409_with_the_current_state(self, regie, twee_aanvragen):
         wmo = twee_aanvragen[0]

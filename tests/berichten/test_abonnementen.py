@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from regiekoppeling.berichten.models import Abonnement
-from regiekoppeling.models import IdempotencyRecord
+from regiekoppeling.models import Abonnement, IdempotencyRecord
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from regiekoppeling.berichten.models import Abonnement, Bericht
+from regiekoppeling.models import Abonnement, Bericht
 from tests.berichten.conftest import run_berichten
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from regiekoppeling.berichten import delivery
-from regiekoppeling.berichten.models import Abonnement, Bericht
-from regiekoppeling.models import OutboxItem
+from regiekoppeling.models import Abonnement, Bericht, OutboxItem
 from tests.berichten.conftest import run_berichten, run_webhooks
 from tests.conftest import BSN_A
 
@@ -32,7 +31,7 @@ def abonnement(regie, receiver) -> dict:
 def queued(abonnement, aanvraag) -> OutboxItem:
     """One delivery of the regie's bericht about the new aanvraag, waiting in the outbox."""
     assert run_berichten() == ["done"]
-    return OutboxItem.objects.get(soort=OutboxItem.Soort.WEBHOOK)
+    return OutboxItem.objects.get(handler="webhook")
 
 
 def state(item: OutboxItem) -> tuple[str, int]:

@@ -9,9 +9,8 @@ import pytest
 from django.conf import settings
 from django.core import serializers
 
-from regiekoppeling.berichten.models import Abonnement, Bericht
 from regiekoppeling.berichten.services import berichten_fan_out
-from regiekoppeling.models import Aanvraag, OutboxItem
+from regiekoppeling.models import Aanvraag, Abonnement, Bericht, OutboxItem
 from regiekoppeling.outbox import outbox_process
 from tests.berichten.conftest import run_berichten
 from tests.conftest import BSN_A
@@ -39,7 +38,7 @@ def test_regie_and_backoffice_of_the_gemeente_see_the_event(partijen, aanvraag):
     assert (bericht.resource, bericht.actie, bericht.gebeurtenis) == ("aanvraag", "create", "aanvraag_ontvangen")
     assert bericht.resource_url == f"{base}/aanvragen/{aanvraag['uuid']}"
     assert bericht.kenmerken == {"gemeente": "0363", "wet": "WMO", "status": "ontvangen"}
-    assert bericht.aanmaakdatum == OutboxItem.objects.get(soort="bericht").created_at
+    assert bericht.aanmaakdatum == OutboxItem.objects.get(handler="bericht").created_at
 
 
 def test_an_inactive_backoffice_sees_nothing(partijen, aanvraag):
@@ -73,8 +72,8 @@ def test_no_bsn_in_any_bericht(partijen, aanvraag):
 def test_a_rerun_creates_nothing_twice(partijen, regie, backoffice, aanvraag):
     Abonnement.objects.create(applicatie=backoffice.applicatie, callback_url="https://hooks.example.nl/a")
     run_berichten()
-    item = OutboxItem.objects.get(soort="bericht")
-    before = (Bericht.objects.count(), OutboxItem.objects.filter(soort="webhook").count())
+    item = OutboxItem.objects.get(handler="bericht")
+    before = (Bericht.objects.count(), OutboxItem.objects.filter(handler="webhook").count())
     assert before == (2, 1)
 
     # As if the worker died after the fan-out committed but before the item was marked done.
@@ -82,13 +81,15 @@ def test_a_rerun_creates_nothing_twice(partijen, regie, backoffice, aanvraag):
     OutboxItem.objects.filter(pk=item.pk).update(state="pending")
     assert outbox_process(item_id=item.pk) == "done"
 
-    assert (Bericht.objects.count(), OutboxItem.objects.filter(soort="webhook").count()) == before
+    assert (Bericht.objects.count(), OutboxItem.objects.filter(handler="webhook").count()) == before
 
 
 def test_a_rerun_fills_in_what_is_missing(partijen, aanvraag):
     run_berichten()
     Bericht.objects.filter(ontvanger__naam="Backoffice").delete()
-    assert [b.ontvanger.naam for b in berichten_fan_out(item=OutboxItem.objects.get(soort="bericht"))] == ["Backoffice"]
+    assert [b.ontvanger.naam for b in berichten_fan_out(item=OutboxItem.objects.get(handler="bericht"))] == [
+        "Backoffice"
+    ]
     assert ontvangers() == {"Regie", "Backoffice"}
 
 
@@ -103,7 +104,7 @@ def test_one_webhook_delivery_per_bericht_and_active_abonnement(partijen, regie,
 
     run_berichten()
 
-    items = OutboxItem.objects.filter(soort="webhook")
+    items = OutboxItem.objects.filter(handler="webhook")
     aanvraag_row = Aanvraag.objects.get(uuid=aanvraag["uuid"])
     assert all(item.aanvraag_id == aanvraag_row.pk and item.state == "pending" for item in items)
     pairs = {(item.payload["bericht"], item.payload["abonnement"]) for item in items}
@@ -113,7 +114,7 @@ def test_one_webhook_delivery_per_bericht_and_active_abonnement(partijen, regie,
 
 
 def test_an_unknown_resource_is_dead_lettered(partijen, aanvraag):
-    item = OutboxItem.objects.get(soort="bericht")
+    item = OutboxItem.objects.get(handler="bericht")
     item.payload = {**item.payload, "resource": "onbekend"}
     item.save()
     assert run_berichten() == ["dead"]
@@ -123,5 +124,5 @@ def test_an_unknown_resource_is_dead_lettered(partijen, aanvraag):
 
 
 def test_bericht_payload_is_json_without_personal_data(partijen, aanvraag):
-    payload = OutboxItem.objects.get(soort="bericht").payload
+    payload = OutboxItem.objects.get(handler="bericht").payload
     assert BSN_A not in json.dumps(payload)

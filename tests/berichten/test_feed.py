@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from regiekoppeling.api.berichten import encode_cursor
-from regiekoppeling.berichten.models import Bericht
+from regiekoppeling.models import Bericht
 from tests.berichten.conftest import run_berichten
 from tests.conftest import BSN_A, BSN_B, aanvraag_body
 

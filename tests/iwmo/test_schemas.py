@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +90,50 @@ def test_each_schema_is_compiled_once() -> None:
     assert (info.misses, info.hits) == (2, 2)
 
 
-def test_default_directory_is_next_to_the_repository(settings: Any) -> None:
-    assert schemas.xsd_dir() == Path(settings.BASE_DIR).parent / "shared" / "iwmo"
+def test_default_directory_is_the_package_data_inside_the_product(settings: Any) -> None:
+    assert schemas.xsd_dir() == schemas.PACKAGED_XSD_DIR
+    assert schemas.PACKAGED_XSD_DIR.is_relative_to(Path(settings.BASE_DIR) / "regiekoppeling")
+
+
+@pytest.mark.parametrize("berichttype", list(BerichtType))
+def test_packaged_schemas_are_the_official_ones_byte_for_byte(berichttype: BerichtType) -> None:
+    packaged = schemas.xsd_path(berichttype)
+    for name in (packaged.name, "Basisschema.xsd"):
+        official = shared_iwmo() / packaged.parent.relative_to(schemas.PACKAGED_XSD_DIR) / name
+        assert (packaged.parent / name).read_bytes() == official.read_bytes(), name
+
+
+def test_a_copy_of_the_repository_without_shared_beside_it_validates_a_wmo315(tmp_path: Path, settings: Any) -> None:
+    """What a deployment has: the repository's own files, nothing of `../shared` next to them."""
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    clone = tmp_path / "elsewhere" / "regiekoppeling"
+    for name in filter(None, listed):
+        source = Path(settings.BASE_DIR) / name
+        if source.is_file() and not name.startswith("tests/"):
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, clone / name)
+    assert not (clone.parent / "shared").exists()
+    code = (
+        "import sys, django; django.setup(); "
+        "from regiekoppeling.iwmo import parse_verzoek; "
+        "print(parse_verzoek(sys.stdin.buffer.read()).berichttype.value)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "IWMO_XSD_DIR"}
+    env |= {"DJANGO_SETTINGS_MODULE": "config.settings", "ALLOW_DEV_SECRET": "1", "PYTHONPATH": str(clone)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=clone, env=env, input=example("WMO315"), capture_output=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().strip() == "WMO315"
 
 
 def test_schemas_come_from_the_setting_at_call_time(settings: Any, tmp_path: Path) -> None:

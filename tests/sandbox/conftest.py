@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from zaken.sandbox import DEFAULT_CHUNK_SIZE, Sandbox, start_sandbox
-from zaken.sandbox.contract import ContractChecker
+from zgw_sandbox import DEFAULT_CHUNK_SIZE, Sandbox, start_sandbox
+from zgw_sandbox.contract import ContractChecker
 
 from .helpers import CLIENT_ID, SECRET, Receiver, Zgw
 

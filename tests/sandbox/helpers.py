@@ -9,9 +9,9 @@ from typing import Any
 
 import requests
 
-from zaken.sandbox import Sandbox
-from zaken.sandbox.auth import make_token
-from zaken.sandbox.contract import ContractChecker
+from zgw_sandbox import Sandbox
+from zgw_sandbox.auth import make_token
+from zgw_sandbox.contract import ContractChecker
 
 CLIENT_ID = "regiekoppeling-test"
 SECRET = "sandbox-test-secret-0123456789abcdef"  # >= 32 bytes: PyJWT warns about shorter HS256 keys

@@ -18,8 +18,8 @@ from typing import Any
 import jwt
 import requests
 
-from zaken.sandbox import Sandbox
-from zaken.sandbox.contract import shared_dir
+from zgw_sandbox import Sandbox
+from zgw_sandbox.contract import shared_dir
 
 from .helpers import CLIENT_ID, CRS, SECRET, Zgw
 

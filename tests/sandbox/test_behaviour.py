@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 import requests
 
-from zaken.sandbox import Sandbox, seed_urls, start_sandbox
-from zaken.sandbox.auth import make_token
-from zaken.sandbox.contract import ContractChecker
-from zaken.sandbox.fields import today
+from zgw_sandbox import Sandbox, seed_urls, start_sandbox
+from zgw_sandbox.auth import make_token
+from zgw_sandbox.contract import ContractChecker
+from zgw_sandbox.fields import today
 
 from .helpers import BSN, CLIENT_ID, CRS, RSIN, SECRET, Receiver, TokenAuth, Zgw
 
@@ -383,7 +383,7 @@ def test_command_line(tmp_path: Path, checker: ContractChecker) -> None:
         [
             sys.executable,
             "-m",
-            "zaken.sandbox",
+            "zgw_sandbox",
             "--port",
             "0",
             "--client-id",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from zaken.sandbox.contract import QUIRKS, RESPONSE_RULES, ContractChecker, ContractViolation, Exchange, shared_dir
+from zgw_sandbox.contract import QUIRKS, RESPONSE_RULES, ContractChecker, ContractViolation, Exchange, shared_dir
 
 SAMPLES = shared_dir() / "zgw-samples"
 # Open Zaak accepts these GETs without Content-Crs; zaken-1.5.1.yaml requires the header on every /zaken call

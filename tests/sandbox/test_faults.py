@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from zaken.sandbox import Sandbox
+from zgw_sandbox import Sandbox
 
 from .helpers import BSN, CRS, RSIN, Receiver, Zgw
 

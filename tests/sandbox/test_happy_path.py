@@ -8,7 +8,7 @@ import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from zaken.sandbox import Sandbox
+from zgw_sandbox import Sandbox
 
 from .helpers import BSN, CRS, RSIN, Receiver, Zgw
 

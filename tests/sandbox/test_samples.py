@@ -17,8 +17,8 @@ import jwt
 import pytest
 import requests
 
-from zaken.sandbox import Sandbox
-from zaken.sandbox.contract import ContractChecker
+from zgw_sandbox import Sandbox
+from zgw_sandbox.contract import ContractChecker
 
 from .helpers import CLIENT_ID, SECRET, Receiver, Zgw
 from .replay import World, load, sample_names
@@ -27,7 +27,13 @@ from .replay import World, load, sample_names
 VALUES_DIFFER = {name for name in sample_names() if name.startswith("catalogi-")} | {"zaken-list-by-zaaktype-page1-200"}
 HEADERS_THAT_MATTER = ("content-type", "api-version", "location", "etag", "content-crs", "warning")
 # Each sample can be replayed; a sample that cannot would be listed here with the reason.
-SKIPPED: dict[str, str] = {}
+# Captured for issue 8 (one writer per zaak on a real Open Zaak); the sandbox does not reproduce them yet.
+_ISSUE_8 = "issue 8: the sandbox does not yet reproduce this Open Zaak behaviour"
+SKIPPED: dict[str, str] = {
+    "resultaten-create-second-for-zaak-400": f"{_ISSUE_8} (a second resultaat for a zaak is refused)",
+    "resultaten-create-concurrent-duplicate-500": f"{_ISSUE_8} (two concurrent resultaten: the loser gets a 500)",
+    "zaken-create-deelzaak-type-not-in-deelzaaktypen-400": f"{_ISSUE_8} (deelzaaktype must be among deelzaaktypen)",
+}
 # Open Zaak accepts these without Content-Crs; zaken-1.5.1.yaml requires it on every /zaken operation.
 REQUEST_NOT_IN_STANDARD = {
     "zaken-head-200",
@@ -129,7 +135,7 @@ TRIGGERS: dict[str, Callable[[World], Any]] = {
 
 def test_every_sample_has_a_test() -> None:
     names = set(sample_names())
-    assert len(names) == 65
+    assert len(names) == 68
     assert names == set(SETUP) | set(TRIGGERS) | set(SKIPPED)
 
 

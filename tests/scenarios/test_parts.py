@@ -4,13 +4,15 @@ BSNs, the assertion helper, the table, and the command's failure exit."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
+import jwt
 import pytest
 import requests
-from django.core.management import CommandError, call_command
 
-from regiekoppeling import scenarios
+from acceptance import __main__ as cli
+from acceptance import scenarios
 from regiekoppeling.iwmo import BerichtType, parse_verzoek
 from regiekoppeling.rules import bsn_problem
 
@@ -83,14 +85,37 @@ def test_table_lists_every_scenario_and_the_failures() -> None:
     assert "S1: zaak RK-1" in table
 
 
-@pytest.mark.django_db
-def test_command_reads_the_demo_credentials_and_fails_when_the_server_is_unreachable(
+def test_command_reads_the_demo_file_and_fails_when_the_server_is_unreachable(
     tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from regiekoppeling.demo import demo_setup
+    demo = tmp_path / "demo.json"
+    demo.write_text(
+        json.dumps(
+            {
+                "applicaties": [
+                    {"clientId": "demo-regie", "secret": "r" * 40},
+                    {"clientId": "demo-backoffice", "secret": "b" * 40},
+                ]
+            }
+        )
+    )
+    argv = ["--demo", str(demo), "play", "--base-url", "http://127.0.0.1:9/api/v1", "--only", "S1", "--timeout", "1"]
 
-    demo_setup(data_dir=tmp_path)
-    with pytest.raises(CommandError, match="1 scenario"):
-        call_command("play_scenarios", "--base-url", "http://127.0.0.1:9/api/v1", "--only", "S1", "--timeout", "1")
-    out = capsys.readouterr().out
-    assert "S1  ZIN-voorziening" in out and "FAIL" in out and "HTTP error" in out
+    assert cli.main(argv) == 1
+    captured = capsys.readouterr()
+    assert "S1  ZIN-voorziening" in captured.out and "FAIL" in captured.out and "HTTP error" in captured.out
+    assert "1 scenario(s) failed: S1" in captured.err
+
+
+def test_command_names_the_missing_secret(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--demo", str(tmp_path / "none.json"), "token", "demo-regie"]) == 2
+    assert "no secret for demo-regie" in capsys.readouterr().err
+
+
+def test_token_command_signs_with_the_demo_secret(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    demo = tmp_path / "demo.json"
+    demo.write_text(json.dumps({"applicaties": [{"clientId": "demo-regie", "secret": "s" * 40}]}))
+
+    assert cli.main(["--demo", str(demo), "token"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert jwt.decode(token, "s" * 40, algorithms=["HS256"])["client_id"] == "demo-regie"

@@ -20,15 +20,15 @@ import pytest
 import requests
 from django.core.files.storage import FileSystemStorage
 
-from regiekoppeling import scenarios
+from acceptance import scenarios
 from regiekoppeling.demo import demo_setup
 from regiekoppeling.models import Document, Gemeente, Voorziening
 from tests.conftest import test_database_url
 from zaken.demo import zgw_configure
 from zaken.models import ZaakStrategie
-from zaken.sandbox import Sandbox, start_sandbox
-from zaken.sandbox.auth import make_token
-from zaken.sandbox.contract import ContractChecker
+from zgw_sandbox import Sandbox, start_sandbox
+from zgw_sandbox.auth import make_token
+from zgw_sandbox.contract import ContractChecker
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 REPO = Path(__file__).resolve().parents[2]

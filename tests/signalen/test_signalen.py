@@ -45,6 +45,19 @@ def assign(backoffice, voorziening: str, nummer: int) -> None:
 
 
 class TestHerindicatie:
+    def test_a_voorziening_the_backoffice_may_not_see_is_not_found(self, regie, backoffice, vreemde_backoffice):
+        aanvraag = granted(regie, backoffice, zin_line())
+        line = aanvraag["voorzieningen"][0]["uuid"]
+        body = {"soort": "herindicatie", "voorziening": line}
+
+        foreign = vreemde_backoffice.post("/api/v1/signalen", body)
+        missing = backoffice.post("/api/v1/signalen", {"soort": "herindicatie"})
+
+        assert (foreign.status_code, foreign.json()["detail"]) == (404, "Voorziening niet gevonden.")
+        assert missing.status_code == 400
+        assert [p["name"] for p in missing.json()["invalidParams"]] == ["voorziening"]
+        assert not Signaal.objects.exists()
+
     def test_posted_by_the_backoffice_with_what_the_regie_needs(self, regie, backoffice):
         aanvraag = granted(regie, backoffice, zin_line())
         line = aanvraag["voorzieningen"][0]["uuid"]
@@ -63,7 +76,7 @@ class TestHerindicatie:
         assert signaal["herindicatie"]["aanbieder"] == "12345678"
         assert signaal["herindicatie"]["einddatum"] == "2027-12-31"
         assert signaal["herindicatie"]["omvang"] == {"volume": 4, "eenheid": "04", "frequentie": "2"}
-        assert BSN_A not in str(OutboxItem.objects.filter(soort="bericht").values_list("payload", flat=True))
+        assert BSN_A not in str(OutboxItem.objects.filter(handler="bericht").values_list("payload", flat=True))
 
     def test_raised_once_when_the_einddatum_comes_within_the_lead_time(self, regie, backoffice, settings):
         settings.HERINDICATIE_TERMIJN_DAGEN = 30
@@ -215,7 +228,7 @@ class TestVerzoekOmToewijzing:
 
 class TestEndOfGrant:
     def test_pgb_and_assigned_zin_end_after_their_einddatum(self, regie, backoffice):
-        from regiekoppeling.signalen import voorzieningen_end_due
+        from regiekoppeling.lifecycle.changes import voorzieningen_end_due
 
         aanvraag = granted(regie, backoffice, zin_line(einddatum="2027-12-31"), pgb_line(einddatum="2027-06-30"))
         zin, pgb = (v["uuid"] for v in aanvraag["voorzieningen"])
@@ -228,10 +241,12 @@ class TestEndOfGrant:
         assert voorzieningen_end_due(today=dt.date(2028, 1, 1)) == 1
         assert Voorziening.objects.get(uuid=zin).status == "beeindigd"
         assert Aanvraag.objects.get(uuid=aanvraag["uuid"]).status == "beeindigd"
-        assert OutboxItem.objects.filter(soort="zaak_status", payload__gebeurtenis="voorziening_beeindigd").count() == 2
+        assert (
+            OutboxItem.objects.filter(handler="zaak_status", payload__gebeurtenis="voorziening_beeindigd").count() == 2
+        )
 
     def test_a_granted_zin_line_without_toewijzing_is_left_alone(self, regie, backoffice):
-        from regiekoppeling.signalen import voorzieningen_end_due
+        from regiekoppeling.lifecycle.changes import voorzieningen_end_due
 
         granted(regie, backoffice, zin_line(einddatum="2027-03-31"))
         assert voorzieningen_end_due(today=dt.date(2027, 5, 1)) == 0

@@ -15,9 +15,9 @@ from regiekoppeling.outbox import outbox_process
 from zaken.clients import ZGWClient
 from zaken.demo import zgw_configure
 from zaken.models import ZGWConfig
-from zaken.sandbox import Sandbox, start_sandbox
-from zaken.sandbox.auth import make_token
-from zaken.sandbox.contract import ContractChecker
+from zgw_sandbox import Sandbox, start_sandbox
+from zgw_sandbox.auth import make_token
+from zgw_sandbox.contract import ContractChecker
 
 CLIENT_ID = "regiekoppeling-test"
 SECRET = "sandbox-test-secret-0123456789abcdef"
@@ -108,8 +108,8 @@ def reader(sandbox: Sandbox, checker: ContractChecker) -> ZgwReader:
     return ZgwReader(sandbox, checker)
 
 
-def run_outbox(aanvraag: Aanvraag, soort: str) -> list[str | None]:
-    """Process the aanvraag's pending items of one soort now (as the worker would once they are due)."""
-    items = OutboxItem.objects.filter(aanvraag=aanvraag, soort=soort, state=OutboxItem.State.PENDING)
+def run_outbox(aanvraag: Aanvraag, handler: str) -> list[str | None]:
+    """Process the aanvraag's pending items of one handler now (as the worker would once they are due)."""
+    items = OutboxItem.objects.filter(aanvraag=aanvraag, handler=handler, state=OutboxItem.State.PENDING)
     items.update(next_attempt_at=timezone.now())
     return [outbox_process(item_id=pk) for pk in items.order_by("id").values_list("pk", flat=True)]

@@ -63,7 +63,7 @@ def test_separate_zaken_get_one_besluit_each_with_the_same_letter(regie, backoff
     beschik(backoffice, aanvraag, "toegekend", brief)
 
     assert run_outbox(aanvraag, "besluit") == ["done"], list(
-        aanvraag.outbox_items.filter(soort="besluit").values_list("last_error", flat=True)
+        aanvraag.outbox_items.filter(handler="besluit").values_list("last_error", flat=True)
     )
 
     letter_url = Document.objects.get(uuid=brief).informatieobject

@@ -65,7 +65,7 @@ def registered(aanvraag: Aanvraag) -> bool:
 
 
 def documents_done(aanvraag: Aanvraag) -> bool:
-    items = OutboxItem.objects.filter(aanvraag=aanvraag, soort="document")
+    items = OutboxItem.objects.filter(aanvraag=aanvraag, handler="document")
     assert not items.filter(state="dead").exists(), list(items.values("last_error"))
     return items.exists() and not items.exclude(state="done").exists()
 

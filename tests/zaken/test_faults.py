@@ -38,7 +38,7 @@ def test_each_step_failing_once_creates_nothing_twice(regie, zgw, reader, sandbo
     sandbox.add_fault(path, kind, method="POST", nth=2)
 
     assert run_outbox(aanvraag, "zaak_registratie") == ["pending"]
-    item = OutboxItem.objects.get(aanvraag=aanvraag, soort="zaak_registratie")
+    item = OutboxItem.objects.get(aanvraag=aanvraag, handler="zaak_registratie")
     assert item.attempts == 1 and item.last_error
 
     assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
@@ -54,7 +54,7 @@ def test_timeout_is_retried(regie, zgw, reader, sandbox):
     sandbox.add_fault("/zaken/api/v1/zaken", "timeout", method="POST", seconds=2)
 
     assert run_outbox(aanvraag, "zaak_registratie") == ["pending"]
-    assert "ZGWUnavailableError" in OutboxItem.objects.get(aanvraag=aanvraag, soort="zaak_registratie").last_error
+    assert "ZGWUnavailableError" in OutboxItem.objects.get(aanvraag=aanvraag, handler="zaak_registratie").last_error
     assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
     # The slow first POST finishes on the server after we gave up: it must not make a second zaak.
     deadline = time.monotonic() + 10
@@ -72,7 +72,7 @@ def test_persistent_5xx_is_dead_lettered_after_the_limit(regie, zgw, reader, san
     states = [run_outbox(aanvraag, "zaak_registratie") for _ in range(3)]
 
     assert states == [["pending"], ["pending"], ["dead"]]
-    item = OutboxItem.objects.get(aanvraag=aanvraag, soort="zaak_registratie")
+    item = OutboxItem.objects.get(aanvraag=aanvraag, handler="zaak_registratie")
     assert "gave up after 3 attempts" in item.last_error
     assert reader.zaken() == []
 

@@ -12,7 +12,7 @@ OpenAPI documents in `shared/zgw-oas/`, so tests notice when either side drifts 
 
 The package is plain Python (no Django), so it can also run as its own process:
 
-    python -m zaken.sandbox --port 8001 --client-id X --secret Y [--data PATH]
+    python -m zgw_sandbox --port 8001 --client-id X --secret Y [--data PATH]
 
 From Python:
 

@@ -1,4 +1,4 @@
-"""CLI: `python -m zaken.sandbox --port 8001 --client-id X --secret Y [--data PATH]`.
+"""CLI: `python -m zgw_sandbox --port 8001 --client-id X --secret Y [--data PATH]`.
 
 Prints one JSON line on stdout (base URL, API roots and the seed URLs) so a launcher can configure
 itself, then serves until SIGINT or SIGTERM. The secret can also come from ZGW_SANDBOX_SECRET, which
@@ -20,7 +20,7 @@ from .server import DEFAULT_CHUNK_SIZE, start_sandbox
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m zaken.sandbox", description="ZGW sandbox (development only)")
+    parser = argparse.ArgumentParser(prog="python -m zgw_sandbox", description="ZGW sandbox (development only)")
     parser.add_argument(
         "--host",
         default="127.0.0.1",

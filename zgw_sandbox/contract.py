@@ -50,7 +50,7 @@ NOTIFICATIES_FILE = "notificaties-1.0.0.yaml"
 def shared_dir() -> Path:
     """$REGIEKOPPELING_SHARED_DIR, else the `shared` directory next to the repository."""
     configured = os.environ.get("REGIEKOPPELING_SHARED_DIR")
-    return Path(configured) if configured else Path(__file__).resolve().parents[3] / "shared"
+    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "shared"
 
 
 class ContractViolation(AssertionError):

@@ -1,7 +1,7 @@
 """Run regiekoppeling locally, with embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set.
 
-    python -m config.launcher run             # make run: migrate, demo data, gunicorn, worker, beat
-    python -m config.launcher exec -- CMD...  # make test: CMD with the services in its environment
+    python -m devserver.launcher run             # make run: migrate, demo data, gunicorn, worker, beat
+    python -m devserver.launcher exec -- CMD...  # make test: CMD with the services in its environment
 
 `run` stops everything it started on Ctrl-C (SIGINT), SIGTERM or SIGHUP, and also when one of its
 processes dies. `exec` returns the exit status of CMD and then stops the services it started.
@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import secrets
 import shlex
 import signal
@@ -26,42 +25,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from gunicorn.glogging import Logger as GunicornLogger
-
-from config import devservices
+from devserver import services as devservices
 
 BASE_DIR = devservices.BASE_DIR
 HOST = "127.0.0.1"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
-
-# Never %(r)s (request line), %(q)s (query string) or %(f)s (referer, a full URL): a query string may
-# carry personal data. %(U)s is the path alone.
-ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
-_QUERY = re.compile(r"\?[^\s'\"]*")
-
-
-class PrivacyLogger(GunicornLogger):
-    """gunicorn's error log names the full request URI, query string included, when a request fails
-    in gunicorn itself ("Error handling request /x?bsn=..", "Invalid request from ip=..: ..")."""
-
-    def _scrub(self, msg: object, args: tuple[object, ...]) -> tuple[object, tuple[object, ...]]:
-        def scrub(value: object) -> object:
-            return _QUERY.sub("?<redacted>", value) if isinstance(value, str) else value
-
-        return scrub(msg), tuple(scrub(a) for a in args)
-
-    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        msg, args = self._scrub(msg, args)
-        super().warning(msg, *args, **kwargs)
-
-    def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        msg, args = self._scrub(msg, args)
-        super().error(msg, *args, **kwargs)
-
-    def exception(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        msg, args = self._scrub(msg, args)
-        super().exception(msg, *args, **kwargs)
 
 
 class Stop(Exception):
@@ -166,9 +135,10 @@ def _sandbox_wanted() -> bool:
     return os.environ.get("ZGW_SANDBOX", "1") != "0"
 
 
-def _start_zgw_sandbox(supervisor: Supervisor, data: Path, port: int, demo: dict[str, Any]) -> str:
-    """Start the ZGW sandbox (data kept in the data dir) and point the demo gemeente at it."""
-    from zaken.sandbox import seed_urls
+def _start_zgw_sandbox(supervisor: Supervisor, data: Path, port: int, demo: dict[str, Any]) -> tuple[str, str]:
+    """Start the ZGW sandbox (data kept in the data dir) and point the demo gemeente at it; returns
+    its base URL and the gemeente's zaak strategy."""
+    from zgw_sandbox import seed_urls
 
     _check_port_free(port)
     secret_file = data / "zgw-sandbox-secret"
@@ -180,7 +150,7 @@ def _start_zgw_sandbox(supervisor: Supervisor, data: Path, port: int, demo: dict
     supervisor.spawn(
         "zgw sandbox",
         [
-            *(python, "-m", "zaken.sandbox", "--port", str(port), "--client-id", "regiekoppeling"),
+            *(python, "-m", "zgw_sandbox", "--port", str(port), "--client-id", "regiekoppeling"),
             *("--data", str(data / "zgw-sandbox.json"), "--quiet"),
         ],
         env={**supervisor.env, **env},
@@ -189,16 +159,29 @@ def _start_zgw_sandbox(supervisor: Supervisor, data: Path, port: int, demo: dict
     base_url = f"http://{HOST}:{port}"
     _wait_for_http(f"{base_url}/catalogi/api/v1/catalogussen", supervisor)
     seed = seed_urls(base_url)
-    supervisor.run(
+    configured = supervisor.run(
         "zgw_configure",
         [
             *(python, "manage.py", "zgw_configure", "--gemeente", demo["gemeente"]["code"], "--base-url", base_url),
             *("--client-id", "regiekoppeling", "--catalogus", seed["catalogus"], "--rsin", seed["rsin"]),
         ],
         env={**supervisor.env, **env},
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
     )
-    return base_url
+    return base_url, json.loads(configured)["strategie"]
+
+
+def write_demo_file(data: Path, demo: dict[str, Any], strategie: str | None) -> Path:
+    """The demo credentials for the tools that talk to the API from outside (`python -m acceptance`),
+    readable by this user only."""
+    path = data / "demo.json"
+    content = dict(demo)
+    if strategie is not None:
+        content["arrangementZaak"] = "shared" if strategie == "arrangement_gedeeld" else "separate"
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(json.dumps(content, indent=2))
+    return path
 
 
 def _wait_for_http(url: str, supervisor: Supervisor) -> None:
@@ -219,9 +202,14 @@ def _wait_for_http(url: str, supervisor: Supervisor) -> None:
 def _banner(port: int, demo: dict[str, Any], services: devservices.Services, supervisor: Supervisor) -> str:
     base = f"http://{HOST}:{port}"
     python = shlex.quote(os.path.relpath(sys.executable)) if Path.cwd() == BASE_DIR else shlex.quote(sys.executable)
+    # The token command reads the demo file this launcher wrote (`python -m acceptance`, run from the
+    # repository); a data directory other than the default is named.
+    data = Path(services.env["REGIEKOPPELING_DATA_DIR"]).resolve()
+    demo_option = "" if data == (BASE_DIR / ".data").resolve() else f" --demo {shlex.quote(str(data / 'demo.json'))}"
+    in_repo = "" if Path.cwd() == BASE_DIR else f"cd {shlex.quote(str(BASE_DIR))} && "
     manage = "manage.py" if Path.cwd() == BASE_DIR else shlex.quote(str(BASE_DIR / "manage.py"))
-    token_env = "ALLOW_DEV_SECRET=1 " if not os.environ.get("SECRET_KEY") else ""
-    token_env += f"DATABASE_URL={shlex.quote(services.env['DATABASE_URL'])}"
+    manage_env = "ALLOW_DEV_SECRET=1 " if not os.environ.get("SECRET_KEY") else ""
+    manage_env += f"DATABASE_URL={shlex.quote(services.env['DATABASE_URL'])}"
     body = json.dumps(
         {
             "gemeente": demo["gemeente"]["code"],
@@ -252,12 +240,13 @@ def _banner(port: int, demo: dict[str, Any], services: devservices.Services, sup
         *(f"  {line}" for line in services.describe()),
         "  Processes   " + ", ".join(f"{name} pid {p.pid}" for name, p in supervisor.children if p.poll() is None),
         f"  Data dir    {services.env['REGIEKOPPELING_DATA_DIR']}",
+        f"  manage.py   {manage_env} {python} {manage} <command>",
         "",
         "Try it (a token is valid for an hour):",
-        f"  TOKEN=$({token_env} {python} {manage} make_token demo-regie)",
+        f"  TOKEN=$({in_repo}{python} -m acceptance{demo_option} token demo-regie)",
         f'  curl -s -H "Authorization: Bearer $TOKEN" {base}/api/v1/aanvragen',
         f'  curl -s -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\\n'
-        f'       -H "Idempotency-Key: demo-$(date +%s%N)" -d {shlex.quote(body)} {base}/api/v1/aanvragen',
+        f'       -H "Idempotency-Key: $(cat /proc/sys/kernel/random/uuid)" -d {shlex.quote(body)} {base}/api/v1/aanvragen',
         "=" * 100,
     ]
     return "\n".join(lines)
@@ -284,14 +273,13 @@ def run(port: int) -> int:
             supervisor.run("demo_setup", [python, "manage.py", "demo_setup", "--json"], stdout=subprocess.PIPE)
         )
         data = Path(services.env["REGIEKOPPELING_DATA_DIR"])
-        zgw = _start_zgw_sandbox(supervisor, data, port + 1, demo) if _sandbox_wanted() else None
+        zgw, strategie = _start_zgw_sandbox(supervisor, data, port + 1, demo) if _sandbox_wanted() else (None, None)
+        write_demo_file(data, demo, strategie)
         supervisor.spawn(
             "gunicorn",
             [
                 *(python, "-m", "gunicorn", "config.wsgi:application"),
-                *("--bind", f"{HOST}:{port}", "--workers", "2", "--graceful-timeout", "10"),
-                *("--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT),
-                *("--logger-class", "config.launcher.PrivacyLogger"),
+                *("-c", "python:config.gunicorn", "--bind", f"{HOST}:{port}", "--workers", "2"),
             ],
         )
         supervisor.spawn(
@@ -347,7 +335,7 @@ def exec_(command: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m config.launcher", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m devserver.launcher", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="action", required=True)
     sub.add_parser("run", help="run the application (make run)")
     exec_parser = sub.add_parser("exec", help="run a command with the services in its environment (make test)")

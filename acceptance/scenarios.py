@@ -1,7 +1,8 @@
 """Scenario player: plays the scenarios of the standard (DOMAIN.md S1-S9) over real HTTP against a
 running regiekoppeling, as a regieapplicatie and a backofficeapplicatie would, and reports per scenario.
 
-Plain `requests`, no Django: it only needs the API's base URL and the two parties' ZGW credentials.
+Plain `requests`, no Django and nothing of the product: it only needs the API's base URL and the two
+parties' ZGW credentials. `python -m acceptance` is its command line.
 
     results = play(Config(base_url="http://127.0.0.1:8000/api/v1",
                           regie=Party("demo-regie", "..."), backoffice=Party("demo-backoffice", "...")))
@@ -27,9 +28,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+import jwt
 import requests
-
-from regiekoppeling.tokens import make_token
 
 T = TypeVar("T")
 JSON = dict[str, Any]
@@ -37,6 +37,18 @@ ArrangementZaak = Literal["shared", "separate", "observe"]
 
 AANBIEDER = "42420001"  # AGB code of the provider in the 315 and the toewijzingen
 PDF = b"%PDF-1.4\n% regiekoppeling scenario player\n"
+
+
+def make_token(client_id: str, secret: str) -> str:
+    """A ZGW-style JWT (HS256) as any client of the API makes it: client_id, iss and iat."""
+    claims = {
+        "iss": client_id,
+        "client_id": client_id,
+        "iat": int(time.time()),
+        "user_id": "",
+        "user_representation": "",
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 # --- configuration and results ------------------------------------------------------------------

@@ -1,0 +1,118 @@
+"""Command line of the acceptance tools, against a running service (HTTP only).
+
+    python -m acceptance play  [--base-url URL] [--only S1,S5] [--arrangement-zaak shared|separate|observe]
+    python -m acceptance token demo-regie          # a bearer token for one of the demo applications
+
+Credentials: `--regie-secret` / `--backoffice-secret`, else REGIEKOPPELING_REGIE_SECRET /
+REGIEKOPPELING_BACKOFFICE_SECRET, else the demo file that `make run` writes (`.data/demo.json`, or
+`$REGIEKOPPELING_DATA_DIR/demo.json`; `--demo FILE` names another). The demo file also tells which zaak
+an arrangement gets, unless `--arrangement-zaak` says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, cast
+
+from . import scenarios
+
+# Names of environment variables, not secrets.
+REGIE_SECRET_ENV = "REGIEKOPPELING_REGIE_SECRET"  # noqa: S105
+BACKOFFICE_SECRET_ENV = "REGIEKOPPELING_BACKOFFICE_SECRET"  # noqa: S105
+
+
+def default_demo_file() -> Path:
+    data_dir = os.environ.get("REGIEKOPPELING_DATA_DIR") or Path(__file__).resolve().parent.parent / ".data"
+    return Path(data_dir) / "demo.json"
+
+
+def read_demo(path: Path) -> dict[str, Any]:
+    try:
+        return cast(dict[str, Any], json.loads(path.read_text()))
+    except FileNotFoundError:
+        return {}
+
+
+class CommandError(Exception):
+    pass
+
+
+def secret_for(client_id: str, given: str, demo: dict[str, Any], demo_path: Path) -> str:
+    if given:
+        return given
+    for app in demo.get("applicaties", []):
+        if app["clientId"] == client_id:
+            return str(app["secret"])
+    raise CommandError(
+        f"no secret for {client_id}: pass it as an option or in the environment, or start `make run` "
+        f"(it writes the demo credentials to {demo_path})"
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="python -m acceptance", description=__doc__.split("\n")[0])
+    main.add_argument("--demo", type=Path, default=None, help="demo file of `make run` (default .data/demo.json)")
+    commands = main.add_subparsers(dest="command", required=True)
+
+    play = commands.add_parser("play", help="play scenarios S1-S9; exits non-zero when one fails")
+    play.add_argument("--base-url", default="http://127.0.0.1:8000/api/v1")
+    play.add_argument("--regie-client-id", default="demo-regie")
+    play.add_argument("--regie-secret", default=os.environ.get(REGIE_SECRET_ENV, ""))
+    play.add_argument("--backoffice-client-id", default="demo-backoffice")
+    play.add_argument("--backoffice-secret", default=os.environ.get(BACKOFFICE_SECRET_ENV, ""))
+    play.add_argument("--gemeente", default="0363", help="CBS code of the gemeente both applications serve")
+    play.add_argument(
+        "--arrangement-zaak",
+        choices=["shared", "separate", "observe"],
+        help="S8: expect one shared zaak for the arrangement, one zaak per line, or only report "
+        "(default: what the demo file says, else observe)",
+    )
+    play.add_argument("--only", default="", help="comma-separated scenario codes, e.g. S1,S5")
+    play.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for background work")
+
+    token = commands.add_parser("token", help="print a bearer token (valid for an hour) for a client id")
+    token.add_argument("client_id", nargs="?", default="demo-regie")
+    token.add_argument("--secret", default="", help="default: the demo file's secret for this client id")
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    demo_path = args.demo or default_demo_file()
+    demo = read_demo(demo_path)
+    try:
+        if args.command == "token":
+            print(scenarios.make_token(args.client_id, secret_for(args.client_id, args.secret, demo, demo_path)))
+            return 0
+        config = scenarios.Config(
+            base_url=args.base_url,
+            regie=scenarios.Party(
+                args.regie_client_id, secret_for(args.regie_client_id, args.regie_secret, demo, demo_path)
+            ),
+            backoffice=scenarios.Party(
+                args.backoffice_client_id,
+                secret_for(args.backoffice_client_id, args.backoffice_secret, demo, demo_path),
+            ),
+            gemeente=args.gemeente,
+            arrangement_zaak=args.arrangement_zaak or demo.get("arrangementZaak", "observe"),
+            timeout=args.timeout,
+            only=frozenset(c.strip().upper() for c in args.only.split(",") if c.strip()),
+        )
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    results = scenarios.play(config, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    print(scenarios.format_table(results))
+    failed = scenarios.failed(results)
+    if failed:
+        print(f"{len(failed)} scenario(s) failed: {', '.join(r.code for r in failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

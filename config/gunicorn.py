@@ -1,0 +1,48 @@
+"""gunicorn configuration of the product: `gunicorn -c python:config.gunicorn config.wsgi:application`.
+
+Logging is part of the product's privacy rules, so it lives here and not in a launcher: the access log
+never carries a query string or referer, and gunicorn's own error messages are scrubbed of them too.
+Bind address and worker count come from gunicorn's usual options or GUNICORN_CMD_ARGS.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gunicorn.glogging import Logger as GunicornLogger
+
+# Never %(r)s (request line), %(q)s (query string) or %(f)s (referer, a full URL): a query string may
+# carry personal data. %(U)s is the path alone.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+_QUERY = re.compile(r"\?[^\s'\"]*")
+
+
+class PrivacyLogger(GunicornLogger):
+    """gunicorn's error log names the full request URI, query string included, when a request fails
+    in gunicorn itself ("Error handling request /x?bsn=..", "Invalid request from ip=..: ..")."""
+
+    def _scrub(self, msg: object, args: tuple[object, ...]) -> tuple[object, tuple[object, ...]]:
+        def scrub(value: object) -> object:
+            return _QUERY.sub("?<redacted>", value) if isinstance(value, str) else value
+
+        return scrub(msg), tuple(scrub(a) for a in args)
+
+    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        msg, args = self._scrub(msg, args)
+        super().warning(msg, *args, **kwargs)
+
+    def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        msg, args = self._scrub(msg, args)
+        super().error(msg, *args, **kwargs)
+
+    def exception(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        msg, args = self._scrub(msg, args)
+        super().exception(msg, *args, **kwargs)
+
+
+# gunicorn reads these module-level names as its settings.
+accesslog = "-"
+access_log_format = ACCESS_LOG_FORMAT
+logger_class = "config.gunicorn.PrivacyLogger"
+graceful_timeout = 10

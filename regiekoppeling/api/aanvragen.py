@@ -1,0 +1,142 @@
+"""API of aanvragen, voorzieningen and documenten: the regie's side of the exchange."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from djangorestframework_camel_case.parser import CamelCaseJSONParser
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .. import documents, selectors, services
+from ..models import Aanvraag, Document, Voorziening
+from .base import IDEMPOTENCY_KEY, IsRegie, ResourceViewSet, caller, created, idempotent, visible_or_404
+from .exceptions import PayloadTooLarge
+from .filters import AanvraagFilter, DocumentFilter, VoorzieningFilter
+from .serializers import (
+    AanvraagInputSerializer,
+    AanvraagSerializer,
+    DocumentInputSerializer,
+    DocumentSerializer,
+    IntrekkingSerializer,
+    VoorzieningSerializer,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(description="Aanvragen die de applicatie mag zien, nieuwste eerst."),
+    retrieve=extend_schema(description="Een aanvraag met haar voorzieningen."),
+    create=extend_schema(
+        description="Dien een aanvraag in met 1..n voorzieningen (ZIN of PGB), eventueel als arrangement.",
+        request=AanvraagInputSerializer,
+        responses={201: AanvraagSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    ),
+    intrekken=extend_schema(
+        description="Trek een aanvraag in; alle nog open voorzieningen worden ingetrokken.",
+        request=IntrekkingSerializer,
+        responses={200: AanvraagSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    ),
+)
+class AanvraagViewSet(ResourceViewSet):
+    """Aanvragen van een regieapplicatie: een client, een gemeente, een wet en 1..n voorzieningen."""
+
+    serializer_class = AanvraagSerializer
+    filterset_class = AanvraagFilter
+    queryset = Aanvraag.objects.none()
+    role, role_actions = IsRegie, frozenset({"create", "intrekken"})
+
+    def get_queryset(self) -> Any:
+        return selectors.aanvragen_visible_to(caller(self.request))
+
+    @idempotent
+    def create(self, request: Request) -> Response:
+        serializer = AanvraagInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        aanvraag = services.aanvraag_create(indiener=caller(request), data=serializer.validated_data)
+        return created(self.shown(aanvraag))
+
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def intrekken(self, request: Request, uuid: str) -> Response:
+        serializer = IntrekkingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        aanvraag = services.aanvraag_withdraw(
+            aanvraag=self.get_object(), reden=serializer.validated_data.get("reden", "")
+        )
+        return Response(self.shown(self.get_queryset().get(pk=aanvraag.pk)))
+
+
+@extend_schema_view(
+    list=extend_schema(description="Voorzieningen (productregels) die de applicatie mag zien."),
+    retrieve=extend_schema(description="Een voorziening."),
+    intrekken=extend_schema(
+        description="Trek een enkele, nog open voorziening in.",
+        request=IntrekkingSerializer,
+        responses={200: VoorzieningSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    ),
+)
+class VoorzieningViewSet(ResourceViewSet):
+    """Voorzieningen: een product, leveringsvorm, omvang of budget of PGB, data en status."""
+
+    serializer_class = VoorzieningSerializer
+    filterset_class = VoorzieningFilter
+    queryset = Voorziening.objects.none()
+    role, role_actions = IsRegie, frozenset({"intrekken"})
+
+    def get_queryset(self) -> Any:
+        return selectors.voorzieningen_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")
+
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def intrekken(self, request: Request, uuid: str) -> Response:
+        serializer = IntrekkingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        voorziening = services.voorziening_withdraw(
+            voorziening=self.get_object(), reden=serializer.validated_data.get("reden", "")
+        )
+        return Response(self.shown(self.get_queryset().get(pk=voorziening.pk)))
+
+
+@extend_schema_view(
+    list=extend_schema(description="Documenten bij aanvragen die de applicatie mag zien."),
+    retrieve=extend_schema(description="Een document en waar het in de Documenten API staat."),
+    create=extend_schema(
+        description=(
+            "Voeg een document toe aan een aanvraag: een bestand (multipart/form-data) of een verwijzing naar een "
+            "bestaand document in een geconfigureerde Documenten API. Het wordt opgeslagen als "
+            "enkelvoudiginformatieobject en aan elke zaak van de aanvraag gekoppeld."
+        ),
+        request={"multipart/form-data": DocumentInputSerializer, "application/json": DocumentInputSerializer},
+        responses={201: DocumentSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    ),
+)
+class DocumentViewSet(ResourceViewSet):
+    """Documenten bij een aanvraag (bijlagen, budgetplan)."""
+
+    # Both parties attach documents: the regie its bijlagen, the backoffice the beschikkingsbrief.
+    serializer_class = DocumentSerializer
+    filterset_class = DocumentFilter
+    queryset = Document.objects.none()
+    parser_classes = [MultiPartParser, CamelCaseJSONParser]
+
+    def get_queryset(self) -> Any:
+        return selectors.documenten_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")
+
+    @idempotent
+    def create(self, request: Request) -> Response:
+        serializer = DocumentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        aanvraag = visible_or_404(selectors.aanvragen_visible_to(caller(request)), data["aanvraag"], "Aanvraag")
+        try:
+            document = documents.document_create(aanvraag=aanvraag, indiener=caller(request), data=data)
+        except documents.TooLarge as exc:
+            raise PayloadTooLarge(str(exc)) from None
+        return created(self.shown(document))

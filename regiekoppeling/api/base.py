@@ -1,0 +1,188 @@
+"""The shared plumbing of every endpoint: one base viewset, idempotent POSTs, the created response,
+strict query parameters, the role permissions and the one answer for what the caller may not see.
+
+Not visible is not found: an object of another gemeente or another party, in the path or referenced
+in the body, answers 404 exactly like one that does not exist (`visible_or_404`), so nobody learns what
+exists elsewhere.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
+
+from .. import idempotency
+from ..exceptions import InvalidParam
+from ..rules import looks_like_bsn
+from .exceptions import Conflict, InvalidQueryParams, Unprocessable
+from .permissions import IsApplicatie, IsBackoffice, IsRegie, caller
+
+# The roles live in `permissions` (DRF imports its DEFAULT_PERMISSION_CLASSES while loading its views,
+# so that module may not import a view); they are part of this plumbing and exported from here.
+__all__ = [
+    "IDEMPOTENCY_KEY",
+    "IsApplicatie",
+    "IsBackoffice",
+    "IsRegie",
+    "ResourceViewSet",
+    "StrictQueryMixin",
+    "caller",
+    "created",
+    "idempotent",
+    "visible_or_404",
+]
+
+# --- what the caller may not see ------------------------------------------------------------------
+
+
+def visible_or_404[M: models.Model](queryset: models.QuerySet[M], uuid: Any, what: str) -> M:
+    """The object with this uuid among those the caller may see (`queryset`, from a selector), else
+    404: a foreign object and an unknown one get the same answer."""
+    found = queryset.filter(uuid=uuid).first()
+    if found is None:
+        raise exceptions.NotFound(f"{what} niet gevonden.")
+    return found
+
+
+# --- idempotency, created, strict query parameters -------------------------------------------------
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="Unieke sleutel per verzoek (bijvoorbeeld een UUID). Een herhaling geeft het opgeslagen antwoord.",
+)
+_KEY_PATTERN = re.compile(r'^"?[\x21\x23-\x7e]{1,255}"?$')
+PAGINATION_PARAMS = {"page", "pageSize"}
+
+View = Callable[..., Response]
+
+
+def _fingerprint_body(request: Request) -> Any:
+    """The request body as comparable data; an uploaded file counts by its content hash."""
+    data = request.data
+    if not hasattr(data, "lists"):
+        return data
+    body: dict[str, list[str]] = {}
+    for name, values in data.lists():
+        body[name] = [_file_hash(v) if isinstance(v, UploadedFile) else str(v) for v in values]
+    return body
+
+
+def _file_hash(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return f"sha256:{digest.hexdigest()}"
+
+
+def created(body: Any) -> Response:
+    """201 with the new resource as `Location`: a plain str, as WSGI requires (a DRF Hyperlink is a
+    str subclass that strict servers refuse)."""
+    return Response(body, status=status.HTTP_201_CREATED, headers={"Location": str(body["url"])})
+
+
+def idempotent(view: View) -> View:
+    """Wrap a POST handler with Idempotency-Key semantics; the stored result is written in the
+    same transaction as the business effect."""
+
+    @functools.wraps(view)
+    def wrapper(self: viewsets.GenericViewSet, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get("Idempotency-Key", "")
+        if not _KEY_PATTERN.match(key):
+            raise exceptions.ValidationError(
+                {"Idempotency-Key": ["Verplichte header: 1 tot 255 zichtbare ASCII-tekens."]}, code="required"
+            )
+        key = key.strip('"')
+        fingerprint = idempotency.fingerprint(
+            method=request.method or "", path=request.path, body=_fingerprint_body(request)
+        )
+        try:
+            record, replay = idempotency.idempotency_begin(
+                applicatie=caller(request),
+                key=key,
+                method=request.method or "",
+                path=request.path,
+                fingerprint=fingerprint,
+            )
+        except idempotency.IdempotencyConflict:
+            raise Conflict(
+                "Een verzoek met deze Idempotency-Key wordt nog verwerkt.", code="idempotency-in-progress"
+            ) from None
+        except idempotency.IdempotencyMismatch:
+            raise Unprocessable(
+                "Deze Idempotency-Key is al gebruikt voor een ander verzoek.", code="idempotency-mismatch"
+            ) from None
+        if replay:
+            response = Response(record.response_body, status=record.response_status, headers=record.response_headers)
+            response["Idempotent-Replayed"] = "true"
+            return response
+        try:
+            with transaction.atomic():
+                response = view(self, request, *args, **kwargs)
+                body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+                headers = {"Location": response["Location"]} if response.has_header("Location") else {}
+                idempotency.idempotency_complete(record=record, status=response.status_code, body=body, headers=headers)
+        except BaseException:
+            idempotency.idempotency_release(record=record)
+            raise
+        return response
+
+    return wrapper
+
+
+class StrictQueryMixin:
+    """Unknown query parameters are a 400 (ZGW), and a BSN never travels in a URL."""
+
+    def allowed_query_params(self) -> set[str]:
+        if getattr(self, "action", None) == "list":
+            filterset = getattr(self, "filterset_class", None)
+            return PAGINATION_PARAMS | set(filterset.base_filters if filterset else ())
+        return set()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        errors: list[InvalidParam] = []
+        for name, values in request.query_params.lists():
+            if "bsn" in name.lower() or any(looks_like_bsn(v) for v in values):
+                reason = "Een BSN hoort niet in een URL; zoek op regieReferentie of uuid."
+                errors.append(InvalidParam(name, "bsn_in_url", reason))
+            elif name not in self.allowed_query_params():
+                errors.append(InvalidParam(name, "unknown_parameter", "Onbekende queryparameter."))
+        if errors:
+            raise InvalidQueryParams(errors)
+
+
+# --- the base viewset -------------------------------------------------------------------------------
+
+
+class ResourceViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A collection of resources the caller may see, by uuid. Reading is for every authenticated
+    application; the actions in `role_actions` need the permission in `role`."""
+
+    lookup_field = "uuid"
+    role: type[BasePermission] = IsApplicatie
+    role_actions: frozenset[str] = frozenset()
+
+    def get_permissions(self) -> list[Any]:
+        return [self.role()] if self.action in self.role_actions else [IsApplicatie()]
+
+    def shown(self, instance: Any, serializer: type[Any] | None = None) -> Any:
+        """The response body for one object, in the viewset's own serializer unless told otherwise."""
+        return (serializer or self.get_serializer_class())(instance, context=self.get_serializer_context()).data

@@ -1,0 +1,53 @@
+"""The one writer of the zaak fields of voorzieningen (and the hoofdzaak fields of an aanvraag).
+
+These fields are a read-through of the Zaken API, so API responses need no remote call: the zaak's
+url and identificatie, its current status (omschrijving of the statustype and when it was set), and
+where the registration stands with its errors. Registration, status changes, besluiten and the status
+sync all write them here, and every write moves `gewijzigd_op` the same way, so a client that lists
+`gewijzigdVanaf` sees each change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from regiekoppeling.models import Aanvraag, Registratie
+
+from .models import Zaak
+
+
+def _write(zaak: Zaak, **fields: Any) -> int:
+    return zaak.voorzieningen.update(**fields, gewijzigd_op=timezone.now())
+
+
+def zaak_registered(*, zaak: Zaak, status_omschrijving: str | None) -> None:
+    """The zaak exists in the Zaken API (with its initial status when this service set one)."""
+    if zaak.soort == Zaak.Soort.HOOFDZAAK:
+        Aanvraag.objects.filter(pk=zaak.aanvraag_id).update(
+            hoofdzaak_url=zaak.url, hoofdzaak_identificatie=zaak.identificatie, gewijzigd_op=timezone.now()
+        )
+        return
+    fields: dict[str, Any] = {
+        "zaak_url": zaak.url,
+        "zaak_identificatie": zaak.identificatie,
+        "registratie": Registratie.GEREGISTREERD,
+        "registratie_fouten": [],
+    }
+    if status_omschrijving is not None:
+        fields |= {"zaakstatus": status_omschrijving, "zaakstatus_gezet_op": timezone.now()}
+    _write(zaak, **fields)
+
+
+def zaakstatus_set(*, zaak: Zaak, omschrijving: str, gezet_op: dt.datetime | None = None) -> int:
+    """The zaak has a new current status; returns how many voorzieningen show it."""
+    return _write(zaak, zaakstatus=omschrijving, zaakstatus_gezet_op=gezet_op or timezone.now())
+
+
+def registration_failed(*, aanvraag: Aanvraag, fouten: list[dict[str, Any]]) -> None:
+    """Show a refusal on every line of the aanvraag that is not registered yet."""
+    aanvraag.voorzieningen.exclude(registratie=Registratie.GEREGISTREERD).update(
+        registratie=Registratie.MISLUKT, registratie_fouten=fouten, gewijzigd_op=timezone.now()
+    )
