@@ -10,6 +10,7 @@ processes dies. `exec` returns the exit status of CMD and then stops the service
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -58,24 +59,29 @@ def child_env(services: devservices.Services) -> dict[str, str]:
 
 
 class Supervisor:
-    """The child processes of `run`, each in its own session, so that a Ctrl-C in the terminal reaches
-    only the launcher, which then stops them in order (web first, servers last)."""
+    """The child processes of `run` (and of the benchmarks in bench/), each in its own session, so that
+    a Ctrl-C in the terminal reaches only the launcher, which then stops them in order (web first,
+    servers last)."""
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self.children: list[tuple[str, subprocess.Popen[str]]] = []
 
-    def spawn(self, name: str, args: list[str], **kwargs: Any) -> subprocess.Popen[str]:
+    def spawn(self, name: str, args: list[str], *, log: Path | None = None, **kwargs: Any) -> subprocess.Popen[str]:
+        """Start a child; with `log`, its stdout and stderr are appended to that file."""
         env = kwargs.pop("env", self.env)
-        proc = subprocess.Popen(  # noqa: S603
-            args,
-            cwd=BASE_DIR,
-            env=env,
-            text=True,
-            start_new_session=True,
-            preexec_fn=devservices.die_with_parent,
-            **kwargs,
-        )
+        with contextlib.ExitStack() as stack:
+            if log is not None:
+                kwargs.update(stdout=stack.enter_context(log.open("ab")), stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(  # noqa: S603
+                args,
+                cwd=BASE_DIR,
+                env=env,
+                text=True,
+                start_new_session=True,
+                preexec_fn=devservices.die_with_parent,
+                **kwargs,
+            )
         self.children.append((name, proc))
         return proc
 
@@ -157,7 +163,7 @@ def _start_zgw_sandbox(supervisor: Supervisor, data: Path, port: int, demo: dict
         stdout=subprocess.DEVNULL,
     )
     base_url = f"http://{HOST}:{port}"
-    _wait_for_http(f"{base_url}/catalogi/api/v1/catalogussen", supervisor)
+    wait_for_http(f"{base_url}/catalogi/api/v1/catalogussen", supervisor)
     seed = seed_urls(base_url)
     configured = supervisor.run(
         "zgw_configure",
@@ -184,7 +190,9 @@ def write_demo_file(data: Path, demo: dict[str, Any], strategie: str | None) -> 
     return path
 
 
-def _wait_for_http(url: str, supervisor: Supervisor) -> None:
+def wait_for_http(url: str, supervisor: Supervisor) -> None:
+    """Wait until `url` answers at all (an error status counts); RuntimeError when one of the
+    supervisor's children dies first or after START_TIMEOUT."""
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         supervisor.check_alive()
@@ -290,7 +298,7 @@ def run(port: int) -> int:
             "celery beat",
             [python, "-m", "celery", "-A", "config", "beat", "-l", "INFO", "-s", str(data / "celerybeat-schedule")],
         )
-        _wait_for_http(f"http://{HOST}:{port}/api/v1/aanvragen", supervisor)
+        wait_for_http(f"http://{HOST}:{port}/api/v1/aanvragen", supervisor)
         _say(_banner(port, demo, services, supervisor))
         if zgw:
             _say(f"  ZGW sandbox {zgw} (development double of Open Zaak; ZGW_SANDBOX=0 to leave it off)")
