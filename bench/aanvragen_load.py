@@ -21,7 +21,6 @@ import json
 import math
 import os
 import platform
-import signal
 import socket
 import subprocess
 import sys
@@ -39,7 +38,8 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 sys.path.insert(0, str(REPO))
 
-from regiekoppeling.tokens import make_token  # noqa: E402 - needs the repository on sys.path
+from devserver.launcher import Supervisor, wait_for_http  # noqa: E402 - needs the repository on sys.path
+from regiekoppeling.tokens import make_token  # noqa: E402
 
 ENDPOINT = "/api/v1/aanvragen"
 # Products of the demo productenboek (WMO): (categorie, code).
@@ -162,49 +162,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class Gunicorn:
-    def __init__(self, *, workers: int, worker_class: str, threads: int, log: Path) -> None:
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        command = [
-            sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(workers),
-            "--worker-class", worker_class,
-            "--threads", str(threads),
-            "--log-level", "warning",
-        ]  # fmt: skip
-        # Server output (gunicorn and Django logging) goes to the log file, not between the results.
-        # A session of its own, so teardown can signal the master and every worker.
-        with log.open("ab") as output:
-            self.process = subprocess.Popen(
-                command, cwd=REPO, env=server_env(), start_new_session=True, stdout=output, stderr=subprocess.STDOUT
-            )
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"gunicorn exited with {self.process.returncode}; see {self.log}")
-            try:
-                # Unauthenticated: a cheap 401 proves a worker answers.
-                requests.get(self.base_url + ENDPOINT, timeout=10)
-                return
-            except requests.RequestException:  # not listening yet, or a worker still booting
-                time.sleep(0.2)
-        self.stop()
-        sys.exit(f"gunicorn did not answer within {timeout:.0f} s; see {self.log}")
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)  # graceful: master stops its workers
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+def start_gunicorn(
+    supervisor: Supervisor, *, workers: int, worker_class: str, threads: int, log: Path
+) -> tuple[subprocess.Popen[str], str]:
+    """gunicorn as a child of the launcher's Supervisor, which starts it in a session of its own (the
+    CPU probe counts that process group) and stops the master, then the rest of the group. Server
+    output (gunicorn and Django logging) goes to the log file, not between the results. Returns the
+    master process and the base URL."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "gunicorn", "config.wsgi:application",
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers),
+        "--worker-class", worker_class,
+        "--threads", str(threads),
+        "--log-level", "warning",
+    ]  # fmt: skip
+    return supervisor.spawn("gunicorn", command, log=log), f"http://127.0.0.1:{port}"
 
 
 # --- the load ----------------------------------------------------------------------------------
@@ -530,27 +504,29 @@ def main() -> None:
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     bodies = BodySource(demo["gemeente"]["code"], prefix=f"bench-{stamp}-")
-    server = Gunicorn(
-        workers=args.workers,
-        worker_class=args.worker_class,
-        threads=args.threads,
-        log=RESULTS_DIR / f"gunicorn-{stamp}.log",
-    )
+    log = RESULTS_DIR / f"gunicorn-{stamp}.log"
+    supervisor = Supervisor(server_env())
     try:
-        server.wait_ready()
+        gunicorn, base_url = start_gunicorn(
+            supervisor, workers=args.workers, worker_class=args.worker_class, threads=args.threads, log=log
+        )
+        try:
+            wait_for_http(base_url + ENDPOINT, supervisor)  # unauthenticated: a cheap 401 proves a worker answers
+        except RuntimeError as exc:
+            sys.exit(f"{exc}; see {log}")
         probe = CpuProbe(
-            server.process.pid,
+            gunicorn.pid,
             database=urlparse(os.environ["DATABASE_URL"]).path.lstrip("/"),
             redis_port=urlparse(os.environ["REDIS_URL"]).port or 6379,
         )
         print(
-            f"gunicorn (pid {server.process.pid}) on {server.base_url}: "
+            f"gunicorn (pid {gunicorn.pid}) on {base_url}: "
             f"{args.workers} workers ({args.worker_class}, {args.threads} thread(s))",
             flush=True,
         )
         if args.warmup > 0:
             warm = run_level(
-                base_url=server.base_url,
+                base_url=base_url,
                 credential=credential,
                 bodies=bodies,
                 clients=max(levels),
@@ -562,11 +538,11 @@ def main() -> None:
             if warm.errors:
                 print("\n".join(warm.error_examples), flush=True)
             if warm.requests and warm.errors == warm.requests:
-                sys.exit(f"every warm-up request failed: nothing to measure (server log: {server.log})")
+                sys.exit(f"every warm-up request failed: nothing to measure (server log: {log})")
         results = []
         for clients in levels:
             result = run_level(
-                base_url=server.base_url,
+                base_url=base_url,
                 credential=credential,
                 bodies=bodies,
                 clients=clients,
@@ -583,7 +559,7 @@ def main() -> None:
             for example in result.error_examples:
                 print(f"  error: {example}", flush=True)
     finally:
-        server.stop()
+        supervisor.stop()
         if not args.keep_data:
             cleanup(bodies.prefix)
 
