@@ -8,7 +8,8 @@ Redis database of their own, the database is created when missing):
 - the ZGW sandbox (`zgw_sandbox`) runs in this process on a free port; the demo gemeente is pointed
   at it with `zaken.demo.zgw_configure`;
 - the API runs under gunicorn (sync workers, DEBUG off), the outbox under a real Celery worker
-  (`--pool=solo` by default), both started here in sessions of their own;
+  (`--pool=solo` by default), both started and stopped by the launcher's `Supervisor`
+  (`devserver.launcher`), each in a session of its own;
 - (a) service: POST /api/v1/aanvragen (1 voorziening) answered 201, then 2 documents through
   POST /api/v1/documenten (multipart); measured from the 201 of the aanvraag to the last ZGW write
   the worker makes (the sandbox's request log), checked afterwards in the database;
@@ -38,7 +39,6 @@ import os
 import platform
 import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -58,7 +58,8 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 sys.path.insert(0, str(REPO))
 
-from regiekoppeling.tokens import make_token  # noqa: E402 - needs the repository on sys.path
+from devserver.launcher import Supervisor, wait_for_http  # noqa: E402 - needs the repository on sys.path
+from regiekoppeling.tokens import make_token  # noqa: E402
 
 BSN = "999993653"  # official test range 999990000-999999999, passes the elfproef
 SERVICE_CLIENT = "regiekoppeling-bench"  # the service's client id at the sandbox
@@ -303,39 +304,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class Child:
-    """A process in a session of its own (so stop() reaches its children), output to a log file."""
-
-    def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path) -> None:
-        self.name = name
-        self.log = log
-        with log.open("ab") as output:
-            self.process = subprocess.Popen(
-                command, cwd=REPO, env=env, start_new_session=True, stdout=output, stderr=subprocess.STDOUT
-            )
-
-    def check(self) -> None:
-        if self.process.poll() is not None:
-            sys.exit(f"{self.name} exited with {self.process.returncode}; see {self.log}")
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-
-def wait_until(what: str, predicate: Callable[[], bool], children: list[Child], timeout: float = 60.0) -> None:
+def wait_until(what: str, predicate: Callable[[], bool], supervisor: Supervisor, timeout: float = 60.0) -> None:
+    """RuntimeError when one of the supervisor's children dies first or after `timeout`."""
     deadline = time.monotonic() + timeout
     while not predicate():
-        for child in children:
-            child.check()
+        supervisor.check_alive()
         if time.monotonic() > deadline:
-            sys.exit(f"{what} not ready within {timeout:.0f} s")
+            raise RuntimeError(f"{what} not ready within {timeout:.0f} s")
         time.sleep(0.1)
 
 
@@ -1089,41 +1064,36 @@ def main() -> None:
     port = free_port()
     api_url = f"http://127.0.0.1:{port}"
     probe_file = run_dir / "worker-probe.jsonl"
-    children = [
-        Child(
+    probe = ProbeReader(probe_file)
+    rounds: list[Round] = []
+    call_rows: list[tuple[str, list[Round]]] = []
+    # The launcher's Supervisor: each process in a session of its own, stopped (SIGTERM to the main
+    # process, then SIGKILL to what is left of its group) at the end, output to a log file in run_dir.
+    supervisor = Supervisor(env)
+    try:
+        supervisor.spawn(
             "gunicorn",
             [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
              "--workers", str(args.gunicorn_workers), "--worker-class", "sync", "--log-level", "warning"],
-            env,
-            run_dir / "gunicorn.log",
-        ),
-        Child(
+            log=run_dir / "gunicorn.log",
+        )  # fmt: skip
+        supervisor.spawn(
             "celery worker",
             [sys.executable, str(Path(__file__).resolve()), "--worker-probe", str(probe_file), "--",
              f"--pool={args.pool}", f"--concurrency={args.concurrency}", "--loglevel=WARNING",
              "--without-heartbeat", "--without-gossip", "--without-mingle", "--purge"],
-            env,
-            run_dir / "worker.log",
-        ),
-    ]  # fmt: skip
-    probe = ProbeReader(probe_file)
-    rounds: list[Round] = []
-    call_rows: list[tuple[str, list[Round]]] = []
-    try:
-
-        def api_answers() -> bool:
-            try:
-                return requests.get(f"{api_url}/api/v1/aanvragen", timeout=5).status_code == 401
-            except requests.RequestException:
-                return False
-
-        wait_until("gunicorn", api_answers, children)
+            log=run_dir / "worker.log",
+        )  # fmt: skip
 
         def worker_ready() -> bool:
             probe.poll()
             return probe.ready
 
-        wait_until("celery worker", worker_ready, children)
+        try:
+            wait_for_http(f"{api_url}/api/v1/aanvragen", supervisor)  # a 401 without a token: gunicorn answers
+            wait_until("celery worker", worker_ready, supervisor)
+        except RuntimeError as exc:
+            sys.exit(f"{exc}; see the logs in {run_dir}")
         print(f"gunicorn on {api_url} ({args.gunicorn_workers} sync workers); celery worker --pool={args.pool}")
 
         service = Service(api_url, credential, demo["gemeente"]["code"], stamp)
@@ -1175,8 +1145,7 @@ def main() -> None:
             ("(b') direct, catalogue cached", measured("direct_cached", 3)),
         ]
     finally:
-        for child in reversed(children):
-            child.stop()
+        supervisor.stop()
         sandbox.stop()
         if not args.keep_data:
             try:
