@@ -13,11 +13,12 @@ from collections.abc import Callable
 POLL_SECONDS = 0.01
 
 
-def wait_for(condition: Callable[[], object], timeout: float) -> bool:
-    """True as soon as `condition()` is true; False when it is still false after `timeout` seconds."""
+def wait_for(condition: Callable[[], object], timeout: float, interval: float = POLL_SECONDS) -> bool:
+    """True as soon as `condition()` is true; False when it is still false after `timeout` seconds.
+    A costly condition (a worker's progress, an HTTP round trip) is looked at every `interval` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() >= deadline:
             return False
-        time.sleep(POLL_SECONDS)  # the interval between two looks, not a wait for the event
+        time.sleep(interval)  # the interval between two looks, not a wait for the event
     return True
