@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from regiekoppeling.models import Aanvraag, Document, OutboxItem, Voorziening
 from tests.conftest import BSN_A, aanvraag_body, pgb_line, test_database_url, zin_line
 from tests.waiting import wait_for
+from tests.zaken.conftest import ZgwReader
 from zaken.models import ZaakStrategie
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -61,6 +62,10 @@ def documents_done(aanvraag: Aanvraag) -> bool:
     items = OutboxItem.objects.filter(aanvraag=aanvraag, handler="document")
     assert not items.filter(state="dead").exists(), list(items.values("last_error"))
     return items.exists() and not items.exclude(state="done").exists()
+
+
+def linked_documents(reader: ZgwReader, zaak_url: str) -> set[str]:
+    return {z["informatieobject"] for z in reader.json("/zaken/api/v1/zaakinformatieobjecten", zaak=zaak_url)}
 
 
 @pytest.mark.parametrize(
@@ -109,13 +114,8 @@ def test_aanvraag_to_zaken_through_a_real_worker(regie, zgw, reader, worker, str
         rollen = reader.json("/zaken/api/v1/rollen", zaak=zaak["url"])["results"]
         assert [r["betrokkeneIdentificatie"]["inpBsn"] for r in rollen] == [BSN_A]
         assert reader.json("/zaken/api/v1/statussen", zaak=zaak["url"])["count"] == 1
-        assert wait_for(
-            lambda zaak=zaak: (
-                {z["informatieobject"] for z in reader.json("/zaken/api/v1/zaakinformatieobjecten", zaak=zaak["url"])}
-                == documents
-            ),
-            timeout=30,
-            interval=0.2,
-        ), "timed out waiting for zaakinformatieobjecten"
+    assert wait_for(
+        lambda: all(linked_documents(reader, zaak["url"]) == documents for zaak in zaken), timeout=30, interval=0.2
+    ), "timed out waiting for zaakinformatieobjecten"
     body = regie.get(f"/api/v1/aanvragen/{aanvraag.uuid}").json()
     assert all(v["zaak"]["url"] in {z["url"] for z in zaken} for v in body["voorzieningen"])
