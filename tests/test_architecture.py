@@ -162,7 +162,6 @@ def test_the_cycle_finder_finds_a_circle() -> None:
     [
         "pytest",
         "pytest-django",
-        "factory-boy",
         "requests-mock",
         "ruff",
         "mypy",

@@ -46,7 +46,11 @@ def served_document(anonymous: Client) -> dict[str, Any]:
 def spectral_lint(document: Path, ruleset: Path, out: Path) -> list[dict[str, Any]]:
     npx = shutil.which("npx")
     if npx is None:
-        pytest.skip("npx (Node.js) is not installed: cannot run the Spectral ADR linter")
+        pytest.fail(
+            "npx (Node.js) is not installed: install Node.js 20 (Debian/Ubuntu: apt-get install nodejs npm)"
+            " to run the Spectral ADR linter",
+            pytrace=False,
+        )
     command = [npx, "--yes", SPECTRAL, "lint", "-r", str(ruleset), "-f", "json", "-o", str(out), str(document)]
     completed = subprocess.run(
         command, capture_output=True, text=True, timeout=SPECTRAL_TIMEOUT_SECONDS, cwd=out.parent, check=False

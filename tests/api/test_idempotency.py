@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from datetime import timedelta
 
@@ -15,6 +14,7 @@ from djangorestframework_camel_case.util import underscoreize
 from regiekoppeling import idempotency, services
 from regiekoppeling.models import Aanvraag, IdempotencyRecord, OutboxItem
 from tests.conftest import aanvraag_body, zin_line
+from tests.waiting import wait_for
 
 
 @pytest.mark.django_db
@@ -129,10 +129,7 @@ def test_concurrent_duplicate_is_409_while_the_first_runs(regie, monkeypatch):
 
     thread = threading.Thread(target=first_request)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not IdempotencyRecord.objects.filter(key=key).exists():
-        assert time.monotonic() < deadline, "first request never claimed the key"
-        time.sleep(0.01)
+    assert wait_for(IdempotencyRecord.objects.filter(key=key).exists, timeout=10), "first request never claimed the key"
 
     duplicate = regie.post("/api/v1/aanvragen", aanvraag_body(), key=key)
     release.set()

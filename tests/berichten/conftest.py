@@ -78,7 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
         receiver: Receiver = self.server.receiver
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         receiver.received.append(Received(self.path, self.headers, body))
-        time.sleep(receiver.delay)
+        time.sleep(receiver.delay)  # a slow receiver is what a timeout test is about: it answers late, not never
         status = receiver.statuses.pop(0) if receiver.statuses else 204
         self.send_response(status)
         if 300 <= status < 400:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from typing import Any
 
 import pytest
 import requests
 
 from zgw_sandbox import Sandbox
+from zgw_sandbox.web import Request
 
 from .helpers import BSN, CRS, RSIN, Receiver, Zgw
 
@@ -41,6 +42,22 @@ def rol_body(zgw: Zgw, zaak: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def finished(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, method: str, path: str) -> threading.Event:
+    """An event set once the sandbox is done with a `method` `path` request: answered, or dropped."""
+    done = threading.Event()
+    serve = sandbox.serve
+
+    def watched(handler: Any, req: Request) -> None:
+        try:
+            serve(handler, req)
+        finally:
+            if (req.method, req.path) == (method, path):
+                done.set()
+
+    monkeypatch.setattr(sandbox, "serve", watched)
+    return done
+
+
 def test_500_on_the_nth_matching_request(sandbox: Sandbox, zgw: Zgw) -> None:
     zaak = zgw.create_zaak("FAULT-500")
     sandbox.add_fault("/zaken/api/v1/rollen", "500", method="POST", nth=2)
@@ -62,25 +79,27 @@ def test_other_status_codes_and_wildcards(sandbox: Sandbox, zgw: Zgw) -> None:
     assert sandbox.faults.rules()[0]["fired"] == 2
 
 
-def test_timeout_answers_late_and_still_writes(sandbox: Sandbox, zgw: Zgw) -> None:
+def test_timeout_answers_late_and_still_writes(sandbox: Sandbox, zgw: Zgw, monkeypatch: pytest.MonkeyPatch) -> None:
     sandbox.add_fault(ZAKEN, "timeout", method="POST", seconds=1.0)
+    answered = finished(sandbox, monkeypatch, "POST", ZAKEN)
     with pytest.raises(requests.exceptions.ReadTimeout):
         zgw.post(ZAKEN, json=zaak_body(zgw, "FAULT-TIMEOUT"), headers=CRS, timeout=0.2)
-    deadline = time.monotonic() + 5
-    while not lookup(zgw, "FAULT-TIMEOUT") and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert answered.wait(5), "the sandbox never finished the delayed POST"
     assert len(lookup(zgw, "FAULT-TIMEOUT")) == 1
     retry = zgw.post(ZAKEN, json=zaak_body(zgw, "FAULT-TIMEOUT"), headers=CRS)
     assert retry.status_code == 400
     assert retry.json()["invalidParams"][0]["code"] == "identificatie-niet-uniek"
 
 
-def test_a_request_delayed_past_a_reset_does_not_write(sandbox: Sandbox, zgw: Zgw) -> None:
+def test_a_request_delayed_past_a_reset_does_not_write(
+    sandbox: Sandbox, zgw: Zgw, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sandbox.add_fault(ZAKEN, "timeout", method="POST", seconds=0.5)
+    dropped = finished(sandbox, monkeypatch, "POST", ZAKEN)
     with pytest.raises(requests.exceptions.ReadTimeout):
         zgw.post(ZAKEN, json=zaak_body(zgw, "FAULT-AFTER-RESET"), headers=CRS, timeout=0.1)
     sandbox.reset()  # what the next test's fixture does
-    time.sleep(0.8)
+    assert dropped.wait(5), "the sandbox never finished the delayed POST"
     assert lookup(zgw, "FAULT-AFTER-RESET") == []
 
 

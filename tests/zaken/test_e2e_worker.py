@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from regiekoppeling.models import Aanvraag, Document, OutboxItem, Voorziening
 from tests.conftest import BSN_A, aanvraag_body, pgb_line, test_database_url, zin_line
+from tests.waiting import wait_for
+from tests.zaken.conftest import ZgwReader
 from zaken.models import ZaakStrategie
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -51,13 +52,6 @@ def worker(django_db_setup: None, media_dir: Path, monkeypatch: pytest.MonkeyPat
     proc.wait(20)
 
 
-def wait_until(predicate, timeout: float = 30.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
-
-
 def registered(aanvraag: Aanvraag) -> bool:
     states = set(Voorziening.objects.filter(aanvraag=aanvraag).values_list("registratie", flat=True))
     assert "mislukt" not in states, list(Voorziening.objects.filter(aanvraag=aanvraag).values("registratie_fouten"))
@@ -68,6 +62,10 @@ def documents_done(aanvraag: Aanvraag) -> bool:
     items = OutboxItem.objects.filter(aanvraag=aanvraag, handler="document")
     assert not items.filter(state="dead").exists(), list(items.values("last_error"))
     return items.exists() and not items.exclude(state="done").exists()
+
+
+def linked_documents(reader: ZgwReader, zaak_url: str) -> set[str]:
+    return {z["informatieobject"] for z in reader.json("/zaken/api/v1/zaakinformatieobjecten", zaak=zaak_url)}
 
 
 @pytest.mark.parametrize(
@@ -105,8 +103,8 @@ def test_aanvraag_to_zaken_through_a_real_worker(regie, zgw, reader, worker, str
         )
         assert upload.status_code == 201, upload.content
 
-    wait_until(lambda: registered(aanvraag), what="registration")
-    wait_until(lambda: documents_done(aanvraag), what="documents")
+    assert wait_for(lambda: registered(aanvraag), timeout=30, interval=0.2), "timed out waiting for registration"
+    assert wait_for(lambda: documents_done(aanvraag), timeout=30, interval=0.2), "timed out waiting for documents"
 
     zaken = reader.zaken(f"RK-{aanvraag.uuid.hex[:16].upper()}")
     assert len(zaken) == expected_zaken
@@ -116,12 +114,8 @@ def test_aanvraag_to_zaken_through_a_real_worker(regie, zgw, reader, worker, str
         rollen = reader.json("/zaken/api/v1/rollen", zaak=zaak["url"])["results"]
         assert [r["betrokkeneIdentificatie"]["inpBsn"] for r in rollen] == [BSN_A]
         assert reader.json("/zaken/api/v1/statussen", zaak=zaak["url"])["count"] == 1
-        wait_until(
-            lambda zaak=zaak: (
-                {z["informatieobject"] for z in reader.json("/zaken/api/v1/zaakinformatieobjecten", zaak=zaak["url"])}
-                == documents
-            ),
-            what="zaakinformatieobjecten",
-        )
+    assert wait_for(
+        lambda: all(linked_documents(reader, zaak["url"]) == documents for zaak in zaken), timeout=30, interval=0.2
+    ), "timed out waiting for zaakinformatieobjecten"
     body = regie.get(f"/api/v1/aanvragen/{aanvraag.uuid}").json()
     assert all(v["zaak"]["url"] in {z["url"] for z in zaken} for v in body["voorzieningen"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
@@ -27,8 +26,10 @@ def test_status_set_elsewhere_reaches_the_voorziening(registered, reader, sandbo
     zaak = reader.zaken()[0]
     statustypen = reader.json("/catalogi/api/v1/statustypen", zaaktype=zaak["zaaktype"])["results"]
     in_behandeling = next(t for t in statustypen if t["omschrijving"] == "In behandeling")
-    time.sleep(1.1)  # datumStatusGezet has second precision; the latest status is the current one
-    gezet = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    ontvangen = reader.json(zaak["status"])  # set by the registration
+    # The status with the latest datumStatusGezet is the current one. One microsecond after Ontvangen is
+    # later than it, and already past (the Zaken API refuses a datumStatusGezet in the future).
+    gezet = dt.datetime.fromisoformat(ontvangen["datumStatusGezet"]) + dt.timedelta(microseconds=1)
     created = reader.post(
         "/zaken/api/v1/statussen",
         json={"zaak": zaak["url"], "statustype": in_behandeling["url"], "datumStatusGezet": gezet.isoformat()},
