@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -194,8 +195,11 @@ class Launcher:
 
 
 @pytest.fixture
-def launcher(tmp_path: Path) -> Iterator[Launcher]:
-    launcher = Launcher(tmp_path / "data", _free_port())
+def launcher() -> Iterator[Launcher]:
+    # Not under pytest's basetemp: another pytest session on the machine resets /tmp/pytest-of-<user>
+    # to 0700, and the embedded PostgreSQL (its own user when run as root) then cannot reach its data.
+    data = Path(tempfile.mkdtemp(prefix="regiekoppeling-make-run-"))
+    launcher = Launcher(data / "data", _free_port())
     try:
         yield launcher
     finally:
@@ -328,4 +332,4 @@ def test_make_run_on_a_fresh_machine(launcher: Launcher) -> None:
 
     print(f"\nstart-up {startup:.1f} s, shutdown {shutdown:.1f} s, {len(names)} processes checked")
     print(played)
-    shutil.rmtree(launcher.data_dir, ignore_errors=True)  # only on success: keep the logs of a failure
+    shutil.rmtree(launcher.data_dir.parent, ignore_errors=True)  # only on success: keep the logs of a failure
