@@ -197,11 +197,17 @@ IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS = env_int("IDEMPOTENCY_IN_PROGRESS_TIMEO
 IDEMPOTENCY_RETENTION_HOURS = env_int("IDEMPOTENCY_RETENTION_HOURS", 72)
 
 # --- Outbox -----------------------------------------------------------------------------------
-OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+# A retryable failure (5xx, timeout, lost connection) is retried until the item is older than the
+# budget (an outage of hours rides out by itself) or has used the attempts, whichever comes first; the
+# backoff is capped so that the work resumes within minutes once the remote side answers again.
+OUTBOX_RETRY_BUDGET_SECONDS = env_int("OUTBOX_RETRY_BUDGET_SECONDS", 12 * 3600)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 500)
 OUTBOX_BACKOFF_BASE_SECONDS = env_int("OUTBOX_BACKOFF_BASE_SECONDS", 10)
-OUTBOX_BACKOFF_CAP_SECONDS = env_int("OUTBOX_BACKOFF_CAP_SECONDS", 3600)
+OUTBOX_BACKOFF_CAP_SECONDS = env_int("OUTBOX_BACKOFF_CAP_SECONDS", 300)
 # A claimed item whose worker vanished is released after this many seconds.
 OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OUTBOX_CLAIM_TIMEOUT_SECONDS", 600)
+# How long an item waits when what it needs is not there yet (outbox.NotReady); no attempt is used.
+OUTBOX_WAIT_SECONDS = env_int("OUTBOX_WAIT_SECONDS", 5)
 OUTBOX_SWEEP_INTERVAL_SECONDS = env_int("OUTBOX_SWEEP_INTERVAL_SECONDS", 10)
 OUTBOX_SWEEP_BATCH = env_int("OUTBOX_SWEEP_BATCH", 100)
 

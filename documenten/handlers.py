@@ -9,6 +9,6 @@ from regiekoppeling.outbox import handler
 from .storage import document_store
 
 
-@handler("document", on=[events.DOCUMENT_TOEGEVOEGD], label="Document opslaan en aan de zaken koppelen")
+@handler("document", on=[events.DOCUMENT_TOEGEVOEGD], label="Document opslaan en aan de zaken koppelen", lane="zaak")
 def handle_document(item: OutboxItem) -> None:
     document_store(document_uuid=item.payload["document"])

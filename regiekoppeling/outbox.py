@@ -8,6 +8,15 @@ which its AppConfig imports when Django is ready. An item stores its handler's n
 integration needs no change to the domain. An item whose handler is not registered stays pending: its
 work is kept, never dropped, until a handler exists.
 
+Lanes: a handler registered with `lane="zaak"` gets the lane `zaak:<aanvraag id>` on its items. Items of
+one lane are claimed one at a time and in the order they were created, whichever worker tries: an item
+is only claimed when no earlier item of its lane is still pending or running (one conditional UPDATE,
+so two workers cannot both pass). When an item of a lane finishes, the next one is relayed at once.
+Items of different lanes (other aanvragen) run in parallel.
+
+A handler that cannot proceed yet (what it needs is not there) raises `NotReady`: the item waits
+`OUTBOX_WAIT_SECONDS` without using up an attempt.
+
 The relay (a Celery task, sent on commit) is a hook that `regiekoppeling.apps` installs: the outbox
 imports no task module.
 """
@@ -16,14 +25,16 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import random
+import socket
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from .events import Event
@@ -36,7 +47,12 @@ Relay = Callable[[list[int]], None]
 _handlers: dict[str, Handler] = {}
 _subscribers: dict[str, list[str]] = {}
 _labels: dict[str, str] = {}
+_lanes: dict[str, str] = {}
 _relay_hook: list[Relay] = []
+
+
+class NotReady(Exception):
+    """What the work needs does not exist yet (another item will make it): wait, do not count."""
 
 
 class PermanentError(Exception):
@@ -47,22 +63,25 @@ class PermanentError(Exception):
         self.details = details
 
 
-def handler(name: str, *, on: Iterable[str] = (), label: str = "") -> Callable[[Handler], Handler]:
+def handler(name: str, *, on: Iterable[str] = (), label: str = "", lane: str = "") -> Callable[[Handler], Handler]:
     """Register the decorated function as the outbox handler `name`, run once per item of an event
     of the kinds in `on` (and for items queued by name with `outbox_enqueue`). `label` is what an
-    administrator reads for it."""
+    administrator reads for it; `lane` orders its items with those of other handlers of the same lane
+    and aanvraag."""
 
     def decorate(func: Handler) -> Handler:
-        register_handler(name, func, on=on, label=label)
+        register_handler(name, func, on=on, label=label, lane=lane)
         return func
 
     return decorate
 
 
-def register_handler(name: str, func: Handler, *, on: Iterable[str] = (), label: str = "") -> None:
+def register_handler(name: str, func: Handler, *, on: Iterable[str] = (), label: str = "", lane: str = "") -> None:
     _handlers[name] = func
     if label:
         _labels[name] = label
+    if lane:
+        _lanes[name] = lane
     for kind in on:
         names = _subscribers.setdefault(kind, [])
         if name not in names:
@@ -103,7 +122,9 @@ def outbox_publish(*, aanvraag: Aanvraag | None, events: Sequence[Event]) -> lis
 
 def outbox_enqueue(*, handler: str, aanvraag: Aanvraag | None, payload: dict[str, Any]) -> OutboxItem:
     """Store work for one handler, by name, in the current transaction; relay it once that commits."""
-    item = OutboxItem.objects.create(handler=handler, aanvraag=aanvraag, payload=payload)
+    item = OutboxItem.objects.create(
+        handler=handler, aanvraag=aanvraag, payload=payload, lane=_lane_of(handler, aanvraag)
+    )
     transaction.on_commit(lambda: _relay(item.pk))
     return item
 
@@ -112,11 +133,19 @@ def outbox_enqueue_many(*, aanvraag: Aanvraag | None, work: list[tuple[str, dict
     """Several items (handler name, payload) of one write in one INSERT, relayed in one broker message
     once it commits."""
     items = OutboxItem.objects.bulk_create(
-        [OutboxItem(handler=name, aanvraag=aanvraag, payload=payload) for name, payload in work]
+        [
+            OutboxItem(handler=name, aanvraag=aanvraag, payload=payload, lane=_lane_of(name, aanvraag))
+            for name, payload in work
+        ]
     )
     ids = [item.pk for item in items]
     transaction.on_commit(lambda: _relay_many(ids))
     return items
+
+
+def _lane_of(handler: str, aanvraag: Aanvraag | None) -> str:
+    kind = _lanes.get(handler, "")
+    return f"{kind}:{aanvraag.pk}" if kind and aanvraag is not None else ""
 
 
 def _relay(item_id: int) -> None:
@@ -143,12 +172,23 @@ def backoff_seconds(attempts: int) -> float:
 def outbox_claim(*, item_id: int) -> OutboxItem | None:
     """Claim a due item with one conditional UPDATE; None when another worker has it or it is not due."""
     now = timezone.now()
-    claimed = OutboxItem.objects.filter(
-        pk=item_id,
-        state=OutboxItem.State.PENDING,
-        next_attempt_at__lte=now,
-        handler__in=handled_names(),
-    ).update(state=OutboxItem.State.PROCESSING, claimed_at=now, attempts=F("attempts") + 1)
+    earlier_in_lane = OutboxItem.objects.filter(
+        lane=OuterRef("lane"),
+        id__lt=OuterRef("id"),
+        state__in=[OutboxItem.State.PENDING, OutboxItem.State.PROCESSING],
+    ).exclude(lane="")
+    claimed = (
+        OutboxItem.objects.filter(
+            pk=item_id,
+            state=OutboxItem.State.PENDING,
+            next_attempt_at__lte=now,
+            handler__in=handled_names(),
+        )
+        .exclude(Exists(earlier_in_lane))
+        .update(
+            state=OutboxItem.State.PROCESSING, claimed_at=now, claimed_by=_me(), attempts=F("attempts") + 1
+        )
+    )
     return OutboxItem.objects.get(pk=item_id) if claimed else None
 
 
@@ -160,32 +200,88 @@ def outbox_process(*, item_id: int) -> str | None:
     run = _handlers[item.handler]
     try:
         run(item)
+    except NotReady as exc:
+        # Not a failure: the attempt is given back and the item waits for what it needs.
+        item.attempts -= 1
+        item.next_attempt_at = timezone.now() + timedelta(seconds=settings.OUTBOX_WAIT_SECONDS)
+        _finish(item, OutboxItem.State.PENDING, f"wacht: {exc}")
+        OutboxItem.objects.filter(pk=item.pk).update(attempts=item.attempts)
     except PermanentError as exc:
         _finish(item, OutboxItem.State.DEAD, f"permanent: {exc}" + (f"\n{exc.details}" if exc.details else ""))
     except Exception as exc:
         logger.warning("outbox item %s (%s) failed, attempt %s", item.pk, item.handler, item.attempts, exc_info=True)
-        if item.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-            _finish(item, OutboxItem.State.DEAD, f"gave up after {item.attempts} attempts: {exc!r}")
+        spent = (timezone.now() - item.created_at).total_seconds()
+        if item.attempts >= settings.OUTBOX_MAX_ATTEMPTS or spent >= settings.OUTBOX_RETRY_BUDGET_SECONDS:
+            _finish(item, OutboxItem.State.DEAD, f"gave up after {item.attempts} attempts in {spent:.0f} s: {exc!r}")
         else:
             item.next_attempt_at = timezone.now() + timedelta(seconds=backoff_seconds(item.attempts))
             _finish(item, OutboxItem.State.PENDING, repr(exc))
     else:
         _finish(item, OutboxItem.State.DONE, "")
+    if item.lane and item.state != OutboxItem.State.PENDING:
+        _relay_next_in_lane(item.lane)
     return item.state
+
+
+def _relay_next_in_lane(lane: str) -> None:
+    """The lane's next item may have been refused while this one ran: hand it to a worker now."""
+    following = (
+        OutboxItem.objects.filter(lane=lane, state=OutboxItem.State.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if following is not None:
+        _relay_many([following])
+
+
+def _me() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def outbox_release_orphans() -> int:
+    """Put back the items claimed by a process of this host that no longer exists (a killed worker)."""
+    host = socket.gethostname()
+    orphans = [
+        pk
+        for pk, claimed_by in OutboxItem.objects.filter(
+            state=OutboxItem.State.PROCESSING, claimed_by__startswith=f"{host}:"
+        ).values_list("pk", "claimed_by")
+        if claimed_by.rpartition(":")[2].isdigit() and not _alive(int(claimed_by.rpartition(":")[2]))
+    ]
+    if not orphans:
+        return 0
+    logger.warning("outbox items %s were claimed by a process that is gone; released", orphans)
+    return OutboxItem.objects.filter(pk__in=orphans, state=OutboxItem.State.PROCESSING).update(
+        state=OutboxItem.State.PENDING, claimed_at=None, claimed_by=""
+    )
 
 
 def _finish(item: OutboxItem, state: str, error: str) -> None:
     item.state = state
     item.last_error = error
     item.claimed_at = None
-    item.save(update_fields=["state", "last_error", "claimed_at", "next_attempt_at", "updated_at"])
+    item.claimed_by = ""
+    item.save(update_fields=["state", "last_error", "claimed_at", "claimed_by", "next_attempt_at", "updated_at"])
 
 
 def outbox_due_ids(*, limit: int) -> list[int]:
     """Due items, claimed in a short transaction with SKIP LOCKED so parallel sweepers split the work.
 
-    Items whose worker vanished (claimed longer ago than the claim timeout) are released first.
+    Items whose worker vanished are released first: at once when it ran on this host, otherwise once
+    they were claimed longer ago than the claim timeout.
     """
+    outbox_release_orphans()
     now = timezone.now()
     stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
     OutboxItem.objects.filter(state=OutboxItem.State.PROCESSING, claimed_at__lt=stale).update(

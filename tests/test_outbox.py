@@ -205,3 +205,50 @@ def test_sweep_task_and_prune_task(handler):
     assert tasks.sweep_outbox() == 1
     assert tasks.prune_idempotency_records() == 0
     assert len(calls) == 1
+
+
+def test_retries_ride_out_an_outage_until_the_time_budget_is_spent(handler, settings):
+    _, behaviour = handler
+    settings.OUTBOX_RETRY_BUDGET_SECONDS = 3600
+    behaviour["raise"] = ConnectionError("Zaken API down")
+    item = enqueue()
+    for _ in range(20):  # far more than a small count of attempts
+        OutboxItem.objects.filter(pk=item.pk).update(next_attempt_at=timezone.now())
+        assert outbox.outbox_process(item_id=item.pk) == "pending"
+
+    # An hour after the item was stored, the next failure is the last one.
+    OutboxItem.objects.filter(pk=item.pk).update(
+        next_attempt_at=timezone.now(), created_at=timezone.now() - timedelta(seconds=3601)
+    )
+    assert outbox.outbox_process(item_id=item.pk) == "dead"
+    item.refresh_from_db()
+    assert item.attempts == 21
+    assert "gave up after 21 attempts in 36" in item.last_error
+
+
+def test_the_backoff_is_capped_so_work_resumes_within_minutes(settings):
+    # The defaults: an attempt at most 5 minutes after the previous one, however long the outage.
+    assert settings.OUTBOX_BACKOFF_CAP_SECONDS == 300
+    assert max(outbox.backoff_seconds(30) for _ in range(200)) <= 300
+
+
+def test_an_item_of_a_killed_worker_on_this_host_is_released_at_the_next_sweep(handler):
+    import socket
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    orphan, running, elsewhere = enqueue(), enqueue(), enqueue()
+    for item in (orphan, running, elsewhere):
+        assert outbox.outbox_claim(item_id=item.pk) is not None
+    host = socket.gethostname()
+    OutboxItem.objects.filter(pk=orphan.pk).update(claimed_by=f"{host}:{gone.pid}")
+    OutboxItem.objects.filter(pk=elsewhere.pk).update(claimed_by="another-host:1")
+    # `running` keeps the claim of this (living) process
+
+    assert outbox.outbox_release_orphans() == 1
+
+    states = dict(OutboxItem.objects.values_list("pk", "state"))
+    assert (states[orphan.pk], states[running.pk], states[elsewhere.pk]) == ("pending", "processing", "processing")
+    assert outbox.outbox_sweep() == 1  # the sweeper releases and processes it: seconds, not the claim timeout

@@ -1,4 +1,8 @@
-"""Outbox handlers of the zaken side: thin, they take the item's ids and call one service."""
+"""Outbox handlers of the zaken side: thin, they take the item's ids and call one service.
+
+All of them write to the zaken of one aanvraag, so they share the lane "zaak" (with the documenten
+handler): one writer per aanvraag's zaken at a time, in the order the items were created.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +15,23 @@ from .registration import aanvraag_register
 from .statussen import zaakstatus_update
 
 
-@handler("zaak_registratie", on=[events.AANVRAAG_ONTVANGEN], label="Registratie in de ZGW API's")
+@handler("zaak_registratie", on=[events.AANVRAAG_ONTVANGEN], label="Registratie in de ZGW API's", lane="zaak")
 def handle_registratie(item: OutboxItem) -> None:
     aanvraag_id = item.aanvraag_id or Aanvraag.objects.only("pk").get(uuid=item.payload["aanvraag"]).pk
     aanvraag_register(aanvraag_id=aanvraag_id)
 
 
-@handler("besluit", on=[events.BESCHIKKING_GENOMEN], label="Beschikking als besluit registreren")
+@handler("besluit", on=[events.BESCHIKKING_GENOMEN], label="Beschikking als besluit registreren", lane="zaak")
 def handle_besluit(item: OutboxItem) -> None:
     beschikking = Beschikking.objects.only("pk").get(uuid=item.payload["beschikking"])
     beschikking_register(beschikking_id=beschikking.pk)
 
 
-@handler("zaak_status", on=[events.VOORZIENINGEN_GEWIJZIGD], label="Zaakstatus bijwerken")
+@handler("zaak_status", on=[events.VOORZIENINGEN_GEWIJZIGD], label="Zaakstatus bijwerken", lane="zaak")
 def handle_zaak_status(item: OutboxItem) -> None:
     aanvraag_id = item.aanvraag_id or Aanvraag.objects.only("pk").get(uuid=item.payload["aanvraag"]).pk
-    zaakstatus_update(aanvraag_id=aanvraag_id, voorziening_uuids=list(item.payload.get("voorzieningen", [])))
+    zaakstatus_update(
+        aanvraag_id=aanvraag_id,
+        voorziening_uuids=list(item.payload.get("voorzieningen", [])),
+        statussen=item.payload.get("statussen"),
+    )

@@ -73,13 +73,15 @@ def test_document_attached_after_registration(regie, zgw, reader, sandbox, priva
     assert [p for p in private_media.rglob("*") if p.is_file()] == []
 
 
-def test_document_attached_before_registration_is_related_by_the_registration(regie, zgw, reader):
+def test_document_attached_before_registration_waits_for_it(regie, zgw, reader):
     aanvraag = send(regie)
     document = attach(regie, aanvraag)
-    assert run_outbox(aanvraag, "document") == ["done"]  # stored; no zaak exists yet
+    # The registration comes first in the aanvraag's lane: the document is not even claimed before it.
+    assert run_outbox(aanvraag, "document") == [None]
     assert ZaakDocument.objects.count() == 0
 
     assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+    assert run_outbox(aanvraag, "document") == ["done"]
 
     document.refresh_from_db()
     zaken = reader.zaken()
@@ -134,6 +136,7 @@ def test_informatieobjecttype_not_linked_to_the_zaaktype_is_permanent(regie, zgw
     zgw.informatieobjecttype_bijlage = "Interne notitie"  # exists, published, linked to no zaaktype
     zgw.save()
     aanvraag = send(regie)
+    run_outbox(aanvraag, "zaak_registratie")
     document = attach(regie, aanvraag)
 
     assert run_outbox(aanvraag, "document") == ["dead"]
@@ -145,6 +148,7 @@ def test_informatieobjecttype_not_linked_to_the_zaaktype_is_permanent(regie, zgw
 
 def test_base64_is_what_is_sent_for_small_files(regie, zgw, sandbox):
     aanvraag = send(regie)
+    run_outbox(aanvraag, "zaak_registratie")
     attach(regie, aanvraag, content=b"%PDF-1.4 klein")
     sandbox.clear_requests()
     run_outbox(aanvraag, "document")
