@@ -8,8 +8,10 @@ integration therefore needs no change here.
 Kinds and their payloads:
 
 - `aanvraag_ontvangen`: {"aanvraag"}: a new aanvraag with its voorzieningen was accepted.
-- `voorzieningen_gewijzigd`: {"gebeurtenis", "aanvraag", "voorzieningen"}: lines changed state (or,
-  for a toewijzing, what they carry), so their zaken must follow.
+- `voorzieningen_gewijzigd`: {"gebeurtenis", "aanvraag", "voorzieningen", "statussen"}: lines changed
+  state (or, for a toewijzing, what they carry), so their zaken must follow. `statussen` is the state
+  of every line of the aanvraag right after the change (uuid -> status), so a handler that runs later
+  still knows which step this was.
 - `beschikking_genomen`: {"beschikking"}: the backoffice's decision, with its letter.
 - `document_toegevoegd`: {"document"}: a document was attached to an aanvraag.
 - `bericht`: {"gebeurtenis", "resource", "uuid", "actie", "aanvraag", "kenmerken"}: something the
@@ -42,11 +44,14 @@ def aanvraag_ontvangen(aanvraag: Aanvraag) -> Event:
     return Event(AANVRAAG_ONTVANGEN, {"aanvraag": str(aanvraag.uuid)})
 
 
-def voorzieningen_gewijzigd(gebeurtenis: str, aanvraag: Aanvraag, voorzieningen: list[Voorziening]) -> Event:
+def voorzieningen_gewijzigd(
+    gebeurtenis: str, aanvraag: Aanvraag, voorzieningen: list[Voorziening], statussen: dict[str, str]
+) -> Event:
     payload = {
         "gebeurtenis": gebeurtenis,
         "aanvraag": str(aanvraag.uuid),
         "voorzieningen": [str(v.uuid) for v in voorzieningen],
+        "statussen": statussen,
     }
     return Event(VOORZIENINGEN_GEWIJZIGD, payload)
 

@@ -13,14 +13,16 @@ from contextlib import ExitStack
 
 from regiekoppeling.lifecycle.states import Status
 from regiekoppeling.models import Beschikking, BeschikkingRegel
+from regiekoppeling.outbox import NotReady, PermanentError
 
 from . import catalogus, readthrough
 from .clients import BesluitenClient, ZGWRequestError
 from .models import Besluit, Zaak, ZGWConfig
-from .registration import Clients, config_for, create_once, now_iso, open_clients, status_mapping
+from .registration import Clients, config_for, create_once, existing_status, now_iso, open_clients, status_mapping
+from .statussen import create_resultaat, existing_resultaat
 
 
-class NotReadyError(Exception):
+class NotReadyError(NotReady):
     """Something this step needs (the zaak, the stored letter) does not exist yet: retry later."""
 
 
@@ -52,6 +54,7 @@ def beschikking_register(*, beschikking_id: int) -> None:
         clients = open_clients(config, stack)
         besluiten = stack.enter_context(BesluitenClient.for_service(config.besluiten_service))
         several = len(per_zaak) > 1
+        failures: list[Exception] = []
         for index, (zaak, zaak_regels) in enumerate(sorted(per_zaak.items(), key=lambda kv: kv[0].pk), start=1):
             identificatie = (
                 f"{beschikking.beschikkingnummer}-{index}" if several else str(beschikking.beschikkingnummer)
@@ -59,10 +62,17 @@ def beschikking_register(*, beschikking_id: int) -> None:
             besluit, _ = Besluit.objects.get_or_create(
                 beschikking=beschikking, zaak=zaak, defaults={"identificatie": identificatie}
             )
-            _ensure_besluit(clients, besluiten, config, beschikking, besluit)
-            if letter:
-                _ensure_letter(besluiten, besluit, letter)
-            _ensure_outcome(clients, config, beschikking, besluit, zaak_regels)
+            # A failure on one zaak does not keep the others from their besluit, letter and outcome.
+            try:
+                _ensure_besluit(clients, besluiten, config, beschikking, besluit)
+                if letter:
+                    _ensure_letter(besluiten, besluit, letter)
+                _ensure_outcome(clients, config, beschikking, besluit, zaak_regels)
+            except Exception as exc:  # noqa: BLE001 - re-raised below, once every zaak had its turn
+                failures.append(exc)
+        # Retryable first: a rerun (which skips what is done) may still finish a zaak that was refused.
+        if failures:
+            raise next((f for f in failures if not isinstance(f, PermanentError)), failures[0])
 
 
 def _ensure_besluit(
@@ -127,30 +137,31 @@ def _ensure_letter(besluiten: BesluitenClient, besluit: Besluit, letter: str) ->
 def _ensure_outcome(
     clients: Clients, config: ZGWConfig, beschikking: Beschikking, besluit: Besluit, regels: list[BeschikkingRegel]
 ) -> None:
+    """The resultaat and the status the beschikking brings, as far as the zaak does not have them yet."""
     zaak = besluit.zaak
     uitkomst = _uitkomst(regels)
+    remote = clients.zaken.get_zaak(zaak.url)
     if not besluit.resultaat_url:
-        resultaattype = catalogus.resultaattype_url(clients.catalogi, zaaktype_url=zaak.zaaktype, omschrijving=uitkomst)
-
-        def find() -> str | None:
-            found = clients.zaken.list_resultaten(zaak=zaak.url)
-            return str(found[0]["url"]) if found else None
-
-        besluit.resultaat_url = create_once(
-            besluit,
-            "resultaat",
-            find,
-            lambda: str(
-                clients.zaken.create_resultaat(
-                    zaak=zaak.url,
+        if remote.get("resultaat"):
+            besluit.resultaat_url = remote["resultaat"]  # one resultaat per zaak: it has one already
+        else:
+            resultaattype = catalogus.resultaattype_url(
+                clients.catalogi, zaaktype_url=zaak.zaaktype, omschrijving=uitkomst
+            )
+            besluit.resultaat_url = create_once(
+                besluit,
+                "resultaat",
+                lambda: existing_resultaat(clients, zaak),
+                lambda: create_resultaat(
+                    clients,
+                    zaak,
                     resultaattype=resultaattype,
                     toelichting=f"Beschikking {beschikking.beschikkingnummer}",
-                )["url"]
-            ),
-        )
+                ),
+            )
         besluit.save(update_fields=["resultaat_url"])
-    if besluit.status_url:
-        return
+    if besluit.status_url or remote.get("einddatum"):
+        return  # set before, or the zaak is closed already (never a status after the end status)
     # Afgewezen ends the lifecycle: the end status closes the zaak. A grant continues (toewijzing,
     # levering), so it gets the mapped status for the granted state, if one is configured.
     types = catalogus.statustypen(clients.catalogi, zaaktype_url=zaak.zaaktype)
@@ -166,17 +177,16 @@ def _ensure_outcome(
         )
     if statustype is None:
         return
-
-    def find_status() -> str | None:
-        found = [s for s in clients.zaken.list_statussen(zaak=zaak.url) if s["statustype"] == statustype.url]
-        return str(found[0]["url"]) if found else None
-
-    besluit.status_url = create_once(
-        besluit,
-        "status",
-        find_status,
-        lambda: str(clients.zaken.create_status(zaak=zaak.url, statustype=statustype.url, datum=now_iso())["url"]),
-    )
+    current = remote.get("status") or ""
+    if current and clients.zaken.get_status(current)["statustype"] == statustype.url:
+        besluit.status_url = current  # the zaak is there already
+    else:
+        besluit.status_url = create_once(
+            besluit,
+            "status",
+            lambda: existing_status(clients, zaak, statustype.url),
+            lambda: str(clients.zaken.create_status(zaak=zaak.url, statustype=statustype.url, datum=now_iso())["url"]),
+        )
     besluit.save(update_fields=["status_url"])
     zaak.huidige_status_url = besluit.status_url
     zaak.save(update_fields=["huidige_status_url"])

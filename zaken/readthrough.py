@@ -51,3 +51,10 @@ def registration_failed(*, aanvraag: Aanvraag, fouten: list[dict[str, Any]]) -> 
     aanvraag.voorzieningen.exclude(registratie=Registratie.GEREGISTREERD).update(
         registratie=Registratie.MISLUKT, registratie_fouten=fouten, gewijzigd_op=timezone.now()
     )
+
+
+def registration_delayed(*, aanvraag: Aanvraag, detail: str) -> None:
+    """A retryable failure: the lines not registered yet still wait, and show the last error."""
+    aanvraag.voorzieningen.filter(registratie=Registratie.WACHT).update(
+        registratie_fouten=[{"detail": detail[:500], "invalid_params": []}], gewijzigd_op=timezone.now()
+    )

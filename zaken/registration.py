@@ -21,7 +21,7 @@ from regiekoppeling.models import Aanvraag, Document, Voorziening
 from regiekoppeling.outbox import PermanentError
 
 from . import catalogus, readthrough
-from .clients import JSON, CatalogiClient, ZaakBody, ZakenClient, ZGWRequestError
+from .clients import JSON, CatalogiClient, ZaakBody, ZakenClient, ZGWRequestError, ZGWUnavailableError
 from .models import Besluit, StatustypeMapping, Zaak, ZaakDocument, ZaakStrategie, ZGWConfig
 
 
@@ -154,14 +154,10 @@ def ensure_initial_status(clients: Clients, config: ZGWConfig, zaak: Zaak, ident
     if zaak.status_url or not config.initiele_status_zetten:
         return wanted
 
-    def find() -> str | None:
-        matches = [s for s in clients.zaken.list_statussen(zaak=zaak.url) if s["statustype"] == wanted.url]
-        return str(matches[0]["url"]) if matches else None
-
     zaak.status_url = create_once(
         zaak,
         "status",
-        find,
+        lambda: existing_status(clients, zaak, wanted.url),
         lambda: clients.zaken.create_status(
             zaak=zaak.url,
             statustype=wanted.url,
@@ -172,6 +168,12 @@ def ensure_initial_status(clients: Clients, config: ZGWConfig, zaak: Zaak, ident
     zaak.huidige_status_url = zaak.status_url
     zaak.save(update_fields=["status_url", "huidige_status_url"])
     return wanted
+
+
+def existing_status(clients: Clients, zaak: Zaak, statustype: str) -> str | None:
+    """The zaak's latest status of this statustype (one sent before whose answer was lost), if any."""
+    found = [s for s in clients.zaken.list_statussen(zaak=zaak.url) if s["statustype"] == statustype]
+    return str(found[-1]["url"]) if found else None
 
 
 def ensure_rol(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> None:
@@ -286,6 +288,10 @@ def aanvraag_register(*, aanvraag_id: int) -> None:
                     relate_document(clients, zaak, document)
     except PermanentError as exc:
         registration_failed(aanvraag=aanvraag, error=exc)
+        raise
+    except (ZGWUnavailableError, OSError) as exc:
+        # Retried by the outbox; meanwhile the lines say why they are still waiting.
+        readthrough.registration_delayed(aanvraag=aanvraag, detail=f"Vertraagd, wordt opnieuw geprobeerd: {exc}")
         raise
 
 

@@ -3,6 +3,11 @@ lifecycle ends (afgewezen, ingetrokken, niet verwerkbaar, beeindigd).
 
 A zaak shared by several voorzieningen follows them together: it moves when their common state does
 (`aanvraag_status_from_lines`), and closes only when all of them are done.
+
+Items of one aanvraag run in order (the outbox lane), and each carries the state of every line right
+after its change: so each item moves the zaak to the step of its own change, and the history shows
+every step. A step is only ever taken forward (a higher volgnummer than the zaak's current status), and
+never on a closed zaak: an item that comes late changes nothing that a later one already did.
 """
 
 from __future__ import annotations
@@ -11,11 +16,12 @@ from contextlib import ExitStack
 
 from regiekoppeling.lifecycle.states import Status, aanvraag_status_from_lines
 from regiekoppeling.models import Aanvraag
+from regiekoppeling.outbox import NotReady
 
 from . import catalogus, readthrough
-from .clients import JSON
+from .clients import JSON, ZGWRequestError
 from .models import Zaak, ZGWConfig
-from .registration import Clients, config_for, create_once, now_iso, open_clients, status_mapping
+from .registration import Clients, config_for, create_once, existing_status, now_iso, open_clients, status_mapping
 
 # Terminal states and the resultaat (omschrijving of the resultaattype) that closes the zaak.
 _RESULTAAT: dict[str, str] = {
@@ -26,11 +32,13 @@ _RESULTAAT: dict[str, str] = {
 }
 
 
-class ZaakNotRegisteredError(Exception):
+class ZaakNotRegisteredError(NotReady):
     """The zaak does not exist yet (registration still running): retry later."""
 
 
-def zaakstatus_update(*, aanvraag_id: int, voorziening_uuids: list[str]) -> None:
+def zaakstatus_update(
+    *, aanvraag_id: int, voorziening_uuids: list[str], statussen: dict[str, str] | None = None
+) -> None:
     """Outbox handler for `zaak_status`: bring the zaken of these voorzieningen up to date."""
     aanvraag = Aanvraag.objects.select_related("gemeente").get(pk=aanvraag_id)
     config = config_for(aanvraag)
@@ -43,41 +51,45 @@ def zaakstatus_update(*, aanvraag_id: int, voorziening_uuids: list[str]) -> None
     with ExitStack() as stack:
         clients = open_clients(config, stack)
         for zaak in zaken:
-            _follow(clients, config, aanvraag, zaak)
+            _follow(clients, config, aanvraag, zaak, statussen or {})
 
 
-def _follow(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> None:
-    target = aanvraag_status_from_lines(list(zaak.voorzieningen.values_list("status", flat=True)))
+def _follow(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak, statussen: dict[str, str]) -> None:
+    """Bring the zaak to the step of this change (its lines' states right after it; their states now
+    for an item without them): read where the zaak is, and write only what is missing and ahead."""
+    now = dict(zaak.voorzieningen.values_list("uuid", "status"))
+    target = aanvraag_status_from_lines([statussen.get(str(u), s) for u, s in now.items()])
+    remote = clients.zaken.get_zaak(zaak.url)
+    if remote.get("einddatum"):
+        return  # closed (by a beschikking, or an earlier run): our lifecycle never reopens a zaak
     types = catalogus.statustypen(clients.catalogi, zaaktype_url=zaak.zaaktype)
     if target in _RESULTAAT:
-        remote = clients.zaken.get_zaak(zaak.url)
-        if remote.get("einddatum"):
-            return  # closed already (by a beschikking, or an earlier run)
-        _ensure_resultaat(clients, zaak, remote, _RESULTAAT[target])
+        _ensure_resultaat(clients, zaak, remote, _RESULTAAT[target])  # before the end status
         wanted: catalogus.Statustype | None = next((t for t in types if t.is_eindstatus), types[-1])
     else:
         omschrijving = status_mapping(config, config.zaaktype_for(aanvraag.wet), target)
         wanted = next((t for t in types if t.omschrijving == omschrijving), None) if omschrijving else None
     if wanted is None:
         return  # nothing mapped for this state: the zaak keeps its status
-    current = clients.zaken.get_status(zaak.huidige_status_url) if zaak.huidige_status_url else None
-    if current is not None and current["statustype"] == wanted.url:
+    current_url = remote.get("status") or ""
+    current_type = clients.zaken.get_status(current_url)["statustype"] if current_url else ""
+    current = next((t for t in types if t.url == current_type), None)
+    if current is not None and current.volgnummer >= wanted.volgnummer:
+        # There already, or further: never a step back, never the same step twice.
+        if zaak.huidige_status_url != current_url:
+            zaak.huidige_status_url = current_url
+            zaak.save(update_fields=["huidige_status_url"])
         return
     step = f"status:{target}"
     url = create_once(
         zaak,
         step,
-        lambda: _existing_status(clients, zaak, wanted.url),
+        lambda: existing_status(clients, zaak, wanted.url),
         lambda: str(clients.zaken.create_status(zaak=zaak.url, statustype=wanted.url, datum=now_iso())["url"]),
     )
     zaak.huidige_status_url = url
     zaak.save(update_fields=["huidige_status_url"])
     readthrough.zaakstatus_set(zaak=zaak, omschrijving=wanted.omschrijving)
-
-
-def _existing_status(clients: Clients, zaak: Zaak, statustype: str) -> str | None:
-    found = [s for s in clients.zaken.list_statussen(zaak=zaak.url) if s["statustype"] == statustype]
-    return str(found[-1]["url"]) if found else None
 
 
 def _ensure_resultaat(clients: Clients, zaak: Zaak, remote: JSON, omschrijving: str) -> None:
@@ -87,6 +99,22 @@ def _ensure_resultaat(clients: Clients, zaak: Zaak, remote: JSON, omschrijving: 
     create_once(
         zaak,
         "resultaat",
-        lambda: next((str(r["url"]) for r in clients.zaken.list_resultaten(zaak=zaak.url)), None),
-        lambda: str(clients.zaken.create_resultaat(zaak=zaak.url, resultaattype=resultaattype)["url"]),
+        lambda: existing_resultaat(clients, zaak),
+        lambda: create_resultaat(clients, zaak, resultaattype=resultaattype),
     )
+
+
+def existing_resultaat(clients: Clients, zaak: Zaak) -> str | None:
+    return next((str(r["url"]) for r in clients.zaken.list_resultaten(zaak=zaak.url)), None)
+
+
+def create_resultaat(clients: Clients, zaak: Zaak, *, resultaattype: str, toelichting: str = "") -> str:
+    """One resultaat per zaak: when the Zaken API says the zaak has one already (`unique`), that is it."""
+    try:
+        return str(
+            clients.zaken.create_resultaat(zaak=zaak.url, resultaattype=resultaattype, toelichting=toelichting)["url"]
+        )
+    except ZGWRequestError as exc:
+        if exc.has_code("unique") and (found := existing_resultaat(clients, zaak)):
+            return found
+        raise

@@ -95,7 +95,8 @@ def record(
     to follow (`zaak`), and one bericht per line with its new state (`announce_lines`)."""
     published = list(extra)
     if zaak and lines:
-        published.append(events.voorzieningen_gewijzigd(gebeurtenis, aanvraag, lines))
+        statussen = {str(u): s for u, s in aanvraag.voorzieningen.values_list("uuid", "status")}
+        published.append(events.voorzieningen_gewijzigd(gebeurtenis, aanvraag, lines, statussen))
     if announce_lines:
         published += [
             events.bericht(

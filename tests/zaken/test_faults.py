@@ -78,6 +78,21 @@ def test_persistent_5xx_is_dead_lettered_after_the_limit(regie, zgw, reader, san
     assert reader.zaken() == []
 
 
+def test_a_waiting_line_says_why_until_it_is_registered(regie, zgw, reader, sandbox):
+    aanvraag = send(regie, zin_line())
+    sandbox.add_fault("/zaken/api/v1/zaken", "503", method="POST")
+
+    assert run_outbox(aanvraag, "zaak_registratie") == ["pending"]
+    line = Voorziening.objects.get(aanvraag=aanvraag)
+    assert line.registratie == "wacht"
+    assert line.registratie_fouten[0]["detail"].startswith("Vertraagd, wordt opnieuw geprobeerd: ")
+    assert "503" in line.registratie_fouten[0]["detail"]
+
+    assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+    line.refresh_from_db()
+    assert (line.registratie, line.registratie_fouten) == ("geregistreerd", [])
+
+
 def failed(aanvraag: Aanvraag) -> list:
     lines = list(Voorziening.objects.filter(aanvraag=aanvraag))
     assert {v.registratie for v in lines} == {"mislukt"}

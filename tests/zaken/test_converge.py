@@ -1,0 +1,107 @@
+"""Steps that converge: every handler brings the zaak to what the lifecycle wants now, after reading
+where the zaak already is; a failure on one zaak does not keep the others from their besluit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from regiekoppeling import outbox
+from regiekoppeling.models import Aanvraag
+from tests.conftest import pgb_line, zin_line
+from tests.zaken.conftest import run_outbox
+from tests.zaken.test_besluiten import NUMMER, beschik, letter, private_media, registered  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def close_elsewhere(reader: Any, zaak: dict[str, Any], omschrijving: str = "Toegekend") -> None:
+    """Another system (or a lost run) gives the zaak a resultaat and its end status."""
+    resultaattypen = reader.json("/catalogi/api/v1/resultaattypen", zaaktype=zaak["zaaktype"])["results"]
+    resultaattype = next(r["url"] for r in resultaattypen if r["omschrijving"] == omschrijving)
+    assert reader.post("/zaken/api/v1/resultaten", json={"zaak": zaak["url"], "resultaattype": resultaattype}).ok
+    statustypen = reader.json("/catalogi/api/v1/statustypen", zaaktype=zaak["zaaktype"])["results"]
+    eind = next(s["url"] for s in statustypen if s["isEindstatus"])
+    moment = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+    body = {"zaak": zaak["url"], "statustype": eind, "datumStatusGezet": moment}
+    assert reader.post("/zaken/api/v1/statussen", json=body).ok
+
+
+def history(reader: Any, zaak_url: str) -> list[str]:
+    statussen = reader.json("/zaken/api/v1/statussen", zaak=zaak_url)["results"]
+    ordered = sorted(statussen, key=lambda s: s["datumStatusGezet"])
+    return [reader.json(reader.json(s["statustype"])["url"])["omschrijving"] for s in ordered]
+
+
+def test_a_besluit_on_a_closed_zaak_adds_no_status_and_no_second_resultaat(regie, backoffice, zgw, reader):
+    aanvraag = registered(regie, backoffice, zin_line())
+    brief = letter(backoffice, aanvraag)
+    run_outbox(aanvraag, "document")
+    beschik(backoffice, aanvraag, "toegekend", brief)
+    (zaak,) = reader.zaken()
+    close_elsewhere(reader, zaak)
+    before = history(reader, zaak["url"])
+
+    assert run_outbox(aanvraag, "besluit") == ["done"]
+
+    (besluit,) = reader.json("/besluiten/api/v1/besluiten")["results"]
+    assert besluit["zaak"] == zaak["url"]
+    assert len(reader.json("/besluiten/api/v1/besluitinformatieobjecten", besluit=besluit["url"])) == 1
+    assert reader.json("/zaken/api/v1/resultaten", zaak=zaak["url"])["count"] == 1
+    assert history(reader, zaak["url"]) == before  # no "Besluit genomen" after the end status
+    assert before[-1] == "Afgehandeld"
+
+
+def test_a_status_item_on_a_closed_zaak_changes_nothing(regie, backoffice, zgw, reader):
+    aanvraag = registered(regie, backoffice, zin_line())
+    (zaak,) = reader.zaken()
+    close_elsewhere(reader, zaak, "Afgewezen")
+    before = history(reader, zaak["url"])
+    backoffice.post("/api/v1/terugkoppelingen", {"aanvraag": str(aanvraag.uuid), "soort": "in_onderzoek"})
+
+    assert run_outbox(aanvraag, "zaak_status") == ["done"]
+
+    assert history(reader, zaak["url"]) == before
+
+
+def test_a_status_the_zaak_has_already_is_not_posted_again(regie, backoffice, zgw, reader):
+    aanvraag = registered(regie, backoffice, zin_line())  # verwerkbaar: "In behandeling" is set
+    (zaak,) = reader.zaken()
+    before = history(reader, zaak["url"])
+    # An item for the same state again (a replayed event, a second worker's copy): nothing to write.
+    (line,) = aanvraag.voorzieningen.all()
+    payload = {
+        "gebeurtenis": "terugkoppeling_verwerkbaar",
+        "aanvraag": str(aanvraag.uuid),
+        "voorzieningen": [str(line.uuid)],
+    }
+    outbox.outbox_enqueue(handler="zaak_status", aanvraag=aanvraag, payload=payload)
+
+    assert run_outbox(aanvraag, "zaak_status") == ["done"]
+
+    assert history(reader, zaak["url"]) == before == ["Ontvangen", "In behandeling"]
+
+
+def test_a_failure_on_one_zaak_does_not_keep_the_others_from_their_besluit(regie, backoffice, zgw, reader, sandbox):
+    aanvraag: Aanvraag = registered(regie, backoffice, zin_line(), pgb_line())  # a zaak per voorziening
+    brief = letter(backoffice, aanvraag)
+    run_outbox(aanvraag, "document")
+    beschik(backoffice, aanvraag, "toegekend", brief)
+    sandbox.add_fault("/besluiten/api/v1/besluiten", "500", method="POST")  # the first zaak's besluit
+
+    assert run_outbox(aanvraag, "besluit") == ["pending"]  # retried later
+
+    besluiten = reader.json("/besluiten/api/v1/besluiten")["results"]
+    assert [b["identificatie"] for b in besluiten] == [f"{NUMMER}-2"]  # the second zaak did not wait
+    assert len(reader.json("/besluiten/api/v1/besluitinformatieobjecten", besluit=besluiten[0]["url"])) == 1
+    assert reader.json("/zaken/api/v1/resultaten", zaak=besluiten[0]["zaak"])["count"] == 1
+
+    # The retry finishes the first zaak and repeats nothing on the second.
+    assert run_outbox(aanvraag, "besluit") == ["done"]
+    besluiten = reader.json("/besluiten/api/v1/besluiten")["results"]
+    assert sorted(b["identificatie"] for b in besluiten) == [f"{NUMMER}-1", f"{NUMMER}-2"]
+    for zaak in reader.zaken():
+        assert reader.json("/zaken/api/v1/resultaten", zaak=zaak["url"])["count"] == 1
+        assert history(reader, zaak["url"]) == ["Ontvangen", "In behandeling", "Besluit genomen"]
