@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from . import latency
 from .server import DEFAULT_CHUNK_SIZE, start_sandbox
 
 
@@ -39,6 +40,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help="bestandsdeel size in bytes")
     parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
+    parser.add_argument(
+        "--latency",
+        default=os.environ.get("ZGW_SANDBOX_LATENCY", ""),
+        help="answer as slowly as Open Zaak ('open-zaak') or per call ('POST statussen=0.09,...')",
+    )
     args = parser.parse_args(argv)
     if not args.secret:
         parser.error("--secret (or ZGW_SANDBOX_SECRET) is required")
@@ -68,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         chunk_size=args.chunk_size,
         log_requests=not args.quiet,
     )
+    if args.latency:
+        sandbox.set_latency(latency.parse(args.latency))
     print(json.dumps(sandbox.seed), flush=True)
     try:
         while not stop.wait(0.5):

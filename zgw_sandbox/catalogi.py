@@ -123,7 +123,7 @@ def zaaktype_repr(store: Store, record: dict[str, Any]) -> dict[str, Any]:
         ),
         "roltypen": _urls(_of_zaaktype(store, "roltypen", record["url"])),
         "eigenschappen": [],
-        "deelzaaktypen": [],
+        "deelzaaktypen": list(record.get("deelzaaktypen", [])),
         "gerelateerdeZaaktypen": [],
         "zaakobjecttypen": [],
     }

@@ -12,12 +12,15 @@ Kinds:
 
 `path` is matched against the URL path (no query) with shell wildcards (`/zaken/api/v1/zaken/*`);
 `method` "*" or None matches any method. Counting starts when the rule is added: `nth=1` is the first
-matching request, and `times` consecutive matching requests fail from there.
+matching request, and `times` consecutive matching requests fail from there. With `rate` (0..1) the
+rule instead fires on that share of its matching requests, drawn from a generator seeded with `seed`,
+for as long as it is in place (a flaky server rather than one failed call).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import random
 import re
 import threading
 from dataclasses import asdict, dataclass
@@ -34,10 +37,15 @@ class FaultRule:
     nth: int = 1
     times: int = 1
     seconds: float = 5.0
+    rate: float | None = None
+    seed: int = 0
     seen: int = 0
     fired: int = 0
 
     def __post_init__(self) -> None:
+        if self.rate is not None and not 0 <= self.rate <= 1:
+            raise ValueError("rate is a share between 0 and 1")
+        self._random = random.Random(self.seed)  # noqa: S311 - fault injection, not crypto
         if self.kind not in KINDS and not re.fullmatch(r"\d{3}", self.kind):
             raise ValueError(f"unknown fault kind {self.kind!r}; use a status like '500' or one of {KINDS}")
         if self.nth < 1 or self.times < 1:
@@ -46,6 +54,12 @@ class FaultRule:
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and fnmatch.fnmatchcase(path, self.path)
+
+    def fires(self) -> bool:
+        """Called once per matching request, after `seen` counted it."""
+        if self.rate is not None:
+            return self._random.random() < self.rate
+        return self.nth <= self.seen < self.nth + self.times
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -77,14 +91,14 @@ class Faults:
                 if not rule.matches(method, path):
                     continue
                 rule.seen += 1
-                if chosen is None and rule.nth <= rule.seen < rule.nth + rule.times:
+                if chosen is None and rule.fires():
                     rule.fired += 1
                     chosen = rule
         return chosen
 
 
 def rule_from_json(data: dict[str, Any]) -> FaultRule:
-    allowed = {"path", "kind", "method", "nth", "times", "seconds"}
+    allowed = {"path", "kind", "method", "nth", "times", "seconds", "rate", "seed"}
     unknown = set(data) - allowed
     if unknown:
         raise ValueError(f"unknown fault fields: {sorted(unknown)}")
@@ -97,4 +111,6 @@ def rule_from_json(data: dict[str, Any]) -> FaultRule:
         nth=int(data.get("nth", 1)),
         times=int(data.get("times", 1)),
         seconds=float(data.get("seconds", 5.0)),
+        rate=float(data["rate"]) if data.get("rate") is not None else None,
+        seed=int(data.get("seed", 0)),
     )

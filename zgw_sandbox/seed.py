@@ -41,6 +41,17 @@ ZAAKTYPEN: dict[str, dict[str, Any]] = {
         "trefwoorden": ["jeugdwet"],
         "concept": False,
     },
+    # The hoofdzaaktype of an aanvraag under the hoofdzaak strategy: it lists the voorziening zaaktypen as
+    # its deelzaaktypen, as Open Zaak requires of a deelzaak (`invalid-deelzaaktype`).
+    "RK-AANVRAAG": {
+        "omschrijving": "Aanvraag maatschappelijke ondersteuning",
+        "doel": "Behandelen van een aanvraag met een of meer voorzieningen",
+        "aanleiding": "Aanvraag via de regieapplicatie",
+        "onderwerp": "Aanvraag",
+        "trefwoorden": ["aanvraag"],
+        "concept": False,
+        "deelzaaktypen": ["WMO-VOORZIENING", "JW-VOORZIENING"],
+    },
     "WMO-CONCEPT": {
         "omschrijving": "Wmo-voorziening (concept)",
         "doel": "Nieuwe versie, nog niet gepubliceerd",
@@ -209,6 +220,7 @@ def _install_zaaktype(put: Any, urls: dict[str, Any], ident: str, spec: dict[str
             "catalogus": catalogus,
             "informatieobjecttypen": [urls["informatieobjecttypen"][name] for name in LINKED_IOTS],
             "besluittypen": list(urls["besluittypen"].values()),
+            "deelzaaktypen": [urls["zaaktypen"][d] for d in spec.get("deelzaaktypen", [])],
         },
     )
     for volgnummer, name in enumerate(STATUSTYPEN, start=1):

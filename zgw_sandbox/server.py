@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 
-from . import besluiten, catalogi, control, documenten, errors, lifecycle, relaties, seed, zaken
+from . import besluiten, catalogi, control, documenten, errors, latency, lifecycle, relaties, seed, zaken
 from .auth import authenticate, make_token
 from .faults import FaultRule, Faults
 from .notify import Notifier
@@ -173,6 +173,7 @@ class Sandbox:
         self._log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._log_lock = threading.Lock()
         self._generation = 0  # bumped by reset(): a delayed request from before it must not write after it
+        self.latency: dict[str, float] = {}  # "METHOD resource" -> seconds (see latency.py)
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.1,), name="zgw-sandbox", daemon=True)
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -215,11 +216,15 @@ class Sandbox:
             self._log.clear()
 
     def add_fault(self, path: str, kind: str, *, method: str | None = None, nth: int = 1, times: int = 1,
-                  seconds: float = 5.0) -> FaultRule:  # fmt: skip
-        return self.faults.add(FaultRule(path, kind, method, nth, times, seconds))
+                  seconds: float = 5.0, rate: float | None = None, seed: int = 0) -> FaultRule:  # fmt: skip
+        return self.faults.add(FaultRule(path, kind, method, nth, times, seconds, rate, seed))
 
     def clear_faults(self) -> None:
         self.faults.clear()
+
+    def set_latency(self, table: dict[str, float]) -> None:
+        """Answer calls this much later (`latency.OPEN_ZAAK` is what Open Zaak takes); {} for none."""
+        self.latency = dict(table)
 
     @property
     def notifications(self) -> list[dict[str, Any]]:
@@ -245,6 +250,7 @@ class Sandbox:
             seed.install(self.store)
             self.store.save_if_dirty()
         self.clear_faults()
+        self.latency = {}
         self.clear_requests()
         self.notifier.flush()
         self.notifier.clear()
@@ -266,6 +272,13 @@ class Sandbox:
             if generation != self._generation:
                 # the sandbox was reset while this request slept (the test that sent it is over): writing
                 # now would leak into the next test, so drop it as a server that went away would
+                handler.drop()
+                return
+        delay = self.latency.get(latency.key(req.method, req.path), 0.0)
+        if delay:
+            generation = self._generation
+            time.sleep(delay)  # outside the store's lock: other clients' requests go on meanwhile
+            if generation != self._generation:
                 handler.drop()
                 return
         if rule is not None and rule.kind.isdigit():

@@ -241,7 +241,8 @@ def _validate(ctx: Ctx, body: Any, existing: dict[str, Any] | None, *, partial: 
             fields.errors.add("zaaktype", "wijzigen-niet-toegelaten", "Dit veld mag niet gewijzigd worden.")
         values["zaaktype"] = zaaktype["url"]
     if fields.present("hoofdzaak"):
-        values["hoofdzaak"] = _validate_hoofdzaak(ctx, fields, existing)
+        zaaktype_url = values.get("zaaktype") or (existing or {}).get("zaaktype")
+        values["hoofdzaak"] = _validate_hoofdzaak(ctx, fields, existing, zaaktype_url)
     if fields.present("relevanteAndereZaken"):
         values["relevanteAndereZaken"] = _validate_relevante(ctx, fields)
     for name in PASSTHROUGH:
@@ -252,7 +253,9 @@ def _validate(ctx: Ctx, body: Any, existing: dict[str, Any] | None, *, partial: 
     return values
 
 
-def _validate_hoofdzaak(ctx: Ctx, fields: Fields, existing: dict[str, Any] | None) -> str | None:
+def _validate_hoofdzaak(
+    ctx: Ctx, fields: Fields, existing: dict[str, Any] | None, zaaktype_url: str | None
+) -> str | None:
     hoofdzaak = resolve_zaak(ctx, fields, "hoofdzaak", required=False)
     if hoofdzaak is None:
         return None
@@ -260,6 +263,12 @@ def _validate_hoofdzaak(ctx: Ctx, fields: Fields, existing: dict[str, Any] | Non
         fields.errors.add("hoofdzaak", "deelzaak-als-hoofdzaak", "Een deelzaak kan niet als hoofdzaak gebruikt worden.")
     if existing is not None and hoofdzaak["url"] == existing["url"]:
         fields.errors.add("hoofdzaak", "self-forbidden", "Een zaak kan niet de hoofdzaak van zichzelf zijn.")
+    hoofdtype = ctx.store.resolve(hoofdzaak["zaaktype"], "zaaktypen") or {}
+    if zaaktype_url and zaaktype_url not in hoofdtype.get("deelzaaktypen", []):
+        # zaken-create-deelzaak-type-not-in-deelzaaktypen-400
+        fields.errors.add(
+            "hoofdzaak", "invalid-deelzaaktype", "Zaaktype niet vastgelegd in deelzaaktypen van hoofdzaak.zaaktype"
+        )
     return str(hoofdzaak["url"])
 
 

@@ -130,6 +130,32 @@ def test_resultaat_is_unique_per_zaak(zgw: Zgw) -> None:
     assert codes(zgw.post("/zaken/api/v1/resultaten", json=body)) == [("zaak", "unique")]
 
 
+def test_a_deelzaak_needs_its_zaaktype_among_the_deelzaaktypen_of_the_hoofdzaak(zgw: Zgw) -> None:
+    # zaken-create-deelzaak-type-not-in-deelzaaktypen-400: the same name, code and reason as Open Zaak.
+    plain = zgw.create_zaak("DZ-1")  # WMO-VOORZIENING lists no deelzaaktypen
+    body = {
+        "bronorganisatie": RSIN,
+        "verantwoordelijkeOrganisatie": RSIN,
+        "zaaktype": zgw.seed["zaaktypen"]["JW-VOORZIENING"],
+        "startdatum": "2026-01-05",
+        "hoofdzaak": plain["url"],
+    }
+    refused = zgw.post("/zaken/api/v1/zaken", json=body, headers=CRS)
+    assert refused.status_code == 400
+    assert codes(refused) == [("hoofdzaak", "invalid-deelzaaktype")]
+    assert (
+        refused.json()["invalidParams"][0]["reason"]
+        == "Zaaktype niet vastgelegd in deelzaaktypen van hoofdzaak.zaaktype"
+    )
+
+    hoofdzaak = zgw.create_zaak("DZ-H", zaaktype="RK-AANVRAAG")  # lists both voorziening zaaktypen
+    assert zgw.read_zaak(hoofdzaak["url"]) and zgw.get(zgw.seed["zaaktypen"]["RK-AANVRAAG"]).json()[
+        "deelzaaktypen"
+    ] == [zgw.seed["zaaktypen"]["WMO-VOORZIENING"], zgw.seed["zaaktypen"]["JW-VOORZIENING"]]
+    accepted = zgw.post("/zaken/api/v1/zaken", json={**body, "hoofdzaak": hoofdzaak["url"]}, headers=CRS)
+    assert accepted.status_code == 201, accepted.text
+
+
 def test_generated_identificaties_are_unique_under_concurrency(sandbox: Sandbox, checker: ContractChecker) -> None:
     results: list[int] = []
 
@@ -206,10 +232,14 @@ def test_expand_status_and_zaaktype(zgw: Zgw) -> None:
 def test_catalogi_lists_hide_concepts_unless_asked(zgw: Zgw) -> None:
     catalogus = zgw.seed["catalogus"]
     default = zgw.get("/catalogi/api/v1/zaaktypen", params={"catalogus": catalogus}).json()
-    assert sorted(z["identificatie"] for z in default["results"]) == ["JW-VOORZIENING", "WMO-VOORZIENING"]
+    assert sorted(z["identificatie"] for z in default["results"]) == [
+        "JW-VOORZIENING",
+        "RK-AANVRAAG",
+        "WMO-VOORZIENING",
+    ]
     concept = zgw.get("/catalogi/api/v1/zaaktypen", params={"status": "concept"}).json()
     assert [z["identificatie"] for z in concept["results"]] == ["WMO-CONCEPT"]
-    assert zgw.get("/catalogi/api/v1/zaaktypen", params={"status": "alles"}).json()["count"] == 3
+    assert zgw.get("/catalogi/api/v1/zaaktypen", params={"status": "alles"}).json()["count"] == 4
     bad = zgw.get("/catalogi/api/v1/zaaktypen", params={"status": "soms"})
     assert codes(bad) == [("status", "invalid_choice")]
     roltypen = zgw.get(
@@ -218,7 +248,7 @@ def test_catalogi_lists_hide_concepts_unless_asked(zgw: Zgw) -> None:
     ).json()
     assert [r["url"] for r in roltypen["results"]] == [zgw.seed["roltypen"]["JW-VOORZIENING"]["initiator"]]
     catalogus_data = zgw.get(catalogus).json()
-    assert catalogus_data["rsin"] == "002220647" and len(catalogus_data["zaaktypen"]) == 3
+    assert catalogus_data["rsin"] == "002220647" and len(catalogus_data["zaaktypen"]) == 4
 
 
 def test_new_informatieobjecttype_is_usable_once_published(zgw: Zgw) -> None:
@@ -401,7 +431,7 @@ def test_command_line(tmp_path: Path, checker: ContractChecker) -> None:
         assert process.stdout is not None
         info = json.loads(process.stdout.readline())
         assert info["baseUrl"].startswith("http://127.0.0.1:")
-        assert set(info["zaaktypen"]) == {"WMO-VOORZIENING", "JW-VOORZIENING", "WMO-CONCEPT"}
+        assert set(info["zaaktypen"]) == {"WMO-VOORZIENING", "JW-VOORZIENING", "RK-AANVRAAG", "WMO-CONCEPT"}
         with requests.Session() as session:
             session.hooks["response"].append(checker.hook)
             response = session.get(info["zaaktypen"]["WMO-VOORZIENING"], auth=TokenAuth(), timeout=5)

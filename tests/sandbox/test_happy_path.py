@@ -249,7 +249,7 @@ def test_voorziening_from_aanvraag_to_closed_zaak(sandbox: Sandbox, zgw: Zgw, re
 
 
 def test_deelzaak_and_relevante_andere_zaken(zgw: Zgw) -> None:
-    hoofdzaak = zgw.create_zaak("HOOFD-1")
+    hoofdzaak = zgw.create_zaak("HOOFD-1", zaaktype="RK-AANVRAAG")  # lists JW-VOORZIENING as a deelzaaktype
     deelzaak = zgw.create_zaak("DEEL-1", zaaktype="JW-VOORZIENING", hoofdzaak=hoofdzaak["url"])
     assert deelzaak["hoofdzaak"] == hoofdzaak["url"]
     assert zgw.read_zaak(hoofdzaak["url"])["deelzaken"] == [deelzaak["url"]]
