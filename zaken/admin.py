@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 
+from .configcheck import zgw_config_problems
 from .models import StatustypeMapping, Zaak, ZaakDocument, ZGWConfig
 
 
@@ -12,8 +17,26 @@ class StatustypeMappingInline(admin.TabularInline):
     extra = 1
 
 
+class ZGWConfigForm(forms.ModelForm):
+    """Refuses a configuration that cannot work, with the reasons, after asking the catalogue. (The
+    admin adds the Meta with the model and the fields of the fieldsets.)"""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned  # the fields themselves are wrong first
+        candidate = copy.copy(self.instance)
+        for name, value in cleaned.items():
+            setattr(candidate, name, value)
+        problems = zgw_config_problems(config=candidate)
+        if problems:
+            raise forms.ValidationError([forms.ValidationError(p) for p in problems])
+        return cleaned
+
+
 @admin.register(ZGWConfig)
 class ZGWConfigAdmin(admin.ModelAdmin):
+    form = ZGWConfigForm
     list_display = ["gemeente", "strategie", "bronorganisatie", "zaaktype_wmo", "zaaktype_jw", "initiele_status_zetten"]
     list_filter = ["strategie"]
     raw_id_fields = ["gemeente"]
@@ -31,6 +54,7 @@ class ZGWConfigAdmin(admin.ModelAdmin):
                     "hoofdzaaktype",
                     "roltype_omschrijving_generiek",
                     "informatieobjecttype_bijlage",
+                    "besluittype",
                     "vertrouwelijkheidaanduiding",
                 ]
             },

@@ -40,6 +40,7 @@ def zgw_configure(
     bronorganisatie: str,
     zaaktype_wmo: str = "WMO-VOORZIENING",
     zaaktype_jw: str = "JW-VOORZIENING",
+    hoofdzaaktype: str = "RK-AANVRAAG",
 ) -> ZGWConfig:
     base = base_url.rstrip("/") + "/"
     services = {}
@@ -70,6 +71,8 @@ def zgw_configure(
             "catalogus": catalogus,
             "zaaktype_wmo": zaaktype_wmo,
             "zaaktype_jw": zaaktype_jw,
+            # Used by the hoofdzaak strategy only; it must list both zaaktypen as deelzaaktypen.
+            "hoofdzaaktype": hoofdzaaktype,
         },
     )
     for zaaktype in (zaaktype_wmo, zaaktype_jw):

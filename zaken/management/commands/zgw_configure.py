@@ -3,15 +3,19 @@ import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from regiekoppeling.models import Gemeente
+from zaken.configcheck import zgw_config_problems
 from zaken.demo import zgw_configure
+from zaken.models import ZaakStrategie
 
 
 class Command(BaseCommand):
     help = (
         "Point a gemeente at a set of ZGW APIs under one base URL (Open Zaak layout: /zaken/api/v1/, ...). "
-        "The secret comes from the environment variable ZGW_CLIENT_SECRET."
+        "The secret comes from the environment variable ZGW_CLIENT_SECRET. The configuration is checked against "
+        "the catalogue first and refused, with the reasons, when it cannot work."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -20,6 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--client-id", required=True)
         parser.add_argument("--catalogus", required=True, help="URL of the catalogus")
         parser.add_argument("--rsin", required=True, help="bronorganisatie (RSIN) of the gemeente")
+        parser.add_argument("--hoofdzaaktype", default="RK-AANVRAAG", help="zaaktype of the hoofdzaak (strategy)")
+        parser.add_argument("--strategie", choices=[c for c, _ in ZaakStrategie.choices], default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
         secret = os.environ.get("ZGW_CLIENT_SECRET", "")
@@ -28,12 +34,21 @@ class Command(BaseCommand):
         gemeente = Gemeente.objects.filter(code=options["gemeente"]).first()
         if gemeente is None:
             raise CommandError(f"Unknown gemeente {options['gemeente']}.")
-        config = zgw_configure(
-            gemeente=gemeente,
-            base_url=options["base_url"],
-            client_id=options["client_id"],
-            secret=secret,
-            catalogus=options["catalogus"],
-            bronorganisatie=options["rsin"],
-        )
+        with transaction.atomic():
+            config = zgw_configure(
+                gemeente=gemeente,
+                base_url=options["base_url"],
+                client_id=options["client_id"],
+                secret=secret,
+                catalogus=options["catalogus"],
+                bronorganisatie=options["rsin"],
+                hoofdzaaktype=options["hoofdzaaktype"],
+            )
+            if options["strategie"]:
+                config.strategie = options["strategie"]
+                config.save(update_fields=["strategie"])
+            problems = zgw_config_problems(config=config)
+            if problems:
+                # Nothing is stored: a configuration that cannot work is refused with its reasons.
+                raise CommandError("This configuration cannot work:\n- " + "\n- ".join(problems))
         self.stdout.write(json.dumps({"gemeente": gemeente.code, "strategie": config.strategie}))
