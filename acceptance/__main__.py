@@ -2,6 +2,7 @@
 
     python -m acceptance play  [--base-url URL] [--only S1,S5] [--arrangement-zaak shared|separate|observe]
     python -m acceptance token demo-regie          # a bearer token for one of the demo applications
+    python -m acceptance zaken [--zgw-client-id ID --zgw-secret SECRET]   # the lifecycle check of every zaak
 
 Credentials: `--regie-secret` / `--backoffice-secret`, else REGIEKOPPELING_REGIE_SECRET /
 REGIEKOPPELING_BACKOFFICE_SECRET, else the demo file that `make run` writes (`.data/demo.json`, or
@@ -15,10 +16,11 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any, cast
 
-from . import scenarios
+from . import scenarios, zaakhistorie
 
 # Names of environment variables, not secrets.
 REGIE_SECRET_ENV = "REGIEKOPPELING_REGIE_SECRET"  # noqa: S105
@@ -74,6 +76,19 @@ def parser() -> argparse.ArgumentParser:
     play.add_argument("--only", default="", help="comma-separated scenario codes, e.g. S1,S5")
     play.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for background work")
 
+    zaken = commands.add_parser("zaken", help="read every zaak back from the ZGW APIs and check its history")
+    zaken.add_argument("--base-url", default="http://127.0.0.1:8000/api/v1")
+    zaken.add_argument("--backoffice-client-id", default="demo-backoffice")
+    zaken.add_argument("--backoffice-secret", default=os.environ.get(BACKOFFICE_SECRET_ENV, ""))
+    zaken.add_argument("--zgw-client-id", default="", help="default: the demo file's ZGW client")
+    zaken.add_argument("--zgw-secret", default=os.environ.get("ZGW_CLIENT_SECRET", ""), help="or ZGW_CLIENT_SECRET")
+    zaken.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        help="seconds to repeat the check while it finds problems (the workers may still be busy)",
+    )
+
     token = commands.add_parser("token", help="print a bearer token (valid for an hour) for a client id")
     token.add_argument("client_id", nargs="?", default="demo-regie")
     token.add_argument("--secret", default="", help="default: the demo file's secret for this client id")
@@ -88,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "token":
             print(scenarios.make_token(args.client_id, secret_for(args.client_id, args.secret, demo, demo_path)))
             return 0
+        if args.command == "zaken":
+            return check_zaken(args, demo, demo_path)
         config = scenarios.Config(
             base_url=args.base_url,
             regie=scenarios.Party(
@@ -112,6 +129,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(failed)} scenario(s) failed: {', '.join(r.code for r in failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def check_zaken(args: argparse.Namespace, demo: dict[str, Any], demo_path: Path) -> int:
+    zgw_demo = demo.get("zgw") or {}
+    client_id = args.zgw_client_id or zgw_demo.get("clientId", "")
+    secret = args.zgw_secret or zgw_demo.get("secret", "")
+    if not (client_id and secret):
+        raise CommandError(f"no ZGW credentials: pass --zgw-client-id and --zgw-secret (none in {demo_path})")
+    backoffice = scenarios.Party(
+        args.backoffice_client_id, secret_for(args.backoffice_client_id, args.backoffice_secret, demo, demo_path)
+    )
+    config = scenarios.Config(base_url=args.base_url, regie=backoffice, backoffice=backoffice)
+    deadline = time.monotonic() + args.wait
+    while True:
+        findings = zaakhistorie.check(config, zaakhistorie.Zgw(client_id, secret))
+        if not any(f.problems for f in findings) or time.monotonic() >= deadline:
+            break
+        time.sleep(1)
+    print(zaakhistorie.format_findings(findings))
+    return 1 if any(f.problems for f in findings) else 0
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,13 +21,13 @@ import pytest
 import requests
 from django.core.files.storage import FileSystemStorage
 
-from acceptance import scenarios
+from acceptance import scenarios, zaakhistorie
 from regiekoppeling.demo import demo_setup
-from regiekoppeling.models import Document, Gemeente, Voorziening
+from regiekoppeling.models import Document, Gemeente, OutboxItem, Voorziening
 from tests.conftest import test_database_url
 from zaken.demo import zgw_configure
 from zaken.models import ZaakStrategie
-from zgw_sandbox import Sandbox, start_sandbox
+from zgw_sandbox import Sandbox, latency, start_sandbox
 from zgw_sandbox.auth import make_token
 from zgw_sandbox.contract import ContractChecker
 
@@ -37,10 +38,21 @@ ZGW_SECRET = "sandbox-scenarios-secret-0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
+def sandbox_server() -> Iterator[Sandbox]:
     sandbox = start_sandbox(clients={ZGW_CLIENT_ID: ZGW_SECRET})
     yield sandbox
     sandbox.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server: Sandbox) -> Iterator[Sandbox]:
+    """The module's sandbox without the faults, latency and request log of the test before."""
+    for clean in (sandbox_server.clear_faults, sandbox_server.clear_requests):
+        clean()
+    sandbox_server.set_latency({})
+    yield sandbox_server
+    sandbox_server.clear_faults()
+    sandbox_server.set_latency({})
 
 
 @pytest.fixture
@@ -82,8 +94,11 @@ def background(
         "OUTBOX_BACKOFF_CAP_SECONDS": "2",
     }
     celery = [sys.executable, "-m", "celery", "-A", "config"]
+    # Two worker processes, as `make run` has them: items of one zaak may land in either.
     procs = [
-        subprocess.Popen([*celery, "worker", "--pool=solo", "-l", "WARNING"], cwd=REPO, env=env, text=True),
+        subprocess.Popen(
+            [*celery, "worker", "--pool=prefork", "-c", "2", "-l", "WARNING"], cwd=REPO, env=env, text=True
+        ),
         subprocess.Popen(
             [*celery, "beat", "-l", "WARNING", "-s", str(tmp_path / "celerybeat-schedule")],
             cwd=REPO,
@@ -149,13 +164,28 @@ def test_a_create_answers_201_on_a_pep3333_server(live_server: Any, demo: dict[s
     assert first.headers["Location"] == first.json()["url"]
 
 
+def wait_until_the_outbox_is_drained(timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while OutboxItem.objects.filter(state__in=["pending", "processing"]).exists():
+        left = list(OutboxItem.objects.filter(state__in=["pending", "processing"]).values("handler", "last_error"))
+        assert time.monotonic() < deadline, f"outbox not drained after {timeout:.0f} s: {left}"
+        time.sleep(0.5)
+
+
+@pytest.mark.parametrize("faults", [False, True], ids=["no-faults", "20pct-faults"])
 def test_every_scenario_passes_against_a_live_server(
     live_server: Any,
     demo: dict[str, Any],
     background: list[subprocess.Popen[str]],
     sandbox: Sandbox,
+    faults: bool,
 ) -> None:
     config = player_config(live_server, demo)
+    sandbox.set_latency(latency.OPEN_ZAAK)  # as slow as Open Zaak, so that races would show
+    if faults:
+        # One write in five fails: half answer 500, half are stored but their answer is lost.
+        sandbox.add_fault("/*", "500", method="POST", rate=0.1, seed=1)
+        sandbox.add_fault("/*", "reset_after_commit", method="POST", rate=0.1, seed=2)
 
     results = scenarios.play(config, progress=print)
 
@@ -167,7 +197,16 @@ def test_every_scenario_passes_against_a_live_server(
     assert all(outcomes[code] == "ok" for code in outcomes if code != "S9"), table
     assert outcomes.get("S9", "skip") in {"ok", "skip"}, table
     assert len(results) == 9 and all(r.steps >= 3 for r in results if r.outcome != "skip"), table
-    # What the worker sent to the ZGW APIs was accepted, and the zaken are there.
-    refused = [r for r in sandbox.requests if r["status"] is None or r["status"] >= 400]
+    # What the worker sent to the ZGW APIs was accepted (a 5xx or a lost answer is a fault we injected).
+    refused = [r for r in sandbox.requests if r["status"] is not None and 400 <= r["status"] < 500]
     assert not refused, refused[:3]
+    if faults:
+        assert any(r["status"] == 500 for r in sandbox.requests), "no fault was injected"
     assert len(zaken_are_valid(sandbox)) >= 8
+    # Every zaak's whole history, read back from the ZGW APIs once the workers are done.
+    wait_until_the_outbox_is_drained()
+    assert not OutboxItem.objects.filter(state="dead").exists()
+    findings = zaakhistorie.check(config, zaakhistorie.Zgw(ZGW_CLIENT_ID, ZGW_SECRET))
+    report = zaakhistorie.format_findings(findings)
+    print(report)
+    assert len(findings) >= 8 and not [f for f in findings if f.problems], report

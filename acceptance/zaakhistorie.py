@@ -1,0 +1,164 @@
+"""The lifecycle check of every zaak: what the service registered, read back from the ZGW APIs.
+
+It asks the service (as a backoffice, which sees every aanvraag of its gemeente) for its voorzieningen
+and beschikkingen, then reads each zaak, its statussen, resultaat and besluiten from the ZGW APIs with
+a ZGW client id and secret of their own, and checks the whole history:
+
+- every voorziening has its zaak, and an identificatie names one zaak only;
+- the statussen follow the catalogue forward (strictly rising volgnummer: no step twice, none back);
+- at most one end status, and nothing after it; `einddatum` is set exactly when the zaak is closed;
+- exactly one resultaat on a closed zaak, at most one on an open one;
+- every zaak a beschikking covers has a besluit for it, with the letter when the beschikking has one;
+- what the service shows as the voorziening's zaakstatus is the zaak's current status.
+
+Plain HTTP (no Django, nothing of the product), so it runs against any ZGW server, Open Zaak included:
+`python -m acceptance zaken --zgw-client-id ID --zgw-secret SECRET`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from .scenarios import Api, Config, make_token
+
+JSON = dict[str, Any]
+CRS = {"Accept-Crs": "EPSG:4326", "Content-Crs": "EPSG:4326"}
+
+
+@dataclass
+class Finding:
+    zaak: str  # identificatie (or url)
+    problems: list[str] = field(default_factory=list)
+    history: list[str] = field(default_factory=list)
+
+
+class Zgw:
+    """Reads the ZGW APIs with a fresh ZGW JWT per call; catalogue objects are read once."""
+
+    def __init__(self, client_id: str, secret: str, timeout: float = 30.0) -> None:
+        self.client_id, self.secret, self.timeout = client_id, secret, timeout
+        self.session = requests.Session()
+        self._cache: dict[str, JSON] = {}
+
+    def get(self, url: str, **params: str) -> Any:
+        headers = {"Authorization": f"Bearer {make_token(self.client_id, self.secret)}", "Accept": "application/json"}
+        if "/zaken/api/" in url:
+            headers |= CRS
+        response = self.session.get(url, params=params or None, headers=headers, timeout=self.timeout)
+        response.raise_for_status()
+        return response.json()
+
+    def cached(self, url: str) -> JSON:
+        if url not in self._cache:
+            self._cache[url] = self.get(url)
+        return self._cache[url]
+
+    def all(self, url: str, **params: str) -> list[JSON]:
+        page = self.get(url, **params)
+        if isinstance(page, list):
+            return page  # some collections are not paginated (besluitinformatieobjecten, ...)
+        results = list(page["results"])
+        while page.get("next"):
+            page = self.get(page["next"])
+            results += page["results"]
+        return results
+
+
+def _api_root(zaak_url: str, api: str) -> str:
+    root = zaak_url.split("/zaken/api/v1/")[0]
+    return f"{root}/{api}/api/v1"
+
+
+def _all_of_service(api: Api, path: str) -> list[JSON]:
+    results: list[JSON] = []
+    response = api.get(path, pageSize="100")
+    while True:
+        response.raise_for_status()
+        page = response.json()
+        results += page["results"]
+        if not page.get("next"):
+            return results
+        response = api.session.get(page["next"], headers=api._headers(), timeout=api.timeout)
+
+
+def check_zaak(zgw: Zgw, url: str) -> Finding:
+    zaak = zgw.get(url)
+    finding = Finding(zaak.get("identificatie") or url)
+    statussen = sorted(zgw.all(_api_root(url, "zaken") + "/statussen", zaak=url), key=lambda s: s["datumStatusGezet"])
+    types = [zgw.cached(s["statustype"]) for s in statussen]
+    finding.history = [t["omschrijving"] for t in types]
+    numbers = [t["volgnummer"] for t in types]
+    if not statussen:
+        finding.problems.append("geen status")
+    if any(b <= a for a, b in itertools.pairwise(numbers)):
+        finding.problems.append(f"statussen niet oplopend: {finding.history}")
+    ends = [i for i, t in enumerate(types) if t.get("isEindstatus")]
+    if len(ends) > 1:
+        finding.problems.append(f"{len(ends)} eindstatussen")
+    if ends and ends[0] != len(types) - 1:
+        finding.problems.append(f"status na de eindstatus: {finding.history}")
+    closed = bool(ends)
+    if bool(zaak.get("einddatum")) != closed:
+        finding.problems.append(f"einddatum {zaak.get('einddatum')!r} bij {'gesloten' if closed else 'open'} zaak")
+    resultaten = zgw.all(_api_root(url, "zaken") + "/resultaten", zaak=url)
+    if (closed and len(resultaten) != 1) or len(resultaten) > 1:
+        finding.problems.append(f"{len(resultaten)} resultaten bij een {'gesloten' if closed else 'open'} zaak")
+    return finding
+
+
+def check(config: Config, zgw: Zgw) -> list[Finding]:
+    """Every zaak of every voorziening the backoffice of `config` sees; findings with problems first."""
+    backoffice = Api(config, config.backoffice, "backoffice")
+    voorzieningen = _all_of_service(backoffice, "/voorzieningen")
+    findings: list[Finding] = []
+    zaak_of: dict[str, str] = {}
+    for line in voorzieningen:
+        if not line.get("zaak"):
+            findings.append(Finding(f"voorziening {line['uuid']}", [f"geen zaak (registratie {line['registratie']})"]))
+            continue
+        zaak_of[line["url"]] = line["zaak"]["url"]
+    by_url = {url: check_zaak(zgw, url) for url in sorted(set(zaak_of.values()))}
+    for line in voorzieningen:
+        shown, finding = (line.get("zaak") or {}).get("status"), by_url.get((line.get("zaak") or {}).get("url", ""))
+        if finding is not None and finding.history and shown != finding.history[-1]:
+            finding.problems.append(f"voorziening {line['uuid']} toont zaakstatus {shown!r}")
+    for url, finding in by_url.items():
+        root = _api_root(url, "zaken")
+        same = zgw.get(root + "/zaken", identificatie=finding.zaak)["count"]
+        if same != 1:
+            finding.problems.append(f"{same} zaken met identificatie {finding.zaak}")
+    besluiten_root = {url: _api_root(url, "besluiten") for url in by_url}
+    covered: dict[str, list[JSON]] = defaultdict(list)
+    for beschikking in _all_of_service(backoffice, "/beschikkingen"):
+        for zaak_url in {zaak_of.get(r["voorziening"]) for r in beschikking["regels"]} - {None}:
+            covered[str(zaak_url)].append(beschikking)
+    for url, beschikkingen in covered.items():
+        besluiten = zgw.all(besluiten_root[url] + "/besluiten", zaak=url)
+        counts = Counter(str(b.get("identificatie", "")).split("-")[0] for b in besluiten)
+        for beschikking in beschikkingen:
+            nummer = str(beschikking["beschikkingnummer"])
+            if counts[nummer] != 1:
+                by_url[url].problems.append(f"{counts[nummer]} besluiten voor beschikking {nummer}")
+                continue
+            if beschikking.get("brief"):
+                besluit = next(b for b in besluiten if str(b["identificatie"]).split("-")[0] == nummer)
+                letters = zgw.all(besluiten_root[url] + "/besluitinformatieobjecten", besluit=besluit["url"])
+                if len(letters) != 1:
+                    by_url[url].problems.append(f"besluit {besluit['identificatie']} heeft {len(letters)} brieven")
+    findings += by_url.values()
+    return sorted(findings, key=lambda f: (not f.problems, f.zaak))
+
+
+def format_findings(findings: list[Finding]) -> str:
+    bad = [f for f in findings if f.problems]
+    lines = [f"{len(findings)} zaken checked, {len(bad)} with problems"]
+    for finding in findings:
+        mark = "FAIL" if finding.problems else "ok  "
+        lines.append(f"{mark} {finding.zaak:<28} {' > '.join(finding.history)}")
+        lines += [f"       - {p}" for p in finding.problems]
+    return "\n".join(lines)
