@@ -31,6 +31,7 @@ from devserver import services as devservices
 BASE_DIR = devservices.BASE_DIR
 HOST = "127.0.0.1"
 START_TIMEOUT = 60.0
+RESTART_LIMIT = 10  # a worker or beat that keeps dying is a problem to show, not to hide
 STOP_TIMEOUT = 20.0
 
 
@@ -66,9 +67,19 @@ class Supervisor:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self.children: list[tuple[str, subprocess.Popen[str]]] = []
+        # name -> (args, kwargs, restarts so far, when the next start is due or None)
+        self._restartable: dict[str, tuple[list[str], dict[str, Any], int, float | None]] = {}
 
-    def spawn(self, name: str, args: list[str], *, log: Path | None = None, **kwargs: Any) -> subprocess.Popen[str]:
-        """Start a child; with `log`, its stdout and stderr are appended to that file."""
+    def spawn(
+        self, name: str, args: list[str], *, log: Path | None = None, restart: bool = False, **kwargs: Any
+    ) -> subprocess.Popen[str]:
+        """Start a child; with `log`, its stdout and stderr are appended to that file. With `restart`,
+        a child that dies is started again (with a back-off) instead of stopping everything."""
+        if restart:
+            self._restartable[name] = (args, {"log": log, **kwargs}, 0, None)
+        return self._start(name, args, log=log, **kwargs)
+
+    def _start(self, name: str, args: list[str], *, log: Path | None = None, **kwargs: Any) -> subprocess.Popen[str]:
         env = kwargs.pop("env", self.env)
         with contextlib.ExitStack() as stack:
             if log is not None:
@@ -82,7 +93,7 @@ class Supervisor:
                 preexec_fn=devservices.die_with_parent,
                 **kwargs,
             )
-        self.children.append((name, proc))
+        self.children = [(n, p) for n, p in self.children if n != name or p.poll() is None] + [(name, proc)]
         return proc
 
     def run(self, name: str, args: list[str], **kwargs: Any) -> str:
@@ -94,7 +105,24 @@ class Supervisor:
         return out or ""
 
     def check_alive(self) -> None:
-        for name, proc in self.children:
+        """Raise when a child exited; a restartable one is started again after a back-off (1, 2, 4 ...
+        30 s), and only gives up after RESTART_LIMIT restarts."""
+        now = time.monotonic()
+        for name, proc in list(self.children):
+            if name in self._restartable and proc.poll() is not None:
+                args, kwargs, restarts, due = self._restartable[name]
+                if due is None:
+                    if restarts >= RESTART_LIMIT:
+                        raise RuntimeError(f"{name} exited {restarts + 1} times (last status {proc.returncode})")
+                    delay = min(30.0, 2.0**restarts)
+                    _say(f"launcher: {name} (pid {proc.pid}) exited with status {proc.returncode}; "
+                         f"restarting in {delay:.0f} s")  # fmt: skip
+                    self._restartable[name] = (args, kwargs, restarts, now + delay)
+                elif now >= due:
+                    new = self._start(name, args, **kwargs)
+                    self._restartable[name] = (args, kwargs, restarts + 1, None)
+                    _say(f"launcher: {name} restarted (pid {new.pid})")
+                continue
             if proc.returncode is None and proc.poll() is not None:
                 raise RuntimeError(f"{name} (pid {proc.pid}) exited unexpectedly with status {proc.returncode}")
 
@@ -184,6 +212,9 @@ def write_demo_file(data: Path, demo: dict[str, Any], strategie: str | None) -> 
     content = dict(demo)
     if strategie is not None:
         content["arrangementZaak"] = "shared" if strategie == "arrangement_gedeeld" else "separate"
+        # The sandbox's client, for reading the zaken back (`python -m acceptance zaken`).
+        secret = (data / "zgw-sandbox-secret").read_text().strip()
+        content["zgw"] = {"clientId": "regiekoppeling", "secret": secret}
     path.touch(mode=0o600)
     path.chmod(0o600)
     path.write_text(json.dumps(content, indent=2))
@@ -290,13 +321,16 @@ def run(port: int) -> int:
                 *("-c", "python:config.gunicorn", "--bind", f"{HOST}:{port}", "--workers", "2"),
             ],
         )
+        # The worker and beat are restarted when they die: their work is in the outbox, nothing is lost.
         supervisor.spawn(
             "celery worker",
             [python, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "-c", "2", "-l", "INFO"],
+            restart=True,
         )
         supervisor.spawn(
             "celery beat",
             [python, "-m", "celery", "-A", "config", "beat", "-l", "INFO", "-s", str(data / "celerybeat-schedule")],
+            restart=True,
         )
         wait_for_http(f"http://{HOST}:{port}/api/v1/aanvragen", supervisor)
         _say(_banner(port, demo, services, supervisor))

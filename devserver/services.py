@@ -8,7 +8,7 @@ another live launcher already runs one there. `Services.stop()` stops only what 
 started (or adopted from a launcher that died); an attached server belongs to its owner.
 
 Deliberately not called from settings.py: then every `manage.py` command would start servers as a
-side effect. `config/launcher.py` owns the lifecycle.
+side effect. `devserver/launcher.py` owns the lifecycle.
 """
 
 from __future__ import annotations

@@ -301,6 +301,7 @@ def test_make_run_on_a_fresh_machine(launcher: Launcher) -> None:
     # The scenario player as the README runs it, against this `make run` (after the worker is up).
     played = run_readme_blocks("Playing the scenarios", launcher)
     assert re.search(r"\d+ ok, 0 failed", played), played[-3000:]
+    assert re.search(r"\d+ zaken checked, 0 with problems", played), played[-3000:]
 
     # --- Ctrl-C: everything stops ----------------------------------------------------------------
     procs = launcher.processes()
@@ -310,6 +311,22 @@ def test_make_run_on_a_fresh_machine(launcher: Launcher) -> None:
         assert int(pid) in names, f"{pid} from the banner is not running: {names}"
     assert any("redis-server" in n for n in names.values()), names
     assert any("postgres" in n for n in names.values()), names
+
+    # --- a worker that dies is restarted, not the whole system stopped -----------------------------
+    worker_pid = int(_find(r"celery worker pid (\d+)", process_line).group(1))
+    os.kill(worker_pid, signal.SIGKILL)
+    launcher.wait_for(rf"^launcher: celery worker \(pid {worker_pid}\) exited with status -9; restarting in 1 s$", 15)
+    restarted = int(launcher.wait_for(r"^launcher: celery worker restarted \(pid (\d+)\)$", 15).group(1))
+    assert launcher.proc.poll() is None, launcher.tail()
+    deadline = time.monotonic() + 60
+    while "pong" not in subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "config", "inspect", "ping", "--timeout", "5"],
+        cwd=REPO, env=ping_env, capture_output=True, text=True, timeout=60, check=False,
+    ).stdout:  # fmt: skip
+        assert time.monotonic() < deadline, f"the restarted worker does not answer:\n{launcher.tail()}"
+    procs = launcher.processes()  # the restarted worker is one of them now
+    names = {p.pid: " ".join(p.cmdline()[:6]) for p in procs if _running(p)}
+    assert restarted in names, names
 
     stop_started = time.monotonic()
     launcher.proc.send_signal(signal.SIGINT)
