@@ -19,7 +19,7 @@ from . import catalogus, readthrough
 from .clients import BesluitenClient, ZGWRequestError
 from .models import Besluit, Zaak, ZGWConfig
 from .registration import Clients, config_for, create_once, existing_status, now_iso, open_clients, status_mapping
-from .statussen import create_resultaat, existing_resultaat
+from .statussen import create_resultaat, existing_resultaat, record_current_status
 
 
 class NotReadyError(NotReady):
@@ -160,8 +160,13 @@ def _ensure_outcome(
                 ),
             )
         besluit.save(update_fields=["resultaat_url"])
-    if besluit.status_url or remote.get("einddatum"):
-        return  # set before, or the zaak is closed already (never a status after the end status)
+    if besluit.status_url:
+        return
+    if remote.get("einddatum"):
+        # Closed already (never a status after the end status): the voorzieningen show where it is.
+        types = catalogus.statustypen(clients.catalogi, zaaktype_url=zaak.zaaktype)
+        record_current_status(clients, zaak, remote, types)
+        return
     # Afgewezen ends the lifecycle: the end status closes the zaak. A grant continues (toewijzing,
     # levering), so it gets the mapped status for the granted state, if one is configured.
     types = catalogus.statustypen(clients.catalogi, zaaktype_url=zaak.zaaktype)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 
+from django.utils.dateparse import parse_datetime
+
 from regiekoppeling.lifecycle.states import Status, aanvraag_status_from_lines
 from regiekoppeling.models import Aanvraag
 from regiekoppeling.outbox import NotReady
@@ -60,9 +62,12 @@ def _follow(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak,
     now = dict(zaak.voorzieningen.values_list("uuid", "status"))
     target = aanvraag_status_from_lines([statussen.get(str(u), s) for u, s in now.items()])
     remote = clients.zaken.get_zaak(zaak.url)
-    if remote.get("einddatum"):
-        return  # closed (by a beschikking, or an earlier run): our lifecycle never reopens a zaak
     types = catalogus.statustypen(clients.catalogi, zaaktype_url=zaak.zaaktype)
+    if remote.get("einddatum"):
+        # Closed (by a beschikking, or an earlier run whose answer was lost): our lifecycle never
+        # reopens a zaak; the voorzieningen show where it is.
+        record_current_status(clients, zaak, remote, types)
+        return
     if target in _RESULTAAT:
         _ensure_resultaat(clients, zaak, remote, _RESULTAAT[target])  # before the end status
         wanted: catalogus.Statustype | None = next((t for t in types if t.is_eindstatus), types[-1])
@@ -76,9 +81,7 @@ def _follow(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak,
     current = next((t for t in types if t.url == current_type), None)
     if current is not None and current.volgnummer >= wanted.volgnummer:
         # There already, or further: never a step back, never the same step twice.
-        if zaak.huidige_status_url != current_url:
-            zaak.huidige_status_url = current_url
-            zaak.save(update_fields=["huidige_status_url"])
+        record_current_status(clients, zaak, remote, types)
         return
     step = f"status:{target}"
     url = create_once(
@@ -90,6 +93,22 @@ def _follow(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak,
     zaak.huidige_status_url = url
     zaak.save(update_fields=["huidige_status_url"])
     readthrough.zaakstatus_set(zaak=zaak, omschrijving=wanted.omschrijving)
+
+
+def record_current_status(clients: Clients, zaak: Zaak, remote: JSON, types: list[catalogus.Statustype]) -> None:
+    """Copy the zaak's current status into our records when it is not what we last recorded (set by an
+    earlier run whose answer was lost, or by another system)."""
+    current_url = remote.get("status") or ""
+    if not current_url or current_url == zaak.huidige_status_url:
+        return
+    status = clients.zaken.get_status(current_url)
+    statustype = next((t for t in types if t.url == status["statustype"]), None)
+    zaak.huidige_status_url = current_url
+    zaak.save(update_fields=["huidige_status_url"])
+    gezet = parse_datetime(status.get("datumStatusGezet") or "")
+    readthrough.zaakstatus_set(
+        zaak=zaak, omschrijving=statustype.omschrijving if statustype else "", gezet_op=gezet if gezet else None
+    )
 
 
 def _ensure_resultaat(clients: Clients, zaak: Zaak, remote: JSON, omschrijving: str) -> None:

@@ -105,3 +105,23 @@ def test_a_failure_on_one_zaak_does_not_keep_the_others_from_their_besluit(regie
     for zaak in reader.zaken():
         assert reader.json("/zaken/api/v1/resultaten", zaak=zaak["url"])["count"] == 1
         assert history(reader, zaak["url"]) == ["Ontvangen", "In behandeling", "Besluit genomen"]
+
+
+@pytest.mark.parametrize("soort", ["afgewezen", "in_onderzoek"])
+def test_a_lost_answer_on_a_status_still_shows_where_the_zaak_is(regie, backoffice, zgw, reader, sandbox, soort):
+    """Found by the lifecycle check with 20% faults: the retry saw the zaak already there (closed, or at
+    the step) and left the voorziening showing the status before it."""
+    aanvraag = registered(regie, backoffice, zin_line())  # "In behandeling"
+    sandbox.add_fault("/zaken/api/v1/statussen", "reset_after_commit", method="POST")
+    body = {"aanvraag": str(aanvraag.uuid), "soort": soort, "redenAfwijzing": "1"}
+    if soort != "afgewezen":
+        body.pop("redenAfwijzing")
+    assert backoffice.post("/api/v1/terugkoppelingen", body).status_code == 201
+
+    assert run_outbox(aanvraag, "zaak_status") == ["pending"]  # stored, but the answer was lost
+    assert run_outbox(aanvraag, "zaak_status") == ["done"]
+
+    (zaak,) = reader.zaken()
+    expected = "Afgehandeld" if soort == "afgewezen" else "In onderzoek"
+    assert history(reader, zaak["url"]) == ["Ontvangen", "In behandeling", expected]
+    assert aanvraag.voorzieningen.get().zaakstatus == expected
