@@ -48,6 +48,8 @@ _handlers: dict[str, Handler] = {}
 _subscribers: dict[str, list[str]] = {}
 _labels: dict[str, str] = {}
 _lanes: dict[str, str] = {}
+DeadHook = Callable[[OutboxItem, str], None]
+_on_dead: dict[str, DeadHook] = {}
 _relay_hook: list[Relay] = []
 
 
@@ -63,14 +65,18 @@ class PermanentError(Exception):
         self.details = details
 
 
-def handler(name: str, *, on: Iterable[str] = (), label: str = "", lane: str = "") -> Callable[[Handler], Handler]:
+def handler(
+    name: str, *, on: Iterable[str] = (), label: str = "", lane: str = "", on_dead: DeadHook | None = None
+) -> Callable[[Handler], Handler]:
     """Register the decorated function as the outbox handler `name`, run once per item of an event
     of the kinds in `on` (and for items queued by name with `outbox_enqueue`). `label` is what an
     administrator reads for it; `lane` orders its items with those of other handlers of the same lane
-    and aanvraag."""
+    and aanvraag; `on_dead(item, error)` runs when an item is given up, so what the parties see can say so."""
 
     def decorate(func: Handler) -> Handler:
         register_handler(name, func, on=on, label=label, lane=lane)
+        if on_dead is not None:
+            _on_dead[name] = on_dead
         return func
 
     return decorate
@@ -185,9 +191,7 @@ def outbox_claim(*, item_id: int) -> OutboxItem | None:
             handler__in=handled_names(),
         )
         .exclude(Exists(earlier_in_lane))
-        .update(
-            state=OutboxItem.State.PROCESSING, claimed_at=now, claimed_by=_me(), attempts=F("attempts") + 1
-        )
+        .update(state=OutboxItem.State.PROCESSING, claimed_at=now, claimed_by=_me(), attempts=F("attempts") + 1)
     )
     return OutboxItem.objects.get(pk=item_id) if claimed else None
 
@@ -213,6 +217,8 @@ def outbox_process(*, item_id: int) -> str | None:
         spent = (timezone.now() - item.created_at).total_seconds()
         if item.attempts >= settings.OUTBOX_MAX_ATTEMPTS or spent >= settings.OUTBOX_RETRY_BUDGET_SECONDS:
             _finish(item, OutboxItem.State.DEAD, f"gave up after {item.attempts} attempts in {spent:.0f} s: {exc!r}")
+            if item.handler in _on_dead:
+                _on_dead[item.handler](item, item.last_error)
         else:
             item.next_attempt_at = timezone.now() + timedelta(seconds=backoff_seconds(item.attempts))
             _finish(item, OutboxItem.State.PENDING, repr(exc))

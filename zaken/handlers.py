@@ -10,12 +10,30 @@ from regiekoppeling import events
 from regiekoppeling.models import Aanvraag, Beschikking, OutboxItem
 from regiekoppeling.outbox import handler
 
+from . import readthrough
 from .besluiten import beschikking_register
 from .registration import aanvraag_register
 from .statussen import zaakstatus_update
 
 
-@handler("zaak_registratie", on=[events.AANVRAAG_ONTVANGEN], label="Registratie in de ZGW API's", lane="zaak")
+def registratie_given_up(item: OutboxItem, error: str) -> None:
+    # Retried until the budget was spent: the lines no longer say "wacht" but what happened.
+    if item.aanvraag_id is not None:
+        readthrough.registration_failed(
+            aanvraag=Aanvraag.objects.get(pk=item.aanvraag_id),
+            fouten=[
+                {"detail": f"Opgegeven, een beheerder kan het opnieuw proberen: {error}"[:500], "invalid_params": []}
+            ],
+        )
+
+
+@handler(
+    "zaak_registratie",
+    on=[events.AANVRAAG_ONTVANGEN],
+    label="Registratie in de ZGW API's",
+    lane="zaak",
+    on_dead=registratie_given_up,
+)
 def handle_registratie(item: OutboxItem) -> None:
     aanvraag_id = item.aanvraag_id or Aanvraag.objects.only("pk").get(uuid=item.payload["aanvraag"]).pk
     aanvraag_register(aanvraag_id=aanvraag_id)

@@ -76,6 +76,10 @@ def test_persistent_5xx_is_dead_lettered_after_the_limit(regie, zgw, reader, san
     item = OutboxItem.objects.get(aanvraag=aanvraag, handler="zaak_registratie")
     assert "gave up after 3 attempts" in item.last_error
     assert reader.zaken() == []
+    # The voorziening says so, instead of waiting forever.
+    line = Voorziening.objects.get(aanvraag=aanvraag)
+    assert line.registratie == "mislukt"
+    assert line.registratie_fouten[0]["detail"].startswith("Opgegeven, een beheerder kan het opnieuw proberen: ")
 
 
 def test_a_waiting_line_says_why_until_it_is_registered(regie, zgw, reader, sandbox):
