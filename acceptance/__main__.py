@@ -75,6 +75,10 @@ def parser() -> argparse.ArgumentParser:
     )
     play.add_argument("--only", default="", help="comma-separated scenario codes, e.g. S1,S5")
     play.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for background work")
+    play.add_argument(
+        "--zgw-client-id", default="", help="check every scenario's zaken in the ZGW APIs (default: the demo file's)"
+    )
+    play.add_argument("--zgw-secret", default=os.environ.get("ZGW_CLIENT_SECRET", ""), help="or ZGW_CLIENT_SECRET")
 
     zaken = commands.add_parser("zaken", help="read every zaak back from the ZGW APIs and check its history")
     zaken.add_argument("--base-url", default="http://127.0.0.1:8000/api/v1")
@@ -122,7 +126,19 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    results = scenarios.play(config, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    zgw_demo = demo.get("zgw") or {}
+    zgw_id, zgw_secret = (
+        args.zgw_client_id or zgw_demo.get("clientId", ""),
+        args.zgw_secret or zgw_demo.get("secret", ""),
+    )
+    check = (
+        zaakhistorie.scenario_check(config, zaakhistorie.Zgw(zgw_id, zgw_secret), timeout=args.timeout)
+        if zgw_id and zgw_secret
+        else None
+    )
+    if check is None:
+        print("note: no ZGW credentials, so the zaken are not read back (--zgw-client-id)", file=sys.stderr)
+    results = scenarios.play(config, progress=lambda line: print(line, file=sys.stderr, flush=True), zaak_check=check)
     print(scenarios.format_table(results))
     failed = scenarios.failed(results)
     if failed:

@@ -1111,8 +1111,20 @@ SCENARIOS: list[tuple[str, str, Callable[[Scenario], None]]] = [
 
 
 class Player:
-    def __init__(self, config: Config, *, bsn_start: int | None = None, today: dt.date | None = None) -> None:
+    """Plays the scenarios one after another. With `zaak_check` (a function that returns the problems
+    in the history of the zaken made since an ISO moment, see `zaakhistorie.scenario_check`), a scenario
+    whose API answers were right still fails when one of its zaken is wrong in the ZGW APIs."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        bsn_start: int | None = None,
+        today: dt.date | None = None,
+        zaak_check: Callable[[str], list[str]] | None = None,
+    ) -> None:
         self.config = config
+        self.zaak_check = zaak_check
         self.regie = Api(config, config.regie, "regie")
         self.backoffice = Api(config, config.backoffice, "backoffice")
         self.dates = Dates.from_today(today)
@@ -1125,8 +1137,14 @@ class Player:
     def play_one(self, code: str, title: str, scenario: Callable[[Scenario], None]) -> Result:
         result = Result(code, title)
         started = time.monotonic()
+        # A second earlier, for the server's clock: everything this scenario makes is after it.
+        since = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
         try:
             scenario(Scenario(self, result))
+            if self.zaak_check is not None:
+                problems = self.zaak_check(since)
+                if problems:
+                    raise StepFailed("zaak history in the ZGW APIs", "; ".join(problems[:5]))
         except StepFailed as exc:
             result.outcome, result.failure = "FAIL", str(exc)
         except Skipped as exc:

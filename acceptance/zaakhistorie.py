@@ -18,7 +18,9 @@ Plain HTTP (no Django, nothing of the product), so it runs against any ZGW serve
 from __future__ import annotations
 
 import itertools
+import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,9 +76,9 @@ def _api_root(zaak_url: str, api: str) -> str:
     return f"{root}/{api}/api/v1"
 
 
-def _all_of_service(api: Api, path: str) -> list[JSON]:
+def _all_of_service(api: Api, path: str, **params: str) -> list[JSON]:
     results: list[JSON] = []
-    response = api.get(path, pageSize="100")
+    response = api.get(path, pageSize="100", **params)
     while True:
         response.raise_for_status()
         page = response.json()
@@ -111,10 +113,12 @@ def check_zaak(zgw: Zgw, url: str) -> Finding:
     return finding
 
 
-def check(config: Config, zgw: Zgw) -> list[Finding]:
-    """Every zaak of every voorziening the backoffice of `config` sees; findings with problems first."""
+def check(config: Config, zgw: Zgw, *, aangemaakt_vanaf: str = "") -> list[Finding]:
+    """Every zaak of every voorziening the backoffice of `config` sees (made since `aangemaakt_vanaf`,
+    an ISO time, when given); findings with problems first."""
     backoffice = Api(config, config.backoffice, "backoffice")
-    voorzieningen = _all_of_service(backoffice, "/voorzieningen")
+    since = {"aangemaaktVanaf": aangemaakt_vanaf} if aangemaakt_vanaf else {}
+    voorzieningen = _all_of_service(backoffice, "/voorzieningen", **since)
     findings: list[Finding] = []
     zaak_of: dict[str, str] = {}
     for line in voorzieningen:
@@ -162,3 +166,18 @@ def format_findings(findings: list[Finding]) -> str:
         lines.append(f"{mark} {finding.zaak:<28} {' > '.join(finding.history)}")
         lines += [f"       - {p}" for p in finding.problems]
     return "\n".join(lines)
+
+
+def scenario_check(config: Config, zgw: Zgw, *, timeout: float) -> Callable[[str], list[str]]:
+    """For the player: the problems of the zaken made since a moment, once the workers had `timeout`
+    seconds to finish (the check repeats while it finds problems)."""
+
+    def problems_since(moment: str) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [f"{f.zaak}: {p}" for f in check(config, zgw, aangemaakt_vanaf=moment) for p in f.problems]
+            if not found or time.monotonic() >= deadline:
+                return found
+            time.sleep(0.5)
+
+    return problems_since

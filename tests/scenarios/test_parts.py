@@ -119,3 +119,24 @@ def test_token_command_signs_with_the_demo_secret(tmp_path: Any, capsys: pytest.
     assert cli.main(["--demo", str(demo), "token"]) == 0
     token = capsys.readouterr().out.strip()
     assert jwt.decode(token, "s" * 40, algorithms=["HS256"])["client_id"] == "demo-regie"
+
+
+def test_a_scenario_whose_zaak_is_wrong_fails_though_its_api_answers_were_right() -> None:
+    config = scenarios.Config(
+        base_url="http://127.0.0.1:9/api/v1",
+        regie=scenarios.Party("r", "r" * 40),
+        backoffice=scenarios.Party("b", "b" * 40),
+    )
+    seen: list[str] = []
+
+    def wrong(since: str) -> list[str]:
+        seen.append(since)
+        return ["RK-1: 2 eindstatussen"]
+
+    player = scenarios.Player(config, zaak_check=wrong)
+    result = player.play_one("SX", "passes on the API", lambda sc: sc.check("a step", True, ""))
+
+    assert (result.outcome, result.failure) == ("FAIL", "step 'zaak history in the ZGW APIs': RK-1: 2 eindstatussen")
+    assert len(seen) == 1 and seen[0].endswith("Z")
+    fine = scenarios.Player(config, zaak_check=lambda since: []).play_one("SY", "ok", lambda sc: None)
+    assert fine.outcome == "ok"

@@ -186,8 +186,10 @@ def test_every_scenario_passes_against_a_live_server(
         # One write in five fails: half answer 500, half are stored but their answer is lost.
         sandbox.add_fault("/*", "500", method="POST", rate=0.1, seed=1)
         sandbox.add_fault("/*", "reset_after_commit", method="POST", rate=0.1, seed=2)
+    # Each scenario also fails when one of its zaken is wrong in the ZGW APIs, not only on the API.
+    zaak_check = zaakhistorie.scenario_check(config, zaakhistorie.Zgw(ZGW_CLIENT_ID, ZGW_SECRET), timeout=60)
 
-    results = scenarios.play(config, progress=print)
+    results = scenarios.play(config, progress=print, zaak_check=zaak_check)
 
     table = scenarios.format_table(results)
     print(table)
