@@ -125,6 +125,10 @@ def create_status(ctx: Ctx, req: Request) -> Response:
     if statustype["zaaktype"] != zaak["zaaktype"]:
         raise errors.invalid("nonFieldErrors", "zaaktype-mismatch", MISMATCH)
     eind = is_eindstatus(ctx.store, statustype)
+    if not eind and zaak["einddatum"] is not None and ctx.client_id not in ctx.heropenen:
+        # A status after the end status reopens the zaak: Open Zaak only allows that with the scope
+        # zaken.heropenen, and answers 403 otherwise.
+        raise errors.permission_denied()
     if eind:
         _check_eindstatus(ctx.store, zaak)
     uid = str(uuid.uuid4())

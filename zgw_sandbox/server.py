@@ -301,7 +301,7 @@ class Sandbox:
         route, params = match
         with self.store.lock:
             try:
-                authenticate(req.header("Authorization"), self.clients)
+                self.ctx.client_id = authenticate(req.header("Authorization"), self.clients)
                 if route.crs:
                     negotiate_crs(req)
                 method = "get" if req.method == "HEAD" else req.method.lower()

@@ -70,6 +70,10 @@ class Ctx:
 
     store: Store
     chunk_size: int
+    # The client of the request being handled (requests are handled one at a time, under the store's
+    # lock), and the clients with Open Zaak's scope `zaken.heropenen` (none unless a test gives it).
+    client_id: str = ""
+    heropenen: set[str] = field(default_factory=set)
 
     @property
     def base_url(self) -> str:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +155,36 @@ def test_a_deelzaak_needs_its_zaaktype_among_the_deelzaaktypen_of_the_hoofdzaak(
     ] == [zgw.seed["zaaktypen"]["WMO-VOORZIENING"], zgw.seed["zaaktypen"]["JW-VOORZIENING"]]
     accepted = zgw.post("/zaken/api/v1/zaken", json={**body, "hoofdzaak": hoofdzaak["url"]}, headers=CRS)
     assert accepted.status_code == 201, accepted.text
+
+
+def _status(zgw: Zgw, zaak: dict[str, Any], name: str) -> requests.Response:
+    moment = (datetime.now(UTC) - timedelta(milliseconds=1)).isoformat().replace("+00:00", "Z")
+    body = {
+        "zaak": zaak["url"],
+        "statustype": zgw.seed["statustypen"]["WMO-VOORZIENING"][name],
+        "datumStatusGezet": moment,
+    }
+    return zgw.post("/zaken/api/v1/statussen", json=body)
+
+
+def test_a_status_after_the_end_status_reopens_only_with_the_scope(zgw: Zgw, sandbox: Sandbox) -> None:
+    zaak = zgw.create_zaak("HEROPEN-1")
+    body = {"zaak": zaak["url"], "resultaattype": zgw.seed["resultaattypen"]["WMO-VOORZIENING"]["Toegekend"]}
+    assert zgw.post("/zaken/api/v1/resultaten", json=body).status_code == 201
+    closed = _status(zgw, zaak, "Afgehandeld")
+    assert closed.status_code == 201, closed.text
+    assert zgw.read_zaak(zaak["url"])["einddatum"] is not None
+
+    refused = _status(zgw, zaak, "Besluit genomen")  # Open Zaak without zaken.heropenen
+    assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+    assert zgw.read_zaak(zaak["url"])["einddatum"] is not None
+
+    sandbox.ctx.heropenen.add(CLIENT_ID)
+    try:
+        assert _status(zgw, zaak, "Besluit genomen").status_code == 201
+    finally:
+        sandbox.ctx.heropenen.clear()
+    assert zgw.read_zaak(zaak["url"])["einddatum"] is None
 
 
 def test_generated_identificaties_are_unique_under_concurrency(sandbox: Sandbox, checker: ContractChecker) -> None:
