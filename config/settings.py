@@ -120,6 +120,9 @@ CACHES = {
 }
 ZGW_CATALOGUS_CACHE_SECONDS = env_int("ZGW_CATALOGUS_CACHE_SECONDS", 3600)
 ZGW_STATUS_SYNC_BATCH = env_int("ZGW_STATUS_SYNC_BATCH", 500)
+# A ZGW server that fails is left alone for a while (doubling per failure, see zaken/pause.py); 0 = off.
+ZGW_PAUSE_BASE_SECONDS = env_int("ZGW_PAUSE_BASE_SECONDS", 2)
+ZGW_PAUSE_MAX_SECONDS = env_int("ZGW_PAUSE_MAX_SECONDS", 120)
 
 # --- Signalen ----------------------------------------------------------------------------------
 # Days before a running grant's einddatum that the herindicatie signal is raised (per gemeente

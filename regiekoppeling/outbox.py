@@ -54,7 +54,12 @@ _relay_hook: list[Relay] = []
 
 
 class NotReady(Exception):
-    """What the work needs does not exist yet (another item will make it): wait, do not count."""
+    """What the work needs does not exist yet (another item will make it), or the remote side is known
+    to be down: wait (`retry_after` seconds, default OUTBOX_WAIT_SECONDS), do not count an attempt."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentError(Exception):
@@ -207,7 +212,8 @@ def outbox_process(*, item_id: int) -> str | None:
     except NotReady as exc:
         # Not a failure: the attempt is given back and the item waits for what it needs.
         item.attempts -= 1
-        item.next_attempt_at = timezone.now() + timedelta(seconds=settings.OUTBOX_WAIT_SECONDS)
+        wait = exc.retry_after if exc.retry_after is not None else settings.OUTBOX_WAIT_SECONDS
+        item.next_attempt_at = timezone.now() + timedelta(seconds=wait)
         _finish(item, OutboxItem.State.PENDING, f"wacht: {exc}")
         OutboxItem.objects.filter(pk=item.pk).update(attempts=item.attempts)
     except PermanentError as exc:

@@ -17,6 +17,8 @@ from zgw_consumers.nlx import NLXClient
 
 from regiekoppeling.outbox import PermanentError
 
+from . import pause
+
 CRS = {"Accept-Crs": "EPSG:4326", "Content-Crs": "EPSG:4326"}
 JSON = dict[str, Any]
 
@@ -60,12 +62,17 @@ class ZGWClient(NLXClient):
         self, method: str, url: str, *, json: Any = None, params: dict[str, str] | None = None, **kwargs: Any
     ) -> Any:
         headers = {"Accept": "application/json", **self.extra_headers, **kwargs.pop("headers", {})}
+        server = self.base_url
+        pause.raise_if_paused(server)
         try:
             response = self.request(method, url, json=json, params=params, headers=headers, **kwargs)
         except (requests.Timeout, requests.ConnectionError) as exc:
+            pause.note_unavailable(server)
             raise ZGWUnavailableError(f"{method} {url}: {exc.__class__.__name__}") from exc
         if response.status_code >= 500:
+            pause.note_unavailable(server)
             raise ZGWUnavailableError(f"{method} {url} answered {response.status_code}")
+        pause.note_answered(server)
         if response.status_code >= 400:
             raise ZGWRequestError(method, url, response.status_code, _body(response))
         if response.status_code == 204 or not response.content:

@@ -51,6 +51,13 @@ def zgw_cache(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def no_pause(settings: Any) -> None:
+    # These tests retry at once after an injected fault on purpose; the pause per server that
+    # production makes after a failure is tested on its own (test_pause.py).
+    settings.ZGW_PAUSE_BASE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def contract_hook(monkeypatch: pytest.MonkeyPatch, checker: ContractChecker) -> None:
     """Every request our ZGW clients send, and every answer, is checked against the standard."""
     original = ZGWClient.for_service.__func__  # type: ignore[attr-defined]
