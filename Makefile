@@ -1,6 +1,7 @@
 # make run        the application on http://127.0.0.1:$${PORT:-8000} (embedded PostgreSQL/Redis
 #                 unless DATABASE_URL/REDIS_URL are set); Ctrl-C stops everything
-# make test       pytest, with the same services; extra arguments via PYTEST_ARGS="..."
+# make test       pytest, with the same services; extra arguments via PYTEST_ARGS="..."; first makes
+#                 sure Debian's chromium is there for the browser tests (installs it when run as root)
 # make lint       ruff check + ruff format --check
 # make typecheck  mypy
 #
@@ -25,7 +26,7 @@ endif
 
 IS_312 := -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))'
 
-.PHONY: venv run test lint typecheck
+.PHONY: venv chromium run test lint typecheck
 
 venv: $(STAMP)
 
@@ -44,12 +45,26 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+# The browser tests (tests/browser) drive the system chromium through Playwright (requirements-dev.txt);
+# Playwright's own browser download is never used.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing chromium for the browser tests (apt-get) ..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else \
+			echo 'error: the browser tests (tests/browser) need chromium on PATH.' >&2; \
+			echo '       Install it (Debian: sudo apt-get install chromium) or run make test as root.' >&2; \
+			exit 1; \
+		fi; \
+	}
+
 run: $(STAMP)
 	$(PY) -m devserver.launcher run
 
 # The launcher passes DATABASE_URL/REDIS_URL through when set (CI), otherwise starts embedded servers
 # for the duration of the run. pytest-django creates its own test database (test_regiekoppeling).
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(PY) -m devserver.launcher exec -- $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

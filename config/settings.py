@@ -66,8 +66,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so that every response (Django 404/500 included) carries the header.
+    # Outermost, so that every response (Django 404/500 and the 413 of body_size included) carries
+    # their headers.
     "regiekoppeling.api.middleware.api_version_middleware",
+    "regiekoppeling.api.middleware.api_referrer_policy_middleware",
     "regiekoppeling.api.middleware.body_size_middleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the admin's static files under gunicorn (collected by `collectstatic`).
@@ -176,7 +178,10 @@ STORAGES = {
 
 # --- Security headers -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# `same-origin`, not `no-referrer`: under `no-referrer` a browser sends `Origin: null` on the admin's
+# same-origin form POSTs (login, every save), which Django's CSRF check refuses with 403. Other sites
+# still get no Referer. The API answers `no-referrer` (regiekoppeling.api.middleware).
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

