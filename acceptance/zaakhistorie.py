@@ -4,7 +4,7 @@ It asks the service (as a backoffice, which sees every aanvraag of its gemeente)
 and beschikkingen, then reads each zaak, its statussen, resultaat and besluiten from the ZGW APIs with
 a ZGW client id and secret of their own, and checks the whole history:
 
-- every voorziening has its zaak, and an identificatie names one zaak only;
+- every voorziening has its zaak, and an identificatie names one zaak only (hoofdzaken included);
 - the statussen follow the catalogue forward (strictly rising volgnummer: no step twice, none back);
 - at most one end status, and nothing after it; `einddatum` is set exactly when the zaak is closed;
 - exactly one resultaat on a closed zaak, at most one on an open one;
@@ -126,7 +126,10 @@ def check(config: Config, zgw: Zgw, *, aangemaakt_vanaf: str = "") -> list[Findi
             findings.append(Finding(f"voorziening {line['uuid']}", [f"geen zaak (registratie {line['registratie']})"]))
             continue
         zaak_of[line["url"]] = line["zaak"]["url"]
-    by_url = {url: check_zaak(zgw, url) for url in sorted(set(zaak_of.values()))}
+    hoofdzaken = {
+        a["hoofdzaak"]["url"] for a in _all_of_service(backoffice, "/aanvragen", **since) if a.get("hoofdzaak")
+    }
+    by_url = {url: check_zaak(zgw, url) for url in sorted(set(zaak_of.values()) | hoofdzaken)}
     for line in voorzieningen:
         shown, finding = (line.get("zaak") or {}).get("status"), by_url.get((line.get("zaak") or {}).get("url", ""))
         if finding is not None and finding.history and shown != finding.history[-1]:

@@ -142,8 +142,8 @@ def beschikking_create(*, aanvraag: Aanvraag, afzender: Applicatie, data: dict[s
         aanvraag=aanvraag,
         moves=moves,
         gebeurtenis="beschikking",
-        # The besluit brings the zaken along (resultaat and status), so no separate zaak event.
-        zaak=False,
+        # The besluit brings the zaken of the lines along (resultaat and status); the zaak event after it
+        # finds them there, and brings a hoofdzaak along.
         extra=[
             events.bericht(
                 gebeurtenis="beschikking",

@@ -42,7 +42,10 @@ def zaak_registered(*, zaak: Zaak, status_omschrijving: str | None) -> None:
 
 
 def zaakstatus_set(*, zaak: Zaak, omschrijving: str, gezet_op: dt.datetime | None = None) -> int:
-    """The zaak has a new current status; returns how many voorzieningen show it."""
+    """The zaak has a new current status; returns how many voorzieningen show it. A voorziening shows
+    the status of its own zaak (or deelzaak), never the hoofdzaak's."""
+    if zaak.soort == Zaak.Soort.HOOFDZAAK:
+        return 0
     return _write(zaak, zaakstatus=omschrijving, zaakstatus_gezet_op=gezet_op or timezone.now())
 
 

@@ -50,9 +50,12 @@ def zaakstatus_update(
     )
     if not zaken or any(not z.url for z in zaken):
         raise ZaakNotRegisteredError(f"Aanvraag {aanvraag.uuid} is nog niet (volledig) geregistreerd.")
+    # The hoofdzaak (strategy hoofdzaak) stands for the whole aanvraag: it follows all its lines, after
+    # its deelzaken (so it closes only once every line has ended, when their deelzaken are closed).
+    hoofdzaak = Zaak.objects.filter(aanvraag=aanvraag, soort=Zaak.Soort.HOOFDZAAK).exclude(url="").first()
     with ExitStack() as stack:
         clients = open_clients(config, stack)
-        for zaak in zaken:
+        for zaak in [*zaken, *([hoofdzaak] if hoofdzaak else [])]:
             _follow(clients, config, aanvraag, zaak, statussen or {})
 
 

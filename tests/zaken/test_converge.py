@@ -125,3 +125,26 @@ def test_a_lost_answer_on_a_status_still_shows_where_the_zaak_is(regie, backoffi
     expected = "Afgehandeld" if soort == "afgewezen" else "In onderzoek"
     assert history(reader, zaak["url"]) == ["Ontvangen", "In behandeling", expected]
     assert aanvraag.voorzieningen.get().zaakstatus == expected
+
+
+def test_the_hoofdzaak_follows_its_aanvraag_and_closes_after_its_deelzaken(regie, backoffice, zgw, reader):
+    from zaken.models import ZaakStrategie
+
+    zgw.strategie = ZaakStrategie.HOOFDZAAK
+    zgw.save()
+    aanvraag = registered(regie, backoffice, zin_line(), pgb_line())  # verwerkbaar: both lines in behandeling
+    hoofdzaak = aanvraag.zaken.get(soort="hoofdzaak")
+    assert history(reader, hoofdzaak.url) == ["Ontvangen", "In behandeling"]
+
+    beschik(backoffice, aanvraag, "afgewezen")
+    assert run_outbox(aanvraag, "besluit") == ["done"]  # closes the deelzaken
+    assert run_outbox(aanvraag, "zaak_status") == ["done"]  # then the hoofdzaak
+
+    assert history(reader, hoofdzaak.url) == ["Ontvangen", "In behandeling", "Afgehandeld"]
+    remote = reader.json(hoofdzaak.url)
+    assert remote["einddatum"] is not None
+    assert reader.json(reader.json(remote["resultaat"])["resultaattype"])["omschrijving"] == "Afgewezen"
+    for deelzaak in aanvraag.zaken.exclude(soort="hoofdzaak"):
+        assert history(reader, deelzaak.url) == ["Ontvangen", "In behandeling", "Afgehandeld"]
+    # A voorziening shows its own (deel)zaak's status, never the hoofdzaak's.
+    assert set(aanvraag.voorzieningen.values_list("zaakstatus", flat=True)) == {"Afgehandeld"}
