@@ -252,3 +252,71 @@ def test_an_item_of_a_killed_worker_on_this_host_is_released_at_the_next_sweep(h
     states = dict(OutboxItem.objects.values_list("pk", "state"))
     assert (states[orphan.pk], states[running.pk], states[elsewhere.pk]) == ("pending", "processing", "processing")
     assert outbox.outbox_sweep() == 1  # the sweeper releases and processes it: seconds, not the claim timeout
+
+
+def test_the_sweeper_leaves_an_item_claimed_a_moment_ago(handler):
+    calls, _ = handler
+    item = enqueue()
+    assert outbox.outbox_claim(item_id=item.pk) is not None  # by this (living) process, just now
+
+    assert outbox.outbox_sweep() == 0
+
+    item.refresh_from_db()
+    assert item.state == "processing" and calls == []
+
+
+def test_the_backoff_doubles_per_attempt(settings):
+    settings.OUTBOX_BACKOFF_BASE_SECONDS, settings.OUTBOX_BACKOFF_CAP_SECONDS = 10, 10_000
+    draws = {n: [outbox.backoff_seconds(n) for _ in range(500)] for n in (1, 2, 4)}
+    assert all(0 <= d <= 10 for d in draws[1]) and all(0 <= d <= 20 for d in draws[2])
+    assert all(0 <= d <= 80 for d in draws[4])
+    assert max(draws[4]) > 60  # 10 * 2**3: a linear backoff (40) would never get here
+    assert max(draws[2]) > 10
+
+
+def test_one_sweep_takes_at_most_its_batch(handler):
+    calls, _ = handler
+    items = [enqueue() for _ in range(5)]
+    assert outbox.outbox_sweep(limit=2) == 2
+    assert calls == [items[0].pk, items[1].pk]  # the oldest due first
+    assert outbox.outbox_sweep(limit=10) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_sweepers_skip_what_another_one_holds(handler):
+    import threading
+
+    from django.db import connection
+
+    items = [enqueue() for _ in range(4)]
+    held, release = threading.Event(), threading.Event()
+
+    def other_sweeper() -> None:
+        try:
+            with transaction.atomic():
+                list(OutboxItem.objects.select_for_update().filter(pk__in=[items[0].pk, items[1].pk]))
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_sweeper)
+    thread.start()
+    assert held.wait(10)
+    found: list[list[int]] = []
+
+    def sweep() -> None:
+        try:
+            found.append(outbox.outbox_due_ids(limit=10))
+        finally:
+            connection.close()
+
+    sweeper = threading.Thread(target=sweep)
+    sweeper.start()
+    sweeper.join(5)  # without SKIP LOCKED it would wait for the other sweeper's transaction
+    blocked = sweeper.is_alive()
+    release.set()
+    thread.join(10)
+    sweeper.join(10)
+    assert not blocked, "the sweeper waited for rows another sweeper holds"
+    assert found == [[items[2].pk, items[3].pk]]
