@@ -4,6 +4,7 @@
 #                 sure Debian's chromium is there for the browser tests (installs it when run as root)
 # make lint       ruff check + ruff format --check
 # make typecheck  mypy
+# make mutation   mutation testing of the core, by hand (devserver/mutation.py; not in make test)
 #
 # Every target first makes sure .venv exists (Python 3.12) and has requirements-dev.txt installed; pip
 # runs again only when a requirements file is newer than the stamp file.
@@ -26,7 +27,7 @@ endif
 
 IS_312 := -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))'
 
-.PHONY: venv chromium run test lint typecheck
+.PHONY: venv chromium run test lint typecheck mutation
 
 venv: $(STAMP)
 
@@ -74,3 +75,9 @@ lint: $(STAMP)
 # The django-stubs plugin imports the settings, which want a secret (never needed for checking types).
 typecheck: $(STAMP)
 	ALLOW_DEV_SECRET=1 $(VENV)/bin/mypy .
+
+# Mutation testing of the core, by hand (about half an hour; not part of `make test`):
+# prints the score per module and the survivors. MUTATION_ARGS="--module regiekoppeling/rules.py".
+MUTATION_ARGS ?=
+mutation: $(STAMP)
+	$(PY) -m devserver.launcher exec -- $(PY) -m devserver.mutation $(MUTATION_ARGS)

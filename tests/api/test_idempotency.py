@@ -142,3 +142,21 @@ def test_concurrent_duplicate_is_409_while_the_first_runs(regie, monkeypatch):
     replay = regie.post("/api/v1/aanvragen", aanvraag_body(), key=key)
     assert replay.status_code == 201
     assert replay.json()["uuid"] == results["first"].json()["uuid"]
+
+
+def test_a_stale_takeover_counts_as_running_again(regie, settings):
+    """The request that takes over a key whose first attempt died is itself 'in progress' from then on:
+    a third request with the key waits its turn (409) instead of taking over as well."""
+    key = str(uuid.uuid4())
+    applicatie = regie.credential.applicatie
+    fingerprint = idempotency.fingerprint(method="POST", path="/api/v1/aanvragen", body={})
+    begin = {"applicatie": applicatie, "key": key, "method": "POST", "path": "/api/v1/aanvragen"}
+    first, replay = idempotency.idempotency_begin(**begin, fingerprint=fingerprint)
+    assert replay is False
+    old = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS + 1)
+    IdempotencyRecord.objects.filter(pk=first.pk).update(created_at=old)
+
+    taken, replay = idempotency.idempotency_begin(**begin, fingerprint=fingerprint)  # the first one died
+    assert (taken.pk, replay) == (first.pk, False)
+    with pytest.raises(idempotency.IdempotencyConflict):
+        idempotency.idempotency_begin(**begin, fingerprint=fingerprint)
