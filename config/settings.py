@@ -7,10 +7,13 @@ servers first when they are not given (see `devserver/services.py`).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +46,30 @@ if not SECRET_KEY:
     if not (DEBUG or env_bool("ALLOW_DEV_SECRET")):
         raise RuntimeError("SECRET_KEY is not set (set ALLOW_DEV_SECRET=1 for local development only)")
     SECRET_KEY = "dev-only-insecure-key-not-for-production"  # noqa: S105
+
+# The API's client secrets are stored encrypted (Fernet, `regiekoppeling/crypto.py`): HS256 needs the
+# secret itself to verify a token, so it cannot be a hash. `CREDENTIAL_ENCRYPTION_KEYS` holds one or
+# more Fernet keys, comma-separated: the first encrypts, every one decrypts (rotation of the key itself:
+# put the new key first, run `manage.py credential_reencrypt`, then drop the old key). Like SECRET_KEY
+# it is never committed; local development derives a fixed key, production refuses to start without.
+CREDENTIAL_ENCRYPTION_KEYS = [k.strip() for k in env("CREDENTIAL_ENCRYPTION_KEYS").split(",") if k.strip()]
+if not CREDENTIAL_ENCRYPTION_KEYS:
+    if not (DEBUG or env_bool("ALLOW_DEV_SECRET")):
+        raise RuntimeError(
+            'CREDENTIAL_ENCRYPTION_KEYS is not set: generate a key with `python -c "from cryptography.fernet '
+            'import Fernet; print(Fernet.generate_key().decode())"` (set ALLOW_DEV_SECRET=1 for local '
+            "development only)"
+        )
+    CREDENTIAL_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(hashlib.sha256(b"regiekoppeling dev-only credential key").digest()).decode()
+    ]
+for _key in CREDENTIAL_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise RuntimeError(
+            "CREDENTIAL_ENCRYPTION_KEYS holds a value that is not a Fernet key (32 url-safe base64-encoded bytes)"
+        ) from None
 
 ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver").split(",") if h]
 

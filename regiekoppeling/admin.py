@@ -1,11 +1,26 @@
-"""Admin for functional administrators: parties, products, aanvragen and the outbox."""
+"""Admin for functional administrators: parties, products, aanvragen and the outbox.
+
+Records that change only through the API (aanvragen, voorzieningen, beschikkingen, ...) are read-only
+here. Client secrets are shown once, right after they are made (a new credential, a rotation), and on
+no other page.
+"""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from typing import Any
 
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+
+from .credentials import DEFAULT_ROTATION_OVERLAP, credential_rotate
+from .crypto import decrypt_secret, encrypt_secret
 from .models import (
     Aanvraag,
     Applicatie,
@@ -23,12 +38,26 @@ from .models import (
     Toewijzing,
     Voorziening,
 )
+from .models.partijen import generate_secret
 from .outbox import handler_label, outbox_requeue
 
 
 def mask_bsn(bsn: str) -> str:
     # Lists show only the last digits; the detail page shows the full BSN to administrators.
     return f"*****{bsn[-4:]}" if bsn else ""
+
+
+class ReadOnlyMixin:
+    """For records that change only through the API: view them, nothing more (actions stay)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Gemeente)
@@ -38,10 +67,17 @@ class GemeenteAdmin(admin.ModelAdmin):
 
 
 class CredentialInline(admin.TabularInline):
+    """No secret here. A new credential is added on the credential page (which shows its secret once)."""
+
     model = Credential
     extra = 0
-    fields = ["client_id", "secret", "actief", "aangemaakt_op"]
-    readonly_fields = ["aangemaakt_op"]
+    can_delete = False
+    show_change_link = True
+    fields = ["client_id", "actief", "geldig_tot", "aangemaakt_op"]
+    readonly_fields = ["client_id", "aangemaakt_op"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Applicatie)
@@ -60,6 +96,105 @@ class ApplicatieAdmin(admin.ModelAdmin):
         return super().get_queryset(request).prefetch_related("gemeenten")
 
 
+_SECRET_SESSION_KEY = "regiekoppeling-new-secret-{pk}"  # noqa: S105 (a session key name)
+
+
+class RotateForm(forms.Form):
+    oud_geldig_tot = forms.DateTimeField(
+        label="Oude credential geldig tot",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Tot dit moment werken de oude en de nieuwe credential allebei (nu of later).",
+    )
+
+
+@admin.register(Credential)
+class CredentialAdmin(admin.ModelAdmin):
+    list_display = ["client_id", "applicatie", "actief", "geldig_tot", "geldig", "aangemaakt_op"]
+    list_filter = ["actief", "applicatie__rol"]
+    search_fields = ["client_id", "applicatie__naam"]
+    list_select_related = ["applicatie"]
+    actions = ["rotate"]
+
+    @admin.display(description="geldig", boolean=True)
+    def geldig(self, obj: Credential) -> bool:
+        return obj.is_geldig() and obj.applicatie.actief
+
+    def get_fields(self, request: HttpRequest, obj: Credential | None = None) -> list[str]:  # type: ignore[override]
+        if obj is None:
+            return ["applicatie", "client_id", "geldig_tot"]
+        return ["applicatie", "client_id", "actief", "geldig_tot", "vorige", "aangemaakt_op"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Credential | None = None) -> list[str]:  # type: ignore[override]
+        return [] if obj is None else ["applicatie", "client_id", "vorige", "aangemaakt_op"]
+
+    def save_model(self, request: HttpRequest, obj: Credential, form: Any, change: bool) -> None:
+        if not change:
+            secret = generate_secret()
+            obj.secret = secret
+            super().save_model(request, obj, form, change)
+            self._show_once(request, obj, secret)
+            return
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request: HttpRequest, obj: Credential, post_url_continue: str | None = None) -> HttpResponse:
+        return HttpResponseRedirect(self._secret_url(obj))
+
+    # --- the secret, once -------------------------------------------------------------------------------
+
+    def _secret_url(self, obj: Credential) -> str:
+        return reverse("admin:regiekoppeling_credential_secret", args=[obj.pk])
+
+    def _show_once(self, request: HttpRequest, obj: Credential, secret: str) -> None:
+        # Until the next page view, the session (database) holds it, encrypted like the credential.
+        request.session[_SECRET_SESSION_KEY.format(pk=obj.pk)] = encrypt_secret(secret)
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.secret_view)
+        return [path("<int:object_id>/secret/", view, name="regiekoppeling_credential_secret"), *super().get_urls()]
+
+    def secret_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        credential = get_object_or_404(Credential.objects.select_related("applicatie"), pk=object_id)
+        if not self.has_change_permission(request, credential):
+            return HttpResponseRedirect(reverse("admin:index"))
+        stored = request.session.pop(_SECRET_SESSION_KEY.format(pk=credential.pk), None)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Credential {credential.client_id}",
+            "credential": credential,
+            "secret": decrypt_secret(stored) if stored else None,
+        }
+        # admin_view adds `Cache-Control: no-store` (never_cache): no browser cache keeps the page.
+        return TemplateResponse(request, "admin/regiekoppeling/credential/secret.html", context)
+
+    @admin.action(description="Roteren (nieuwe client id en secret; de oude blijft tot een gekozen moment geldig)")
+    def rotate(self, request: HttpRequest, queryset: QuerySet[Credential]) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(request, "Kies precies één credential om te roteren.", messages.ERROR)
+            return None
+        credential = queryset.select_related("applicatie").get()
+        if "apply" in request.POST:
+            form = RotateForm(request.POST)
+            if form.is_valid():
+                made = credential_rotate(credential=credential, old_valid_until=form.cleaned_data["oud_geldig_tot"])
+                self.log_change(request, credential, f"Geroteerd; geldig tot {credential.geldig_tot:%Y-%m-%d %H:%M}.")
+                self.log_addition(request, made.credential, f"Rotatie van {credential.client_id}.")
+                self._show_once(request, made.credential, made.secret)
+                return HttpResponseRedirect(self._secret_url(made.credential))
+        else:
+            default = timezone.localtime(timezone.now() + DEFAULT_ROTATION_OVERLAP).replace(second=0, microsecond=0)
+            form = RotateForm(initial={"oud_geldig_tot": default.replace(tzinfo=None)})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Credential {credential.client_id} roteren",
+            "credential": credential,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/regiekoppeling/credential/rotate.html", context)
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = ["wet", "categorie", "code", "omschrijving", "actief"]
@@ -67,7 +202,7 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["code", "omschrijving"]
 
 
-class VoorzieningInline(admin.StackedInline):
+class VoorzieningInline(ReadOnlyMixin, admin.StackedInline):
     model = Voorziening
     extra = 0
     can_delete = False
@@ -75,7 +210,7 @@ class VoorzieningInline(admin.StackedInline):
     raw_id_fields = ["product"]
 
 
-class OutboxInline(admin.TabularInline):
+class OutboxInline(ReadOnlyMixin, admin.TabularInline):
     model = OutboxItem
     extra = 0
     can_delete = False
@@ -86,11 +221,8 @@ class OutboxInline(admin.TabularInline):
     def werk(self, obj: OutboxItem) -> str:
         return handler_label(obj.handler)
 
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
-
-class DocumentInline(admin.TabularInline):
+class DocumentInline(ReadOnlyMixin, admin.TabularInline):
     model = Document
     extra = 0
     can_delete = False
@@ -107,12 +239,9 @@ class DocumentInline(admin.TabularInline):
         "titel", "bestandsnaam", "formaat", "bestandsomvang", "informatieobject", "registratie", "registratie_fouten",
     ]  # fmt: skip
 
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(Aanvraag)
-class AanvraagAdmin(admin.ModelAdmin):
+class AanvraagAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "uuid", "gemeente", "wet", "indiener", "regie_referentie", "client", "status", "registratie", "aangemaakt_op",
     ]  # fmt: skip
@@ -144,7 +273,7 @@ class AanvraagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Voorziening)
-class VoorzieningAdmin(admin.ModelAdmin):
+class VoorzieningAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "uuid", "aanvraag", "volgnummer", "product", "leveringsvorm", "status", "registratie", "zaak_identificatie",
         "zaakstatus",
@@ -199,14 +328,14 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(Terugkoppeling)
-class TerugkoppelingAdmin(admin.ModelAdmin):
+class TerugkoppelingAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["uuid", "aanvraag", "soort", "afzender", "reden_afwijzing", "aangemaakt_op"]
     list_filter = ["soort"]
     search_fields = ["uuid", "aanvraag__uuid"]
     readonly_fields = ["uuid", "aanvraag", "afzender", "soort", "voorzieningen", "fouten", "aangemaakt_op"]
 
 
-class BeschikkingRegelInline(admin.TabularInline):
+class BeschikkingRegelInline(ReadOnlyMixin, admin.TabularInline):
     model = BeschikkingRegel
     extra = 0
     can_delete = False
@@ -214,7 +343,7 @@ class BeschikkingRegelInline(admin.TabularInline):
 
 
 @admin.register(Beschikking)
-class BeschikkingAdmin(admin.ModelAdmin):
+class BeschikkingAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["beschikkingnummer", "aanvraag", "datum", "ingangsdatum", "vervaldatum", "afzender"]
     search_fields = ["=beschikkingnummer", "aanvraag__uuid"]
     readonly_fields = ["uuid", "aanvraag", "afzender", "brief", "aangemaakt_op"]
@@ -222,7 +351,7 @@ class BeschikkingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Toewijzing)
-class ToewijzingAdmin(admin.ModelAdmin):
+class ToewijzingAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "toewijzingnummer",
         "voorziening",
@@ -237,7 +366,7 @@ class ToewijzingAdmin(admin.ModelAdmin):
     readonly_fields = ["uuid", "voorziening", "afzender", "gemeente_code", "wet", "aangemaakt_op", "gewijzigd_op"]
 
 
-class SignaalProductInline(admin.TabularInline):
+class SignaalProductInline(ReadOnlyMixin, admin.TabularInline):
     model = SignaalProduct
     extra = 0
     can_delete = False
@@ -246,7 +375,7 @@ class SignaalProductInline(admin.TabularInline):
 
 
 @admin.register(Signaal)
-class SignaalAdmin(admin.ModelAdmin):
+class SignaalAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["uuid", "soort", "bron", "gemeente", "voorziening", "deadline", "aangemaakt_op"]
     list_filter = ["soort", "bron", "gemeente"]
     search_fields = ["uuid", "aanvraag__uuid", "voorziening__uuid"]
@@ -265,7 +394,7 @@ class SignaalAdmin(admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["titel", "aanvraag", "soort", "bestandsnaam", "bestandsomvang", "registratie", "aangemaakt_op"]
     list_filter = ["registratie", "soort"]
     search_fields = ["uuid", "titel", "aanvraag__uuid"]

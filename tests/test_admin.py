@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
-from regiekoppeling.models import Aanvraag, OutboxItem
+from regiekoppeling.models import Aanvraag, Credential, OutboxItem, Voorziening
 from tests.conftest import BSN_A, aanvraag_body
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +44,7 @@ def aanvraag(regie) -> Aanvraag:
         "toewijzing",
         "signaal",
         "document",
+        "credential",
     ],
 )
 def test_changelists_load(admin_client, aanvraag, model):
@@ -80,3 +85,119 @@ def test_requeue_action(admin_client, aanvraag):
     assert response.status_code == 200
     item.refresh_from_db()
     assert (item.state, item.attempts) == ("pending", 0)
+
+
+# --- credentials: the secret once, never again ----------------------------------------------------------
+
+
+def secret_on(content: str) -> str:
+    found = re.search(r'<code id="secret">([^<]+)</code>', content)
+    assert found, "no secret on the page"
+    return found.group(1)
+
+
+def test_no_page_shows_a_secret(admin_client, regie):
+    secret = regie.credential.secret
+    pages = [
+        reverse("admin:regiekoppeling_applicatie_changelist"),
+        reverse("admin:regiekoppeling_applicatie_change", args=[regie.applicatie.pk]),
+        reverse("admin:regiekoppeling_credential_changelist"),
+        reverse("admin:regiekoppeling_credential_change", args=[regie.credential.pk]),
+        reverse("admin:regiekoppeling_credential_secret", args=[regie.credential.pk]),
+    ]
+    for page in pages:
+        response = admin_client.get(page)
+        assert response.status_code == 200, page
+        content = response.content.decode()
+        assert secret not in content, page
+        assert regie.credential.secret_encrypted not in content, page
+
+
+def test_a_credential_added_in_the_admin_shows_its_secret_once(admin_client, regie):
+    response = admin_client.post(
+        reverse("admin:regiekoppeling_credential_add"),
+        {"applicatie": regie.applicatie.pk, "client_id": "regie-tweede", "geldig_tot": ""},
+    )
+    credential = Credential.objects.get(client_id="regie-tweede")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:regiekoppeling_credential_secret", args=[credential.pk])
+
+    shown = admin_client.get(response["Location"])
+    assert "no-store" in shown["Cache-Control"]
+    assert secret_on(shown.content.decode()) == credential.secret
+    again = admin_client.get(response["Location"]).content.decode()
+    assert credential.secret not in again and "al getoond" in again
+    change = admin_client.get(reverse("admin:regiekoppeling_credential_change", args=[credential.pk]))
+    assert credential.secret not in change.content.decode()
+
+
+def test_the_rotate_action_asks_the_moment_and_shows_the_new_secret_once(admin_client, regie):
+    changelist = reverse("admin:regiekoppeling_credential_changelist")
+    chosen = {"action": "rotate", "_selected_action": [regie.credential.pk]}
+
+    asked = admin_client.post(changelist, chosen)
+    assert asked.status_code == 200
+    assert 'name="oud_geldig_tot"' in asked.content.decode()
+    assert Credential.objects.count() == 1
+
+    until = (timezone.localtime() + dt.timedelta(hours=3)).replace(second=0, microsecond=0)
+    done = admin_client.post(changelist, {**chosen, "apply": "yes", "oud_geldig_tot": f"{until:%Y-%m-%dT%H:%M}"})
+    new = Credential.objects.get(vorige=regie.credential)
+    assert done.status_code == 302
+    regie.credential.refresh_from_db()
+    assert regie.credential.geldig_tot == until
+
+    shown = admin_client.get(done["Location"]).content.decode()
+    assert secret_on(shown) == new.secret and new.client_id in shown
+    assert new.secret not in admin_client.get(done["Location"]).content.decode()
+
+
+def test_the_rotate_action_wants_one_credential_and_a_moment(admin_client, regie, backoffice):
+    changelist = reverse("admin:regiekoppeling_credential_changelist")
+    both = {"action": "rotate", "_selected_action": [regie.credential.pk, backoffice.credential.pk]}
+    response = admin_client.post(changelist, both, follow=True)
+    assert "precies één" in response.content.decode()
+    one = {"action": "rotate", "_selected_action": [regie.credential.pk], "apply": "yes", "oud_geldig_tot": ""}
+    response = admin_client.post(changelist, one)
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert Credential.objects.count() == 2
+
+
+# --- records that change only through the API are read-only ----------------------------------------------
+
+READ_ONLY = [
+    "aanvraag",
+    "voorziening",
+    "terugkoppeling",
+    "beschikking",
+    "toewijzing",
+    "signaal",
+    "document",
+    "bericht",
+]
+
+
+@pytest.mark.parametrize("model", READ_ONLY)
+def test_api_records_cannot_be_added_in_the_admin(admin_client, aanvraag, model):
+    assert admin_client.get(reverse(f"admin:regiekoppeling_{model}_add")).status_code == 403
+    changelist = admin_client.get(reverse(f"admin:regiekoppeling_{model}_changelist")).content.decode()
+    assert "delete_selected" not in changelist
+
+
+@pytest.mark.parametrize("model", [Aanvraag, Voorziening])
+def test_api_records_cannot_be_changed_or_deleted_in_the_admin(admin_client, aanvraag, model):
+    obj = model.objects.first()
+    name = model._meta.model_name
+    change = reverse(f"admin:regiekoppeling_{name}_change", args=[obj.pk])
+    page = admin_client.get(change)
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()  # view only
+    assert admin_client.post(change, {"status": "ingetrokken"}).status_code == 403
+    assert admin_client.get(reverse(f"admin:regiekoppeling_{name}_delete", args=[obj.pk])).status_code == 403
+    assert model.objects.filter(pk=obj.pk).exists()
+    assert model.objects.get(pk=obj.pk).status == obj.status
+
+
+def test_the_aanvraag_admin_keeps_its_action(admin_client, aanvraag):
+    content = admin_client.get(reverse("admin:regiekoppeling_aanvraag_changelist")).content.decode()
+    assert 'value="retry_registration"' in content

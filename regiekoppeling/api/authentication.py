@@ -53,6 +53,7 @@ class ZGWJWTAuthentication(authentication.BaseAuthentication):
         try:
             payload = jwt.decode(
                 token,
+                # Stored encrypted; a key that does not fit is a server error (SecretDecryptionError).
                 credential.secret,
                 algorithms=["HS256"],
                 options={"require": ["iat"], "verify_aud": False},
@@ -76,6 +77,11 @@ class ZGWJWTAuthentication(authentication.BaseAuthentication):
         if age < -settings.JWT_LEEWAY_SECONDS:
             raise exceptions.AuthenticationFailed(
                 "Het token is uitgegeven in de toekomst (iat).", code="jwt-iat-future"
+            )
+        # After the signature: only the holder of the secret learns that it expired.
+        if not credential.is_geldig():
+            raise exceptions.AuthenticationFailed(
+                "De credential is verlopen; gebruik de nieuwe (na roteren).", code="credential-expired"
             )
         return credential.applicatie, payload
 

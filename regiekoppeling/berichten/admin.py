@@ -29,6 +29,9 @@ class BerichtAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
 
 @admin.register(Abonnement)
 class AbonnementAdmin(admin.ModelAdmin):

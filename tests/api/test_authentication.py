@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import jwt
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from regiekoppeling.models import Aanvraag
@@ -76,6 +78,30 @@ def test_alg_none_is_refused(regie):
 def test_deactivated_credential_is_401(regie):
     regie.credential.actief = False
     regie.credential.save()
+    assert_problem(get_with(make_token("regie-test", regie.credential.secret)), 401, "invalid-client-identifier")
+
+
+def test_expired_credential_is_401(regie):
+    regie.credential.geldig_tot = timezone.now() - dt.timedelta(seconds=1)
+    regie.credential.save()
+    assert_problem(get_with(make_token("regie-test", regie.credential.secret)), 401, "credential-expired")
+
+
+def test_credential_with_a_future_expiry_is_accepted(regie):
+    regie.credential.geldig_tot = timezone.now() + dt.timedelta(minutes=5)
+    regie.credential.save()
+    assert get_with(make_token("regie-test", regie.credential.secret)).status_code == 200
+
+
+def test_expiry_is_told_only_to_the_holder_of_the_secret(regie):
+    regie.credential.geldig_tot = timezone.now() - dt.timedelta(seconds=1)
+    regie.credential.save()
+    assert_problem(get_with(make_token("regie-test", "x" * 40)), 401, "invalid-jwt-signature")
+
+
+def test_inactive_application_is_401(regie):
+    regie.applicatie.actief = False
+    regie.applicatie.save()
     assert_problem(get_with(make_token("regie-test", regie.credential.secret)), 401, "invalid-client-identifier")
 
 

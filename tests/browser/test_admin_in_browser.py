@@ -1,4 +1,5 @@
-"""The admin in a real browser: log in through the form, save through forms, open the outbox.
+"""The admin in a real browser: log in through the form, save through forms, open the outbox, rotate a
+credential.
 
 Django's test client sends no Origin header, so tests/test_admin.py could not see that the admin was
 unusable: with `Referrer-Policy: no-referrer` a browser sends `Origin: null` on a same-origin form POST
@@ -11,7 +12,7 @@ from typing import Any
 
 from playwright.sync_api import Page, Response
 
-from regiekoppeling.models import Gemeente, OutboxItem
+from regiekoppeling.models import Applicatie, Credential, Gemeente, OutboxItem
 from tests.browser.conftest import PASSWORD, USERNAME, screenshot
 
 
@@ -100,6 +101,46 @@ def test_the_outbox_list_and_its_requeue_action(page: Page, superuser: Any) -> N
     assert page.locator(".messagelist .success").count() == 1
     item.refresh_from_db()
     assert (item.state, item.attempts) == (OutboxItem.State.PENDING, 0)
+
+
+def test_rotate_a_credential_and_see_the_new_secret_once(page: Page, superuser: Any) -> None:
+    applicatie = Applicatie.objects.create(naam="Regie Utrecht", rol="regie")
+    old = Credential.objects.create(applicatie=applicatie, client_id="regie-utrecht")
+    log_in(page)
+
+    page.goto("/admin/regiekoppeling/credential/")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1
+    assert old.secret not in page.content()
+    rows.first.locator("input.action-select").check()
+    page.select_option("select[name=action]", "rotate")
+    page.click("button[name=index]")
+    page.wait_for_load_state()
+
+    assert page.locator("#rotate-form").count() == 1  # the moment until which the old one stays valid
+    page.fill("#id_oud_geldig_tot", "2099-01-31T12:00")
+    page.click("#rotate-form input[name=rotate]")
+    page.wait_for_load_state()
+
+    new = Credential.objects.get(vorige=old)
+    assert page.url.endswith(f"/admin/regiekoppeling/credential/{new.pk}/secret/")
+    assert page.locator("#client-id").text_content() == new.client_id
+    assert page.locator("#secret").text_content() == new.secret
+    screenshot(page, "credential-secret")
+    old.refresh_from_db()
+    assert old.geldig_tot is not None and (old.geldig_tot.year, old.geldig_tot.month) == (2099, 1)
+
+    page.reload()
+    assert page.locator("#secret").count() == 0
+    assert new.secret not in page.content()
+    assert page.locator(".secret-shown").count() == 1
+    for path in (
+        f"/admin/regiekoppeling/credential/{new.pk}/change/",
+        f"/admin/regiekoppeling/applicatie/{applicatie.pk}/change/",
+    ):
+        page.goto(path)
+        assert new.client_id in page.content()
+        assert new.secret not in page.content() and old.secret not in page.content()
 
 
 def test_log_out(page: Page, superuser: Any, live_server: Any) -> None:

@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("client_id")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        credential = Credential.objects.filter(client_id=options["client_id"], actief=True).first()
+        credential = Credential.objects.geldig().filter(client_id=options["client_id"]).first()
         if credential is None:
-            raise CommandError(f"No active credential with client id {options['client_id']!r}.")
+            raise CommandError(f"No valid (active, unexpired) credential with client id {options['client_id']!r}.")
         self.stdout.write(make_token(credential.client_id, credential.secret))
