@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from djangorestframework_camel_case.parser import CamelCaseJSONParser
 from djangorestframework_camel_case.util import camelize
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -28,6 +27,7 @@ from .base import (
 )
 from .exceptions import PayloadTooLarge
 from .fields import StrictSerializer
+from .parsers import StrictJSONParser
 
 
 class XMLParser(parsers.BaseParser):
@@ -161,7 +161,7 @@ class SignaalViewSet(ResourceViewSet):
 
     serializer_class = SignaalSerializer
     queryset = Signaal.objects.none()
-    parser_classes = [CamelCaseJSONParser, XMLParser, TextXMLParser]
+    parser_classes = [StrictJSONParser, XMLParser, TextXMLParser]
 
     def get_queryset(self) -> Any:
         return selectors.signalen_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")

@@ -1,0 +1,133 @@
+"""Issue 12, item 1: one strict input layer. Cases a fuzzer found: each is a 400 problem+json naming
+the field as the client sent it, and nothing is stored."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from regiekoppeling.models import Signaal
+from tests.api.test_bad_input import assert_refused, client_with
+from tests.conftest import BSN_A, aanvraag_body
+
+pytestmark = pytest.mark.django_db
+
+
+def codes(body: dict) -> dict[str, str]:
+    return {p["name"]: p["code"] for p in body["invalidParams"]}
+
+
+def raw_post(api, path: str, text: str):
+    return api.post(path, None, raw=text.encode())
+
+
+VERZOEK = {
+    "berichttype": "WMO315",
+    "header": {"aanbieder": "42420001", "gemeente": "0363", "identificatie": "AB12", "dagtekening": "2026-11-20"},
+    "client": {"bsn": BSN_A, "geboortedatum": "1950-01-01", "geslacht": "2", "naam": {"achternaam": "Jansen"}},
+    "producten": [
+        {
+            "referentieAanbieder": "REF-42",
+            "product": {"categorie": "02", "code": "02A01"},
+            "ingangsdatum": "2028-01-01",
+            "einddatum": "2028-12-31",
+            "omvang": {"volume": 2, "eenheid": "04", "frequentie": "2"},
+            "verwijzer": {"type": "01", "naam": "Wijkteam"},
+        }
+    ],
+}
+
+
+def verzoek_body(**client: str) -> dict:
+    verzoek = json.loads(json.dumps(VERZOEK))
+    verzoek["client"]["naam"].update(client)
+    return {"soort": "verzoek_om_toewijzing", "verzoek": verzoek}
+
+
+# --- the JSON itself ------------------------------------------------------------------------------
+
+
+class TestStrictJson:
+    def test_nul_in_the_free_form_verzoek(self, backoffice):
+        body = assert_refused(backoffice.post("/api/v1/signalen", verzoek_body(achternaam="Jan\u0000sen")))
+        assert codes(body) == {"verzoek.client.naam.achternaam": "nul_character"}
+        assert body["code"] == "invalid"
+        assert not Signaal.objects.exists()
+
+    def test_nul_in_a_key_of_the_verzoek(self, backoffice):
+        body = verzoek_body()
+        body["verzoek"]["client"]["naam"]["x\u0000"] = "y"
+        result = assert_refused(backoffice.post("/api/v1/signalen", body))
+        assert codes(result) == {"verzoek.client.naam.x\u0000": "nul_character"}
+        assert not Signaal.objects.exists()
+
+    def test_nul_in_a_list_item(self, backoffice):
+        body = verzoek_body()
+        body["verzoek"]["producten"][0]["referentieAanbieder"] = "\u0000"
+        result = assert_refused(backoffice.post("/api/v1/signalen", body))
+        assert codes(result) == {"verzoek.producten.0.referentieAanbieder": "nul_character"}
+
+    def test_nul_in_an_aanvraag(self, regie):
+        body = assert_refused(regie.post("/api/v1/aanvragen", aanvraag_body(client=client_with(achternaam="\u0000"))))
+        assert codes(body) == {"client.achternaam": "nul_character"}
+
+    @pytest.mark.parametrize("depth", [33, 5000, 100_000])
+    def test_nesting_deeper_than_the_limit(self, backoffice, depth):
+        text = '{"soort": "verzoek_om_toewijzing", "verzoek": {"x": ' + "[" * depth + "]" * depth + "}}"
+        body = assert_refused(raw_post(backoffice, "/api/v1/signalen", text), "body")
+        assert codes(body) == {"body": "too_deep"}
+        assert not Signaal.objects.exists()
+
+    def test_nesting_up_to_the_limit_is_parsed(self, backoffice):
+        # 32 levels: the body, the verzoek, and 30 more; the verzoek's own rules refuse the content.
+        text = '{"soort": "verzoek_om_toewijzing", "verzoek": {"x": ' + "[" * 30 + "]" * 30 + "}}"
+        response = raw_post(backoffice, "/api/v1/signalen", text)
+        assert response.status_code == 400
+        assert "too_deep" not in codes(response.json()).values()
+
+    def test_brackets_inside_strings_do_not_count(self, regie):
+        response = regie.post("/api/v1/aanvragen", aanvraag_body(toelichting="[" * 100 + '{"\\'))
+        assert response.status_code == 201, response.content
+
+    def test_duplicate_key(self, regie):
+        text = json.dumps(aanvraag_body(wet="WMO"))
+        text = text.replace('"wet": "WMO"', '"wet": "JW", "wet": "WMO"')
+        body = assert_refused(raw_post(regie, "/api/v1/aanvragen", text))
+        assert codes(body) == {"wet": "duplicate_key"}
+
+    def test_duplicate_key_in_a_nested_object(self, regie):
+        text = json.dumps(aanvraag_body()).replace('"geslacht": "2"', '"geslacht": "1", "geslacht": "2"')
+        body = assert_refused(raw_post(regie, "/api/v1/aanvragen", text))
+        assert codes(body) == {"client.geslacht": "duplicate_key"}
+
+    def test_duplicate_key_in_a_list_item(self, backoffice):
+        text = json.dumps(verzoek_body()).replace(
+            '"referentieAanbieder": "REF-42"', '"referentieAanbieder": "A", "referentieAanbieder": "B"'
+        )
+        body = assert_refused(raw_post(backoffice, "/api/v1/signalen", text))
+        assert codes(body) == {"verzoek.producten.0.referentieAanbieder": "duplicate_key"}
+
+    def test_camel_and_snake_spelling_of_one_field(self, regie):
+        body = assert_refused(regie.post("/api/v1/aanvragen", aanvraag_body(regie_referentie="A")))
+        assert codes(body) == {"regie_referentie": "duplicate_key"}
+
+    def test_every_problem_at_once(self, backoffice):
+        body = verzoek_body(achternaam="\u0000")
+        text = json.dumps(body).replace('"soort": ', '"soort": "herindicatie", "soort": ')
+        result = assert_refused(raw_post(backoffice, "/api/v1/signalen", text))
+        assert codes(result) == {"soort": "duplicate_key", "verzoek.client.naam.achternaam": "nul_character"}
+
+    def test_malformed_json_is_still_a_parse_error(self, regie):
+        body = assert_refused(raw_post(regie, "/api/v1/aanvragen", '{"a": '), "body")
+        assert body["code"] == "parse_error"
+
+    def test_not_utf8(self, regie):
+        response = regie.post("/api/v1/aanvragen", None, raw=b'{"a": "\xff"}')
+        assert_refused(response, "body")
+
+    def test_intrekken_uses_the_strict_parser_too(self, regie):
+        aanvraag = regie.post("/api/v1/aanvragen", aanvraag_body()).json()
+        response = raw_post(regie, f"/api/v1/aanvragen/{aanvraag['uuid']}/intrekken", '{"reden": "a", "reden": "b"}')
+        assert response.status_code == 400
+        assert codes(response.json()) == {"reden": "duplicate_key"}
