@@ -26,7 +26,7 @@ from .base import (
     visible_or_404,
 )
 from .exceptions import PayloadTooLarge
-from .fields import StrictSerializer
+from .fields import StrictDateField, StrictSerializer
 from .parsers import StrictJSONParser
 
 
@@ -47,7 +47,7 @@ class TextXMLParser(XMLParser):
 class SignaalInputSerializer(StrictSerializer):
     soort = serializers.ChoiceField(choices=Signaal.Soort.choices)
     voorziening = serializers.UUIDField(required=False, help_text="Herindicatie: de voorziening.")
-    deadline = serializers.DateField(required=False, help_text="Herindicatie: uiterste datum van de herbeoordeling.")
+    deadline = StrictDateField(required=False, help_text="Herindicatie: uiterste datum van de herbeoordeling.")
     toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     verzoek = serializers.DictField(required=False, help_text="315/317 als JSON (zie de documentatie).")
 

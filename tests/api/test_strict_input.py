@@ -3,13 +3,16 @@ the field as the client sent it, and nothing is stored."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import uuid
 
 import pytest
+from django.utils import timezone
 
-from regiekoppeling.models import Signaal
+from regiekoppeling.models import Beschikking, IdempotencyRecord, Signaal
 from tests.api.test_bad_input import assert_refused, client_with
-from tests.conftest import BSN_A, aanvraag_body
+from tests.conftest import BSN_A, aanvraag_body, zin_line
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +134,94 @@ class TestStrictJson:
         response = raw_post(regie, f"/api/v1/aanvragen/{aanvraag['uuid']}/intrekken", '{"reden": "a", "reden": "b"}')
         assert response.status_code == 400
         assert codes(response.json()) == {"reden": "duplicate_key"}
+
+
+# --- BSN --------------------------------------------------------------------------------------------
+
+
+class TestStrictBsn:
+    def test_full_width_digits(self, regie):
+        wide = "".join(chr(ord(c) + 0xFEE0) for c in BSN_A)  # full-width digits, U+FF10..U+FF19
+        body = assert_refused(regie.post("/api/v1/aanvragen", aanvraag_body(client=client_with(bsn=wide))))
+        assert codes(body) == {"client.bsn": "invalid_bsn"}
+
+    def test_json_number(self, regie):
+        body = assert_refused(regie.post("/api/v1/aanvragen", aanvraag_body(client=client_with(bsn=int(BSN_A)))))
+        assert codes(body) == {"client.bsn": "invalid"}
+
+    def test_surrounding_whitespace(self, regie):
+        body = assert_refused(regie.post("/api/v1/aanvragen", aanvraag_body(client=client_with(bsn=f" {BSN_A}"))))
+        assert codes(body) == {"client.bsn": "invalid_bsn"}
+
+
+# --- dates ------------------------------------------------------------------------------------------
+
+
+class TestStrictDates:
+    @pytest.mark.parametrize(
+        "value", ["20270101", "2027-1-1", "2027-01-01T00:00:00", "2027-W01-1", "\uff12\uff10\uff12\uff17-01-01"]
+    )
+    def test_only_yyyy_mm_dd(self, regie, value):
+        body = assert_refused(regie.post("/api/v1/aanvragen", aanvraag_body(zin_line(ingangsdatum=value))))
+        assert codes(body) == {"voorzieningen.0.ingangsdatum": "invalid"}
+        assert "JJJJ-MM-DD" in body["invalidParams"][0]["reason"]
+
+    @pytest.mark.parametrize("value", [20270101, True, None])
+    def test_not_a_string(self, regie, value):
+        body = assert_refused(regie.post("/api/v1/aanvragen", aanvraag_body(zin_line(ingangsdatum=value))))
+        assert set(codes(body)) == {"voorzieningen.0.ingangsdatum"}
+
+    def test_impossible_date(self, regie):
+        body = assert_refused(regie.post("/api/v1/aanvragen", aanvraag_body(zin_line(ingangsdatum="2027-02-30"))))
+        assert codes(body) == {"voorzieningen.0.ingangsdatum": "invalid"}
+
+    @pytest.mark.parametrize(
+        ("field", "value", "code"),
+        [("ingangsdatum", "0001-01-01", "min_value"), ("einddatum", "9999-12-31", "max_value")],
+    )
+    def test_year_1_and_year_9999(self, regie, field, value, code):
+        body = assert_refused(regie.post("/api/v1/aanvragen", aanvraag_body(zin_line(**{field: value}))))
+        assert codes(body) == {f"voorzieningen.0.{field}": code}
+
+    @pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
+    def test_geboortedatum_range(self, regie, value):
+        body = assert_refused(regie.post("/api/v1/aanvragen", aanvraag_body(client=client_with(geboortedatum=value))))
+        assert set(codes(body)) == {"client.geboortedatum"}
+
+    def test_geboortedatum_in_the_future(self, regie):
+        tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+        body = assert_refused(
+            regie.post("/api/v1/aanvragen", aanvraag_body(client=client_with(geboortedatum=tomorrow)))
+        )
+        assert codes(body) == {"client.geboortedatum": "max_value"}
+
+    def test_geboortedatum_today_is_fine(self, regie):
+        today = timezone.localdate().isoformat()
+        response = regie.post("/api/v1/aanvragen", aanvraag_body(client=client_with(geboortedatum=today)))
+        assert response.status_code == 201, response.content
+
+    def test_beschikking_datum_in_the_future(self, regie, backoffice):
+        aanvraag = regie.post("/api/v1/aanvragen", aanvraag_body()).json()
+        feedback = {"aanvraag": aanvraag["uuid"], "soort": "verwerkbaar"}
+        assert backoffice.post("/api/v1/terugkoppelingen", feedback).status_code == 201
+        records = IdempotencyRecord.objects.count()
+        body = {
+            "aanvraag": aanvraag["uuid"],
+            "beschikkingnummer": 77,
+            "datum": (timezone.localdate() + dt.timedelta(days=1)).isoformat(),
+            "ingangsdatum": "2027-01-01",
+            "regels": [{"voorziening": aanvraag["voorzieningen"][0]["uuid"], "uitkomst": "toegekend"}],
+        }
+
+        response = backoffice.post("/api/v1/beschikkingen", body)
+
+        assert response.status_code == 400, response.content
+        assert response["Content-Type"] == "application/problem+json"
+        assert codes(response.json()) == {"datum": "max_value"}
+        assert not Beschikking.objects.exists()
+        assert IdempotencyRecord.objects.count() == records
+
+    def test_herindicatie_deadline_format(self, backoffice):
+        body = {"soort": "herindicatie", "voorziening": str(uuid.uuid4()), "deadline": "2027-1-1"}
+        result = assert_refused(backoffice.post("/api/v1/signalen", body))
+        assert codes(result) == {"deadline": "invalid"}
