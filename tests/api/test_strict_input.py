@@ -225,3 +225,41 @@ class TestStrictDates:
         body = {"soort": "herindicatie", "voorziening": str(uuid.uuid4()), "deadline": "2027-1-1"}
         result = assert_refused(backoffice.post("/api/v1/signalen", body))
         assert codes(result) == {"deadline": "invalid"}
+
+
+# --- query parameters -------------------------------------------------------------------------------
+
+
+class TestStrictQueryDatetimes:
+    @pytest.mark.parametrize("path", ["/api/v1/aanvragen", "/api/v1/voorzieningen"])
+    @pytest.mark.parametrize("name", ["gewijzigdVanaf", "aangemaaktVanaf"])
+    @pytest.mark.parametrize(
+        "value", ["2026-01-01T00:00:00+25:00", "2026-01-01T00:00:00+16:00", "2026-01-01T00:00:00-23:59"]
+    )
+    def test_offset_out_of_range(self, regie, path, name, value):
+        response = regie.get(path, **{name: value})
+        body = assert_refused(response)
+        assert codes(body) == {name: "invalid"}
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "0001-01-01T00:00:00+01:00",
+            "9999-12-31T23:59:59-01:00",
+            "2026-01-01",
+            "2026-01-01T00:00:00 01:00",  # an unencoded + became a space
+            "2026-01-01T25:00:00Z",
+            "\uff12\uff10\uff12\uff16-01-01T00:00:00Z",
+        ],
+    )
+    def test_other_bad_datetimes(self, regie, value):
+        body = assert_refused(regie.get("/api/v1/aanvragen", gewijzigdVanaf=value))
+        assert codes(body) == {"gewijzigdVanaf": "invalid"}
+
+    @pytest.mark.parametrize(
+        "value",
+        ["2026-01-01T00:00:00Z", "2026-01-01T00:00:00+15:59", "2026-01-01T00:00:00.123456-15:59", "2026-01-01T00:00"],
+    )
+    def test_valid_datetimes(self, regie, value):
+        response = regie.get("/api/v1/aanvragen", gewijzigdVanaf=value)
+        assert response.status_code == 200, response.content
