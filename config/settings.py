@@ -290,7 +290,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["regiekoppeling.api.authentication.ZGWJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["regiekoppeling.api.permissions.IsApplicatie"],
     "DEFAULT_RENDERER_CLASSES": ["djangorestframework_camel_case.render.CamelCaseJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["djangorestframework_camel_case.parser.CamelCaseJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["regiekoppeling.api.parsers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "regiekoppeling.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "regiekoppeling.api.exceptions.problem_exception_handler",

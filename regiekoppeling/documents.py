@@ -7,8 +7,12 @@ Nothing is stored when a check fails.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import posixpath
+import re
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -33,12 +37,68 @@ class TooLarge(Exception):
         self.limit = limit
 
 
+# What the first bytes of a file of each type are (as `file` would look). An allowed type not listed
+# here (configured by an operator) is only held to `_EXECUTABLE`.
+_ZIP = (b"PK\x03\x04",)
+_OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
+_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/tiff": (b"II*\x00", b"MM\x00*"),
+    "application/msword": _OLE,
+    "application/vnd.ms-excel": _OLE,
+    "application/zip": _ZIP,
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": _ZIP,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _ZIP,
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": _ZIP,
+    "application/vnd.oasis.opendocument.text": _ZIP,
+    "application/vnd.oasis.opendocument.spreadsheet": _ZIP,
+}
+# Programs, whatever type they claim to be: Windows (MZ), ELF, Mach-O (both byte orders, fat), scripts.
+_EXECUTABLE = (
+    b"MZ",
+    b"\x7fELF",
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",
+    b"#!",
+)
+_SNIFF_BYTES = 8192
+
+
+def _looks_like(content_type: str, head: bytes) -> bool:
+    """Whether the first bytes of a file fit its declared content type."""
+    if head.startswith(_EXECUTABLE):
+        return False
+    signatures = _SIGNATURES.get(content_type)
+    if signatures is not None:
+        return head.startswith(signatures)
+    if content_type.startswith("text/"):
+        # Text: UTF-8 without NUL (the decoder may stop mid-character at the end of the sample).
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        except UnicodeDecodeError:
+            return False
+        return b"\x00" not in head
+    return True
+
+
 def _check_upload(bestand: UploadedFile) -> list[InvalidParam]:
     if bestand.size is not None and bestand.size > settings.DOCUMENT_MAX_BYTES:
         raise TooLarge(settings.DOCUMENT_MAX_BYTES)
     content_type = (bestand.content_type or "").split(";")[0].strip()
     if content_type not in settings.DOCUMENT_ALLOWED_TYPES:
         return [InvalidParam("bestand", "type_niet_toegestaan", f"Bestandstype '{content_type}' is niet toegestaan.")]
+    bestand.seek(0)
+    head = bestand.read(_SNIFF_BYTES)
+    bestand.seek(0)
+    if not _looks_like(content_type, head):
+        reason = f"De inhoud van het bestand is geen '{content_type}'."
+        return [InvalidParam("bestand", "inhoud_niet_het_type", reason)]
     if settings.DOCUMENT_SCAN_HOOK:
         try:
             import_string(settings.DOCUMENT_SCAN_HOOK)(bestand)
@@ -49,16 +109,48 @@ def _check_upload(bestand: UploadedFile) -> list[InvalidParam]:
     return []
 
 
-def _check_reference(url: str) -> list[InvalidParam]:
-    # Only URLs of a configured Documenten API: no request is ever sent to any other host (SSRF).
+_DOT = re.compile("%2e", re.IGNORECASE)
+
+
+def normalised_url(url: str) -> str:
+    """`url` with its dot segments resolved (`.`, `..`, also written %2e or with backslashes, as
+    servers read them); unchanged when it has none."""
+    parts = urlsplit(url)
+    path = _DOT.sub(".", parts.path).replace("\\", "/")
+    segments = path.split("/")
+    if not any(segment in (".", "..") for segment in segments):
+        return url
+    resolved = posixpath.normpath(path) if path.startswith("/") else posixpath.normpath("/" + path)
+    if segments[-1] in ("", ".", "..") and not resolved.endswith("/"):
+        resolved += "/"
+    resolved = "/" + resolved.lstrip("/")  # normpath keeps a leading '//'
+    return urlunsplit((parts.scheme, parts.netloc, resolved, parts.query, parts.fragment))
+
+
+def _under(url: str, root: str) -> bool:
+    """Whether `url` lies under the API root `root`: same scheme and host, and the path below it."""
+    target, base = urlsplit(url), urlsplit(root)
+    base_path = base.path if base.path.endswith("/") else base.path + "/"
+    return (
+        (target.scheme, target.netloc.lower()) == (base.scheme, base.netloc.lower())
+        and (target.path + "/").startswith(base_path)
+        and not target.username
+        and not target.password
+    )
+
+
+def _check_reference(url: str) -> tuple[str, list[InvalidParam]]:
+    """The URL to store (normalised) and the problems: only URLs under the root of a configured
+    Documenten API, so no request is ever sent to any other host or path (SSRF); `../` cannot leave it."""
+    url = normalised_url(url)
     service = Service.get_service(url)
-    if service is None or service.api_type != APITypes.drc:
-        return [
+    if service is None or service.api_type != APITypes.drc or not _under(url, service.api_root):
+        return url, [
             InvalidParam(
                 "informatieobject", "onbekende_api", "Deze URL hoort niet bij een geconfigureerde Documenten API."
             )
         ]
-    return []
+    return url, []
 
 
 def _sha256(bestand: UploadedFile) -> str:
@@ -78,7 +170,10 @@ def document_create(*, aanvraag: Aanvraag, indiener: Applicatie, data: dict[str,
         raise DomainValidationError(
             [InvalidParam("bestand", "een_van_beide", "Geef precies één van 'bestand' en 'informatieobject'.")]
         )
-    errors = _check_upload(bestand) if bestand is not None else _check_reference(reference)
+    if bestand is not None:
+        errors = _check_upload(bestand)
+    else:
+        reference, errors = _check_reference(reference)
     if errors:
         raise DomainValidationError(errors)
     document = Document(

@@ -27,8 +27,9 @@ Line = dict[str, Any]
 
 
 def bsn_problem(value: str) -> str | None:
-    """Why `value` is not a BSN, or None. Elfproef (CS002), 9 digits, not all zeros."""
-    if len(value) != 9 or not value.isdigit():
+    """Why `value` is not a BSN, or None. Elfproef (CS002), 9 ASCII digits, not all zeros."""
+    # str.isdigit() alone also takes full-width and other digits, which the elfproef happily reads.
+    if len(value) != 9 or not (value.isascii() and value.isdigit()):
         return "Een BSN bestaat uit precies 9 cijfers."
     if set(value) == {"0"}:
         return "Een BSN mag niet uit alleen nullen bestaan."

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from djangorestframework_camel_case.parser import CamelCaseJSONParser
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -16,6 +15,7 @@ from ..models import Aanvraag, Document, Voorziening
 from .base import IDEMPOTENCY_KEY, IsRegie, ResourceViewSet, caller, created, idempotent, visible_or_404
 from .exceptions import PayloadTooLarge
 from .filters import AanvraagFilter, DocumentFilter, VoorzieningFilter
+from .parsers import StrictJSONParser
 from .serializers import (
     AanvraagInputSerializer,
     AanvraagSerializer,
@@ -124,7 +124,7 @@ class DocumentViewSet(ResourceViewSet):
     serializer_class = DocumentSerializer
     filterset_class = DocumentFilter
     queryset = Document.objects.none()
-    parser_classes = [MultiPartParser, CamelCaseJSONParser]
+    parser_classes = [MultiPartParser, StrictJSONParser]
 
     def get_queryset(self) -> Any:
         return selectors.documenten_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from ..exceptions import DomainValidationError, InvalidParam, InvalidTransition
+from .parsers import StrictParseError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -119,6 +120,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             detail="Een of meer velden zijn ongeldig.",
             invalid=flatten(exc.detail),
         )
+    elif isinstance(exc, StrictParseError):
+        body = problem(400, code="invalid", detail=str(exc.detail), invalid=exc.params)
     elif isinstance(exc, exceptions.ParseError):
         reason = "De body is geen geldige JSON."
         body = problem(400, code="parse_error", detail=reason, invalid=[InvalidParam("body", "parse_error", reason)])

@@ -13,7 +13,7 @@ from .. import feedback, selectors
 from ..constants import NUMMER_MAX
 from ..models import Aanvraag, Beschikking, BeschikkingRegel, Terugkoppeling
 from .base import IDEMPOTENCY_KEY, IsBackoffice, ResourceViewSet, caller, created, idempotent, visible_or_404
-from .fields import StrictIntegerField, StrictSerializer
+from .fields import StrictDateField, StrictIntegerField, StrictSerializer, today
 from .serializers import OmvangSerializer, _bedrag
 
 
@@ -114,8 +114,8 @@ class RegelInputSerializer(StrictSerializer):
     omvang = OmvangSerializer(required=False)
     budget = _bedrag(required=False)
     pgb_bedrag = _bedrag(required=False)
-    ingangsdatum = serializers.DateField(required=False)
-    einddatum = serializers.DateField(required=False)
+    ingangsdatum = StrictDateField(required=False)
+    einddatum = StrictDateField(required=False)
     reden = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -130,9 +130,9 @@ class RegelInputSerializer(StrictSerializer):
 class BeschikkingInputSerializer(StrictSerializer):
     aanvraag = serializers.UUIDField()
     beschikkingnummer = StrictIntegerField(min_value=0, max_value=NUMMER_MAX)
-    datum = serializers.DateField()
-    ingangsdatum = serializers.DateField()
-    vervaldatum = serializers.DateField(required=False, allow_null=True)
+    datum = StrictDateField(latest=today, help_text="De datum van het besluit; niet in de toekomst.")
+    ingangsdatum = StrictDateField()
+    vervaldatum = StrictDateField(required=False, allow_null=True)
     brief = serializers.UUIDField(required=False, help_text="uuid van het document met de beschikkingsbrief.")
     toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     regels = RegelInputSerializer(many=True, allow_empty=False)

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Callable
 from typing import Any
 
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..rules import bsn_problem
+
+# The ranges of the date fields: wide enough for every real case, narrow enough that year 1 and
+# year 9999 (and the arithmetic on them) never get in.
+EERSTE_GEBOORTEDATUM = dt.date(1890, 1, 1)
+EERSTE_DATUM = dt.date(1990, 1, 1)  # before the Wmo (2007) and the Jeugdwet (2015)
+LAATSTE_DATUM = dt.date(2099, 12, 31)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def today() -> dt.date:
+    """Today in the service's time zone (Europe/Amsterdam): the latest date for what has happened."""
+    return timezone.localdate()
 
 
 class StrictSerializer(serializers.Serializer):
@@ -38,15 +55,67 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class StrictDateField(serializers.DateField):
+    """A date as a JSON string in exactly the form YYYY-MM-DD (ASCII digits; no basic form 20270101,
+    no unpadded 2027-1-1, no time or week date), within the field's range. `latest` may be a callable
+    (`today`: the date may not lie in the future)."""
+
+    default_error_messages = {
+        "invalid": "Verwacht een datum als tekst in de vorm JJJJ-MM-DD, bijvoorbeeld 2027-01-31.",
+        "min_value": "De datum mag niet voor {limit} liggen.",
+        "max_value": "De datum mag niet na {limit} liggen.",
+        "future": "De datum mag niet in de toekomst liggen (na {limit}).",
+    }
+
+    def __init__(
+        self,
+        *,
+        earliest: dt.date = EERSTE_DATUM,
+        latest: dt.date | Callable[[], dt.date] = LAATSTE_DATUM,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.earliest = earliest
+        self.latest = latest
+
+    def to_internal_value(self, value: Any) -> dt.date:
+        if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+            self.fail("invalid")
+        try:
+            date = dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail("invalid")
+        if date < self.earliest:
+            self.fail("min_value", limit=self.earliest.isoformat())
+        latest = self.latest() if callable(self.latest) else self.latest
+        if date > latest:
+            # The same code for both upper bounds; the reason tells which one.
+            raise serializers.ValidationError(
+                self.error_messages["future" if callable(self.latest) else "max_value"].format(
+                    limit=latest.isoformat()
+                ),
+                code="max_value",
+            )
+        return date
+
+
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{9}$", "minLength": 9, "maxLength": 9})
 class BsnField(serializers.CharField):
+    """A BSN: a JSON string of exactly nine ASCII digits that passes the elfproef. A JSON number
+    (leading zeros lost), full-width or other non-ASCII digits and surrounding spaces are refused."""
+
+    default_error_messages = {"invalid": "Een BSN is een tekst (JSON string) van 9 cijfers."}
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 9)
         kwargs.setdefault("min_length", 9)
+        kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> str:
-        value = super().to_internal_value(data)
-        problem = bsn_problem(value)
+        if not isinstance(data, str):
+            self.fail("invalid")
+        problem = bsn_problem(data)
         if problem:
             raise serializers.ValidationError(problem, code="invalid_bsn")
-        return value
+        return data

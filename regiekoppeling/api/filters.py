@@ -2,11 +2,55 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from typing import Any
+
+from django import forms
+from django.utils import timezone
 from django_filters import rest_framework as filters
 
 from ..constants import Wet
 from ..lifecycle.states import Status
 from ..models import Aanvraag, Document, Voorziening
+
+# ISO 8601 with a time; the offset is optional (without one: Europe/Amsterdam).
+_ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(?P<tz>Z|[+-](?P<h>[0-9]{2}):(?P<m>[0-9]{2}))?"
+)
+# PostgreSQL takes offsets up to 15:59; Python's own limit is 24 hours.
+_MAX_OFFSET_HOURS = 15
+_YEARS = range(1900, 3000)
+
+
+class StrictDateTimeField(forms.DateTimeField):
+    """A moment as `YYYY-MM-DDThh:mm[:ss[.ffffff]][Z|+hh:mm|-hh:mm]`, offset at most 15:59, year
+    1900-2999. Anything else is a 400 naming the parameter (a wild offset was a 500)."""
+
+    default_error_messages = {
+        "invalid": (
+            "Verwacht een tijdstip volgens ISO 8601, JJJJ-MM-DDTuu:mm:ss met Z of een verschuiving van hoogstens "
+            "15:59 (bijvoorbeeld 2026-01-01T00:00:00+01:00; codeer de + in de URL), jaar 1900 tot en met 2999."
+        )
+    }
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        if value in self.empty_values:
+            return None
+        match = _ISO_DATETIME.fullmatch(value) if isinstance(value, str) else None
+        if match is None or (match["h"] and (int(match["h"]) > _MAX_OFFSET_HOURS or int(match["m"]) > 59)):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if moment.year not in _YEARS:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+class StrictDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = StrictDateTimeField
 
 
 class AanvraagFilter(filters.FilterSet):
@@ -14,8 +58,8 @@ class AanvraagFilter(filters.FilterSet):
     wet = filters.ChoiceFilter(choices=Wet.choices)
     gemeente = filters.CharFilter(field_name="gemeente__code", help_text="CBS-gemeentecode")
     regieReferentie = filters.CharFilter(field_name="regie_referentie")  # noqa: N815
-    aangemaaktVanaf = filters.IsoDateTimeFilter(field_name="aangemaakt_op", lookup_expr="gte")  # noqa: N815
-    gewijzigdVanaf = filters.IsoDateTimeFilter(field_name="gewijzigd_op", lookup_expr="gte")  # noqa: N815
+    aangemaaktVanaf = StrictDateTimeFilter(field_name="aangemaakt_op", lookup_expr="gte")  # noqa: N815
+    gewijzigdVanaf = StrictDateTimeFilter(field_name="gewijzigd_op", lookup_expr="gte")  # noqa: N815
 
     class Meta:
         model = Aanvraag
@@ -29,8 +73,8 @@ class VoorzieningFilter(filters.FilterSet):
     regieReferentie = filters.CharFilter(field_name="aanvraag__regie_referentie")  # noqa: N815
     leveringsvorm = filters.CharFilter(field_name="leveringsvorm")
     aanvraag = filters.UUIDFilter(field_name="aanvraag__uuid")
-    aangemaaktVanaf = filters.IsoDateTimeFilter(field_name="aangemaakt_op", lookup_expr="gte")  # noqa: N815
-    gewijzigdVanaf = filters.IsoDateTimeFilter(field_name="gewijzigd_op", lookup_expr="gte")  # noqa: N815
+    aangemaaktVanaf = StrictDateTimeFilter(field_name="aangemaakt_op", lookup_expr="gte")  # noqa: N815
+    gewijzigdVanaf = StrictDateTimeFilter(field_name="gewijzigd_op", lookup_expr="gte")  # noqa: N815
 
     class Meta:
         model = Voorziening

@@ -21,7 +21,7 @@ from ..constants import (
 )
 from ..lifecycle.states import Status
 from ..models import Aanvraag, Document, Voorziening
-from .fields import BsnField, StrictIntegerField, StrictSerializer
+from .fields import EERSTE_GEBOORTEDATUM, BsnField, StrictDateField, StrictIntegerField, StrictSerializer, today
 
 AGB = r"^\d{8}$"
 
@@ -35,7 +35,7 @@ def _bedrag(**kwargs: Any) -> StrictIntegerField:
 
 class ClientSerializer(StrictSerializer):
     bsn = BsnField(help_text="BSN (elfproef). Staat nooit in een URL.")
-    geboortedatum = serializers.DateField()
+    geboortedatum = StrictDateField(earliest=EERSTE_GEBOORTEDATUM, latest=today)
     geslacht = serializers.ChoiceField(choices=Geslacht.choices)
     voornamen = serializers.CharField(max_length=200, required=False, allow_blank=True)
     voorvoegsel = serializers.CharField(max_length=10, required=False, allow_blank=True)
@@ -56,12 +56,8 @@ class OmvangSerializer(StrictSerializer):
 class PgbSerializer(StrictSerializer):
     bedrag = _bedrag()
     basis = serializers.ChoiceField(choices=PgbBasis.choices)
-    ingangsdatum = serializers.DateField(
-        required=False, help_text="Begin van de periode; standaard die van de voorziening."
-    )
-    einddatum = serializers.DateField(
-        required=False, help_text="Einde van de periode; standaard die van de voorziening."
-    )
+    ingangsdatum = StrictDateField(required=False, help_text="Begin van de periode; standaard die van de voorziening.")
+    einddatum = StrictDateField(required=False, help_text="Einde van de periode; standaard die van de voorziening.")
     tariefreferentie = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
@@ -77,8 +73,8 @@ class VoorzieningInputSerializer(StrictSerializer):
     omvang = OmvangSerializer(required=False)
     budget = _bedrag(required=False, allow_null=True)
     pgb = PgbSerializer(required=False)
-    ingangsdatum = serializers.DateField()
-    einddatum = serializers.DateField(required=False, allow_null=True)
+    ingangsdatum = StrictDateField()
+    einddatum = StrictDateField(required=False, allow_null=True)
     aanbieder = serializers.RegexField(AGB, required=False, allow_blank=True, help_text="AGB-code (8 cijfers).")
     verwijzer = VerwijzerSerializer(required=False)
     toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from djangorestframework_camel_case.parser import CamelCaseJSONParser
 from djangorestframework_camel_case.util import camelize
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -27,7 +26,8 @@ from .base import (
     visible_or_404,
 )
 from .exceptions import PayloadTooLarge
-from .fields import StrictSerializer
+from .fields import StrictDateField, StrictSerializer
+from .parsers import StrictJSONParser
 
 
 class XMLParser(parsers.BaseParser):
@@ -47,7 +47,7 @@ class TextXMLParser(XMLParser):
 class SignaalInputSerializer(StrictSerializer):
     soort = serializers.ChoiceField(choices=Signaal.Soort.choices)
     voorziening = serializers.UUIDField(required=False, help_text="Herindicatie: de voorziening.")
-    deadline = serializers.DateField(required=False, help_text="Herindicatie: uiterste datum van de herbeoordeling.")
+    deadline = StrictDateField(required=False, help_text="Herindicatie: uiterste datum van de herbeoordeling.")
     toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     verzoek = serializers.DictField(required=False, help_text="315/317 als JSON (zie de documentatie).")
 
@@ -161,7 +161,7 @@ class SignaalViewSet(ResourceViewSet):
 
     serializer_class = SignaalSerializer
     queryset = Signaal.objects.none()
-    parser_classes = [CamelCaseJSONParser, XMLParser, TextXMLParser]
+    parser_classes = [StrictJSONParser, XMLParser, TextXMLParser]
 
     def get_queryset(self) -> Any:
         return selectors.signalen_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")

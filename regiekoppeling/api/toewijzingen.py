@@ -14,15 +14,15 @@ from .. import selectors, toewijzingen
 from ..constants import NUMMER_MAX
 from ..models import Toewijzing, Voorziening
 from .base import IDEMPOTENCY_KEY, IsBackoffice, ResourceViewSet, caller, created, idempotent, visible_or_404
-from .fields import StrictIntegerField, StrictSerializer
+from .fields import StrictDateField, StrictIntegerField, StrictSerializer
 
 
 class ToewijzingInputSerializer(StrictSerializer):
     voorziening = serializers.UUIDField()
     toewijzingnummer = StrictIntegerField(min_value=0, max_value=NUMMER_MAX)
     aanbieder = serializers.RegexField(r"^\d{8}$", help_text="AGB-code van de aanbieder (8 cijfers).")
-    ingangsdatum = serializers.DateField()
-    einddatum = serializers.DateField(required=False, allow_null=True)
+    ingangsdatum = StrictDateField()
+    einddatum = StrictDateField(required=False, allow_null=True)
     reden_wijziging = serializers.RegexField(r"^\d{2}$", required=False, help_text="Reden wijziging (02-14).")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -32,11 +32,11 @@ class ToewijzingInputSerializer(StrictSerializer):
 
 
 class StartSerializer(StrictSerializer):
-    datum = serializers.DateField()
+    datum = StrictDateField()
 
 
 class StopSerializer(StrictSerializer):
-    datum = serializers.DateField()
+    datum = StrictDateField()
     reden_beeindiging = serializers.RegexField(
         r"^\d{2}$", help_text="Reden beëindiging; de codes verschillen per wet (WMO588 / JZ588)."
     )

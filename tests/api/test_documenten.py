@@ -168,3 +168,99 @@ def test_backoffice_reads_and_attaches_its_letter(backoffice, regie, aanvraag):
 
 def test_backoffice_of_another_gemeente_cannot_attach(vreemde_backoffice, aanvraag):
     assert upload(vreemde_backoffice, aanvraag["uuid"]).status_code == 404
+
+
+# --- issue 12: what the bytes are, and where a reference points -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"MZ\x90\x00\x03\x00\x00\x00", "application/pdf"),  # a Windows program
+        (b"\x7fELF\x02\x01\x01\x00", "application/pdf"),  # a Linux program
+        (b"PK\x03\x04 a zip", "application/pdf"),
+        (b"%PDF-1.4 but claimed as a picture", "image/png"),
+        (b"\x7fELF\x02\x01\x01\x00", "text/plain"),
+        (b"#!/bin/sh\nrm -rf /\n", "text/plain"),
+        (b"text with a \x00 byte", "text/plain"),
+        (b"\xff\xfe not utf-8", "text/plain"),
+        (b"MZ\x90\x00", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ],
+)
+def test_content_that_is_not_its_declared_type(regie, aanvraag, private_media, content, content_type):
+    response = upload(regie, aanvraag["uuid"], content=content, content_type=content_type)
+
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["invalidParams"] == [
+        {
+            "name": "bestand",
+            "code": "inhoud_niet_het_type",
+            "reason": f"De inhoud van het bestand is geen '{content_type}'.",
+        }
+    ]
+    assert_nothing_stored(private_media)
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image/png"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "image/jpeg"),
+        ("Verslag: één keukentafelgesprek\n".encode() * 1000, "text/plain"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ],
+)
+def test_content_that_is_its_declared_type(regie, aanvraag, content, content_type):
+    response = upload(regie, aanvraag["uuid"], content=content, content_type=content_type)
+    assert response.status_code == 201, response.content
+    assert Document.objects.get().inhoud.read() == content
+
+
+@pytest.fixture
+def documenten_api(db):
+    return Service.objects.create(
+        label="Documenten", slug="drc", api_type=APITypes.drc, api_root="https://documenten.example.nl/api/v1/"
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../../admin/secret",
+        "enkelvoudiginformatieobjecten/../../../internal",
+        "%2e%2e/%2E%2E/internal",
+        "..\\..\\internal",
+        "./../v2/enkelvoudiginformatieobjecten/1",
+    ],
+)
+def test_reference_that_leaves_the_api_root_is_refused(
+    regie, aanvraag, private_media, requests_mock, documenten_api, path
+):
+    url = f"https://documenten.example.nl/api/v1/{path}"
+    response = upload(regie, aanvraag["uuid"], content=None, informatieobject=url)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["invalidParams"][0]["name"] == "informatieobject"
+    assert response.json()["invalidParams"][0]["code"] == "onbekende_api"
+    assert requests_mock.call_count == 0
+    assert_nothing_stored(private_media)
+
+
+def test_reference_with_dot_segments_inside_the_root_is_stored_resolved(regie, aanvraag, documenten_api):
+    target = "https://documenten.example.nl/api/v1/enkelvoudiginformatieobjecten/0c5e0e6c"
+    url = "https://documenten.example.nl/api/v1/zaken/../enkelvoudiginformatieobjecten/./0c5e0e6c"
+    response = upload(regie, aanvraag["uuid"], content=None, informatieobject=url)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["informatieobject"] == target
+
+
+def test_reference_to_a_host_that_only_starts_like_the_root(regie, aanvraag, private_media):
+    Service.objects.create(label="D", slug="d", api_type=APITypes.drc, api_root="https://documenten.example.nl")
+    url = "https://documenten.example.nl.evil.example/api/v1/enkelvoudiginformatieobjecten/1"
+    response = upload(regie, aanvraag["uuid"], content=None, informatieobject=url)
+
+    assert response.status_code == 400
+    assert response.json()["invalidParams"][0]["name"] == "informatieobject"
+    assert_nothing_stored(private_media)
