@@ -139,7 +139,7 @@ def test_permanent_error_is_dead_at_once_with_details(handler):
     assert outbox.outbox_process(item_id=item.pk) == "dead"
     item.refresh_from_db()
     assert item.attempts == 1
-    assert "zaaktype" in item.last_error
+    assert item.last_error == "permanent: 400 from Zaken API\n[{'name': 'zaaktype'}]"
 
 
 def test_requeue_makes_dead_items_due(handler, django_capture_on_commit_callbacks, monkeypatch):
@@ -247,11 +247,12 @@ def test_an_item_of_a_killed_worker_on_this_host_is_released_at_the_next_sweep(h
     OutboxItem.objects.filter(pk=elsewhere.pk).update(claimed_by="another-host:1")
     # `running` keeps the claim of this (living) process
 
-    assert outbox.outbox_release_orphans() == 1
+    # The sweeper itself releases it and processes it: seconds, not the claim timeout.
+    assert outbox.outbox_sweep() == 1
 
     states = dict(OutboxItem.objects.values_list("pk", "state"))
-    assert (states[orphan.pk], states[running.pk], states[elsewhere.pk]) == ("pending", "processing", "processing")
-    assert outbox.outbox_sweep() == 1  # the sweeper releases and processes it: seconds, not the claim timeout
+    assert (states[orphan.pk], states[running.pk], states[elsewhere.pk]) == ("done", "processing", "processing")
+    assert outbox.outbox_release_orphans() == 0  # nothing left to release
 
 
 def test_the_sweeper_leaves_an_item_claimed_a_moment_ago(handler):
@@ -320,3 +321,51 @@ def test_parallel_sweepers_skip_what_another_one_holds(handler):
     sweeper.join(10)
     assert not blocked, "the sweeper waited for rows another sweeper holds"
     assert found == [[items[2].pk, items[3].pk]]
+
+
+def test_the_jitter_starts_at_zero(settings):
+    settings.OUTBOX_BACKOFF_BASE_SECONDS = 10
+    assert min(outbox.backoff_seconds(1) for _ in range(500)) < 1  # full jitter: from 0, not from 1
+
+
+def test_an_unregistered_handler_leaves_its_items_pending_and_a_label_names_it(handler):
+    calls, _ = handler
+    item = enqueue()
+    outbox.unregister_handler(SOORT)
+    try:
+        assert outbox.outbox_process(item_id=item.pk) is None
+        assert calls == []
+    finally:
+        outbox.register_handler(SOORT, outbox._handlers.get(SOORT) or (lambda item: None))
+    outbox.register_handler("test_labelled", lambda item: None, label="Iets doen")
+    try:
+        assert (outbox.handler_label("test_labelled"), outbox.handler_label("onbekend")) == ("Iets doen", "onbekend")
+    finally:
+        outbox.unregister_handler("test_labelled")
+
+
+def test_an_item_given_up_calls_the_handlers_on_dead(settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 1
+    given_up: list[tuple[int, str]] = []
+
+    def fail(item: OutboxItem) -> None:
+        raise ConnectionError("down")
+
+    outbox.register_handler("test_dead", fail)
+    outbox._on_dead["test_dead"] = lambda item, error: given_up.append((item.pk, error))
+    try:
+        item = outbox.outbox_enqueue(handler="test_dead", aanvraag=None, payload={})
+        assert outbox.outbox_process(item_id=item.pk) == "dead"
+    finally:
+        outbox.unregister_handler("test_dead")
+        outbox._on_dead.pop("test_dead", None)
+    assert [(pk, error.startswith("gave up after 1 attempts")) for pk, error in given_up] == [(item.pk, True)]
+
+
+def test_an_item_without_a_lane_relays_nothing_when_it_finishes(handler, monkeypatch):
+    relayed: list[list[int]] = []
+    monkeypatch.setattr(outbox, "_relay_hook", [relayed.append])
+    first, second = enqueue(), enqueue()
+    assert outbox.outbox_process(item_id=first.pk) == "done"
+    assert relayed == []  # `second` waits for its own relay or the sweeper, nothing else hands it on
+    assert second.lane == ""

@@ -123,10 +123,13 @@ def test_not_ready_waits_without_using_an_attempt(recorder: Recorder, regie: Any
     (item,) = put(of, 1)
     recorder.not_ready = 3
 
-    states = [outbox.outbox_process(item_id=item.pk) for _ in range(4)]
+    states = [outbox.outbox_process(item_id=item.pk) for _ in range(3)]
 
     item.refresh_from_db()
-    assert states == ["pending", "pending", "pending", "done"]
+    assert states == ["pending", "pending", "pending"]
+    assert (item.attempts, item.last_error) == (0, "wacht: the zaak is not there yet")  # what it waits for
+    assert outbox.outbox_process(item_id=item.pk) == "done"
+    item.refresh_from_db()
     assert item.attempts == 1
     assert item.last_error == ""
 
