@@ -6,7 +6,6 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,7 +14,7 @@ from ..models import Aanvraag, Document, Voorziening
 from .base import IDEMPOTENCY_KEY, IsRegie, ResourceViewSet, caller, created, idempotent, visible_or_404
 from .exceptions import PayloadTooLarge
 from .filters import AanvraagFilter, DocumentFilter, VoorzieningFilter
-from .parsers import StrictJSONParser
+from .parsers import StrictJSONParser, StrictMultiPartParser
 from .serializers import (
     AanvraagInputSerializer,
     AanvraagSerializer,
@@ -124,7 +123,7 @@ class DocumentViewSet(ResourceViewSet):
     serializer_class = DocumentSerializer
     filterset_class = DocumentFilter
     queryset = Document.objects.none()
-    parser_classes = [MultiPartParser, StrictJSONParser]
+    parser_classes = [StrictMultiPartParser, StrictJSONParser]
 
     def get_queryset(self) -> Any:
         return selectors.documenten_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")

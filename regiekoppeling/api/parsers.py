@@ -23,6 +23,7 @@ from django.conf import settings
 from djangorestframework_camel_case.parser import CamelCaseJSONParser
 from djangorestframework_camel_case.util import camel_to_underscore, underscoreize
 from rest_framework.exceptions import ParseError
+from rest_framework.parsers import MultiPartParser
 
 from ..exceptions import InvalidParam
 
@@ -130,3 +131,26 @@ class StrictJSONParser(CamelCaseJSONParser):
             raise StrictParseError(problems)
         # underscoreize builds plain dicts again: the duplicate bookkeeping goes no further.
         return underscoreize(data, **self.json_underscoreize)
+
+
+class StrictMultiPartParser(MultiPartParser):
+    """multipart/form-data with the same rules as the JSON parser: a field (or file) given twice is
+    refused instead of the last one silently winning, and no value may hold a NUL character."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        parsed = super().parse(stream, media_type, parser_context)
+        reason = "Dit veld komt meer dan eens voor in de body."
+        problems = [
+            InvalidParam(name, "duplicate_key", reason)
+            for part in (parsed.data, parsed.files)
+            for name, values in part.lists()
+            if len(values) > 1
+        ]
+        problems += [
+            InvalidParam(name, "nul_character", "Een tekst mag geen NUL-teken (\\u0000) bevatten.")
+            for name, values in parsed.data.lists()
+            if any("\x00" in str(v) for v in values)
+        ]
+        if problems:
+            raise StrictParseError(problems)
+        return parsed

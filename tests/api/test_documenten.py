@@ -7,6 +7,7 @@ import uuid
 import pytest
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from zgw_consumers.constants import APITypes
 from zgw_consumers.models import Service
 
@@ -263,4 +264,38 @@ def test_reference_to_a_host_that_only_starts_like_the_root(regie, aanvraag, pri
 
     assert response.status_code == 400
     assert response.json()["invalidParams"][0]["name"] == "informatieobject"
+    assert_nothing_stored(private_media)
+
+
+def test_a_multipart_field_given_twice_is_refused_not_last_one_wins(regie, aanvraag, private_media):
+    """As for JSON (tests/api/test_strict_input.py): two `titel` parts, or two files, are a 400 naming
+    the field, and nothing is stored."""
+    headers = regie.headers(HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    body = encode_multipart(
+        BOUNDARY,
+        {
+            "aanvraag": aanvraag["uuid"],
+            "titel": ["Verslag", "Iets anders"],
+            "bestand": SimpleUploadedFile("verslag.pdf", PDF, content_type="application/pdf"),
+        },
+    )
+    response = regie.client.post("/api/v1/documenten", body, content_type=MULTIPART_CONTENT, **headers)
+    assert response.status_code == 400, response.content
+    assert [(p["name"], p["code"]) for p in response.json()["invalidParams"]] == [("titel", "duplicate_key")]
+
+    files = encode_multipart(
+        BOUNDARY,
+        {
+            "aanvraag": aanvraag["uuid"],
+            "titel": "Verslag",
+            "bestand": [
+                SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf"),
+                SimpleUploadedFile("b.pdf", PDF, content_type="application/pdf"),
+            ],
+        },
+    )
+    headers = regie.headers(HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    response = regie.client.post("/api/v1/documenten", files, content_type=MULTIPART_CONTENT, **headers)
+    assert [(p["name"], p["code"]) for p in response.json()["invalidParams"]] == [("bestand", "duplicate_key")]
+    assert not Document.objects.exists()
     assert_nothing_stored(private_media)
