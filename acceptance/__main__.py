@@ -55,6 +55,12 @@ def secret_for(client_id: str, given: str, demo: dict[str, Any], demo_path: Path
     )
 
 
+def zgw_credentials(args: argparse.Namespace, demo: dict[str, Any]) -> tuple[str, str]:
+    """The ZGW client for reading zaken back: from the options, else the demo file's sandbox client."""
+    zgw = demo.get("zgw") or {}
+    return args.zgw_client_id or zgw.get("clientId", ""), args.zgw_secret or zgw.get("secret", "")
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="python -m acceptance", description=__doc__.split("\n")[0])
     main.add_argument("--demo", type=Path, default=None, help="demo file of `make run` (default .data/demo.json)")
@@ -126,11 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    zgw_demo = demo.get("zgw") or {}
-    zgw_id, zgw_secret = (
-        args.zgw_client_id or zgw_demo.get("clientId", ""),
-        args.zgw_secret or zgw_demo.get("secret", ""),
-    )
+    zgw_id, zgw_secret = zgw_credentials(args, demo)
     check = (
         zaakhistorie.scenario_check(config, zaakhistorie.Zgw(zgw_id, zgw_secret), timeout=args.timeout)
         if zgw_id and zgw_secret
@@ -148,9 +150,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def check_zaken(args: argparse.Namespace, demo: dict[str, Any], demo_path: Path) -> int:
-    zgw_demo = demo.get("zgw") or {}
-    client_id = args.zgw_client_id or zgw_demo.get("clientId", "")
-    secret = args.zgw_secret or zgw_demo.get("secret", "")
+    client_id, secret = zgw_credentials(args, demo)
     if not (client_id and secret):
         raise CommandError(f"no ZGW credentials: pass --zgw-client-id and --zgw-secret (none in {demo_path})")
     backoffice = scenarios.Party(

@@ -85,7 +85,7 @@ def _all_of_service(api: Api, path: str, **params: str) -> list[JSON]:
         results += page["results"]
         if not page.get("next"):
             return results
-        response = api.session.get(page["next"], headers=api._headers(), timeout=api.timeout)
+        response = api.get(page["next"])  # Api.get takes a full URL as it is
 
 
 def check_zaak(zgw: Zgw, url: str) -> Finding:

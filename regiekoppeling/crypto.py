@@ -4,6 +4,7 @@ any of them, so the key itself can be rotated (`manage.py credential_reencrypt`)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -29,18 +30,17 @@ def encrypt_secret(secret: str) -> str:
 
 
 def decrypt_secret(token: str) -> str:
-    try:
-        return _current().decrypt(token.encode()).decode()
-    except InvalidToken:
-        raise SecretDecryptionError(
-            "A stored credential secret does not decrypt with CREDENTIAL_ENCRYPTION_KEYS (wrong or dropped key)."
-        ) from None
+    return _with_keys(_current().decrypt, token)
 
 
 def reencrypt_secret(token: str) -> str:
     """The same secret, encrypted with the first (current) key."""
+    return _with_keys(_current().rotate, token)
+
+
+def _with_keys(operation: Callable[[bytes], bytes], token: str) -> str:
     try:
-        return _current().rotate(token.encode()).decode()
+        return operation(token.encode()).decode()
     except InvalidToken:
         raise SecretDecryptionError(
             "A stored credential secret does not decrypt with CREDENTIAL_ENCRYPTION_KEYS (wrong or dropped key)."

@@ -112,10 +112,6 @@ def handler_label(name: str) -> str:
     return _labels.get(name, name)
 
 
-def subscribers(kind: str) -> list[str]:
-    return list(_subscribers.get(kind, ()))
-
-
 def set_relay(relay: Relay) -> None:
     """Install how items are relayed to the workers on commit (`regiekoppeling.apps` does)."""
     _relay_hook[:] = [relay]

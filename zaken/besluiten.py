@@ -138,6 +138,8 @@ def _ensure_outcome(
     clients: Clients, config: ZGWConfig, beschikking: Beschikking, besluit: Besluit, regels: list[BeschikkingRegel]
 ) -> None:
     """The resultaat and the status the beschikking brings, as far as the zaak does not have them yet."""
+    if besluit.resultaat_url and besluit.status_url:
+        return  # a rerun: both were done before
     zaak = besluit.zaak
     uitkomst = _uitkomst(regels)
     remote = clients.zaken.get_zaak(zaak.url)

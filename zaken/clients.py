@@ -63,7 +63,7 @@ class ZGWClient(NLXClient):
     ) -> Any:
         headers = {"Accept": "application/json", **self.extra_headers, **kwargs.pop("headers", {})}
         server = self.base_url
-        pause.raise_if_paused(server)
+        failed_lately = pause.raise_if_paused(server)
         try:
             response = self.request(method, url, json=json, params=params, headers=headers, **kwargs)
         except (requests.Timeout, requests.ConnectionError) as exc:
@@ -72,7 +72,8 @@ class ZGWClient(NLXClient):
         if response.status_code >= 500:
             pause.note_unavailable(server)
             raise ZGWUnavailableError(f"{method} {url} answered {response.status_code}")
-        pause.note_answered(server)
+        if failed_lately:
+            pause.note_answered(server)
         if response.status_code >= 400:
             raise ZGWRequestError(method, url, response.status_code, _body(response))
         if response.status_code == 204 or not response.content:

@@ -55,8 +55,12 @@ def _problems(clients: Clients, config: ZGWConfig) -> list[str]:
 def _zaaktype_problems(clients: Clients, config: ZGWConfig, identificatie: str, zaaktype: JSON) -> list[str]:
     problems: list[str] = []
     url = zaaktype["url"]
+    names: set[str] = set()
+    try:
+        names = {t.omschrijving for t in catalogus.statustypen(clients.catalogi, zaaktype_url=url)}
+    except PermanentError as exc:
+        problems.append(str(exc))
     checks = [
-        lambda: catalogus.statustypen(clients.catalogi, zaaktype_url=url),
         lambda: catalogus.roltype_url(
             clients.catalogi, zaaktype_url=url, omschrijving_generiek=config.roltype_omschrijving_generiek
         ),
@@ -82,11 +86,7 @@ def _zaaktype_problems(clients: Clients, config: ZGWConfig, identificatie: str, 
         except PermanentError as exc:
             problems.append(str(exc))
     mapped = StatustypeMapping.objects.filter(config=config, zaaktype=identificatie).exclude(statustype_omschrijving="")
-    if mapped.exists():
-        try:
-            names = {t.omschrijving for t in catalogus.statustypen(clients.catalogi, zaaktype_url=url)}
-        except PermanentError:
-            names = set()  # reported above
+    if names:  # without statustypen the problem is reported above
         problems += [
             f"Statustype '{m.statustype_omschrijving}' (voor status {m.status}) bestaat niet bij zaaktype "
             f"{identificatie}; kies een van: {', '.join(sorted(names))}."

@@ -16,6 +16,11 @@ from .registration import aanvraag_register
 from .statussen import zaakstatus_update
 
 
+def _aanvraag_id(item: OutboxItem) -> int:
+    # Published items carry their aanvraag; the payload names it as well (for items queued by hand).
+    return item.aanvraag_id or Aanvraag.objects.only("pk").get(uuid=item.payload["aanvraag"]).pk
+
+
 def registratie_given_up(item: OutboxItem, error: str) -> None:
     # Retried until the budget was spent: the lines no longer say "wacht" but what happened.
     if item.aanvraag_id is not None:
@@ -35,8 +40,7 @@ def registratie_given_up(item: OutboxItem, error: str) -> None:
     on_dead=registratie_given_up,
 )
 def handle_registratie(item: OutboxItem) -> None:
-    aanvraag_id = item.aanvraag_id or Aanvraag.objects.only("pk").get(uuid=item.payload["aanvraag"]).pk
-    aanvraag_register(aanvraag_id=aanvraag_id)
+    aanvraag_register(aanvraag_id=_aanvraag_id(item))
 
 
 @handler("besluit", on=[events.BESCHIKKING_GENOMEN], label="Beschikking als besluit registreren", lane="zaak")
@@ -47,9 +51,8 @@ def handle_besluit(item: OutboxItem) -> None:
 
 @handler("zaak_status", on=[events.VOORZIENINGEN_GEWIJZIGD], label="Zaakstatus bijwerken", lane="zaak")
 def handle_zaak_status(item: OutboxItem) -> None:
-    aanvraag_id = item.aanvraag_id or Aanvraag.objects.only("pk").get(uuid=item.payload["aanvraag"]).pk
     zaakstatus_update(
-        aanvraag_id=aanvraag_id,
+        aanvraag_id=_aanvraag_id(item),
         voorziening_uuids=list(item.payload.get("voorzieningen", [])),
         statussen=item.payload.get("statussen"),
     )

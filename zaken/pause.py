@@ -29,15 +29,20 @@ def _key(url: str) -> str:
     return "zgw-pause:" + hashlib.sha256(f"{parts.scheme}://{parts.netloc}".encode()).hexdigest()[:32]
 
 
-def raise_if_paused(url: str) -> None:
+def raise_if_paused(url: str) -> bool:
+    """Raise `RemotePaused` during a pause; otherwise True when the server failed lately (so that its
+    next answer ends that), False when all is well. One cache read per call."""
     if settings.ZGW_PAUSE_BASE_SECONDS <= 0:
-        return
+        return False
     state = caches["zgw"].get(_key(url))
-    if state and state["until"] > time.time():
+    if not state:
+        return False
+    if state["until"] > time.time():
         left = state["until"] - time.time()
         raise RemotePaused(
             f"{urlsplit(url).netloc} gaf {state['failures']}x geen antwoord; pauze nog {left:.0f} s", retry_after=left
         )
+    return True
 
 
 def note_unavailable(url: str) -> None:
@@ -52,8 +57,5 @@ def note_unavailable(url: str) -> None:
 
 
 def note_answered(url: str) -> None:
-    if settings.ZGW_PAUSE_BASE_SECONDS <= 0:
-        return
-    cache = caches["zgw"]
-    if cache.get(_key(url)) is not None:
-        cache.delete(_key(url))
+    """The server answered: its failures are forgotten (call only when `raise_if_paused` said it had some)."""
+    caches["zgw"].delete(_key(url))
