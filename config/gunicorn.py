@@ -12,8 +12,10 @@ from typing import Any
 
 from gunicorn.glogging import Logger as GunicornLogger
 
+from config.logsafety import scrub
+
 # Never %(r)s (request line), %(q)s (query string) or %(f)s (referer, a full URL): a query string may
-# carry personal data. %(U)s is the path alone.
+# carry personal data. %(U)s is the path alone, scrubbed (`PrivacyLogger.atoms`).
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 _QUERY = re.compile(r"\?[^\s'\"]*")
 
@@ -23,10 +25,17 @@ class PrivacyLogger(GunicornLogger):
     in gunicorn itself ("Error handling request /x?bsn=..", "Invalid request from ip=..: ..")."""
 
     def _scrub(self, msg: object, args: tuple[object, ...]) -> tuple[object, tuple[object, ...]]:
-        def scrub(value: object) -> object:
-            return _QUERY.sub("?<redacted>", value) if isinstance(value, str) else value
+        def clean(value: object) -> object:
+            return scrub(_QUERY.sub("?<redacted>", value)) if isinstance(value, str) else value
 
-        return scrub(msg), tuple(scrub(a) for a in args)
+        return clean(msg), tuple(clean(a) for a in args)
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
+        # gunicorn decodes the path (PATH_INFO): `%0A` is a newline by now, and a BSN typed into a path
+        # is plain digits. The method is a token gunicorn already checked.
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["U"] = scrub(atoms["U"] or "")
+        return dict(atoms)
 
     def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
         msg, args = self._scrub(msg, args)

@@ -84,6 +84,12 @@ def _postgres_os_user() -> str | None:
     return "embedded_postgres" if os.geteuid() == 0 else None
 
 
+# A failing statement is written to PostgreSQL's log with its values (the default
+# log_min_error_statement = error), and a unique violation's DETAIL names the key's values: with these,
+# an error is logged as its message only. The README says what a deployment should set.
+PRIVATE_ERROR_LOGGING = {"log_min_error_statement": "panic", "log_error_verbosity": "terse"}
+
+
 @dataclass
 class EmbeddedPostgres:
     pgdata: Path
@@ -125,6 +131,9 @@ class EmbeddedPostgres:
                 if exists is None:
                     with contextlib.suppress(psycopg.errors.DuplicateDatabase):  # a concurrent launcher
                         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
+                for name, value in PRIVATE_ERROR_LOGGING.items():
+                    conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
+                conn.execute("SELECT pg_reload_conf()")
         except BaseException:
             postgres.stop()
             raise

@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import Applicatie, IdempotencyRecord
@@ -39,27 +39,46 @@ def idempotency_begin(
     *, applicatie: Applicatie, key: str, method: str, path: str, fingerprint: str
 ) -> tuple[IdempotencyRecord, bool]:
     """Claim the key (committed at once, so concurrent duplicates see it). Returns (record, is_replay)."""
-    try:
+    while True:
+        claimed = _claim(applicatie=applicatie, key=key, method=method, path=path, fingerprint=fingerprint)
+        if claimed is not None:
+            return IdempotencyRecord.objects.get(pk=claimed), False
         with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
-                applicatie=applicatie, key=key, method=method, path=path, fingerprint=fingerprint
-            )
-        return record, False
-    except IntegrityError:
-        pass
-    with transaction.atomic():
-        record = IdempotencyRecord.objects.select_for_update().get(applicatie=applicatie, key=key)
-        if record.fingerprint != fingerprint or record.path != path or record.method != method:
-            raise IdempotencyMismatch()
-        if record.state == IdempotencyRecord.State.COMPLETE:
-            return record, True
-        stale = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS)
-        if record.created_at > stale:
-            raise IdempotencyConflict()
-        # The first attempt died without finishing: this request takes over.
-        record.created_at = timezone.now()
-        record.save(update_fields=["created_at"])
-        return record, False
+            record = IdempotencyRecord.objects.select_for_update().filter(applicatie=applicatie, key=key).first()
+            if record is None:
+                continue  # released by its failed first request between our two statements: claim again
+            return _existing(record=record, method=method, path=path, fingerprint=fingerprint)
+
+
+def _existing(*, record: IdempotencyRecord, method: str, path: str, fingerprint: str) -> tuple[IdempotencyRecord, bool]:
+    if record.fingerprint != fingerprint or record.path != path or record.method != method:
+        raise IdempotencyMismatch()
+    if record.state == IdempotencyRecord.State.COMPLETE:
+        return record, True
+    stale = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS)
+    if record.created_at > stale:
+        raise IdempotencyConflict()
+    # The first attempt died without finishing: this request takes over.
+    record.created_at = timezone.now()
+    record.save(update_fields=["created_at"])
+    return record, False
+
+
+def _claim(*, applicatie: Applicatie, key: str, method: str, path: str, fingerprint: str) -> int | None:
+    """Insert the key unless it exists; the id when this request inserted it, else None.
+
+    `ON CONFLICT DO NOTHING` and not insert-then-catch-IntegrityError: a failing statement is written to
+    the PostgreSQL log with its values, and a replay is a normal event, not an error."""
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)  # the model's name, no input
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (applicatie_id, key, method, path, fingerprint, state, response_headers, created_at)"  # noqa: S608
+            " VALUES (%s, %s, %s, %s, %s, %s, '{}'::jsonb, %s)"
+            " ON CONFLICT (applicatie_id, key) DO NOTHING RETURNING id",
+            [applicatie.pk, key, method, path, fingerprint, IdempotencyRecord.State.IN_PROGRESS, timezone.now()],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def idempotency_complete(*, record: IdempotencyRecord, status: int, body: Any, headers: dict[str, str]) -> None:

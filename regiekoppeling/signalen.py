@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
@@ -67,12 +67,7 @@ def herindicatie_candidates(*, today: dt.date) -> QuerySet[Voorziening]:
     no signal from this service yet; the per-gemeente lead time is applied per row afterwards."""
     longest = Gemeente.objects.aggregate(m=Max("herindicatie_termijn_dagen"))["m"] or 0
     horizon = today + dt.timedelta(days=max(longest, settings.HERINDICATIE_TERMIJN_DAGEN))
-    raised = Signaal.objects.filter(
-        voorziening=OuterRef("pk"),
-        deadline=OuterRef("einddatum"),
-        soort=Signaal.Soort.HERINDICATIE,
-        bron=Signaal.Bron.TERMIJN,
-    )
+    raised = _termijn_signalen().filter(voorziening=OuterRef("pk"), deadline=OuterRef("einddatum"))
     return (
         Voorziening.objects.filter(
             status__in=RUNNING_STATUSES, einddatum__isnull=False, einddatum__gte=today, einddatum__lte=horizon
@@ -81,6 +76,14 @@ def herindicatie_candidates(*, today: dt.date) -> QuerySet[Voorziening]:
         .exclude(status__in=GRANTED_STATUSES, leveringsvorm=Leveringsvorm.ZIN)
         .select_related("aanvraag__gemeente", "product")
     )
+
+
+def _termijn_signalen() -> QuerySet[Signaal]:
+    return Signaal.objects.filter(soort=Signaal.Soort.HERINDICATIE, bron=Signaal.Bron.TERMIJN)
+
+
+def _herindicatie_raised(voorziening: Voorziening) -> bool:
+    return _termijn_signalen().filter(voorziening=voorziening, deadline=voorziening.einddatum).exists()
 
 
 def has_follow_up(voorziening: Voorziening) -> bool:
@@ -105,20 +108,23 @@ def herindicatie_raise_due(*, today: dt.date | None = None) -> int:
         assert voorziening.einddatum is not None
         if voorziening.einddatum - lead_time(voorziening) > today or has_follow_up(voorziening):
             continue
-        try:
-            with transaction.atomic():
-                signaal = Signaal.objects.create(
-                    soort=Signaal.Soort.HERINDICATIE,
-                    bron=Signaal.Bron.TERMIJN,
-                    gemeente=voorziening.aanvraag.gemeente,
-                    voorziening=voorziening,
-                    aanvraag=voorziening.aanvraag,
-                    deadline=voorziening.einddatum,
-                    toelichting="De einddatum van de voorziening nadert; er is nog geen vervolgaanvraag.",
-                )
-                _queue(signaal, voorziening)
-        except IntegrityError:
-            continue  # raised meanwhile by a parallel run: once is enough
+        with transaction.atomic():
+            # A parallel run may have raised it meanwhile: the row lock orders the two runs, and the
+            # second sees the first's signal (no insert that fails on the unique constraint: a failing
+            # statement is logged by PostgreSQL with its values).
+            Voorziening.objects.select_for_update().filter(pk=voorziening.pk).first()
+            if _herindicatie_raised(voorziening):
+                continue
+            signaal = Signaal.objects.create(
+                soort=Signaal.Soort.HERINDICATIE,
+                bron=Signaal.Bron.TERMIJN,
+                gemeente=voorziening.aanvraag.gemeente,
+                voorziening=voorziening,
+                aanvraag=voorziening.aanvraag,
+                deadline=voorziening.einddatum,
+                toelichting="De einddatum van de voorziening nadert; er is nog geen vervolgaanvraag.",
+            )
+            _queue(signaal, voorziening)
         raised += 1
     return raised
 

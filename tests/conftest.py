@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from regiekoppeling.constants import Rol
@@ -136,3 +138,20 @@ def aanvraag_body(*lines: dict[str, Any], **overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 def body() -> Callable[..., dict[str, Any]]:
     return aanvraag_body
+
+
+@contextlib.contextmanager
+def failing_statements() -> Iterator[list[str]]:
+    """Collects the SQL of every statement that fails while the block runs. PostgreSQL writes a failing
+    statement to its log with its values (BSN, names), so normal control flow must not cause one."""
+    failed: list[str] = []
+
+    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        try:
+            return execute(sql, params, many, context)
+        except Exception:
+            failed.append(sql)
+            raise
+
+    with connection.execute_wrapper(record):
+        yield failed

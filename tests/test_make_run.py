@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import psutil
+import psycopg
 import pytest
 import requests
 
@@ -247,6 +248,15 @@ def test_make_run_on_a_fresh_machine(launcher: Launcher) -> None:
     requests.get(f"{base}/api/v1/privacy-check", params={"bsn": "999993653"}, headers=headers, timeout=30)
     launcher.wait_for(r'"GET /api/v1/privacy-check HTTP/1\.1" \d{3}', 10)
     assert "bsn=" not in launcher.output, "query string in the access log"
+
+    # A failing statement must reach PostgreSQL's log as its message only, without values.
+    with psycopg.connect(database_url) as conn:
+        settings_now = dict(
+            conn.execute(
+                "SELECT name, setting FROM pg_settings WHERE name IN ('log_min_error_statement', 'log_error_verbosity')"
+            ).fetchall()
+        )
+    assert settings_now == {"log_min_error_statement": "panic", "log_error_verbosity": "terse"}
 
     # --- the README's commands, as written (only the port and the data directory differ) ------------
     using = run_readme_blocks("Using the API", launcher)

@@ -13,7 +13,7 @@ from djangorestframework_camel_case.util import underscoreize
 
 from regiekoppeling import idempotency, services
 from regiekoppeling.models import Aanvraag, IdempotencyRecord, OutboxItem
-from tests.conftest import aanvraag_body, zin_line
+from tests.conftest import aanvraag_body, failing_statements, zin_line
 from tests.waiting import wait_for
 
 
@@ -30,6 +30,18 @@ class TestReplay:
         assert second["Idempotent-Replayed"] == "true"
         assert Aanvraag.objects.count() == 1
         assert OutboxItem.objects.count() == 2
+
+    def test_a_replay_runs_no_failing_statement(self, regie):
+        # A failing statement lands in the PostgreSQL log with its values (BSN, names): a replay must be
+        # answered without one, not by catching a unique violation.
+        key = str(uuid.uuid4())
+        assert regie.post("/api/v1/aanvragen", aanvraag_body(), key=key).status_code == 201
+        with failing_statements() as failed:
+            replay = regie.post("/api/v1/aanvragen", aanvraag_body(), key=key)
+            mismatch = regie.post("/api/v1/aanvragen", aanvraag_body(regieReferentie="ANDERS"), key=key)
+
+        assert (replay.status_code, mismatch.status_code) == (201, 422)
+        assert failed == []
 
     def test_same_key_with_another_body_is_422(self, regie):
         key = str(uuid.uuid4())

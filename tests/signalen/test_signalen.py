@@ -10,7 +10,7 @@ from django.conf import settings
 
 from regiekoppeling.models import Aanvraag, OutboxItem, Signaal, Voorziening
 from regiekoppeling.signalen import herindicatie_raise_due
-from tests.conftest import BSN_A, aanvraag_body, pgb_line, zin_line
+from tests.conftest import BSN_A, aanvraag_body, failing_statements, pgb_line, zin_line
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = Path(settings.BASE_DIR).parent / "shared" / "iwmo" / "iwmo-3.2" / "examples"
@@ -88,6 +88,26 @@ class TestHerindicatie:
         assert herindicatie_raise_due(today=dt.date(2027, 12, 2)) == 0  # once per voorziening
         signaal = Signaal.objects.get()
         assert (signaal.bron, signaal.deadline) == ("termijn", dt.date(2027, 12, 31))
+
+    def test_a_run_that_read_its_candidates_before_another_run_raised_them_adds_nothing(
+        self, regie, backoffice, settings, monkeypatch
+    ):
+        # Two beat runs at once: the second read its candidates before the first committed. It must
+        # neither raise a second signal nor run an insert that fails (PostgreSQL logs those with values).
+
+        from regiekoppeling import signalen
+
+        settings.HERINDICATIE_TERMIJN_DAGEN = 30
+        aanvraag = granted(regie, backoffice, zin_line(einddatum="2027-12-31"))
+        assign(backoffice, aanvraag["voorzieningen"][0]["uuid"], 1)
+        stale = list(signalen.herindicatie_candidates(today=dt.date(2027, 12, 1)))
+        assert herindicatie_raise_due(today=dt.date(2027, 12, 1)) == 1
+        monkeypatch.setattr(signalen, "herindicatie_candidates", lambda today: stale)
+        with failing_statements() as failed:
+            assert herindicatie_raise_due(today=dt.date(2027, 12, 1)) == 0
+
+        assert failed == []
+        assert Signaal.objects.count() == 1
 
     def test_lead_time_per_gemeente(self, regie, backoffice, gemeente):
         gemeente.herindicatie_termijn_dagen = 90

@@ -1,0 +1,101 @@
+"""Logs that leak nothing: no BSN, no forged lines, in gunicorn's access log and in every logger."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from config.logsafety import BSN_MASK, ScrubFilter, scrub
+from tests.conftest import BSN_A
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+class TestScrub:
+    @pytest.mark.parametrize(
+        "text",
+        [f"/api/v1/x/{BSN_A}", f"/api/v1/x/{BSN_A}/y", f"bsn={BSN_A}", f"a_{BSN_A}", f"{BSN_A}"],
+    )
+    def test_a_bsn_standing_alone_is_masked(self, text):
+        assert BSN_A not in scrub(text)
+        assert BSN_MASK in scrub(text)
+
+    def test_a_bsn_in_full_width_digits_is_masked(self):
+        full_width = "".join(chr(0xFF10 + int(d)) for d in BSN_A)
+        assert scrub(f"/x/{full_width}") == f"/x/{BSN_MASK}"
+
+    @pytest.mark.parametrize(
+        "text",
+        ["/api/v1/aanvragen/12345678-1234-1234-1234-123456789012", "/x/1234567890", "/x/12345678", "abc123456789"],
+    )
+    def test_other_numbers_are_left_alone(self, text):
+        assert scrub(text) == text
+
+    def test_control_characters_and_backslashes_are_escaped(self):
+        assert scrub("/x\nGET /forged 200\r\t\\") == "/x\\x0aGET /forged 200\\x0d\\x09\\\\"
+        assert "\n" not in scrub("a\u2028b\x85c\nd")
+
+    def test_the_filter_formats_then_scrubs(self):
+        record = logging.LogRecord(
+            "django.request", logging.ERROR, __file__, 1, "Internal Server Error: %s", (f"/x/{BSN_A}\nY",), None
+        )
+        assert ScrubFilter().filter(record) is True
+        assert record.getMessage() == f"Internal Server Error: /x/{BSN_MASK}\\x0aY"
+
+    def test_every_handler_of_the_product_has_the_filter(self, settings):
+        handlers = settings.LOGGING["handlers"]
+        assert handlers and all("scrub" in handler.get("filters", []) for handler in handlers.values())
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_gunicorn_access_log_masks_and_escapes_the_path(tmp_path):
+    port = _free_port()
+    log = tmp_path / "gunicorn.log"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "python:config.gunicorn", "--bind", f"127.0.0.1:{port}",
+             "--workers", "1", "config.wsgi:application"],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/", timeout=2)
+            except urllib.error.HTTPError:
+                break  # answering
+            except OSError:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+            else:
+                break
+        for path in (f"/api/v1/aanvragen/{BSN_A}", "/api/v1/x%0A127.0.0.1%20-%20forged", f"/api/v1/y?bsn={BSN_A}"):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5)
+            except urllib.error.HTTPError:
+                pass
+        time.sleep(0.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    lines = log.read_text().splitlines()
+    access = [line for line in lines if '"GET /api/v1/' in line]
+    assert BSN_A not in log.read_text()
+    assert any(f"/api/v1/aanvragen/{BSN_MASK} " in line for line in access), lines
+    assert any("/api/v1/x\\x0a127.0.0.1 - forged " in line for line in access), lines
+    assert not any(line.startswith("127.0.0.1 - forged") for line in lines), lines
