@@ -19,3 +19,17 @@ def _close_old_connections(**kwargs: object) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@signals.after_setup_logger.connect
+@signals.after_setup_task_logger.connect
+def _scrub_log_lines(logger: object, **kwargs: object) -> None:
+    # The worker replaces the root logger's handlers with its own (worker_hijack_root_logger), so the
+    # filter of settings.LOGGING is gone there: put it on the worker's handlers too.
+    import logging
+
+    from config.logsafety import ScrubFilter
+
+    assert isinstance(logger, logging.Logger)
+    for handler in logger.handlers:
+        handler.addFilter(ScrubFilter())

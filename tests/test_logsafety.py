@@ -99,3 +99,18 @@ def test_the_gunicorn_access_log_masks_and_escapes_the_path(tmp_path):
     assert any(f"/api/v1/aanvragen/{BSN_MASK} " in line for line in access), lines
     assert any("/api/v1/x\\x0a127.0.0.1 - forged " in line for line in access), lines
     assert not any(line.startswith("127.0.0.1 - forged") for line in lines), lines
+
+
+def test_the_celery_worker_log_is_scrubbed_too():
+    # The worker replaces the root logger's handlers with its own; the filter must be on those.
+    script = (
+        "import django, logging; django.setup()\n"
+        "from config.celery import app\n"
+        "app.log.setup(loglevel='INFO', redirect_stdouts=False)\n"
+        f"logging.getLogger('zaken').warning('zaak voor %s\\nforged', '{BSN_A}')\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    run = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert f"zaak voor {BSN_MASK}\\x0aforged" in run.stderr, run.stderr
+    assert BSN_A not in run.stderr + run.stdout
