@@ -7,12 +7,16 @@ Bind address and worker count come from gunicorn's usual options or GUNICORN_CMD
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from typing import Any
 
+from gunicorn import util
 from gunicorn.glogging import Logger as GunicornLogger
 
 from config.logsafety import scrub
+from config.version import API_VERSION
 
 # Never %(r)s (request line), %(q)s (query string) or %(f)s (referer, a full URL): a query string may
 # carry personal data. %(U)s is the path alone, scrubbed (`PrivacyLogger.atoms`).
@@ -49,6 +53,38 @@ class PrivacyLogger(GunicornLogger):
         msg, args = self._scrub(msg, args)
         super().exception(msg, *args, **kwargs)
 
+
+_DETAILS = {
+    400: "Het HTTP-verzoek kon niet worden gelezen (request line of headers).",
+    414: "De request line is te lang.",
+    431: "De headers zijn te groot.",
+}
+
+
+def write_problem(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn answers what it refuses itself (a request line over its limit, a malformed header)
+    with an HTML page; an API client expects problem+json with API-Version like every other answer.
+    gunicorn's message is not echoed: it quotes the request line, which may carry personal data."""
+    code = reason.lower().replace(" ", "_")
+    body = json.dumps(
+        {
+            "type": f"https://regiekoppeling.example.nl/fouten/{code}",
+            "code": code,
+            "title": reason,
+            "status": status_int,
+            "detail": _DETAILS.get(status_int, "Het verzoek is geweigerd."),
+            "instance": f"urn:uuid:{uuid.uuid4()}",
+        }
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
+        f"API-Version: {API_VERSION}\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+# gunicorn's workers call util.write_error for the requests they refuse before any application code.
+util.write_error = write_problem
 
 # gunicorn reads these module-level names as its settings.
 accesslog = "-"

@@ -15,6 +15,8 @@ from pathlib import Path
 import dj_database_url
 from cryptography.fernet import Fernet
 
+from config import version
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -98,6 +100,7 @@ MIDDLEWARE = [
     "regiekoppeling.api.middleware.api_version_middleware",
     "regiekoppeling.api.middleware.api_referrer_policy_middleware",
     "regiekoppeling.api.middleware.body_size_middleware",
+    "regiekoppeling.api.middleware.public_url_middleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the admin's static files under gunicorn (collected by `collectstatic`).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -297,10 +300,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "UNAUTHENTICATED_USER": None,
     "PAGE_SIZE": 20,
-    "DATE_FORMAT": "%Y-%m-%d",
+    # ISO 8601 (date.isoformat()): always four-digit years; strftime's %Y writes year 1 as "1".
+    "DATE_FORMAT": "iso-8601",
 }
 
-API_VERSION = "1.0.0"
+API_VERSION = version.API_VERSION
 API_PUBLIC_URL = env("API_PUBLIC_URL", "https://regiekoppeling.example.nl/api/v1")
 
 SPECTACULAR_SETTINGS = {

@@ -23,6 +23,7 @@ from ..models import Abonnement, Bericht
 from .base import IDEMPOTENCY_KEY, ResourceViewSet, caller, created, idempotent
 from .exceptions import InvalidQueryParams
 from .fields import StrictSerializer
+from .pagination import MAX_PAGE_SIZE, PAGE_SIZE, positive_int_param
 
 # --- berichten ----------------------------------------------------------------------------------
 
@@ -57,23 +58,16 @@ class FeedPagination(pagination.BasePagination):
 
     cursor_query_param = "cursor"
     page_size_query_param = "pageSize"
-    page_size = 20
-    max_page_size = 100
-
-    def _page_size(self, request: Request) -> int:
-        value = request.query_params.get(self.page_size_query_param)
-        if value is None:
-            return self.page_size
-        if not value.isdigit() or int(value) < 1:
-            reason = f"Een geheel getal van 1 tot en met {self.max_page_size}."
-            raise InvalidQueryParams([InvalidParam(self.page_size_query_param, "invalid", reason)])
-        return min(int(value), self.max_page_size)
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         self.request = request
         raw = request.query_params.get(self.cursor_query_param)
         after = decode_cursor(raw) if raw is not None else 0
-        rows = list(queryset.filter(pk__gt=after).order_by("pk")[: self._page_size(request)])
+        rows = list(
+            queryset.filter(pk__gt=after).order_by("pk")[
+                : positive_int_param(request, self.page_size_query_param, default=PAGE_SIZE, maximum=MAX_PAGE_SIZE)
+            ]
+        )
         self.position = rows[-1].pk if rows else after
         return rows
 
@@ -111,8 +105,8 @@ class FeedPagination(pagination.BasePagination):
                 "name": self.page_size_query_param,
                 "in": "query",
                 "required": False,
-                "description": f"Aantal berichten per pagina (standaard {self.page_size}, hoogstens {self.max_page_size}).",
-                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+                "description": f"Aantal berichten per pagina (standaard {PAGE_SIZE}, hoogstens {MAX_PAGE_SIZE}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             },
         ]
 

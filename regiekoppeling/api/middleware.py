@@ -63,3 +63,21 @@ def body_size_middleware(get_response: Middleware) -> Middleware:
         return get_response(request)
 
     return middleware
+
+
+def public_url_middleware(get_response: Middleware) -> Middleware:
+    """Absolute URLs in API answers (`url` fields, `Location`, page links) are built from API_PUBLIC_URL,
+    never from the request's `Host`: behind a proxy the Host is an internal name, and a client must not
+    steer our links with it. The Host is still checked against ALLOWED_HOSTS first (a 400 when not)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            request.get_host()  # DisallowedHost -> 400 before anything else
+            # API_PUBLIC_URL names the API root (…/api/v1); what comes before /api/v1 is the public
+            # origin plus any path prefix a proxy adds. build_absolute_uri() prefixes relative paths with
+            # this cached value (normally scheme://host of the request).
+            origin = settings.API_PUBLIC_URL.rstrip("/").removesuffix("/api/v1")
+            request._current_scheme_host = origin  # type: ignore[attr-defined]
+        return get_response(request)
+
+    return middleware

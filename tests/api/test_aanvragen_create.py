@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from django.conf import settings
 
 from regiekoppeling.models import Aanvraag, OutboxItem, Voorziening
 from tests.conftest import BSN_A, aanvraag_body, pgb_line, zin_line
 
 pytestmark = pytest.mark.django_db
+
+
+def test_links_come_from_the_public_url_not_from_the_host(regie, settings):
+    # Behind a proxy the Host is an internal name; a client must not steer our links with it either.
+    settings.API_PUBLIC_URL = "https://regie.gemeente.example/koppeling/api/v1"
+    headers = regie.headers(HTTP_IDEMPOTENCY_KEY="k-1", HTTP_HOST="127.0.0.1:9999")
+    response = regie.client.generic(
+        "POST", "/api/v1/aanvragen", json.dumps(aanvraag_body()), "application/json", **headers
+    )
+    listed = regie.client.get("/api/v1/aanvragen", {"pageSize": 1}, **regie.headers(HTTP_HOST="localhost:1"))
+    regie.post("/api/v1/aanvragen", aanvraag_body(regieReferentie="TWEEDE"))
+    paged = regie.client.get("/api/v1/aanvragen", {"pageSize": 1}, **regie.headers(HTTP_HOST="localhost:1"))
+
+    uuid = Aanvraag.objects.get(regie_referentie="GP-2026-001").uuid
+    assert response.status_code == 201, response.content
+    assert response["Location"] == f"https://regie.gemeente.example/koppeling/api/v1/aanvragen/{uuid}"
+    assert response.json()["voorzieningen"][0]["url"].startswith("https://regie.gemeente.example/koppeling/api/v1/")
+    assert listed.json()["results"][0]["url"].startswith("https://regie.gemeente.example/koppeling/api/v1/")
+    assert paged.json()["next"] == "https://regie.gemeente.example/koppeling/api/v1/aanvragen?page=2&pageSize=1"
 
 
 def test_zin_and_pgb_lines_are_accepted_with_their_state(regie):
@@ -16,7 +38,7 @@ def test_zin_and_pgb_lines_are_accepted_with_their_state(regie):
     assert response.status_code == 201, response.json()
     data = response.json()
     aanvraag = Aanvraag.objects.get()
-    assert response["Location"] == f"http://testserver/api/v1/aanvragen/{aanvraag.uuid}"
+    assert response["Location"] == f"{settings.API_PUBLIC_URL}/aanvragen/{aanvraag.uuid}"
     assert data["url"] == response["Location"]
     assert data["uuid"] == str(aanvraag.uuid)
     assert data["gemeente"] == "0363"

@@ -4,6 +4,7 @@ and against non-public addresses."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from regiekoppeling.models import Abonnement, IdempotencyRecord
 
@@ -21,7 +22,7 @@ def test_create_returns_the_secret_once(regie, receiver):
     body = response.json()
     abonnement = Abonnement.objects.get()
     assert body == {
-        "url": f"http://testserver/api/v1/abonnementen/{abonnement.uuid}",
+        "url": f"{settings.API_PUBLIC_URL}/abonnementen/{abonnement.uuid}",
         "uuid": str(abonnement.uuid),
         "callbackUrl": receiver.url,
         "heeftAuth": True,

@@ -44,7 +44,7 @@ def test_feed_item_is_a_notificaties_message(regie, drie_aanvragen):
     bericht = Bericht.objects.get(uuid=item["uuid"])
     base = settings.API_PUBLIC_URL
     assert item == {
-        "url": f"http://testserver/api/v1/berichten/{bericht.uuid}",
+        "url": f"{settings.API_PUBLIC_URL}/berichten/{bericht.uuid}",
         "uuid": str(bericht.uuid),
         "kanaal": "voorzieningen",
         "hoofdObject": f"{base}/aanvragen/{first['uuid']}",

@@ -73,9 +73,16 @@ def demo(transactional_db: None, sandbox: Sandbox, tmp_path: Path) -> dict[str, 
     return result
 
 
+@pytest.fixture(autouse=True)
+def public_url(live_server: Any, settings: Any) -> str:
+    """Links in answers are built from API_PUBLIC_URL: here, the live server (the player follows them)."""
+    settings.API_PUBLIC_URL = f"{live_server.url}/api/v1"
+    return str(settings.API_PUBLIC_URL)
+
+
 @pytest.fixture
 def background(
-    transactional_db: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    transactional_db: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, public_url: str
 ) -> Iterator[list[subprocess.Popen[str]]]:
     """A Celery worker and beat on the test database; the live server in this process stores
     uploads in the same private media directory the worker reads them from."""
@@ -86,6 +93,7 @@ def background(
         **os.environ,
         "DATABASE_URL": test_database_url(),
         "ALLOW_DEV_SECRET": "1",
+        "API_PUBLIC_URL": public_url,
         "PRIVATE_MEDIA_ROOT": str(media),
         "ZGW_CACHE_BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         # Retries (a besluit before its zaak, say) come round in seconds, not minutes.
