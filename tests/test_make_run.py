@@ -251,7 +251,7 @@ def test_make_run_on_a_fresh_machine(launcher: Launcher) -> None:
 
     # A failing statement must reach PostgreSQL's log as its message only, without values.
     with psycopg.connect(database_url) as conn:
-        settings_now = dict(
+        settings_now: dict[str, str] = dict(
             conn.execute(
                 "SELECT name, setting FROM pg_settings WHERE name IN ('log_min_error_statement', 'log_error_verbosity')"
             ).fetchall()

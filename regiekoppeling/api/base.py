@@ -159,7 +159,7 @@ class StrictQueryMixin:
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         action_map = getattr(self, "action_map", None)
-        if action_map is not None and request.method.lower() not in action_map:
+        if action_map is not None and (request.method or "").lower() not in action_map:
             return  # a method this resource does not have: the 405 says so, whatever the query string
         errors: list[InvalidParam] = []
         for name, values in request.query_params.lists():
