@@ -168,6 +168,9 @@ class StrictQueryMixin:
                 errors.append(InvalidParam(name, "bsn_in_url", reason))
             elif name not in self.allowed_query_params():
                 errors.append(InvalidParam(name, "unknown_parameter", "Onbekende queryparameter."))
+            elif "" in values:
+                # "?gemeente=" is a client's mistake, not "no filter": the document says minLength 1.
+                errors.append(InvalidParam(name, "blank", "Een queryparameter moet een waarde hebben."))
         if errors:
             raise InvalidQueryParams(errors)
 

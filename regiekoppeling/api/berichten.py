@@ -23,6 +23,7 @@ from ..models import Abonnement, Bericht
 from .base import IDEMPOTENCY_KEY, ResourceViewSet, caller, created, idempotent
 from .exceptions import InvalidQueryParams
 from .fields import StrictSerializer
+from .filters import StrictUUIDFilter
 from .pagination import MAX_PAGE_SIZE, PAGE_SIZE, positive_int_param
 
 # --- berichten ----------------------------------------------------------------------------------
@@ -113,7 +114,7 @@ class FeedPagination(pagination.BasePagination):
 
 class BerichtFilter(filters.FilterSet):
     resource = filters.ChoiceFilter(choices=[(name, name) for name in RESOURCE_PATHS])
-    aanvraag = filters.UUIDFilter(field_name="aanvraag__uuid", help_text="uuid van de aanvraag")
+    aanvraag = StrictUUIDFilter(field_name="aanvraag__uuid", help_text="uuid van de aanvraag")
 
     class Meta:
         model = Bericht

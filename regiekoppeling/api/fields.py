@@ -119,3 +119,14 @@ class BsnField(serializers.CharField):
         if problem:
             raise serializers.ValidationError(problem, code="invalid_bsn")
         return data
+
+
+class OptionalURLField(serializers.URLField):
+    """An optional URL in an answer: `null` when there is none (the model keeps ""), because the
+    document says `format: uri` and "" is not a URI a generated client can parse."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str | None:  # type: ignore[override]  # null for none, by design
+        return str(value) if value else None

@@ -7,16 +7,15 @@ import re
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django_filters import rest_framework as filters
 
-from ..constants import Wet
+from ..constants import Leveringsvorm, Wet
 from ..lifecycle.states import Status
 from ..models import Aanvraag, Document, Voorziening
 
-# ISO 8601 with a time; the offset is optional (without one: Europe/Amsterdam).
+# RFC 3339 (the document's `format: date-time`): seconds and an offset are required.
 _ISO_DATETIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(?P<tz>Z|[+-](?P<h>[0-9]{2}):(?P<m>[0-9]{2}))?"
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(?P<tz>Z|[+-](?P<h>[0-9]{2}):(?P<m>[0-9]{2}))"
 )
 # PostgreSQL takes offsets up to 15:59; Python's own limit is 24 hours.
 _MAX_OFFSET_HOURS = 15
@@ -24,7 +23,7 @@ _YEARS = range(1900, 3000)
 
 
 class StrictDateTimeField(forms.DateTimeField):
-    """A moment as `YYYY-MM-DDThh:mm[:ss[.ffffff]][Z|+hh:mm|-hh:mm]`, offset at most 15:59, year
+    """A moment as `YYYY-MM-DDThh:mm:ss[.ffffff](Z|+hh:mm|-hh:mm)` (RFC 3339), offset at most 15:59, year
     1900-2999. Anything else is a 400 naming the parameter (a wild offset was a 500)."""
 
     default_error_messages = {
@@ -35,8 +34,10 @@ class StrictDateTimeField(forms.DateTimeField):
     }
 
     def to_python(self, value: Any) -> dt.datetime | None:
-        if value in self.empty_values:
-            return None
+        if value is None:
+            return None  # not in the query string
+        if value == "":
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         match = _ISO_DATETIME.fullmatch(value) if isinstance(value, str) else None
         if match is None or (match["h"] and (int(match["h"]) > _MAX_OFFSET_HOURS or int(match["m"]) > 59)):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
@@ -46,11 +47,24 @@ class StrictDateTimeField(forms.DateTimeField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
         if moment.year not in _YEARS:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+        return moment
 
 
 class StrictDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = StrictDateTimeField
+
+
+class StrictUUIDField(forms.UUIDField):
+    """A uuid; given empty (`?aanvraag=`) it is a 400, not "no filter"."""
+
+    def to_python(self, value: Any) -> Any:
+        if value == "":
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class StrictUUIDFilter(filters.UUIDFilter):
+    field_class = StrictUUIDField
 
 
 class AanvraagFilter(filters.FilterSet):
@@ -71,8 +85,8 @@ class VoorzieningFilter(filters.FilterSet):
     wet = filters.ChoiceFilter(field_name="aanvraag__wet", choices=Wet.choices)
     gemeente = filters.CharFilter(field_name="aanvraag__gemeente__code", help_text="CBS-gemeentecode")
     regieReferentie = filters.CharFilter(field_name="aanvraag__regie_referentie")  # noqa: N815
-    leveringsvorm = filters.CharFilter(field_name="leveringsvorm")
-    aanvraag = filters.UUIDFilter(field_name="aanvraag__uuid")
+    leveringsvorm = filters.ChoiceFilter(field_name="leveringsvorm", choices=Leveringsvorm.choices)
+    aanvraag = StrictUUIDFilter(field_name="aanvraag__uuid")
     aangemaaktVanaf = StrictDateTimeFilter(field_name="aangemaakt_op", lookup_expr="gte")  # noqa: N815
     gewijzigdVanaf = StrictDateTimeFilter(field_name="gewijzigd_op", lookup_expr="gte")  # noqa: N815
 
@@ -82,7 +96,7 @@ class VoorzieningFilter(filters.FilterSet):
 
 
 class DocumentFilter(filters.FilterSet):
-    aanvraag = filters.UUIDFilter(field_name="aanvraag__uuid")
+    aanvraag = StrictUUIDFilter(field_name="aanvraag__uuid")
     registratie = filters.ChoiceFilter(choices=Document.Registratie.choices)
 
     class Meta:

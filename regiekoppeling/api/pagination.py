@@ -15,15 +15,15 @@ MAX_PAGE_SIZE = 100
 
 
 def positive_int_param(request: Request, name: str, *, default: int, maximum: int | None = None) -> int:
-    """A query parameter that must be a whole number >= 1 in ASCII digits (a 400 naming it otherwise);
-    above `maximum` it is capped, as the document says."""
+    """A query parameter that must be a whole number from 1 up to `maximum`, in ASCII digits, as the
+    document says; a 400 naming it otherwise (silently capping would hide a client's mistake)."""
     value = request.query_params.get(name)
     if value is None:
         return default
-    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+    if not (value.isascii() and value.isdigit()) or int(value) < 1 or (maximum is not None and int(value) > maximum):
         reason = "Een geheel getal vanaf 1." if maximum is None else f"Een geheel getal van 1 tot en met {maximum}."
         raise InvalidQueryParams([InvalidParam(name, "invalid", reason)])
-    return int(value) if maximum is None else min(int(value), maximum)
+    return int(value)
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -39,7 +39,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return positive_int_param(request, "page", default=1)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        # As checked: whole numbers from 1 (a 400 otherwise), pageSize capped at its maximum.
+        # As checked: whole numbers from 1 (a 400 otherwise), pageSize at most its maximum.
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             parameter["schema"] = {"type": "integer", "minimum": 1}

@@ -80,6 +80,25 @@ def _inline_nullable_refs(result: dict[str, Any]) -> None:
                 schema["properties"][name] = {**target, **extra}
 
 
+# What StrictDateTimeField (filters.py) takes: year 1900-2999, an offset of at most 15:59.
+DATETIME_QUERY_PATTERN = (
+    r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]"
+    r":[0-5][0-9](\.[0-9]{1,6})?(Z|[+-](0[0-9]|1[0-5]):[0-5][0-9])$"
+)
+
+
+def _query_parameters_as_checked(operation: dict[str, Any]) -> None:
+    """A query parameter that is present must have a value (an empty one is a 400, as the server
+    answers), and a moment is written as StrictDateTimeField takes it."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if parameter.get("in") != "query" or schema.get("type") != "string":
+            continue
+        schema.setdefault("minLength", 1)
+        if schema.get("format") == "date-time":
+            schema["pattern"] = DATETIME_QUERY_PATTERN
+
+
 def adr_postprocessing_hook(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """Add what the Dutch API Design Rules demand on every operation: the API-Version header on
     2xx/3xx responses and problem+json error responses (400 included)."""
@@ -87,6 +106,7 @@ def adr_postprocessing_hook(result: dict[str, Any], generator: Any, request: Any
     _components(result)
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
+            _query_parameters_as_checked(operation)
             responses = operation.setdefault("responses", {})
             for code, response in responses.items():
                 if code[0] in "23" and "$ref" not in response:

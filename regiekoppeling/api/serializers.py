@@ -21,7 +21,15 @@ from ..constants import (
 )
 from ..lifecycle.states import Status
 from ..models import Aanvraag, Document, Voorziening
-from .fields import EERSTE_GEBOORTEDATUM, BsnField, StrictDateField, StrictIntegerField, StrictSerializer, today
+from .fields import (
+    EERSTE_GEBOORTEDATUM,
+    BsnField,
+    OptionalURLField,
+    StrictDateField,
+    StrictIntegerField,
+    StrictSerializer,
+    today,
+)
 
 AGB = r"^\d{8}$"
 
@@ -243,6 +251,7 @@ class AanvraagSerializer(serializers.ModelSerializer):
     client = ClientOutputSerializer(source="*")
     voorzieningen = VoorzieningSerializer(many=True)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    gezinsplan_zaak = OptionalURLField()
 
     class Meta:
         model = Aanvraag

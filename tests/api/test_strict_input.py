@@ -250,6 +250,8 @@ class TestStrictQueryDatetimes:
             "2026-01-01T00:00:00 01:00",  # an unencoded + became a space
             "2026-01-01T25:00:00Z",
             "\uff12\uff10\uff12\uff16-01-01T00:00:00Z",
+            "2026-01-01T00:00",  # RFC 3339, the document's date-time: seconds and an offset
+            "2026-01-01T00:00:00",
         ],
     )
     def test_other_bad_datetimes(self, regie, value):
@@ -257,8 +259,22 @@ class TestStrictQueryDatetimes:
         assert codes(body) == {"gewijzigdVanaf": "invalid"}
 
     @pytest.mark.parametrize(
+        ("path", "name"),
+        [
+            ("/api/v1/aanvragen", "gewijzigdVanaf"),
+            ("/api/v1/aanvragen", "gemeente"),
+            ("/api/v1/voorzieningen", "regieReferentie"),
+            ("/api/v1/documenten", "aanvraag"),
+            ("/api/v1/berichten", "cursor"),
+        ],
+    )
+    def test_a_parameter_given_empty_is_refused_not_ignored(self, regie, path, name):
+        body = assert_refused(regie.get(path, **{name: ""}))
+        assert codes(body) == {name: "blank"}
+
+    @pytest.mark.parametrize(
         "value",
-        ["2026-01-01T00:00:00Z", "2026-01-01T00:00:00+15:59", "2026-01-01T00:00:00.123456-15:59", "2026-01-01T00:00"],
+        ["2026-01-01T00:00:00Z", "2026-01-01T00:00:00+15:59", "2026-01-01T00:00:00.123456-15:59"],
     )
     def test_valid_datetimes(self, regie, value):
         response = regie.get("/api/v1/aanvragen", gewijzigdVanaf=value)
