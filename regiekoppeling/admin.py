@@ -197,8 +197,8 @@ class CredentialAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["wet", "categorie", "code", "omschrijving", "actief"]
-    list_filter = ["wet", "actief", "categorie"]
+    list_display = ["gemeente", "wet", "categorie", "code", "omschrijving", "ingangsdatum", "einddatum"]
+    list_filter = ["gemeente", "wet", "categorie"]
     search_fields = ["code", "omschrijving"]
 
 

@@ -12,7 +12,7 @@ from django_filters import rest_framework as filters
 
 from ..constants import Wet
 from ..lifecycle.states import Status
-from ..models import Aanvraag, Document, Voorziening
+from ..models import Aanvraag, Document, Product, Voorziening
 
 # ISO 8601 with a time; the offset is optional (without one: Europe/Amsterdam).
 _ISO_DATETIME = re.compile(
@@ -87,4 +87,16 @@ class DocumentFilter(filters.FilterSet):
 
     class Meta:
         model = Document
+        fields: list[str] = []
+
+
+class ProductFilter(filters.FilterSet):
+    gemeente = filters.CharFilter(field_name="gemeente__code", help_text="CBS-gemeentecode")
+    wet = filters.ChoiceFilter(choices=Wet.choices)
+    gewijzigdVanaf = StrictDateTimeFilter(  # noqa: N815
+        field_name="gewijzigd_op", lookup_expr="gte", help_text="Alleen producten die sinds dit moment veranderden."
+    )
+
+    class Meta:
+        model = Product
         fields: list[str] = []
