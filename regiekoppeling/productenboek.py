@@ -121,6 +121,10 @@ def _in_use(product: Product) -> Any:
     return Voorziening.objects.filter(Q(product=product) | Q(aanvraag__arrangement_product=product))
 
 
+def product_in_use(product: Product) -> bool:
+    return _in_use(product).exists()
+
+
 def _publish(product: Product, actie: str) -> None:
     outbox_publish(
         aanvraag=None,
@@ -141,7 +145,9 @@ def _lock_productenboek(gemeente: Gemeente) -> None:
     Gemeente.objects.select_for_update().filter(pk=gemeente.pk).first()
 
 
-def _apply(product: Product, values: dict[str, Any]) -> None:
+def _apply(product: Product, values: dict[str, Any], door: Applicatie | None) -> None:
+    if door is not None:  # the history names the application (it is no admin user)
+        product._change_reason = f"API: {door.naam}"[:100]  # type: ignore[attr-defined]
     for field, value in values.items():
         if field == "onderdelen":
             continue
@@ -151,14 +157,14 @@ def _apply(product: Product, values: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def product_create(*, gemeente: Gemeente, values: dict[str, Any]) -> Product:
+def product_create(*, gemeente: Gemeente, values: dict[str, Any], door: Applicatie | None = None) -> Product:
     _lock_productenboek(gemeente)
     values = {"code": "", **values}
     errors = product_problems(gemeente=gemeente, values=values)
     if errors:
         raise DomainValidationError(errors)
     product = Product(gemeente=gemeente)
-    _apply(product, values)
+    _apply(product, values, door)
     product.save()
     if values.get("onderdelen"):
         product.onderdelen.set(values["onderdelen"])
@@ -167,7 +173,7 @@ def product_create(*, gemeente: Gemeente, values: dict[str, Any]) -> Product:
 
 
 @transaction.atomic
-def product_update(*, product: Product, values: dict[str, Any]) -> Product:
+def product_update(*, product: Product, values: dict[str, Any], door: Applicatie | None = None) -> Product:
     """Change (or end, with an einddatum) one product; `values` holds only the fields that change."""
     _lock_productenboek(product.gemeente)
     product = Product.objects.select_related("gemeente").get(pk=product.pk)
@@ -180,7 +186,7 @@ def product_update(*, product: Product, values: dict[str, Any]) -> Product:
     errors = product_problems(gemeente=product.gemeente, values=merged, product=product)
     if errors:
         raise DomainValidationError(errors)
-    _apply(product, values)
+    _apply(product, values, door)
     product.save()
     if "onderdelen" in values:
         product.onderdelen.set(values["onderdelen"])

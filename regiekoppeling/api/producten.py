@@ -7,6 +7,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.db.models import Count, Max
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
@@ -79,9 +80,10 @@ class ProductenboekSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def etag_of(data: Any) -> str:
-    """A strong ETag over exactly what the answer says."""
-    body = json.dumps(data, cls=JSONEncoder, sort_keys=True, separators=(",", ":"))
+def etag_of(data: Any, *, state: Any = None) -> str:
+    """A strong ETag over exactly what the answer says, and `state`: for a list, the state of the whole
+    selection, so every page changes its ETag when any product of it changes (or goes)."""
+    body = json.dumps([data, state], cls=JSONEncoder, sort_keys=True, separators=(",", ":"))
     return f'"{hashlib.sha256(body.encode()).hexdigest()[:32]}"'
 
 
@@ -90,8 +92,8 @@ def _matches(header: str, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def with_etag(request: Request, response: Response) -> Response:
-    etag = etag_of(response.data)
+def with_etag(request: Request, response: Response, *, state: Any = None) -> Response:
+    etag = etag_of(response.data, state=state)
     if _matches(request.headers.get("If-None-Match", ""), etag):
         response = Response(status=status.HTTP_304_NOT_MODIFIED)
     response["ETag"] = etag
@@ -142,7 +144,10 @@ class ProductViewSet(ResourceViewSet):
         return selectors.producten_visible_to(caller(self.request))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return with_etag(request, super().list(request, *args, **kwargs))
+        response = super().list(request, *args, **kwargs)
+        selection = self.filter_queryset(self.get_queryset()).order_by()
+        state = selection.aggregate(aantal=Count("id"), laatst=Max("gewijzigd_op"))
+        return with_etag(request, response, state=state)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return with_etag(request, super().retrieve(request, *args, **kwargs))
@@ -177,7 +182,9 @@ class ProductViewSet(ResourceViewSet):
                 {"gemeente": [f"Deze applicatie handelt niet voor gemeente {data['gemeente']}."]}
             )
         self._master_only(gemeente)
-        product = productenboek.product_create(gemeente=gemeente, values=self._values(data, gemeente))
+        product = productenboek.product_create(
+            gemeente=gemeente, values=self._values(data, gemeente), door=caller(request)
+        )
         return created(self.shown(product))
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -186,7 +193,9 @@ class ProductViewSet(ResourceViewSet):
         serializer = ProductPatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         product = productenboek.product_update(
-            product=product, values=self._values(dict(serializer.validated_data), product.gemeente)
+            product=product,
+            values=self._values(dict(serializer.validated_data), product.gemeente),
+            door=caller(request),
         )
         return Response(self.shown(product))
 

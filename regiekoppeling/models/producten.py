@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -34,6 +36,13 @@ def alle_frequenties() -> list[str]:
     return list(Frequentie.values)
 
 
+def _history_user(request: Any = None, **kwargs: Any) -> Any:
+    """The admin user who made the change; an API application is no user (the API names it in the change
+    reason instead)."""
+    user = getattr(request, "user", None)
+    return user if isinstance(user, AbstractBaseUser) and user.is_authenticated else None
+
+
 class Product(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     gemeente = models.ForeignKey(Gemeente, on_delete=models.PROTECT, related_name="producten")
@@ -54,7 +63,7 @@ class Product(models.Model):
     aangemaakt_op = models.DateTimeField(auto_now_add=True)
     gewijzigd_op = models.DateTimeField(auto_now=True, db_index=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=_history_user)
 
     class Meta:
         ordering = ["gemeente_id", "wet", "categorie", "code", "ingangsdatum"]
