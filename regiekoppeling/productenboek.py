@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
+from simple_history.utils import bulk_create_with_history
 
 from . import events
 from .constants import ARRANGEMENT_CATEGORIEEN, PRODUCTCATEGORIEEN, Eenheid, Frequentie, Leveringsvorm, Wet
@@ -206,7 +207,14 @@ def product_delete(*, product: Product) -> None:
             f"voorzieningen ({open_lines} nog open): beeindig het met een einddatum in plaats van het te verwijderen."
         )
     _publish(product, "destroy")
-    product.delete()
+    try:
+        with transaction.atomic():
+            product.delete()
+    except ProtectedError:  # something else holds on to it (a mapping to the ZGW catalogue, ...)
+        raise ProductInGebruik(
+            f"Product {product_label(product.wet, product.categorie, product.code)} is nog ergens aan gekoppeld: "
+            "beeindig het met een einddatum in plaats van het te verwijderen."
+        ) from None
 
 
 def product_changed(*, product: Product, actie: str) -> None:
@@ -215,15 +223,9 @@ def product_changed(*, product: Product, actie: str) -> None:
 
 
 def products_seed(*, gemeente: Gemeente, rows: Iterable[dict[str, Any]]) -> int:
-    """Create the products of `rows` that this gemeente does not have yet (by wet, categorie, code)."""
-    created = 0
-    for row in rows:
-        _, was_created = Product.objects.get_or_create(
-            gemeente=gemeente,
-            wet=row["wet"],
-            categorie=row["categorie"],
-            code=row.get("code", ""),
-            defaults={k: v for k, v in row.items() if k not in ("wet", "categorie", "code")},
-        )
-        created += was_created
-    return created
+    """Create the products of `rows` that this gemeente does not have in any version yet (by wet, categorie,
+    code). In bulk, with their history; a seed is no change any regie must hear of (no bericht)."""
+    have = set(Product.objects.filter(gemeente=gemeente).values_list("wet", "categorie", "code"))
+    new = [row for row in rows if (row["wet"], row["categorie"], row.get("code", "")) not in have]
+    bulk_create_with_history([Product(gemeente=gemeente, **row) for row in new], Product)
+    return len(new)

@@ -103,3 +103,15 @@ def test_seed_is_per_gemeente_and_idempotent(gemeente, andere_gemeente):
     hbh = Product.objects.get(gemeente=gemeente, code="01A01")
     assert hbh.leveringsvormen == ["ZIN", "PGB"] and hbh.einddatum is None
     assert hbh.ingangsdatum == dt.date(2015, 1, 1)
+    assert [h.history_type for h in hbh.history.all()] == ["+"]
+    # A second version of a seeded product: seeding again adds nothing and does not trip over the two.
+    Product.objects.filter(pk=hbh.pk).update(einddatum=dt.date(2026, 12, 31))
+    Product.objects.create(
+        gemeente=gemeente,
+        wet="WMO",
+        categorie="01",
+        code="01A01",
+        omschrijving="Nieuw",
+        ingangsdatum=dt.date(2027, 1, 1),
+    )
+    assert products_load(gemeente=gemeente) == 0
