@@ -19,6 +19,15 @@ def reasons(body: dict) -> dict[str, tuple[str, str]]:
     return {p["name"]: (p["code"], p["reason"]) for p in body["invalidParams"]}
 
 
+def next_version(gemeente, code: str, start: dt.date) -> Product:
+    """End the current version of a WMO product the day before `start` and add the next one."""
+    current = Product.objects.get(gemeente=gemeente, code=code)
+    Product.objects.filter(pk=current.pk).update(einddatum=start - dt.timedelta(days=1))
+    return Product.objects.create(
+        gemeente=gemeente, wet="WMO", categorie=current.categorie, code=code, omschrijving="Nieuw", ingangsdatum=start
+    )
+
+
 def test_a_product_of_another_gemeente_is_unknown_here(regie, gemeente, andere_gemeente):
     Product.objects.create(gemeente=andere_gemeente, wet="WMO", categorie="02", code="02R01", omschrijving="Elders")
     body = assert_refused(
@@ -47,15 +56,7 @@ def test_a_product_not_yet_valid_is_refused(regie, gemeente):
 
 
 def test_the_version_valid_on_the_ingangsdatum_is_used(regie, gemeente):
-    Product.objects.filter(gemeente=gemeente, code="02A01").update(einddatum=dt.date(2027, 3, 31))
-    nieuw = Product.objects.create(
-        gemeente=gemeente,
-        wet="WMO",
-        categorie="02",
-        code="02A01",
-        omschrijving="Nieuw",
-        ingangsdatum=dt.date(2027, 4, 1),
-    )
+    nieuw = next_version(gemeente, "02A01", dt.date(2027, 4, 1))
     body = aanvraag_body(zin_line(ingangsdatum="2027-04-01"))
     response = regie.post("/api/v1/aanvragen", body)
     assert response.status_code == 201, response.content
@@ -105,13 +106,5 @@ def test_seed_is_per_gemeente_and_idempotent(gemeente, andere_gemeente):
     assert hbh.ingangsdatum == dt.date(2015, 1, 1)
     assert [h.history_type for h in hbh.history.all()] == ["+"]
     # A second version of a seeded product: seeding again adds nothing and does not trip over the two.
-    Product.objects.filter(pk=hbh.pk).update(einddatum=dt.date(2026, 12, 31))
-    Product.objects.create(
-        gemeente=gemeente,
-        wet="WMO",
-        categorie="01",
-        code="01A01",
-        omschrijving="Nieuw",
-        ingangsdatum=dt.date(2027, 1, 1),
-    )
+    next_version(gemeente, "01A01", dt.date(2027, 1, 1))
     assert products_load(gemeente=gemeente) == 0
