@@ -22,6 +22,8 @@ COLUMNS = (
     "gemeente", "wet", "categorie", "code", "omschrijving", "leveringsvormen", "eenheden", "frequenties",
     "ingangsdatum", "einddatum",
 )  # fmt: skip
+# The file's columns: the product's own fields, then its onderdelen (an arrangement's products).
+FILE_COLUMNS = (*COLUMNS, "onderdelen")
 KEY = ("gemeente", "wet", "categorie", "code", "ingangsdatum")
 
 
@@ -57,6 +59,40 @@ class CodeWidget(widgets.CharWidget):
         return text.zfill(self.width) if text.isdigit() else text
 
 
+class OnderdelenWidget(widgets.ManyToManyWidget):
+    """The onderdelen of an arrangement as product codes separated by spaces ("02A01 07A01"; two digits: a
+    categorie-only product), looked up in the row's gemeente and wet, in the version valid on its
+    ingangsdatum."""
+
+    def __init__(self) -> None:
+        super().__init__(Product, separator=" ", field="code")
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> list[Product]:
+        tokens = str(value or "").replace(",", " ").split()
+        if not tokens:
+            return []
+        row = row or {}
+        found = []
+        start = widgets.DateWidget().clean(row.get("ingangsdatum"))
+        for token in tokens:
+            code = "" if len(token) == 2 and token.isdigit() else token
+            versions = Product.objects.filter(
+                gemeente__code=str(row.get("gemeente") or "").strip(), wet=row.get("wet"), code=code
+            )
+            if not code:
+                versions = versions.filter(categorie=token)
+            product = next((p for p in versions if start is None or p.geldig_op(start)), None)
+            if product is None:
+                raise ValueError(f"Onderdeel {token} staat niet (geldig op de ingangsdatum) in dit productenboek.")
+            found.append(product)
+        return found
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        if value is None:
+            return ""
+        return " ".join(p.code or p.categorie for p in value.all())
+
+
 def _list(name: str, choices: type[Any]) -> fields.Field:
     return fields.Field(attribute=name, column_name=name, widget=CodeListWidget(choices))
 
@@ -70,11 +106,12 @@ class ProductResource(resources.ModelResource):
     leveringsvormen = _list("leveringsvormen", Leveringsvorm)
     eenheden = _list("eenheden", Eenheid)
     frequenties = _list("frequenties", Frequentie)
+    onderdelen = fields.Field(attribute="onderdelen", column_name="onderdelen", widget=OnderdelenWidget())
 
     class Meta:
         model = Product
-        fields = COLUMNS
-        export_order = COLUMNS
+        fields = FILE_COLUMNS
+        export_order = FILE_COLUMNS
         import_id_fields = KEY
         skip_unchanged = True
         report_skipped = True
@@ -98,6 +135,23 @@ class ProductResource(resources.ModelResource):
         self._row = dict(row)
         return super().import_row(row, instance_loader, **kwargs)
 
+    def import_instance(self, instance: Product, row: Any, **kwargs: Any) -> None:
+        """The fields, and the onderdelen already now: the library sets those only after saving, so an
+        unknown one would otherwise be a crash of the row rather than its reason."""
+        errors: dict[str, Any] = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        self._onderdelen: list[Product] | None = None
+        if "onderdelen" in row:
+            try:
+                self._onderdelen = self.fields["onderdelen"].widget.clean(row["onderdelen"], row=row)
+            except ValueError as exc:
+                errors.setdefault("onderdelen", []).append(str(exc))
+        if errors:
+            raise ValidationError(errors)
+
     def validate_instance(
         self, instance: Product, import_validation_errors: dict[str, Any] | None = None, validate_unique: bool = True
     ) -> None:
@@ -107,6 +161,9 @@ class ProductResource(resources.ModelResource):
                                                  "staat meer dan eens in het bestand.")  # fmt: skip
         if instance.gemeente_id and instance.ingangsdatum and not errors:
             values = {name: getattr(instance, name) for name in COLUMNS if name != "gemeente"}
+            # Without the column the stored onderdelen stay; the rules see what the product will have.
+            stored_parts = list(instance.onderdelen.all()) if instance.pk else []
+            values["onderdelen"] = self._onderdelen if self._onderdelen is not None else stored_parts
             stored = instance if instance.pk else None
             for problem in productenboek.product_problems(gemeente=instance.gemeente, values=values, product=stored):
                 errors.setdefault(problem.name.split(".")[0], []).append(problem.reason)

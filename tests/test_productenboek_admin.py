@@ -21,6 +21,7 @@ GOOD = HEADER + (
     "0363,WMO,02,02C01,Begeleiding licht,ZIN,04,2 4,2027-01-01,\n"
     "0363,JW,45,45C01,Ambulant kort,ZIN PGB,,,2027-01-01,2027-12-31\n"
 )
+EXPORTED_HEADER = HEADER.strip() + ",onderdelen"  # the export names the onderdelen too
 CSV, XLSX = "0", "1"  # the order of ProductAdmin.import_formats
 
 
@@ -118,14 +119,14 @@ def test_export_as_csv_and_xlsx(admin_client):
     )
     assert response.status_code == 200
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == HEADER.strip()
-    assert "0363,WMO,02,02A01,Individuele begeleiding,ZIN PGB,01 04 14 16 82 83 84,1 2 4 6,2015-01-01," in lines
+    assert lines[0] == EXPORTED_HEADER
+    assert "0363,WMO,02,02A01,Individuele begeleiding,ZIN PGB,01 04 14 16 82 83 84,1 2 4 6,2015-01-01,," in lines
     assert len(lines) == 1 + Product.objects.count()
     xlsx = admin_client.post(
         "/admin/regiekoppeling/product/export/", {"format": XLSX, "resource": "0", **_all_fields(admin_client)}
     )
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
-    assert [c.value for c in sheet[1]] == HEADER.strip().split(",")
+    assert [c.value for c in sheet[1]] == EXPORTED_HEADER.split(",")
     assert sheet.max_row == 1 + Product.objects.count()
 
 
@@ -150,3 +151,24 @@ def test_the_edit_form_applies_the_rules(admin_client, gemeente):
     assert product.leveringsvormen == ["ZIN"] and str(product.einddatum) == "2027-12-31"
     assert admin_client.get(f"/admin/regiekoppeling/product/{product.pk}/history/").status_code == 200
     assert OutboxItem.objects.filter(handler="bericht", payload__actie="partial_update").count() == 1
+
+
+def test_onderdelen_of_an_arrangement_are_imported_checked_and_exported(admin_client, gemeente):
+    header = HEADER.strip() + ",onderdelen\n"
+    row = "0363,WMO,10,10C01,Arrangement thuis,ZIN,,,2027-01-01,,{}\n"
+    unknown = upload(admin_client, (header + row.format("02A01 99X99")).encode())
+    assert "Onderdeel 99X99 staat niet (geldig op de ingangsdatum) in dit productenboek." in text(unknown)
+    no_arrangement = upload(admin_client, (header + "0363,WMO,02,02C05,Geen,ZIN,,,2027-01-01,,02A01\n").encode())
+    assert "Alleen een arrangement (categorie 10) heeft onderdelen." in text(no_arrangement)
+    assert not Product.objects.filter(code__in=["10C01", "02C05"]).exists()
+
+    preview = upload(admin_client, (header + row.format("02A01 07")).encode())
+    assert "confirm_form" in preview.context, text(preview)[:3000]
+    admin_client.post("/admin/regiekoppeling/product/process_import/", preview.context["confirm_form"].initial)
+    arrangement = Product.objects.get(gemeente=gemeente, code="10C01")
+    assert sorted((p.categorie, p.code) for p in arrangement.onderdelen.all()) == [("02", "02A01"), ("07", "")]
+    exported = admin_client.post(
+        "/admin/regiekoppeling/product/export/", {"format": CSV, "resource": "0", **_all_fields(admin_client)}
+    )
+    line = next(x for x in exported.content.decode("utf-8-sig").splitlines() if ",10C01," in x)
+    assert line.endswith(",2027-01-01,,02A01 07") or line.endswith(",2027-01-01,,07 02A01")

@@ -71,6 +71,6 @@ def test_import_with_a_bad_row_then_a_good_one_then_export(
     with page.expect_download() as download_info:
         page.click("form input[type=submit]")
     exported = Path(download_info.value.path()).read_text(encoding="utf-8-sig").splitlines()
-    assert exported[0] == HEADER.strip()
-    assert "0363,WMO,02,02C01,Begeleiding licht,ZIN,04,2 4,2027-01-01," in exported
+    assert exported[0] == HEADER.strip() + ",onderdelen"
+    assert "0363,WMO,02,02C01,Begeleiding licht,ZIN,04,2 4,2027-01-01,," in exported
     assert len(exported) == 1 + Product.objects.count()
