@@ -187,3 +187,13 @@ def test_applicatie_create_makes_a_productenboek_master(gemeente):
     )  # fmt: skip
     assert json.loads(out.getvalue())["productenboekMaster"] == ["0363"]
     assert Gemeente.objects.get(code="0363").productenboek_beheerder.naam == "BO"
+
+
+def test_the_openapi_document_describes_the_productenboek(client):
+    document = client.get("/api/v1/openapi.json").json()
+    lijst = document["paths"]["/producten"]["get"]
+    assert {p["name"] for p in lijst["parameters"]} >= {"If-None-Match", "gemeente", "wet", "gewijzigdVanaf"}
+    assert "ETag" in lijst["responses"]["200"]["headers"] and "ETag" in lijst["responses"]["304"]["headers"]
+    assert set(document["paths"]["/producten"]) == {"get", "post"}
+    assert set(document["paths"]["/producten/{uuid}"]) == {"get", "patch", "delete"}
+    assert "409" in document["paths"]["/producten/{uuid}"]["delete"]["responses"]
