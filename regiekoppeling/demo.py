@@ -14,9 +14,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .constants import PRODUCTCATEGORIEEN, Rol
+from .constants import Rol
 from .models import Applicatie, Credential, Gemeente, Product
-from .productenboek import products_seed
+from .productenboek import categorie_rows, products_seed
 
 DEMO_GEMEENTE = ("0363", "Amsterdam")
 DEMO_APPLICATIES = [
@@ -29,13 +29,8 @@ _PRODUCTEN_FILE = Path(__file__).parent / "data" / "demo_producten.json"
 def products_rows() -> list[dict[str, Any]]:
     """The seed of a productenboek: every iWmo/iJw 3.2 categorie of both wetten (a categorie-only
     product) plus the demo product codes."""
-    rows = [
-        {"wet": wet, "categorie": cat, "code": "", "omschrijving": naam}
-        for wet, cats in PRODUCTCATEGORIEEN.items()
-        for cat, naam in cats.items()
-    ]
     data = json.loads(_PRODUCTEN_FILE.read_text(encoding="utf-8"))
-    return rows + [{k: v for k, v in p.items() if not k.startswith("_")} for p in data["producten"]]
+    return categorie_rows() + [{k: v for k, v in p.items() if not k.startswith("_")} for p in data["producten"]]
 
 
 @transaction.atomic

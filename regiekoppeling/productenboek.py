@@ -222,6 +222,15 @@ def product_changed(*, product: Product, actie: str) -> None:
     _publish(product, actie)
 
 
+def categorie_rows() -> list[dict[str, Any]]:
+    """Every iWmo/iJw 3.2 productcategorie of both wetten as a categorie-only product (code "")."""
+    return [
+        {"wet": wet, "categorie": cat, "code": "", "omschrijving": naam}
+        for wet, cats in PRODUCTCATEGORIEEN.items()
+        for cat, naam in cats.items()
+    ]
+
+
 def products_seed(*, gemeente: Gemeente, rows: Iterable[dict[str, Any]]) -> int:
     """Create the products of `rows` that this gemeente does not have in any version yet (by wet, categorie,
     code). In bulk, with their history; a seed is no change any regie must hear of (no bericht)."""

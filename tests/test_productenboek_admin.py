@@ -172,3 +172,15 @@ def test_onderdelen_of_an_arrangement_are_imported_checked_and_exported(admin_cl
     )
     line = next(x for x in exported.content.decode("utf-8-sig").splitlines() if ",10C01," in x)
     assert line.endswith(",2027-01-01,,02A01 07") or line.endswith(",2027-01-01,,07 02A01")
+
+
+def test_only_a_backoffice_can_be_chosen_as_master_of_the_productenboek(admin_client, gemeente, regie, backoffice):
+    form = admin_client.get(f"/admin/regiekoppeling/gemeente/{gemeente.pk}/change/").context["adminform"].form
+    assert list(form.fields["productenboek_beheerder"].queryset) == [backoffice.applicatie]
+    data = {"code": "0363", "naam": "Amsterdam", "herindicatie_termijn_dagen": "", "productenboek_beheerder": ""}
+    data["productenboek_beheerder"] = str(regie.applicatie.pk)
+    assert admin_client.post(f"/admin/regiekoppeling/gemeente/{gemeente.pk}/change/", data).status_code == 200
+    data["productenboek_beheerder"] = str(backoffice.applicatie.pk)
+    assert admin_client.post(f"/admin/regiekoppeling/gemeente/{gemeente.pk}/change/", data).status_code == 302
+    gemeente.refresh_from_db()
+    assert gemeente.productenboek_beheerder == backoffice.applicatie

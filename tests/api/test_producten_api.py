@@ -197,3 +197,13 @@ def test_the_openapi_document_describes_the_productenboek(client):
     assert set(document["paths"]["/producten"]) == {"get", "post"}
     assert set(document["paths"]["/producten/{uuid}"]) == {"get", "patch", "delete"}
     assert "409" in document["paths"]["/producten/{uuid}"]["delete"]["responses"]
+
+
+def test_gemeente_create_can_seed_the_categorieen():
+    out = StringIO()
+    call_command("gemeente_create", "--code", "0344", "--naam", "Utrecht", "--productenboek-categorieen", stdout=out)
+    assert json.loads(out.getvalue())["productenToegevoegd"] == 18 + 24
+    again = StringIO()
+    call_command("gemeente_create", "--code", "0344", "--naam", "Utrecht", "--productenboek-categorieen", stdout=again)
+    assert json.loads(again.getvalue())["productenToegevoegd"] == 0
+    assert set(Product.objects.filter(gemeente__code="0344").values_list("code", flat=True)) == {""}
