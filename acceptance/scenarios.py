@@ -118,7 +118,16 @@ class Api:
         return {"Authorization": f"Bearer {token}", "Accept": "application/json", **extra}
 
     def get(self, path: str, **params: str) -> requests.Response:
-        return self.session.get(self.url(path), params=params or None, headers=self._headers(), timeout=self.timeout)
+        return self.get_with(path, {}, **params)
+
+    def get_with(self, path: str, headers: dict[str, str], **params: str) -> requests.Response:
+        """A GET with extra headers (If-None-Match)."""
+        return self.session.get(
+            self.url(path), params=params or None, headers=self._headers(**headers), timeout=self.timeout
+        )
+
+    def patch(self, path: str, body: JSON) -> requests.Response:
+        return self.session.patch(self.url(path), json=body, headers=self._headers(), timeout=self.timeout)
 
     def post(self, path: str, body: JSON, *, key: str | None = None) -> requests.Response:
         headers = self._headers(**{"Idempotency-Key": key or str(uuid.uuid4())})
@@ -1065,13 +1074,72 @@ def s8_arrangement(sc: Scenario) -> None:
 
 
 def s9_productenboek(sc: Scenario) -> None:
-    """S9: productenboek sync; played when the server offers GET /producten."""
-    response = sc.regie.get("/producten")
-    if response.status_code == 404:
-        raise Skipped("GET /producten answers 404: this server offers no productenboek endpoint")
-    page = sc.expect("regie: GET /producten", response, 200)
-    codes = {(p.get("categorie"), p.get("code")) for p in page.get("results", page if isinstance(page, list) else [])}
-    sc.check("regie: GET /producten", ("02", "02A01") in codes, f"02A01 not in {sorted(codes)[:10]}")
+    """S9: productenboek sync. The regie reads the productenboek (then 304 on the same ETag), the backoffice
+    that is its master adds a product and ends it, and the regie picks both up through gewijzigdVanaf, a new
+    ETag and a bericht about the product in its feed."""
+    gemeente = sc.config.gemeente
+    step = "regie: GET /producten"
+    response = sc.regie.get("/producten", gemeente=gemeente, wet="WMO", pageSize="100")
+    page = sc.expect(step, response, 200)
+    codes = {(p["categorie"], p["code"]) for p in page["results"]}
+    sc.check(step, ("02", "02A01") in codes, f"02A01 not in {sorted(codes)[:10]}")
+    etag = response.headers.get("ETag", "")
+    sc.check(step, bool(etag), "no ETag")
+
+    step = "regie: GET /producten with If-None-Match answers 304"
+    same = sc.regie.get_with("/producten", {"If-None-Match": etag}, gemeente=gemeente, wet="WMO", pageSize="100")
+    sc.check(step, same.status_code == 304, f"expected HTTP 304, got {same.status_code}: {_shorten(same.text)}")
+
+    # A moment just before the change, by the server's clock (its Date header), not the player's.
+    since = response.headers.get("Date")
+    moment = dt.datetime.strptime(since, "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=dt.UTC) if since else None
+    vanaf = (moment or dt.datetime.now(dt.UTC)) - dt.timedelta(seconds=1)
+    code = f"S{secrets.token_hex(2).upper()}"
+    body = {
+        "gemeente": gemeente,
+        "wet": "WMO",
+        "categorie": "02",
+        "code": code,
+        "omschrijving": f"Begeleiding S9 {code}",
+        "leveringsvormen": ["ZIN"],
+        "eenheden": ["04"],
+        "frequenties": ["2", "4"],
+        "ingangsdatum": sc.dates.start.isoformat(),
+    }
+    product = sc.expect(
+        "backoffice (master): POST /producten", sc.backoffice.post("/producten", body), 201, {"code": code}
+    )
+    path = api_path(product["url"])
+    sc.expect(
+        "backoffice (master): PATCH einddatum ends it",
+        sc.backoffice.patch(path, {"einddatum": sc.dates.end.isoformat()}),
+        200,
+        {"einddatum": sc.dates.end.isoformat()},
+    )
+
+    step = "regie: GET /producten?gewijzigdVanaf sees the new product"
+    recent = sc.expect(step, sc.regie.get("/producten", gewijzigdVanaf=vanaf.strftime("%Y-%m-%dT%H:%M:%SZ")), 200)
+    found = [p for p in recent["results"] if p["uuid"] == product["uuid"]]
+    sc.check(step, len(found) == 1 and found[0]["einddatum"] == sc.dates.end.isoformat(), f"not in {recent}")
+
+    step = "regie: the old ETag now answers 200 with a new one"
+    after = sc.regie.get_with("/producten", {"If-None-Match": etag}, gemeente=gemeente, wet="WMO", pageSize="100")
+    sc.check(step, after.status_code == 200 and after.headers.get("ETag") != etag, f"HTTP {after.status_code}")
+
+    step = "regie: a bericht about the product in its feed"
+
+    def berichten() -> list[JSON]:
+        seen: list[JSON] = []
+        page = sc.expect(step, sc.regie.get("/berichten", resource="product", pageSize="100"), 200)
+        while True:
+            seen += [b for b in page["results"] if last_part(b["resourceUrl"]) == product["uuid"]]
+            if not page["results"] or not page.get("next"):
+                return seen
+            page = sc.expect(step, sc.regie.get(page["next"]), 200)
+
+    seen = sc.wait(step, berichten, lambda s: {"create", "partial_update"} <= {b["actie"] for b in s})
+    sc.check(step, all(b["kenmerken"].get("gemeente") == gemeente for b in seen), f"kenmerken {seen}")
+    sc.note(f"product {code}: created and ended by the backoffice, seen by the regie (gewijzigdVanaf, ETag, bericht)")
 
 
 # --- helpers of the helpers ---------------------------------------------------------------------

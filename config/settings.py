@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "simple_certmanager",
     "privates",
     "solo",
+    "simple_history",
+    "import_export",
     "regiekoppeling",
     "zaken",
     "documenten",
@@ -109,6 +111,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Records who changed a product in the admin (the product's history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

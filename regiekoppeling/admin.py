@@ -18,7 +18,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
+from simple_history.admin import SimpleHistoryAdmin
 
+from . import productenboek
+from .constants import Eenheid, Frequentie, Leveringsvorm, Rol
 from .credentials import DEFAULT_ROTATION_OVERLAP, credential_rotate
 from .crypto import decrypt_secret, encrypt_secret
 from .models import (
@@ -40,6 +45,8 @@ from .models import (
 )
 from .models.partijen import generate_secret
 from .outbox import handler_label, outbox_requeue
+from .productenboek_io import COLUMNS as PRODUCT_COLUMNS
+from .productenboek_io import ProductResource
 
 
 def mask_bsn(bsn: str) -> str:
@@ -62,7 +69,13 @@ class ReadOnlyMixin:
 
 @admin.register(Gemeente)
 class GemeenteAdmin(admin.ModelAdmin):
-    list_display = ["code", "naam", "herindicatie_termijn_dagen"]
+    list_display = ["code", "naam", "herindicatie_termijn_dagen", "productenboek_beheerder"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "productenboek_beheerder":  # only a backoffice can be master of a productenboek
+            kwargs["queryset"] = Applicatie.objects.filter(rol=Rol.BACKOFFICE)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     search_fields = ["code", "naam"]
 
 
@@ -195,11 +208,61 @@ class CredentialAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/regiekoppeling/credential/rotate.html", context)
 
 
+class ProductAdminForm(forms.ModelForm):
+    """The three code lists as checkboxes, and the rules of the productenboek on save (the same as the API's)."""
+
+    leveringsvormen = forms.MultipleChoiceField(choices=Leveringsvorm.choices, widget=forms.CheckboxSelectMultiple)
+    eenheden = forms.MultipleChoiceField(choices=Eenheid.choices, widget=forms.CheckboxSelectMultiple)
+    frequenties = forms.MultipleChoiceField(choices=Frequentie.choices, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Product
+        fields = [*PRODUCT_COLUMNS, "onderdelen"]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if self.errors or data.get("gemeente") is None:
+            return data
+        values = {k: v for k, v in data.items() if k != "gemeente"}
+        values["onderdelen"] = list(data.get("onderdelen") or [])
+        stored = self.instance if self.instance.pk else None
+        for problem in productenboek.product_problems(gemeente=data["gemeente"], values=values, product=stored):
+            field = problem.name.split(".")[0]
+            self.add_error(field if field in self.fields else None, problem.reason)
+        return data
+
+
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
-    list_display = ["wet", "categorie", "code", "omschrijving", "actief"]
-    list_filter = ["wet", "actief", "categorie"]
+class ProductAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):  # type: ignore[misc]
+    form = ProductAdminForm
+    resource_classes = [ProductResource]
+    list_display = ["gemeente", "wet", "categorie", "code", "omschrijving", "ingangsdatum", "einddatum"]
+    list_filter = ["gemeente", "wet", "categorie"]
     search_fields = ["code", "omschrijving"]
+    filter_horizontal = ["onderdelen"]
+    history_list_display = ["omschrijving", "einddatum"]
+    import_formats = [base_formats.CSV, base_formats.XLSX]
+    export_formats = [base_formats.CSV, base_formats.XLSX]
+    from_encoding = "utf-8-sig"  # what a spreadsheet writes as "CSV UTF-8" (with a byte order mark)
+
+    def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
+        if isinstance(e, UnicodeDecodeError):
+            reason = f"Het bestand is geen UTF-8 (byte {e.start}); sla het op als 'CSV UTF-8' of als XLSX."
+        else:
+            reason = f"Het bestand is niet te lezen als het gekozen formaat ({type(e).__name__})."
+        form.add_error("import_file", reason)
+
+    def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        productenboek.product_changed(product=obj, actie="partial_update" if change else "create")
+
+    def delete_model(self, request: HttpRequest, obj: Product) -> None:
+        productenboek.product_delete(product=obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # One at a time, through the service; a product that voorzieningen use is ended (einddatum), not deleted.
+        return obj is not None and not productenboek.product_in_use(obj) and super().has_delete_permission(request, obj)
 
 
 class VoorzieningInline(ReadOnlyMixin, admin.StackedInline):

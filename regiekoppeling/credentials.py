@@ -75,9 +75,17 @@ def credential_create(
 
 
 @transaction.atomic
-def applicatie_create(*, naam: str, rol: str, gemeente_codes: list[str], client_id: str | None = None) -> Onboarded:
+def applicatie_create(
+    *,
+    naam: str,
+    rol: str,
+    gemeente_codes: list[str],
+    client_id: str | None = None,
+    productenboek_master: bool = False,
+) -> Onboarded:
     """Idempotent on the client id (default: the slug of the name). An existing credential's application
-    gets the gemeenten added; its secret is not shown again (rotate it to get a new one)."""
+    gets the gemeenten added; its secret is not shown again (rotate it to get a new one). With
+    `productenboek_master` a backoffice becomes the master of the productenboek of those gemeenten."""
     if rol not in Rol.values:
         raise _invalid("rol", "ongeldig", f"Rol is een van {', '.join(Rol.values)}.")
     if not naam.strip():
@@ -86,6 +94,8 @@ def applicatie_create(*, naam: str, rol: str, gemeente_codes: list[str], client_
     missing = sorted(set(gemeente_codes) - {g.code for g in gemeenten})
     if missing:
         raise _invalid("gemeente", "onbekend", f"Onbekende gemeente(n): {', '.join(missing)}.")
+    if productenboek_master and rol != Rol.BACKOFFICE:
+        raise _invalid("productenboekMaster", "rol", "Alleen een backofficeapplicatie beheert een productenboek.")
     client_id = (client_id or slugify(naam)).strip()
     existing = Credential.objects.select_related("applicatie").filter(client_id=client_id).first()
     if existing is not None:
@@ -94,11 +104,19 @@ def applicatie_create(*, naam: str, rol: str, gemeente_codes: list[str], client_
                 "rol", "anders", f"Client id {client_id!r} hoort bij een {existing.applicatie.get_rol_display()}."
             )
         existing.applicatie.gemeenten.add(*gemeenten)
+        if productenboek_master:
+            _make_master(existing.applicatie, gemeenten)
         return Onboarded(existing, created=False, secret=None)
     applicatie = Applicatie.objects.create(naam=naam.strip(), rol=rol)
     applicatie.gemeenten.set(gemeenten)
+    if productenboek_master:
+        _make_master(applicatie, gemeenten)
     made = credential_create(applicatie=applicatie, client_id=client_id)
     return Onboarded(made.credential, created=True, secret=made.secret)
+
+
+def _make_master(applicatie: Applicatie, gemeenten: list[Gemeente]) -> None:
+    Gemeente.objects.filter(pk__in=[g.pk for g in gemeenten]).update(productenboek_beheerder=applicatie)
 
 
 def _rotated_client_id(old: str) -> str:

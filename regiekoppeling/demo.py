@@ -1,4 +1,4 @@
-"""The demo configuration: one gemeente, a regie and a backoffice application, a product list.
+"""The demo configuration: one gemeente, a regie and a backoffice application, its productenboek.
 
 Idempotent: a second run finds what the first one made and reports the same credentials.
 """
@@ -14,8 +14,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .constants import PRODUCTCATEGORIEEN, Rol
+from .constants import Rol
 from .models import Applicatie, Credential, Gemeente, Product
+from .productenboek import categorie_rows, products_seed
 
 DEMO_GEMEENTE = ("0363", "Amsterdam")
 DEMO_APPLICATIES = [
@@ -25,19 +26,17 @@ DEMO_APPLICATIES = [
 _PRODUCTEN_FILE = Path(__file__).parent / "data" / "demo_producten.json"
 
 
-@transaction.atomic
-def products_load() -> int:
-    """Every categorie of both wetten (categorie-only product) plus the demo product codes."""
-    created = 0
-    rows = [(wet, cat, "", naam) for wet, cats in PRODUCTCATEGORIEEN.items() for cat, naam in cats.items()]
+def products_rows() -> list[dict[str, Any]]:
+    """The seed of a productenboek: every iWmo/iJw 3.2 categorie of both wetten (a categorie-only
+    product) plus the demo product codes."""
     data = json.loads(_PRODUCTEN_FILE.read_text(encoding="utf-8"))
-    rows += [(p["wet"], p["categorie"], p["code"], p["omschrijving"]) for p in data["producten"]]
-    for wet, categorie, code, omschrijving in rows:
-        _, was_created = Product.objects.get_or_create(
-            wet=wet, categorie=categorie, code=code, defaults={"omschrijving": omschrijving}
-        )
-        created += was_created
-    return created
+    return categorie_rows() + [{k: v for k, v in p.items() if not k.startswith("_")} for p in data["producten"]]
+
+
+@transaction.atomic
+def products_load(*, gemeente: Gemeente) -> int:
+    """Seed the productenboek of one gemeente; products it already has stay as they are."""
+    return products_seed(gemeente=gemeente, rows=products_rows())
 
 
 def _admin_password(data_dir: Path) -> str:
@@ -69,14 +68,18 @@ def demo_setup(*, data_dir: Path | None = None) -> dict[str, Any]:
             applicatie = Applicatie.objects.create(naam=naam, rol=rol)
             credential = Credential.objects.create(applicatie=applicatie, client_id=client_id)
         credential.applicatie.gemeenten.add(gemeente)
+        if rol == Rol.BACKOFFICE and gemeente.productenboek_beheerder_id is None:
+            # The demo backoffice keeps the demo productenboek (scenario S9 changes it through the API).
+            gemeente.productenboek_beheerder = credential.applicatie
+            gemeente.save(update_fields=["productenboek_beheerder"])
         applicaties.append(
             {"naam": credential.applicatie.naam, "rol": rol, "clientId": client_id, "secret": credential.secret}
         )
-    products_load()
+    products_load(gemeente=gemeente)
     password = _admin_password(data_dir or Path(settings.DATA_DIR))
     return {
         "gemeente": {"code": gemeente.code, "naam": gemeente.naam},
         "applicaties": applicaties,
         "admin": {"username": "admin", "password": password},
-        "producten": Product.objects.filter(actief=True).count(),
+        "producten": Product.objects.filter(gemeente=gemeente).count(),
     }

@@ -16,7 +16,9 @@ Kinds and their payloads:
 - `document_toegevoegd`: {"document"}: a document was attached to an aanvraag.
 - `bericht`: {"gebeurtenis", "resource", "uuid", "actie", "aanvraag", "kenmerken"}: something the
   parties are told about. Shaped after a Notificaties API message; it never carries a BSN or other
-  personal data: a receiver reads the resource itself, with its own authorisation.
+  personal data: a receiver reads the resource itself, with its own authorisation. A bericht about the
+  productenboek (`product_bericht`) has `"aanvraag": None` and goes to the regie applications of the
+  gemeente in its kenmerken.
 """
 
 from __future__ import annotations
@@ -79,5 +81,19 @@ def bericht(
         "actie": actie,
         "aanvraag": str(aanvraag.uuid),
         "kenmerken": {"gemeente": aanvraag.gemeente.code, "wet": aanvraag.wet, **(kenmerken or {})},
+    }
+    return Event(BERICHT, payload)
+
+
+def product_bericht(*, gebeurtenis: str, uuid: str, actie: str, gemeente: str, wet: str) -> Event:
+    """A `bericht` about the productenboek of a gemeente: it has no aanvraag, and goes to the regie
+    applications of that gemeente."""
+    payload = {
+        "gebeurtenis": gebeurtenis,
+        "resource": "product",
+        "uuid": uuid,
+        "actie": actie,
+        "aanvraag": None,
+        "kenmerken": {"gemeente": gemeente, "wet": wet},
     }
     return Event(BERICHT, payload)

@@ -2,14 +2,14 @@
 
 Pure functions over the validated input: they return every violation at once, so a client sees
 all problems of its request in one answer. Lookups that need the database (productenboek, OP043
-against stored lines) live in `services.py` and feed these functions.
+against stored lines) live in `services.py` and feed these functions (a product is passed in as found).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stdnum.nl import bsn as stdnum_bsn
 
@@ -22,6 +22,9 @@ from .constants import (
     Leveringsvorm,
 )
 from .exceptions import InvalidParam
+
+if TYPE_CHECKING:  # the rules stay importable without the app registry (the iwmo package uses them)
+    from .models import Product
 
 Line = dict[str, Any]
 
@@ -96,6 +99,36 @@ def line_problems(index: int, line: Line) -> list[InvalidParam]:
             out.extend(_pgb_period_problems(p, pgb, ingang, eind))
     elif pgb is not None:
         out.append(InvalidParam(f"{p}.pgb", "niet_bij_zin", "Een ZIN-voorziening heeft geen PGB-gegevens."))
+    return out
+
+
+def productenboek_problems(
+    index: int, line: Line, product: Product, *, arrangement: Product | None = None
+) -> list[InvalidParam]:
+    """What the productenboek allows for this product: leveringsvorm, eenheid and frequentie, and for
+    an arrangement with named onderdelen, only those products."""
+    p = f"voorzieningen.{index}"
+    out: list[InvalidParam] = []
+    label = product.code or f"categorie {product.categorie}"
+    vorm = line["leveringsvorm"]
+    if vorm not in product.leveringsvormen:
+        allowed = ", ".join(product.leveringsvormen)
+        reason = f"Leveringsvorm {vorm} is niet toegestaan voor product {label} (wel: {allowed})."
+        out.append(InvalidParam(f"{p}.leveringsvorm", "niet_in_productenboek", reason))
+    omvang = line.get("omvang")
+    if omvang is not None:
+        for field, allowed_values in (("eenheid", product.eenheden), ("frequentie", product.frequenties)):
+            if omvang[field] not in allowed_values:
+                reason = (
+                    f"{field.capitalize()} {omvang[field]} is niet toegestaan voor product {label} "
+                    f"(wel: {', '.join(allowed_values)})."
+                )
+                out.append(InvalidParam(f"{p}.omvang.{field}", "niet_in_productenboek", reason))
+    if arrangement is not None:
+        onderdelen = list(arrangement.onderdelen.all())
+        if onderdelen and product not in onderdelen:
+            reason = f"Product {label} is geen onderdeel van arrangement {arrangement.code or arrangement.categorie}."
+            out.append(InvalidParam(f"{p}.product", "niet_in_arrangement", reason))
     return out
 
 

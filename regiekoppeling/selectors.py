@@ -10,6 +10,7 @@ from .models import (
     Applicatie,
     Beschikking,
     Document,
+    Product,
     Signaal,
     Terugkoppeling,
     Toewijzing,
@@ -70,4 +71,16 @@ def signalen_visible_to(applicatie: Applicatie) -> QuerySet[Signaal]:
         Signaal.objects.filter(aanvraag__in=aanvragen)
         .select_related("gemeente", "aanvraag", "voorziening__beschikking_regel__beschikking")
         .prefetch_related("producten__voorziening", "voorziening__toewijzingen")
+    )
+
+
+def producten_visible_to(applicatie: Applicatie) -> QuerySet[Product]:
+    """The productenboek of the gemeenten the application acts for (regie and backoffice alike)."""
+    if applicatie.rol not in (Rol.REGIE, Rol.BACKOFFICE):
+        return Product.objects.none()
+    return (
+        Product.objects.filter(gemeente__in=applicatie.gemeenten.all())
+        .select_related("gemeente")
+        .prefetch_related("onderdelen")
+        .order_by("gemeente__code", "wet", "categorie", "code", "ingangsdatum", "id")
     )

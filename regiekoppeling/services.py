@@ -30,35 +30,52 @@ def _resolve_gemeente(indiener: Applicatie, code: str) -> tuple[Gemeente | None,
     return None, [InvalidParam("gemeente", "niet_toegestaan", f"Deze applicatie handelt niet voor gemeente {code}.")]
 
 
-ProductIndex = dict[tuple[str, str], Product]
+ProductIndex = dict[tuple[str, str], list[Product]]
 
 
-def _product_index(wet: str, refs: list[dict[str, Any]]) -> ProductIndex:
-    """Every product the request names, in one query: (categorie, code) -> product."""
+def _product_index(gemeente: Gemeente | None, wet: str, refs: list[dict[str, Any]]) -> ProductIndex:
+    """Every version of every product the request names, in the productenboek of its gemeente and wet,
+    in one query: (categorie, code) -> versions."""
+    index: ProductIndex = {}
+    if gemeente is None:
+        return index
     categorieen = {ref["categorie"] for ref in refs}
-    products = Product.objects.filter(wet=wet, actief=True, categorie__in=categorieen)
-    return {(p.categorie, p.code): p for p in products}
+    products = Product.objects.filter(gemeente=gemeente, wet=wet, categorie__in=categorieen).prefetch_related(
+        "onderdelen"
+    )
+    for p in products:
+        index.setdefault((p.categorie, p.code), []).append(p)
+    return index
 
 
 def _resolve_product(
-    wet: str, ref: dict[str, Any], name: str, index: ProductIndex
+    gemeente: Gemeente | None, wet: str, ref: dict[str, Any], name: str, index: ProductIndex, op: dt.date
 ) -> tuple[Product | None, list[InvalidParam]]:
+    """The version of the named product that is valid on `op` in the productenboek of the gemeente."""
     problem = rules.categorie_problem(wet, ref["categorie"])
     if problem:
         return None, [InvalidParam(f"{name}.categorie", "wet_categorie", problem)]
+    if gemeente is None:  # already refused for its gemeente; there is no productenboek to look in
+        return None, []
     code = ref.get("code") or ""
-    product = index.get((ref["categorie"], code))
-    if product is not None:
-        return product, []
-    if code and Product.objects.filter(wet=wet, code=code, actief=True).exists():  # S329
+    versions = index.get((ref["categorie"], code), [])
+    valid = [p for p in versions if p.geldig_op(op)]
+    if valid:
+        return valid[0], []
+    field = f"{name}.code" if code else f"{name}.categorie"
+    if versions:
+        label = code or f"categorie {ref['categorie']}"
+        geldig = "; ".join(p.geldigheid for p in versions)
+        reason = f"Product {label} is op {op:%Y-%m-%d} niet geldig in het productenboek (geldig {geldig})."
+        return None, [InvalidParam(field, "niet_geldig", reason)]
+    if code and Product.objects.filter(gemeente=gemeente, wet=wet, code=code).exists():  # S329
         return None, [
             InvalidParam(f"{name}.code", "S329", f"Productcode {code} hoort niet bij categorie {ref['categorie']}.")
         ]
+    where = f"het productenboek van gemeente {gemeente.code} ({wet})"
     if code:
-        return None, [InvalidParam(f"{name}.code", "onbekend", f"Productcode {code} staat niet in het productenboek.")]
-    return None, [
-        InvalidParam(f"{name}.categorie", "onbekend", f"Categorie {ref['categorie']} staat niet in het productenboek.")
-    ]
+        return None, [InvalidParam(field, "onbekend", f"Productcode {code} staat niet in {where}.")]
+    return None, [InvalidParam(field, "onbekend", f"Categorie {ref['categorie']} staat niet in {where}.")]
 
 
 def _lock_client(bsn: str) -> None:
@@ -93,18 +110,24 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
     refs = [line["product"] for line in data["voorzieningen"]]
     if data.get("arrangement_product") is not None:
         refs.append(data["arrangement_product"])
-    index = _product_index(wet, refs)
+    index = _product_index(gemeente, wet, refs)
     arrangement_product = None
     if data.get("arrangement_product") is not None and not errors:
-        arrangement_product, problems = _resolve_product(wet, data["arrangement_product"], "arrangementProduct", index)
+        first_day = min(line["ingangsdatum"] for line in data["voorzieningen"])
+        arrangement_product, problems = _resolve_product(
+            gemeente, wet, data["arrangement_product"], "arrangementProduct", index, first_day
+        )
         errors += problems
 
     products: list[Product | None] = []
     for i, line in enumerate(data["voorzieningen"]):
-        product, problems = _resolve_product(wet, line["product"], f"voorzieningen.{i}.product", index)
+        name = f"voorzieningen.{i}.product"
+        product, problems = _resolve_product(gemeente, wet, line["product"], name, index, line["ingangsdatum"])
         products.append(product)
         errors += problems
         errors += rules.line_problems(i, line)
+        if product is not None:
+            errors += rules.productenboek_problems(i, line, product, arrangement=arrangement_product)
 
     bsn = data["client"]["bsn"]
     if gemeente is not None:

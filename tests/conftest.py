@@ -63,8 +63,9 @@ def make_applicatie(naam: str, rol: str, gemeenten: list[Gemeente], client_id: s
 
 @pytest.fixture
 def gemeente(db: None) -> Gemeente:
-    products_load()
-    return Gemeente.objects.create(code="0363", naam="Amsterdam")
+    gemeente = Gemeente.objects.create(code="0363", naam="Amsterdam")
+    products_load(gemeente=gemeente)
+    return gemeente
 
 
 @pytest.fixture

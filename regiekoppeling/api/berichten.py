@@ -135,7 +135,9 @@ class BerichtSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
         extra_kwargs = {
-            "hoofd_object": {"help_text": "De aanvraag waar het bericht over gaat."},
+            "hoofd_object": {
+                "help_text": "De aanvraag waar het bericht over gaat (bij het productenboek: het product)."
+            },
             "resource_url": {"help_text": "Het gewijzigde object; lees het met de eigen autorisatie."},
             "gebeurtenis": {"help_text": "Wat er gebeurde, bijvoorbeeld aanvraag_ontvangen of beschikking."},
         }

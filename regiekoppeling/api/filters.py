@@ -11,7 +11,7 @@ from django_filters import rest_framework as filters
 
 from ..constants import Leveringsvorm, Wet
 from ..lifecycle.states import Status
-from ..models import Aanvraag, Document, Voorziening
+from ..models import Aanvraag, Document, Product, Voorziening
 
 # RFC 3339 (the document's `format: date-time`): seconds and an offset are required.
 _ISO_DATETIME = re.compile(
@@ -101,4 +101,16 @@ class DocumentFilter(filters.FilterSet):
 
     class Meta:
         model = Document
+        fields: list[str] = []
+
+
+class ProductFilter(filters.FilterSet):
+    gemeente = filters.CharFilter(field_name="gemeente__code", help_text="CBS-gemeentecode")
+    wet = filters.ChoiceFilter(choices=Wet.choices)
+    gewijzigdVanaf = StrictDateTimeFilter(  # noqa: N815
+        field_name="gewijzigd_op", lookup_expr="gte", help_text="Alleen producten die sinds dit moment veranderden."
+    )
+
+    class Meta:
+        model = Product
         fields: list[str] = []

@@ -116,6 +116,13 @@ def adr_postprocessing_hook(result: dict[str, Any], generator: Any, request: Any
                     "description": "CORS: het document is voor iedereen leesbaar.",
                     "schema": {"type": "string", "example": "*"},
                 }
+            if path.startswith("/producten") and method == "get":  # the productenboek's reads carry an ETag
+                for code in ("200", "304"):
+                    if code in responses:
+                        responses[code].setdefault("headers", {})["ETag"] = {
+                            "description": "Versie van dit antwoord; stuur hem terug in If-None-Match.",
+                            "schema": {"type": "string"},
+                        }
             extra = _ERROR_RESPONSES if method != "post" else {**_ERROR_RESPONSES, **_POST_RESPONSES}
             for code in extra:
                 responses.setdefault(code, {"$ref": f"#/components/responses/Problem{code}"})

@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from .aanvragen import AanvraagViewSet, DocumentViewSet, VoorzieningViewSet
 from .berichten import AbonnementViewSet, BerichtViewSet
 from .feedback import BeschikkingViewSet, TerugkoppelingViewSet
+from .producten import ProductViewSet
 from .schema import OpenAPIJSONView, OpenAPIYAMLView
 from .signalen import SignaalViewSet
 from .toewijzingen import ToewijzingViewSet
@@ -17,6 +18,7 @@ router.register("beschikkingen", BeschikkingViewSet, basename="beschikking")
 router.register("toewijzingen", ToewijzingViewSet, basename="toewijzing")
 router.register("signalen", SignaalViewSet, basename="signaal")
 router.register("berichten", BerichtViewSet, basename="bericht")
+router.register("producten", ProductViewSet, basename="product")
 router.register("abonnementen", AbonnementViewSet, basename="abonnement")
 
 urlpatterns = [

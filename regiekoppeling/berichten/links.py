@@ -14,6 +14,7 @@ RESOURCE_PATHS: dict[str, str] = {
     "beschikking": "beschikkingen",
     "toewijzing": "toewijzingen",
     "signaal": "signalen",
+    "product": "producten",
 }
 
 

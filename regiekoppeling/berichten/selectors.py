@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from ..constants import Rol
-from ..models import Aanvraag, Abonnement, Applicatie, Bericht
+from ..models import Aanvraag, Abonnement, Applicatie, Bericht, Gemeente
 
 
 def ontvangers_of(aanvraag: Aanvraag) -> list[Applicatie]:
@@ -13,6 +13,11 @@ def ontvangers_of(aanvraag: Aanvraag) -> list[Applicatie]:
     acting for its gemeente."""
     backoffice = Q(rol=Rol.BACKOFFICE, actief=True, gemeenten=aanvraag.gemeente_id)
     return list(Applicatie.objects.filter(Q(pk=aanvraag.indiener_id) | backoffice).distinct().order_by("pk"))
+
+
+def regie_of(gemeente: Gemeente) -> list[Applicatie]:
+    """Who hears of a change to the productenboek of a gemeente: its active regie applications."""
+    return list(Applicatie.objects.filter(rol=Rol.REGIE, actief=True, gemeenten=gemeente).order_by("pk"))
 
 
 def berichten_of(applicatie: Applicatie) -> QuerySet[Bericht]:

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from ..exceptions import DomainValidationError, InvalidParam
-from ..models import Aanvraag, Abonnement, Applicatie, Bericht, OutboxItem
+from ..models import Aanvraag, Abonnement, Applicatie, Bericht, Gemeente, OutboxItem
 from ..outbox import outbox_enqueue_many
 from . import selectors
 from .callbacks import CallbackRefused, check_callback_url
@@ -32,9 +32,15 @@ def berichten_fan_out(*, item: OutboxItem) -> list[Bericht]:
     """Turn one `bericht` outbox item into a Bericht per party that may see it, and queue one webhook
     delivery per (bericht, active abonnement). A rerun creates only what is missing."""
     payload = item.payload
-    aanvraag = Aanvraag.objects.get(uuid=payload["aanvraag"])
     url = resource_url(payload["resource"], payload["uuid"])
-    hoofd_object = resource_url("aanvraag", str(aanvraag.uuid))
+    aanvraag: Aanvraag | None = None
+    if payload.get("aanvraag"):
+        aanvraag = Aanvraag.objects.get(uuid=payload["aanvraag"])
+        hoofd_object = resource_url("aanvraag", str(aanvraag.uuid))
+        ontvangers = selectors.ontvangers_of(aanvraag)
+    else:  # about the productenboek of a gemeente: the product is its own main object
+        hoofd_object = url
+        ontvangers = selectors.regie_of(Gemeente.objects.get(code=payload["kenmerken"]["gemeente"]))
     _lock_feeds()
     done = set(Bericht.objects.filter(bron=item).values_list("ontvanger_id", flat=True))
     berichten = Bericht.objects.bulk_create(
@@ -53,7 +59,7 @@ def berichten_fan_out(*, item: OutboxItem) -> list[Bericht]:
                 kenmerken=payload.get("kenmerken") or {},
                 gebeurtenis=payload["gebeurtenis"],
             )
-            for ontvanger in selectors.ontvangers_of(aanvraag)
+            for ontvanger in ontvangers
             if ontvanger.pk not in done
         ]
     )
@@ -61,7 +67,7 @@ def berichten_fan_out(*, item: OutboxItem) -> list[Bericht]:
     return berichten
 
 
-def _queue_webhooks(aanvraag: Aanvraag, berichten: list[Bericht]) -> None:
+def _queue_webhooks(aanvraag: Aanvraag | None, berichten: list[Bericht]) -> None:
     per_applicatie: defaultdict[int, list[Abonnement]] = defaultdict(list)
     for abonnement in selectors.abonnementen_receiving({b.ontvanger_id for b in berichten}):
         per_applicatie[abonnement.applicatie_id].append(abonnement)

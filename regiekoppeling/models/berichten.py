@@ -25,7 +25,10 @@ class Bericht(models.Model):
     # The `bericht` outbox item this row was fanned out from: with `ontvanger` it makes a rerun of the
     # handler create nothing twice.
     bron = models.ForeignKey("regiekoppeling.OutboxItem", on_delete=models.PROTECT, related_name="+")
-    aanvraag = models.ForeignKey("regiekoppeling.Aanvraag", on_delete=models.PROTECT, related_name="berichten")
+    # Empty for a bericht about the productenboek, which belongs to a gemeente rather than an aanvraag.
+    aanvraag = models.ForeignKey(
+        "regiekoppeling.Aanvraag", on_delete=models.PROTECT, related_name="berichten", null=True, blank=True
+    )
     kanaal = models.CharField(max_length=50)
     hoofd_object = models.URLField(max_length=1000)
     resource = models.CharField(max_length=50)

@@ -24,6 +24,15 @@ class Gemeente(models.Model):
         blank=True,
         help_text="Dagen voor de einddatum waarop het herindicatiesignaal komt (leeg: standaard).",
     )
+    # The backoffice that is master of this gemeente's productenboek: it alone changes it through the API.
+    productenboek_beheerder = models.ForeignKey(
+        "Applicatie",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="beheerde_productenboeken",
+        help_text="De backofficeapplicatie die het productenboek van deze gemeente via de API beheert.",
+    )
 
     class Meta:
         ordering = ["code"]

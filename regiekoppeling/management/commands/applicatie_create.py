@@ -21,6 +21,11 @@ class Command(BaseCommand):
             "--gemeente", required=True, action="append", help="CBS code of a gemeente it acts for (repeatable)."
         )
         parser.add_argument("--client-id", help="Default: the slug of the name.")
+        parser.add_argument(
+            "--productenboek-master",
+            action="store_true",
+            help="A backoffice only: it becomes the master of the productenboek of these gemeenten (API writes).",
+        )
         parser.add_argument("--json", action="store_true", help="Accepted for symmetry: the output is always JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -30,6 +35,7 @@ class Command(BaseCommand):
                 rol=options["rol"],
                 gemeente_codes=options["gemeente"],
                 client_id=options["client_id"],
+                productenboek_master=options["productenboek_master"],
             )
         except DomainValidationError as exc:
             raise CommandError(str(exc)) from None
@@ -40,6 +46,7 @@ class Command(BaseCommand):
             "gemeenten": sorted(g.code for g in applicatie.gemeenten.all()),
             "clientId": result.credential.client_id,
             "created": result.created,
+            "productenboekMaster": sorted(g.code for g in applicatie.beheerde_productenboeken.all()),
         }
         if result.secret is not None:
             out["secret"] = result.secret

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from regiekoppeling.credentials import gemeente_create
 from regiekoppeling.exceptions import DomainValidationError
+from regiekoppeling.productenboek import categorie_rows, products_seed
 
 
 class Command(BaseCommand):
@@ -13,6 +14,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--code", required=True, help="CBS gemeentecode, 4 digits.")
         parser.add_argument("--naam", required=True)
+        parser.add_argument(
+            "--productenboek-categorieen",
+            action="store_true",
+            help="Seed its productenboek with every iWmo/iJw 3.2 categorie (categorie-only products) it lacks.",
+        )
         parser.add_argument("--json", action="store_true", help="Accepted for symmetry: the output is always JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -20,4 +26,7 @@ class Command(BaseCommand):
             gemeente, created = gemeente_create(code=options["code"], naam=options["naam"])
         except DomainValidationError as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(json.dumps({"code": gemeente.code, "naam": gemeente.naam, "created": created}, indent=2))
+        out: dict[str, Any] = {"code": gemeente.code, "naam": gemeente.naam, "created": created}
+        if options["productenboek_categorieen"]:
+            out["productenToegevoegd"] = products_seed(gemeente=gemeente, rows=categorie_rows())
+        self.stdout.write(json.dumps(out, indent=2))
