@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from regiekoppeling.constants import Rol
+from regiekoppeling.demo import products_load
 from regiekoppeling.tokens import make_token
 from tests.conftest import Api, aanvraag_body, make_applicatie, pgb_line, zin_line
 
@@ -33,6 +34,7 @@ def test_schemathesis_finds_nothing(
     live_server: Any, settings: Any, gemeente: Any, andere_gemeente: Any, tmp_path: Path
 ) -> None:
     settings.API_PUBLIC_URL = f"{live_server.url}/api/v1"
+    products_load(gemeente=andere_gemeente)  # the productenboek is per gemeente
     regie = Api(make_applicatie("Regie", Rol.REGIE, [gemeente], "fuzz-regie"))
     andere = Api(make_applicatie("Regie Rotterdam", Rol.REGIE, [andere_gemeente], "fuzz-regie-0599"))
     backoffice = Api(make_applicatie("Backoffice", Rol.BACKOFFICE, [gemeente], "fuzz-backoffice"))
