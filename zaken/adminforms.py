@@ -149,7 +149,9 @@ class StatustypeMappingForm(_MappingForm):
         super().__init__(*args, **kwargs)
         if not self.catalogue.available:
             return
-        _pick(self, "zaaktype", self.catalogue.zaaktype_choices(_current(self, "zaaktype")), required=True)
+        # An empty first option, so that an untouched extra row stays unchanged (and is not saved).
+        zaaktypen = self.catalogue.zaaktype_choices(_current(self, "zaaktype"), empty="---------")
+        _pick(self, "zaaktype", zaaktypen, required=True)
         statustypen = self.catalogue.names(
             self.catalogue.all_statustypen(), _current(self, "statustype_omschrijving"), empty="(geen statuswijziging)"
         )

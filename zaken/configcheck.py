@@ -93,8 +93,8 @@ def _problems(clients: Clients, config: ZGWConfig, mappings: bool) -> list[str]:
         problems += _zaaktype_problems(clients, config, identificatie, zaaktype, used[identificatie], mappings)
     deelzaaktypen = {ident: z for ident, z in zaaktypen.items() if used[ident].deelzaak}
     if deelzaaktypen:
-        problems += _hoofdzaak_problems(clients, config, deelzaaktypen)
-    return problems
+        problems += _hoofdzaak_problems(clients, config, deelzaaktypen, mappings)
+    return list(dict.fromkeys(problems))
 
 
 def _zaaktype_problems(
@@ -164,16 +164,22 @@ def _lifecycle_problems(
     return problems
 
 
-def _hoofdzaak_problems(clients: Clients, config: ZGWConfig, zaaktypen: dict[str, JSON]) -> list[str]:
+def _hoofdzaak_problems(clients: Clients, config: ZGWConfig, zaaktypen: dict[str, JSON], mappings: bool) -> list[str]:
     identificatie = config.hoofdzaaktype or config.zaaktype_wmo
     try:
         hoofdtype = catalogus.zaaktype(clients.catalogi, catalogus=config.catalogus, identificatie=identificatie)
     except PermanentError as exc:
         return [f"Hoofdzaaktype: {exc}"]
+    # The hoofdzaak follows all its lines, with its own rows or those of the wet's zaaktype.
+    lifecycle = [
+        p
+        for wet in ("WMO", "JW")
+        for p in _lifecycle_problems(clients, config, identificatie, hoofdtype["url"], wet, mappings)
+    ]
     missing = [
         ident for ident, zaaktype in zaaktypen.items() if zaaktype["url"] not in hoofdtype.get("deelzaaktypen", [])
     ]
-    return [
+    return lifecycle + [
         f"Strategie hoofdzaak: zaaktype {ident} staat niet in de deelzaaktypen van hoofdzaaktype {identificatie}; "
         "kies een hoofdzaaktype dat het als deelzaaktype noemt (het demo-hoofdzaaktype is RK-AANVRAAG)."
         for ident in missing

@@ -125,6 +125,8 @@ class StatustypeMapping(models.Model):
     )
 
     class Meta:
+        verbose_name = "statustypekoppeling"
+        verbose_name_plural = "statustypekoppelingen"
         constraints = [
             models.UniqueConstraint(fields=["config", "zaaktype", "status"], name="statustype_per_status"),
         ]

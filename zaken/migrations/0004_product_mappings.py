@@ -19,6 +19,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterModelOptions(
+            name='statustypemapping',
+            options={'verbose_name': 'statustypekoppeling', 'verbose_name_plural': 'statustypekoppelingen'},
+        ),
         migrations.AddField(
             model_name='statustypemapping',
             name='resultaattype_omschrijving',
