@@ -46,7 +46,7 @@ class StatustypeMappingInline(_CatalogueInline):
 class ProductMappingInline(_CatalogueInline):
     model = ProductMapping
     form = ProductMappingForm
-    fields = ["product", "zaaktype", "informatieobjecttypen", "besluittype", "strategie"]
+    fields = ["product", "zaaktype", "informatieobjecttypen", "besluittype", "strategie", "herindicatie_termijn_dagen"]
     extra = 0
 
 

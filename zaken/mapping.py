@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Max
+
+from regiekoppeling import signalen
 from regiekoppeling.lifecycle.states import Status
 from regiekoppeling.models import Aanvraag, Voorziening
 
@@ -53,6 +56,23 @@ def document_types(config: ZGWConfig, aanvraag: Aanvraag) -> tuple[str, str]:
     mapping = for_products(config, [product]).get(product) if product else None
     iotypen = mapping.informatieobjecttypen if mapping else []
     return zaaktype(config, aanvraag.wet, mapping), (iotypen[0] if iotypen else config.informatieobjecttype_bijlage)
+
+
+def herindicatie_days(voorziening: Voorziening) -> int | None:
+    """The lead time of the voorziening's product in its gemeente, if its mapping names one."""
+    return (
+        ProductMapping.objects.filter(config__gemeente=voorziening.aanvraag.gemeente_id, product=voorziening.product_id)
+        .values_list("herindicatie_termijn_dagen", flat=True)
+        .first()
+    )
+
+
+def longest_herindicatie_days() -> int:
+    return ProductMapping.objects.aggregate(m=Max("herindicatie_termijn_dagen"))["m"] or 0
+
+
+def register_lead_times() -> None:
+    signalen.register_lead_times("zaken", signalen.LeadTimes(herindicatie_days, longest_herindicatie_days))
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,11 @@ class ProductMapping(models.Model):
     )
     besluittype = models.CharField(max_length=80, blank=True, default="", help_text="omschrijving van het besluittype")
     strategie = models.CharField(max_length=30, choices=ZaakStrategie.choices, blank=True, default="")
+    herindicatie_termijn_dagen = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="dagen voor de einddatum waarop het herindicatiesignaal komt (leeg: die van de gemeente)",
+    )
 
     class Meta:
         verbose_name = "productkoppeling"

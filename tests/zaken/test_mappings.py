@@ -3,10 +3,13 @@ and a state the catalogue cannot follow recorded on the voorzieningen, never pas
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from regiekoppeling.models import Aanvraag, OutboxItem, Product, Voorziening
+from regiekoppeling.models import Aanvraag, OutboxItem, Product, Signaal, Voorziening
 from regiekoppeling.outbox import outbox_process, outbox_requeue
+from regiekoppeling.signalen import herindicatie_raise_due
 from tests.conftest import aanvraag_body, pgb_line, zin_line
 from tests.zaken.conftest import run_outbox
 from zaken.configcheck import zgw_config_problems
@@ -221,3 +224,20 @@ def test_the_check_follows_the_product_mappings(zgw, fields, reason):
         assert problems == []
     else:
         assert any(reason in p for p in problems), problems
+
+
+def test_the_product_mapping_sets_the_herindicatie_lead_time(regie, backoffice, zgw, gemeente):
+    assert gemeente.herindicatie_termijn_dagen is None  # the setting's 30 days, say the gemeente
+    aanvraag = send(regie, pgb_line(einddatum="2027-12-31"), zin_line(einddatum="2027-12-31"))
+    verwerkbaar(backoffice, aanvraag)
+    pgb, _ = aanvraag.voorzieningen.order_by("volgnummer")
+    body = {
+        "aanvraag": str(aanvraag.uuid), "beschikkingnummer": 88, "datum": "2026-11-20", "ingangsdatum": "2027-01-01",
+        "regels": [{"voorziening": str(v.uuid), "uitkomst": "toegekend"} for v in aanvraag.voorzieningen.all()],
+    }  # fmt: skip
+    assert backoffice.post("/api/v1/beschikkingen", body).status_code == 201
+    ProductMapping.objects.create(config=zgw, product=pgb.product, herindicatie_termijn_dagen=90)
+
+    assert herindicatie_raise_due(today=dt.date(2027, 10, 1)) == 0  # 91 days before
+    assert herindicatie_raise_due(today=dt.date(2027, 10, 2)) == 1  # 90 days: the product's lead time
+    assert Signaal.objects.get().voorziening == pgb

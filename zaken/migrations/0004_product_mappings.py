@@ -46,6 +46,7 @@ class Migration(migrations.Migration):
                 ('informatieobjecttypen', models.JSONField(blank=True, default=list, help_text='omschrijvingen van de informatieobjecttypen; het eerste is dat van een document zonder soort')),
                 ('besluittype', models.CharField(blank=True, default='', help_text='omschrijving van het besluittype', max_length=80)),
                 ('strategie', models.CharField(blank=True, choices=[('per_voorziening', 'Een zaak per voorziening; een arrangement deelt één zaak'), ('arrangement_gesplitst', 'Een zaak per voorziening, ook binnen een arrangement'), ('hoofdzaak', 'Een hoofdzaak per aanvraag met een deelzaak per voorziening (of per arrangement)')], default='', max_length=30)),
+                ('herindicatie_termijn_dagen', models.PositiveSmallIntegerField(blank=True, help_text='dagen voor de einddatum waarop het herindicatiesignaal komt (leeg: die van de gemeente)', null=True)),
                 ('config', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='producten', to='zaken.zgwconfig')),
                 ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='zgw_mappings', to='regiekoppeling.product')),
             ],
