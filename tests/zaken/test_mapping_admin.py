@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from regiekoppeling.models import Product
+from regiekoppeling.models import Product, Voorziening
+from tests.conftest import aanvraag_body, zin_line
 from zaken.models import ProductMapping, StatustypeMapping, ZGWConfig
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +163,18 @@ def test_the_health_page_needs_the_admin(client, zgw):
     response = client.get(f"/admin/zaken/zgwconfig/{zgw.pk}/controle/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_a_zaak_that_did_not_follow_is_visible_in_the_admin(admin, regie, zgw):
+    response = regie.post("/api/v1/aanvragen", aanvraag_body(zin_line(), zin_line()))
+    first, second = Voorziening.objects.filter(aanvraag__uuid=response.json()["uuid"]).order_by("volgnummer")
+    fout = "Status 'In behandeling' heeft geen statustype-koppeling voor dit zaaktype; de zaak houdt haar status."
+    Voorziening.objects.filter(pk=first.pk).update(zaakstatus_fout=fout)
+
+    listed = admin.get("/admin/regiekoppeling/voorziening/", {"zaakstatus_fout__isempty": "0"})
+    assert [v.pk for v in listed.context["cl"].result_list] == [first.pk]
+    assert fout.encode() in listed.content or html.escape(fout).encode() in listed.content
+
+    page = admin.get(f"/admin/zaken/zgwconfig/{zgw.pk}/controle/")
+    assert [v.pk for v in page.context["unfollowed"]] == [first.pk]
+    assert str(second.uuid).encode() not in page.content
