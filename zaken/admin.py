@@ -81,6 +81,10 @@ class ZGWConfigAdmin(admin.ModelAdmin):
         ),
     ]
 
+    def get_inlines(self, request: HttpRequest, obj: ZGWConfig | None) -> list[type[admin.options.InlineModelAdmin]]:
+        # The mappings pick their types from the catalogue: only once the configuration names it.
+        return self.inlines if obj is not None else []
+
     def get_urls(self) -> list[URLPattern]:
         health = self.admin_site.admin_view(self.health_view)
         return [path("<int:pk>/controle/", health, name="zaken_zgwconfig_controle"), *super().get_urls()]

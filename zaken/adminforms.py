@@ -141,6 +141,13 @@ class _MappingForm(forms.ModelForm):
     def zaaktype_json(self, identificatie: str) -> JSON | None:
         return self.catalogue.zaaktypen.get(identificatie)
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.catalogue.available and self.has_changed() and not cleaned.get("DELETE"):
+            # Not checked is not accepted: a mapping is only stored once the catalogue confirms it.
+            raise forms.ValidationError(f"Niet opgeslagen: {self.catalogue.error}")
+        return cleaned
+
 
 class StatustypeMappingForm(_MappingForm):
     """One lifecycle state of one zaaktype: the statustype it sets, the resultaattype it closes with."""

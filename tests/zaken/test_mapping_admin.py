@@ -8,6 +8,7 @@ import html
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 
 from regiekoppeling.models import Product, Voorziening
@@ -178,3 +179,29 @@ def test_a_zaak_that_did_not_follow_is_visible_in_the_admin(admin, regie, zgw):
     page = admin.get(f"/admin/zaken/zgwconfig/{zgw.pk}/controle/")
     assert [v.pk for v in page.context["unfollowed"]] == [first.pk]
     assert str(second.uuid).encode() not in page.content
+
+
+def test_without_a_readable_catalogue_no_mapping_is_stored(admin, zgw, sandbox):
+    caches["zgw"].clear()  # nothing of the catalogue from an earlier test
+    sandbox.add_fault("/catalogi/*", "500", method="GET", rate=1.0)
+    response = admin.get(change_url(zgw))
+    assert response.status_code == 200  # the form, with its values as text
+    data = form_data(response)
+    rows = response.context["inline_admin_formsets"][1].formset.forms
+    index = next(i for i, f in enumerate(rows) if f.instance.pk and f.instance.status == "in_onderzoek")
+    data[f"statustypen-{index}-statustype_omschrijving"] = "In onderzoekk"
+
+    response = admin.post(change_url(zgw), data)
+
+    assert response.status_code == 200
+    row_errors = response.context["inline_admin_formsets"][1].formset.forms[index].non_field_errors()
+    assert [e.split(":")[0] for e in row_errors] == ["Niet opgeslagen"]
+    assert "De Catalogi API is niet te lezen" in row_errors[0]
+    row = StatustypeMapping.objects.get(config=zgw, zaaktype="WMO-VOORZIENING", status="in_onderzoek")
+    assert row.statustype_omschrijving == "In onderzoek"
+
+
+def test_the_add_page_asks_for_the_catalogue_before_the_mappings(admin, db):
+    response = admin.get("/admin/zaken/zgwconfig/add/")
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"] == []
