@@ -1071,6 +1071,56 @@ def s8_arrangement(sc: Scenario) -> None:
     sc.note(
         {"shared": "strategy shares: ", "separate": "strategy per voorziening: ", "observe": "observed: "}[mode] + how
     )
+    if shared:
+        arrangement_outcome_per_line(sc, registered)
+
+
+def arrangement_outcome_per_line(sc: Scenario, aanvraag: JSON) -> None:
+    """One beschikking granting one line of the shared zaak and refusing the other: each line keeps its own
+    outcome, both still show the one zaak, and that zaak follows the beschikking without a problem."""
+    first, second = aanvraag["voorzieningen"]
+    registered = first["zaak"]
+    feedback(sc, aanvraag, "verwerkbaar")
+    before = zaak_moved(sc, "worker: the shared zaak follows verwerkbaar", aanvraag, registered)
+    grant(
+        sc,
+        aanvraag,
+        [
+            {"voorziening": first["uuid"], "uitkomst": "toegekend", "omvang": first["omvang"]},
+            {"voorziening": second["uuid"], "uitkomst": "afgewezen", "reden": "Scenario S8: een regel afgewezen"},
+        ],
+    )
+    step = "worker: each line of the arrangement keeps its own outcome on the shared zaak"
+    body = read_aanvraag(sc, sc.regie, step, aanvraag)
+    zaak_moved(sc, step, aanvraag, before)
+    statuses = [(v["volgnummer"], v["status"]) for v in body["voorzieningen"]]
+    sc.check(step, statuses == [(1, "toegekend"), (2, "afgewezen")], f"statuses {statuses}")
+
+
+def zaak_moved(sc: Scenario, step: str, aanvraag: JSON, before: JSON) -> JSON:
+    """Wait until the lines' one zaak has a newer status than `before` (a problem recorded on a line, a
+    state the zaak cannot follow, ends the wait); return that zaak as the lines show it."""
+
+    def fetch() -> JSON:
+        return read_aanvraag(sc, sc.regie, step, aanvraag)
+
+    def zaken(body: JSON) -> list[JSON]:
+        return [v["zaak"] for v in body["voorzieningen"]]
+
+    def problem(body: JSON) -> str | None:
+        fouten = [z.get("statusFout") for z in zaken(body) if z.get("statusFout")]
+        return f"the zaak did not follow: {fouten[0]}" if fouten else None
+
+    body = sc.wait(
+        step,
+        fetch,
+        lambda b: all(z["statusGezetOp"] != before["statusGezetOp"] for z in zaken(b)),
+        problem,
+        lambda b: str(zaken(b)),
+    )
+    shown = {(z["url"], z["status"], z["statusGezetOp"]) for z in zaken(body)}
+    sc.check(step, len(shown) == 1, f"the lines show different zaken: {shown}")
+    return zaken(body)[0]
 
 
 def s9_productenboek(sc: Scenario) -> None:

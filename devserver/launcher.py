@@ -211,7 +211,7 @@ def write_demo_file(data: Path, demo: dict[str, Any], strategie: str | None) -> 
     path = data / "demo.json"
     content = dict(demo)
     if strategie is not None:
-        content["arrangementZaak"] = "shared" if strategie == "arrangement_gedeeld" else "separate"
+        content["arrangementZaak"] = "separate" if strategie == "arrangement_gesplitst" else "shared"
         # The sandbox's client, for reading the zaken back (`python -m acceptance zaken`).
         secret = (data / "zgw-sandbox-secret").read_text().strip()
         content["zgw"] = {"clientId": "regiekoppeling", "secret": secret}

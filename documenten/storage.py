@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from regiekoppeling.models import Document
 from regiekoppeling.outbox import PermanentError
-from zaken import catalogus
+from zaken import catalogus, mapping
 from zaken.clients import JSON, CatalogiClient
 from zaken.models import Zaak, ZGWConfig
 from zaken.registration import config_for, open_clients, relate_document
@@ -92,14 +92,11 @@ def document_store(*, document_uuid: str) -> None:
 
 
 def _store(catalogi: CatalogiClient, documenten: DocumentenClient, document: Document, config: ZGWConfig) -> str:
-    zaaktype = catalogus.zaaktype(
-        catalogi, catalogus=config.catalogus, identificatie=config.zaaktype_for(document.aanvraag.wet)
-    )
+    # A document without a soort gets the informatieobjecttype of its product's mapping (or the default).
+    zaaktype_identificatie, default_iotype = mapping.document_types(config, document.aanvraag)
+    zaaktype = catalogus.zaaktype(catalogi, catalogus=config.catalogus, identificatie=zaaktype_identificatie)
     iotype = catalogus.informatieobjecttype_url(
-        catalogi,
-        catalogus=config.catalogus,
-        omschrijving=document.soort or config.informatieobjecttype_bijlage,
-        zaaktype=zaaktype,
+        catalogi, catalogus=config.catalogus, omschrijving=document.soort or default_iotype, zaaktype=zaaktype
     )
     if document.upload_gestart:
         # An earlier attempt sent the POST; its answer may have been lost after the server stored it.

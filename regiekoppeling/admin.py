@@ -339,9 +339,12 @@ class AanvraagAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class VoorzieningAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "uuid", "aanvraag", "volgnummer", "product", "leveringsvorm", "status", "registratie", "zaak_identificatie",
-        "zaakstatus",
+        "zaakstatus", "zaakstatus_fout",
     ]  # fmt: skip
-    list_filter = ["status", "registratie", "leveringsvorm", "product__wet"]
+    # "zaakstatus_fout not empty": the zaken that did not follow a change, for the administrator to fix.
+    list_filter = [
+        "status", "registratie", ("zaakstatus_fout", admin.EmptyFieldListFilter), "leveringsvorm", "product__wet",
+    ]  # fmt: skip
     search_fields = ["uuid", "aanvraag__uuid", "aanvraag__regie_referentie"]
     readonly_fields = ["uuid", "aangemaakt_op", "gewijzigd_op"]
     raw_id_fields = ["aanvraag", "product"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -57,7 +59,29 @@ def herindicatie_create(*, voorziening: Voorziening, afzender: Applicatie, data:
     return signaal
 
 
+@dataclass(frozen=True)
+class LeadTimes:
+    """Herindicatie lead times configured outside the domain (per product, in the ZGW product mapping):
+    the days for one voorziening (None: the gemeente's), and the longest, for the candidates' horizon.
+    An integration registers one in its AppConfig.ready, as it registers its outbox handlers."""
+
+    days: Callable[[Voorziening], int | None]
+    longest: Callable[[], int]
+
+
+_lead_times: dict[str, LeadTimes] = {}
+
+
+def register_lead_times(name: str, source: LeadTimes) -> None:
+    _lead_times[name] = source  # by name: a second ready() replaces, never doubles
+
+
 def lead_time(voorziening: Voorziening) -> dt.timedelta:
+    """The product's lead time where one is configured, else the gemeente's, else the setting."""
+    for source in _lead_times.values():
+        days = source.days(voorziening)
+        if days is not None:
+            return dt.timedelta(days=days)
     days = voorziening.aanvraag.gemeente.herindicatie_termijn_dagen
     return dt.timedelta(days=days if days is not None else settings.HERINDICATIE_TERMIJN_DAGEN)
 
@@ -66,7 +90,8 @@ def herindicatie_candidates(*, today: dt.date) -> QuerySet[Voorziening]:
     """Running grants whose einddatum falls within the longest configured lead time and that have
     no signal from this service yet; the per-gemeente lead time is applied per row afterwards."""
     longest = Gemeente.objects.aggregate(m=Max("herindicatie_termijn_dagen"))["m"] or 0
-    horizon = today + dt.timedelta(days=max(longest, settings.HERINDICATIE_TERMIJN_DAGEN))
+    longest = max([longest, settings.HERINDICATIE_TERMIJN_DAGEN, *(s.longest() for s in _lead_times.values())])
+    horizon = today + dt.timedelta(days=longest)
     raised = _termijn_signalen().filter(voorziening=OuterRef("pk"), deadline=OuterRef("einddatum"))
     return (
         Voorziening.objects.filter(

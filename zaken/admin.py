@@ -1,48 +1,68 @@
-"""Admin of the ZGW side: configuration per gemeente, the statustype mapping, registered zaken."""
+"""Admin of the ZGW side: configuration per gemeente with its product and statustype mappings (types
+picked from the gemeente's catalogue), the configuration check, and the registered zaken."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.forms import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
+from regiekoppeling.models import Voorziening
+
+from .adminforms import Catalogue, ProductMappingForm, StatustypeMappingForm, ZGWConfigForm
 from .configcheck import zgw_config_problems
-from .models import StatustypeMapping, Zaak, ZaakDocument, ZGWConfig
+from .models import ProductMapping, StatustypeMapping, Zaak, ZaakDocument, ZGWConfig
 
 
-class StatustypeMappingInline(admin.TabularInline):
-    model = StatustypeMapping
+class _CatalogueInline(admin.TabularInline):
+    """An inline whose rows pick their types from the configuration's catalogue (read once per page)."""
+
     extra = 1
 
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> type[BaseInlineFormSet]:
+        formset = super().get_formset(request, obj, **kwargs)
+        base = formset.form
+        catalogue = getattr(request, "_zgw_catalogue", None)
+        if catalogue is None:
+            catalogue = Catalogue.of(obj)
+            request._zgw_catalogue = catalogue  # type: ignore[attr-defined]
+        formset.form = type(base.__name__, (base,), {"config": obj, "catalogue": catalogue})
+        return formset
 
-class ZGWConfigForm(forms.ModelForm):
-    """Refuses a configuration that cannot work, with the reasons, after asking the catalogue. (The
-    admin adds the Meta with the model and the fields of the fieldsets.)"""
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if self.errors:
-            return cleaned  # the fields themselves are wrong first
-        candidate = copy.copy(self.instance)
-        for name, value in cleaned.items():
-            setattr(candidate, name, value)
-        problems = zgw_config_problems(config=candidate)
-        if problems:
-            raise forms.ValidationError([forms.ValidationError(p) for p in problems])
-        return cleaned
+class StatustypeMappingInline(_CatalogueInline):
+    model = StatustypeMapping
+    form = StatustypeMappingForm
+    fields = ["zaaktype", "status", "statustype_omschrijving", "resultaattype_omschrijving"]
+
+
+class ProductMappingInline(_CatalogueInline):
+    model = ProductMapping
+    form = ProductMappingForm
+    fields = ["product", "zaaktype", "informatieobjecttypen", "besluittype", "strategie", "herindicatie_termijn_dagen"]
+    extra = 0
 
 
 @admin.register(ZGWConfig)
 class ZGWConfigAdmin(admin.ModelAdmin):
     form = ZGWConfigForm
-    list_display = ["gemeente", "strategie", "bronorganisatie", "zaaktype_wmo", "zaaktype_jw", "initiele_status_zetten"]
+    list_display = [
+        "gemeente", "strategie", "bronorganisatie", "zaaktype_wmo", "zaaktype_jw", "initiele_status_zetten", "controle",
+    ]  # fmt: skip
     list_filter = ["strategie"]
     raw_id_fields = ["gemeente"]
-    inlines = [StatustypeMappingInline]
+    inlines = [ProductMappingInline, StatustypeMappingInline]
+    actions = ["check_configuration"]
+    readonly_fields = ["controle"]
     fieldsets = [
-        (None, {"fields": ["gemeente", "bronorganisatie", "strategie", "initiele_status_zetten"]}),
+        (None, {"fields": ["gemeente", "bronorganisatie", "strategie", "initiele_status_zetten", "controle"]}),
         ("API's", {"fields": ["zaken_service", "catalogi_service", "documenten_service", "besluiten_service"]}),
         (
             "Catalogus",
@@ -60,6 +80,60 @@ class ZGWConfigAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def get_inlines(self, request: HttpRequest, obj: ZGWConfig | None) -> list[type[admin.options.InlineModelAdmin]]:
+        # The mappings pick their types from the catalogue: only once the configuration names it.
+        return self.inlines if obj is not None else []
+
+    def get_urls(self) -> list[URLPattern]:
+        health = self.admin_site.admin_view(self.health_view)
+        return [path("<int:pk>/controle/", health, name="zaken_zgwconfig_controle"), *super().get_urls()]
+
+    @admin.display(description="Controle")
+    def controle(self, obj: ZGWConfig) -> str:
+        if obj.pk is None:
+            return "-"
+        return format_html('<a href="{}">controleren</a>', reverse("admin:zaken_zgwconfig_controle", args=[obj.pk]))
+
+    @admin.action(description="Configuratie controleren tegen de catalogus")
+    def check_configuration(self, request: HttpRequest, queryset: QuerySet[ZGWConfig]) -> None:
+        for config in queryset.select_related("gemeente"):
+            problems = zgw_config_problems(config=config)
+            if not problems:
+                self.message_user(request, f"{config.gemeente}: de configuratie is in orde.", messages.SUCCESS)
+                continue
+            link = reverse("admin:zaken_zgwconfig_controle", args=[config.pk])
+            self.message_user(
+                request,
+                format_html(
+                    '{}: {} probleem/problemen, bijvoorbeeld: {} (<a href="{}">alle problemen</a>)',
+                    config.gemeente,
+                    len(problems),
+                    problems[0],
+                    link,
+                ),
+                messages.ERROR,
+            )
+
+    def health_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Per gemeente: every mapping checked against the catalogue as it is now."""
+        config = get_object_or_404(ZGWConfig.objects.select_related("gemeente"), pk=pk)
+        if not self.has_view_permission(request, config):
+            return HttpResponse(status=403)
+        problems = zgw_config_problems(config=config)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": config,
+            "title": f"Controle van de ZGW-configuratie van {config.gemeente}",
+            "problems": problems,
+            # Scoped to this gemeente; the newest first.
+            "unfollowed": Voorziening.objects.filter(aanvraag__gemeente=config.gemeente)
+            .exclude(zaakstatus_fout="")
+            .only("pk", "uuid", "zaakstatus_fout")
+            .order_by("-gewijzigd_op")[:50],
+        }
+        return TemplateResponse(request, "admin/zaken/zgwconfig/controle.html", context)
 
 
 class ZaakDocumentInline(admin.TabularInline):

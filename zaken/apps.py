@@ -9,3 +9,6 @@ class ZakenConfig(AppConfig):
 
     def ready(self) -> None:
         from . import handlers  # noqa: F401 - registers the outbox handlers
+        from .mapping import register_lead_times
+
+        register_lead_times()

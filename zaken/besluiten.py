@@ -15,11 +15,17 @@ from regiekoppeling.lifecycle.states import Status
 from regiekoppeling.models import Beschikking, BeschikkingRegel
 from regiekoppeling.outbox import NotReady, PermanentError
 
-from . import catalogus, readthrough
+from . import catalogus, mapping, readthrough
 from .clients import BesluitenClient, ZGWRequestError
 from .models import Besluit, Zaak, ZGWConfig
-from .registration import Clients, config_for, create_once, existing_status, now_iso, open_clients, status_mapping
-from .statussen import create_resultaat, existing_resultaat, record_current_status
+from .registration import Clients, config_for, create_once, existing_status, now_iso, open_clients
+from .statussen import (
+    create_resultaat,
+    existing_resultaat,
+    mapped_statustype,
+    record_current_status,
+    resolved_resultaattype,
+)
 
 
 class NotReadyError(NotReady):
@@ -35,15 +41,27 @@ def _zaak_of_line(regel: BeschikkingRegel) -> Zaak:
 
 
 def _uitkomst(regels: list[BeschikkingRegel]) -> str:
+    """The zaak's outcome (one resultaat per zaak): afgewezen when every line is, else toegekend."""
     afgewezen = all(r.uitkomst == BeschikkingRegel.Uitkomst.AFGEWEZEN for r in regels)
-    return "Afgewezen" if afgewezen else "Toegekend"
+    return Status.AFGEWEZEN if afgewezen else Status.TOEGEKEND
+
+
+def _toelichting(beschikking: Beschikking, regels: list[BeschikkingRegel]) -> str:
+    """The beschikkingnummer and each line's own outcome: a zaak shared by an arrangement has one
+    resultaat and, here, one besluit, and neither API has a field per line, so the lines are named."""
+    per_regel = "; ".join(
+        f"regel {r.voorziening.volgnummer} ({r.voorziening.product.code or r.voorziening.product.categorie}): "
+        f"{r.get_uitkomst_display().lower()}"
+        for r in sorted(regels, key=lambda r: r.voorziening.volgnummer)
+    )
+    return f"Beschikking {beschikking.beschikkingnummer}" + (f": {per_regel}" if len(regels) > 1 else "")
 
 
 def beschikking_register(*, beschikking_id: int) -> None:
     """Outbox handler: besluit(en), letter, resultaat and status for one beschikking."""
     beschikking = Beschikking.objects.select_related("aanvraag__gemeente", "brief").get(pk=beschikking_id)
     config = config_for(beschikking.aanvraag)
-    regels = list(beschikking.regels.select_related("voorziening"))
+    regels = list(beschikking.regels.select_related("voorziening__product"))
     per_zaak: dict[Zaak, list[BeschikkingRegel]] = defaultdict(list)
     for regel in regels:
         per_zaak[_zaak_of_line(regel)].append(regel)
@@ -64,7 +82,7 @@ def beschikking_register(*, beschikking_id: int) -> None:
             )
             # A failure on one zaak does not keep the others from their besluit, letter and outcome.
             try:
-                _ensure_besluit(clients, besluiten, config, beschikking, besluit)
+                _ensure_besluit(clients, besluiten, config, beschikking, besluit, zaak_regels)
                 if letter:
                     _ensure_letter(besluiten, besluit, letter)
                 _ensure_outcome(clients, config, beschikking, besluit, zaak_regels)
@@ -76,13 +94,22 @@ def beschikking_register(*, beschikking_id: int) -> None:
 
 
 def _ensure_besluit(
-    clients: Clients, besluiten: BesluitenClient, config: ZGWConfig, beschikking: Beschikking, besluit: Besluit
+    clients: Clients,
+    besluiten: BesluitenClient,
+    config: ZGWConfig,
+    beschikking: Beschikking,
+    besluit: Besluit,
+    regels: list[BeschikkingRegel],
 ) -> None:
     if besluit.url:
         return
     zaaktype = catalogus.zaaktype_by_url(clients.catalogi, besluit.zaak.zaaktype)
+    aanvraag = beschikking.aanvraag
+    products = [aanvraag.arrangement_product_id, *(r.voorziening.product_id for r in regels)]
+    mappings = mapping.for_products(config, products)
+    omschrijving = mapping.besluittype(config, [mappings.get(p) for p in products if p is not None])
     besluittype = catalogus.besluittype_url(
-        clients.catalogi, catalogus=config.catalogus, omschrijving=config.besluittype, zaaktype=zaaktype
+        clients.catalogi, catalogus=config.catalogus, omschrijving=omschrijving, zaaktype=zaaktype
     )
     body = {
         "identificatie": besluit.identificatie,
@@ -91,7 +118,7 @@ def _ensure_besluit(
         "zaak": besluit.zaak.url,
         "datum": beschikking.datum.isoformat(),
         "ingangsdatum": beschikking.ingangsdatum.isoformat(),
-        "toelichting": f"Beschikking {beschikking.beschikkingnummer}"[:1000],
+        "toelichting": _toelichting(beschikking, regels)[:1000],
     }
     if beschikking.vervaldatum:
         body["vervaldatum"] = beschikking.vervaldatum.isoformat()
@@ -142,46 +169,41 @@ def _ensure_outcome(
         return  # a rerun: both were done before
     zaak = besluit.zaak
     uitkomst = _uitkomst(regels)
+    mapped = mapping.state(
+        config,
+        zaaktype_identificatie=catalogus.identificatie_of(clients.catalogi, zaak.zaaktype),
+        wet=beschikking.aanvraag.wet,
+        status=uitkomst,
+    )
     remote = clients.zaken.get_zaak(zaak.url)
     if not besluit.resultaat_url:
         if remote.get("resultaat"):
             besluit.resultaat_url = remote["resultaat"]  # one resultaat per zaak: it has one already
         else:
-            resultaattype = catalogus.resultaattype_url(
-                clients.catalogi, zaaktype_url=zaak.zaaktype, omschrijving=uitkomst
-            )
+            resultaattype = resolved_resultaattype(clients, zaak, mapped.resultaattype)
             besluit.resultaat_url = create_once(
                 besluit,
                 "resultaat",
                 lambda: existing_resultaat(clients, zaak),
                 lambda: create_resultaat(
-                    clients,
-                    zaak,
-                    resultaattype=resultaattype,
-                    toelichting=f"Beschikking {beschikking.beschikkingnummer}",
+                    clients, zaak, resultaattype=resultaattype, toelichting=_toelichting(beschikking, regels)
                 ),
             )
         besluit.save(update_fields=["resultaat_url"])
     if besluit.status_url:
         return
+    types = catalogus.statustypen(clients.catalogi, zaaktype_url=zaak.zaaktype)
     if remote.get("einddatum"):
         # Closed already (never a status after the end status): the voorzieningen show where it is.
-        types = catalogus.statustypen(clients.catalogi, zaaktype_url=zaak.zaaktype)
         record_current_status(clients, zaak, remote, types)
         return
     # Afgewezen ends the lifecycle: the end status closes the zaak. A grant continues (toewijzing,
-    # levering), so it gets the mapped status for the granted state, if one is configured.
-    types = catalogus.statustypen(clients.catalogi, zaaktype_url=zaak.zaaktype)
-    if uitkomst == "Afgewezen":
-        statustype: catalogus.Statustype | None = next((t for t in types if t.is_eindstatus), types[-1])
+    # levering), so it gets the mapped status for the granted state (recorded on the lines when unmapped).
+    statustype: catalogus.Statustype | None
+    if uitkomst == Status.AFGEWEZEN:
+        statustype = next((t for t in types if t.is_eindstatus), types[-1])
     else:
-        identificatie = config.zaaktype_for(beschikking.aanvraag.wet)
-        omschrijving = status_mapping(config, identificatie, Status.TOEGEKEND)
-        statustype = (
-            catalogus.statustype(clients.catalogi, zaaktype_url=zaak.zaaktype, omschrijving=omschrijving)
-            if omschrijving
-            else None
-        )
+        statustype = mapped_statustype(zaak, uitkomst, mapped, types)
     if statustype is None:
         return
     current = remote.get("status") or ""

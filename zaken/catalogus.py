@@ -50,6 +50,14 @@ def _valid_on(zaaktype: JSON, day: dt.date) -> bool:
     return (not begin or dt.date.fromisoformat(begin) <= day) and (not end or dt.date.fromisoformat(end) >= day)
 
 
+def _current(versions: list[JSON]) -> list[JSON]:
+    return [z for z in versions if not z.get("concept") and _valid_on(z, dt.date.today())]
+
+
+def _latest(versions: list[JSON]) -> JSON:
+    return max(versions, key=lambda z: z.get("versiedatum") or z.get("beginGeldigheid") or "")
+
+
 def zaaktype(client: CatalogiClient, *, catalogus: str, identificatie: str) -> JSON:
     """The published version of a zaaktype valid today."""
 
@@ -60,16 +68,21 @@ def zaaktype(client: CatalogiClient, *, catalogus: str, identificatie: str) -> J
             raise CatalogusError(f"Zaaktype '{identificatie}' bestaat niet in catalogus {catalogus}.")
         if not published:
             raise CatalogusError(f"Zaaktype '{identificatie}' is nog niet gepubliceerd (concept).")
-        current = [z for z in published if _valid_on(z, dt.date.today())]
+        current = _current(published)
         if not current:
             raise CatalogusError(f"Zaaktype '{identificatie}' heeft geen versie die vandaag geldig is.")
-        return max(current, key=lambda z: z.get("versiedatum") or z.get("beginGeldigheid") or "")
+        return _latest(current)
 
     return _cached(f"zaaktype:{catalogus}:{identificatie}", load)  # type: ignore[no-any-return]
 
 
 def zaaktype_by_url(client: CatalogiClient, url: str) -> JSON:
     return _cached(f"zaaktype-url:{url}", lambda: client.get_zaaktype(url))  # type: ignore[no-any-return]
+
+
+def identificatie_of(client: CatalogiClient, zaaktype_url: str) -> str:
+    """The identificatie of a zaaktype version (the key of its statustype mapping)."""
+    return str(zaaktype_by_url(client, zaaktype_url)["identificatie"])
 
 
 def statustypen(client: CatalogiClient, *, zaaktype_url: str) -> list[Statustype]:
@@ -149,3 +162,41 @@ def besluittype_url(client: CatalogiClient, *, catalogus: str, omschrijving: str
     if url not in zaaktype.get("besluittypen", []):
         raise CatalogusError(f"Besluittype '{omschrijving}' hoort niet bij zaaktype {zaaktype['url']}.")
     return url
+
+
+# --- what the admin offers: the published types of a catalogus, current version ---------------------
+
+
+def zaaktypen(client: CatalogiClient, *, catalogus: str) -> dict[str, JSON]:
+    """Every zaaktype of the catalogus with a published version valid today: identificatie -> that version."""
+
+    def load() -> dict[str, JSON]:
+        by_identificatie: dict[str, list[JSON]] = {}
+        for item in _current(client.list_zaaktypen_in(catalogus=catalogus)):
+            by_identificatie.setdefault(str(item["identificatie"]), []).append(item)
+        return {ident: _latest(versions) for ident, versions in sorted(by_identificatie.items())}
+
+    return _cached(f"zaaktypen:{catalogus}", load)  # type: ignore[no-any-return]
+
+
+def resultaattypen(client: CatalogiClient, *, zaaktype_url: str) -> list[str]:
+    """The omschrijvingen of the zaaktype's resultaattypen."""
+
+    def load() -> list[str]:
+        return [str(i.get("omschrijving", "")) for i in client.list_resultaattypen(zaaktype=zaaktype_url)]
+
+    return _cached(f"resultaattypen:{zaaktype_url}", load)  # type: ignore[no-any-return]
+
+
+def published_names(client: CatalogiClient, *, catalogus: str, kind: str) -> dict[str, str]:
+    """omschrijving -> URL of the published besluittypen or informatieobjecttypen of the catalogus."""
+    lists = {"besluittypen": client.list_besluittypen, "informatieobjecttypen": client.list_informatieobjecttypen}
+
+    def load() -> dict[str, str]:
+        return {
+            str(i.get("omschrijving", "")): str(i["url"])
+            for i in lists[kind](catalogus=catalogus)
+            if not i.get("concept")
+        }
+
+    return _cached(f"{kind}:{catalogus}", load)  # type: ignore[no-any-return]

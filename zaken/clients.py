@@ -193,6 +193,9 @@ class CatalogiClient(ZGWClient):
         params = {"catalogus": catalogus, "identificatie": identificatie, "status": "alles"}
         return list(self.list_all("zaaktypen", params))
 
+    def list_zaaktypen_in(self, *, catalogus: str) -> list[JSON]:
+        return list(self.list_all("zaaktypen", {"catalogus": catalogus, "status": "alles"}))
+
     def get_zaaktype(self, url: str) -> JSON:
         return self.call("GET", url)
 

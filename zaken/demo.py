@@ -18,13 +18,15 @@ APIS = {
     APITypes.brc: ("besluiten", "besluiten/api/v1/"),
 }
 
-# The demo catalogus' statustypen for the lifecycle (by omschrijving).
+# The demo catalogus' statustypen for the lifecycle (by omschrijving); the end states close the zaak with
+# their default resultaattype (Afgewezen, Ingetrokken, Toegekend) and the end status.
 DEMO_STATUSTYPEN = {
     Status.ONTVANGEN: "Ontvangen",
     Status.IN_BEHANDELING: "In behandeling",
     Status.IN_ONDERZOEK: "In onderzoek",
     Status.TOEGEKEND: "Besluit genomen",
     Status.GEDEELTELIJK_TOEGEKEND: "Besluit genomen",
+    Status.TOEGEWEZEN: "",  # deliberately no status change: "In levering" follows
     Status.IN_LEVERING: "In levering",
 }
 

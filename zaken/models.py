@@ -22,9 +22,11 @@ def validate_rsin(value: str) -> None:
 
 
 class ZaakStrategie(models.TextChoices):
-    PER_VOORZIENING = "per_voorziening", "Een zaak per voorziening"
-    ARRANGEMENT_GEDEELD = "arrangement_gedeeld", "Een zaak per voorziening; een arrangement deelt één zaak"
-    HOOFDZAAK = "hoofdzaak", "Een hoofdzaak per aanvraag met een deelzaak per voorziening"
+    # The default shares one zaak for an arrangement: the seed says an arrangement must not be split over
+    # zaaknummers (DOMAIN.md section 5). Splitting it is a deliberate choice, named as such.
+    PER_VOORZIENING = "per_voorziening", "Een zaak per voorziening; een arrangement deelt één zaak"
+    ARRANGEMENT_GESPLITST = "arrangement_gesplitst", "Een zaak per voorziening, ook binnen een arrangement"
+    HOOFDZAAK = "hoofdzaak", "Een hoofdzaak per aanvraag met een deelzaak per voorziening (of per arrangement)"
 
 
 def _service(api_type: str, related: str) -> models.ForeignKey:
@@ -76,15 +78,60 @@ class ZGWConfig(models.Model):
         return self.zaaktype_wmo if wet == "WMO" else self.zaaktype_jw
 
 
+class ProductMapping(models.Model):
+    """How the voorzieningen of one product become zaken, where it differs from the gemeente's default
+    (an empty field means: the default of the ZGW-configuratie). Types are kept by identificatie or
+    omschrijving, not URL: every new version of a type gets new URLs, and the current published version
+    is resolved when it is used."""
+
+    config = models.ForeignKey(ZGWConfig, on_delete=models.CASCADE, related_name="producten")
+    product = models.ForeignKey("regiekoppeling.Product", on_delete=models.CASCADE, related_name="zgw_mappings")
+    zaaktype = models.CharField(
+        max_length=50, blank=True, default="", help_text="identificatie van het zaaktype (leeg: dat van de wet)"
+    )
+    informatieobjecttypen = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="omschrijvingen van de informatieobjecttypen; het eerste is dat van een document zonder soort",
+    )
+    besluittype = models.CharField(max_length=80, blank=True, default="", help_text="omschrijving van het besluittype")
+    strategie = models.CharField(max_length=30, choices=ZaakStrategie.choices, blank=True, default="")
+    herindicatie_termijn_dagen = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="dagen voor de einddatum waarop het herindicatiesignaal komt (leeg: die van de gemeente)",
+    )
+
+    class Meta:
+        verbose_name = "productkoppeling"
+        verbose_name_plural = "productkoppelingen"
+        constraints = [models.UniqueConstraint(fields=["config", "product"], name="productmapping_per_config")]
+
+    def __str__(self) -> str:
+        return f"{self.product} -> {self.zaaktype or '(standaard)'}"
+
+
 class StatustypeMapping(models.Model):
-    """Which statustype (by omschrijving) a lifecycle state sets, per zaaktype identificatie."""
+    """Per zaaktype identificatie: which statustype (by omschrijving) a lifecycle state sets, and which
+    resultaattype closes a zaak in that state. An empty statustype is a deliberate "no status change";
+    a state without a row is unmapped, and is recorded on the voorzieningen when it happens."""
 
     config = models.ForeignKey(ZGWConfig, on_delete=models.CASCADE, related_name="statustypen")
     zaaktype = models.CharField(max_length=50, help_text="identificatie van het zaaktype")
     status = models.CharField(max_length=30, choices=Status.choices)
-    statustype_omschrijving = models.CharField(max_length=80)
+    statustype_omschrijving = models.CharField(
+        max_length=80, blank=True, default="", help_text="leeg: deze status verandert de zaakstatus niet"
+    )
+    resultaattype_omschrijving = models.CharField(
+        max_length=80,
+        blank=True,
+        default="",
+        help_text="resultaattype bij een eindtoestand of een beschikking (leeg: Toegekend/Afgewezen/Ingetrokken)",
+    )
 
     class Meta:
+        verbose_name = "statustypekoppeling"
+        verbose_name_plural = "statustypekoppelingen"
         constraints = [
             models.UniqueConstraint(fields=["config", "zaaktype", "status"], name="statustype_per_status"),
         ]

@@ -46,7 +46,14 @@ def zaakstatus_set(*, zaak: Zaak, omschrijving: str, gezet_op: dt.datetime | Non
     the status of its own zaak (or deelzaak), never the hoofdzaak's."""
     if zaak.soort == Zaak.Soort.HOOFDZAAK:
         return 0
-    return _write(zaak, zaakstatus=omschrijving, zaakstatus_gezet_op=gezet_op or timezone.now())
+    return _write(zaak, zaakstatus=omschrijving, zaakstatus_gezet_op=gezet_op or timezone.now(), zaakstatus_fout="")
+
+
+def zaakstatus_failed(*, zaak: Zaak, detail: str) -> int:
+    """The zaak could not follow a change (unmapped state, a type the catalogue lacks): the lines say
+    why, until a later status is set. A hoofdzaak's problem shows on all the lines it carries."""
+    prefix = "Hoofdzaak: " if zaak.soort == Zaak.Soort.HOOFDZAAK else ""
+    return _write(zaak, zaakstatus_fout=(prefix + detail)[:500])
 
 
 def registration_failed(*, aanvraag: Aanvraag, fouten: list[dict[str, Any]]) -> None:
@@ -61,3 +68,9 @@ def registration_delayed(*, aanvraag: Aanvraag, detail: str) -> None:
     aanvraag.voorzieningen.filter(registratie=Registratie.WACHT).update(
         registratie_fouten=[{"detail": detail[:500], "invalid_params": []}], gewijzigd_op=timezone.now()
     )
+
+
+def zaakstatus_resolved(*, zaak: Zaak) -> None:
+    """The zaak follows its lines again: a problem recorded before is gone (only lines that show one
+    are written, so an ordinary change does not move `gewijzigd_op`)."""
+    zaak.voorzieningen.exclude(zaakstatus_fout="").update(zaakstatus_fout="", gewijzigd_op=timezone.now())

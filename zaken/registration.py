@@ -20,9 +20,9 @@ from regiekoppeling.lifecycle.states import Status
 from regiekoppeling.models import Aanvraag, Document, Voorziening
 from regiekoppeling.outbox import PermanentError
 
-from . import catalogus, readthrough
+from . import catalogus, mapping, readthrough
 from .clients import JSON, CatalogiClient, ZaakBody, ZakenClient, ZGWRequestError, ZGWUnavailableError
-from .models import Besluit, StatustypeMapping, Zaak, ZaakDocument, ZaakStrategie, ZGWConfig
+from .models import Besluit, Zaak, ZaakDocument, ZGWConfig
 
 
 @dataclass
@@ -56,24 +56,26 @@ def _identificatie(aanvraag: Aanvraag, suffix: str) -> str:
 
 
 def zaken_plan(*, aanvraag: Aanvraag, config: ZGWConfig, clients: Clients) -> list[Zaak]:
-    """The zaken of an aanvraag under the gemeente's strategy; hoofdzaak first."""
+    """The zaken of an aanvraag (`mapping.plan`: per product, then the gemeente); hoofdzaak first."""
     lines = list(aanvraag.voorzieningen.all())
-    zaaktype_url = catalogus.zaaktype(
-        clients.catalogi, catalogus=config.catalogus, identificatie=config.zaaktype_for(aanvraag.wet)
-    )["url"]
+
+    def type_url(identificatie: str) -> str:
+        return str(catalogus.zaaktype(clients.catalogi, catalogus=config.catalogus, identificatie=identificatie)["url"])
+
+    planned = mapping.plan(config, aanvraag, lines)
     plan: list[Zaak] = []
-    if config.strategie == ZaakStrategie.HOOFDZAAK:
+    hoofdzaak = None
+    deel = [p for p in planned if p.deelzaak]
+    if deel:
         hoofdtype = config.hoofdzaaktype or config.zaaktype_for(aanvraag.wet)
-        hoofdtype_url = catalogus.zaaktype(clients.catalogi, catalogus=config.catalogus, identificatie=hoofdtype)["url"]
-        hoofdzaak = _planned(aanvraag, "H", Zaak.Soort.HOOFDZAAK, hoofdtype_url, lines, None)
+        hoofd_lines = [v for p in deel for v in p.lines]
+        hoofdzaak = _planned(aanvraag, "H", Zaak.Soort.HOOFDZAAK, type_url(hoofdtype), hoofd_lines, None)
         plan.append(hoofdzaak)
-        plan += [
-            _planned(aanvraag, str(v.volgnummer), Zaak.Soort.DEELZAAK, zaaktype_url, [v], hoofdzaak) for v in lines
-        ]
-    elif config.strategie == ZaakStrategie.ARRANGEMENT_GEDEELD and aanvraag.is_arrangement:
-        plan.append(_planned(aanvraag, "A", Zaak.Soort.GEDEELD, zaaktype_url, lines, None))
-    else:
-        plan += [_planned(aanvraag, str(v.volgnummer), Zaak.Soort.EIGEN, zaaktype_url, [v], None) for v in lines]
+    for p in planned:
+        soort = Zaak.Soort.DEELZAAK if p.deelzaak else Zaak.Soort.GEDEELD if p.gedeeld else Zaak.Soort.EIGEN
+        plan.append(
+            _planned(aanvraag, p.suffix, soort, type_url(p.zaaktype), p.lines, hoofdzaak if p.deelzaak else None)
+        )
     return plan
 
 
@@ -143,14 +145,18 @@ def ensure_zaak(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Z
     zaak.save(update_fields=["url"])
 
 
-def status_mapping(config: ZGWConfig, zaaktype_identificatie: str, status: str) -> str | None:
-    mapping = StatustypeMapping.objects.filter(config=config, zaaktype=zaaktype_identificatie, status=status).first()
-    return mapping.statustype_omschrijving if mapping else None
-
-
-def ensure_initial_status(clients: Clients, config: ZGWConfig, zaak: Zaak, identificatie: str) -> catalogus.Statustype:
-    omschrijving = status_mapping(config, identificatie, Status.ONTVANGEN)
-    wanted = catalogus.statustype(clients.catalogi, zaaktype_url=zaak.zaaktype, omschrijving=omschrijving)
+def ensure_initial_status(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> catalogus.Statustype:
+    # Unmapped (or mapped to "no change"): the zaaktype's first statustype. A name the catalogue does
+    # not know is a CatalogusError, shown as a failed registration on the lines.
+    wanted_state = mapping.state(
+        config,
+        zaaktype_identificatie=catalogus.identificatie_of(clients.catalogi, zaak.zaaktype),
+        wet=aanvraag.wet,
+        status=Status.ONTVANGEN,
+    )
+    wanted = catalogus.statustype(
+        clients.catalogi, zaaktype_url=zaak.zaaktype, omschrijving=wanted_state.statustype or None
+    )
     if zaak.status_url or not config.initiele_status_zetten:
         return wanted
 
@@ -274,10 +280,9 @@ def aanvraag_register(*, aanvraag_id: int) -> None:
         with ExitStack() as stack:
             clients = open_clients(config, stack)
             plan = zaken_plan(aanvraag=aanvraag, config=config, clients=clients)
-            identificatie = config.zaaktype_for(aanvraag.wet)
             for zaak in plan:
                 ensure_zaak(clients, config, aanvraag, zaak)
-                initial = ensure_initial_status(clients, config, zaak, identificatie)
+                initial = ensure_initial_status(clients, config, aanvraag, zaak)
                 ensure_rol(clients, config, aanvraag, zaak)
                 readthrough.zaak_registered(
                     zaak=zaak, status_omschrijving=initial.omschrijving if config.initiele_status_zetten else None

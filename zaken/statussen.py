@@ -20,18 +20,13 @@ from regiekoppeling.lifecycle.states import Status, aanvraag_status_from_lines
 from regiekoppeling.models import Aanvraag
 from regiekoppeling.outbox import NotReady
 
-from . import catalogus, readthrough
+from . import catalogus, mapping, readthrough
 from .clients import JSON, ZGWRequestError
 from .models import Zaak, ZGWConfig
-from .registration import Clients, config_for, create_once, existing_status, now_iso, open_clients, status_mapping
+from .registration import Clients, config_for, create_once, existing_status, now_iso, open_clients
 
-# Terminal states and the resultaat (omschrijving of the resultaattype) that closes the zaak.
-_RESULTAAT: dict[str, str] = {
-    Status.AFGEWEZEN: "Afgewezen",
-    Status.NIET_VERWERKBAAR: "Afgewezen",
-    Status.INGETROKKEN: "Ingetrokken",
-    Status.BEEINDIGD: "Toegekend",
-}
+# Terminal states: they close the zaak with a resultaat and the end status.
+_TERMINAL = frozenset({Status.AFGEWEZEN, Status.NIET_VERWERKBAAR, Status.INGETROKKEN, Status.BEEINDIGD})
 
 
 class ZaakNotRegisteredError(NotReady):
@@ -71,14 +66,21 @@ def _follow(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak,
         # reopens a zaak; the voorzieningen show where it is.
         record_current_status(clients, zaak, remote, types)
         return
-    if target in _RESULTAAT:
-        _ensure_resultaat(clients, zaak, remote, _RESULTAAT[target])  # before the end status
-        wanted: catalogus.Statustype | None = next((t for t in types if t.is_eindstatus), types[-1])
+    mapped = mapping.state(
+        config,
+        zaaktype_identificatie=catalogus.identificatie_of(clients.catalogi, zaak.zaaktype),
+        wet=aanvraag.wet,
+        status=target,
+    )
+    wanted: catalogus.Statustype | None
+    if target in _TERMINAL:
+        _ensure_resultaat(clients, zaak, remote, mapped.resultaattype)  # before the end status
+        wanted = next((t for t in types if t.is_eindstatus), types[-1])
     else:
-        omschrijving = status_mapping(config, config.zaaktype_for(aanvraag.wet), target)
-        wanted = next((t for t in types if t.omschrijving == omschrijving), None) if omschrijving else None
+        wanted = mapped_statustype(zaak, target, mapped, types)
     if wanted is None:
-        return  # nothing mapped for this state: the zaak keeps its status
+        return
+    readthrough.zaakstatus_resolved(zaak=zaak)
     current_url = remote.get("status") or ""
     current_type = clients.zaken.get_status(current_url)["statustype"] if current_url else ""
     current = next((t for t in types if t.url == current_type), None)
@@ -96,6 +98,32 @@ def _follow(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak,
     zaak.huidige_status_url = url
     zaak.save(update_fields=["huidige_status_url"])
     readthrough.zaakstatus_set(zaak=zaak, omschrijving=wanted.omschrijving)
+
+
+def mapped_statustype(
+    zaak: Zaak, target: str, mapped: mapping.StateMapping, types: list[catalogus.Statustype]
+) -> catalogus.Statustype | None:
+    """The statustype this state maps to; None (recorded on the lines when it is not deliberate) when
+    the zaak keeps its status. A name the zaaktype lacks is recorded and refused (the item goes dead
+    with the reason; an administrator re-queues it after fixing the mapping), never passed over."""
+    label = Status(target).label
+    if not mapped.mapped:
+        readthrough.zaakstatus_failed(
+            zaak=zaak,
+            detail=f"Status '{label}' heeft geen statustype-koppeling voor dit zaaktype; de zaak houdt haar status.",
+        )
+        return None
+    if not mapped.statustype:
+        return None  # deliberately "no status change" for this state
+    wanted = next((t for t in types if t.omschrijving == mapped.statustype), None)
+    if wanted is None:
+        detail = (
+            f"Statustype '{mapped.statustype}' (voor status '{label}') bestaat niet bij het zaaktype; "
+            f"kies een van: {', '.join(t.omschrijving for t in types)}."
+        )
+        readthrough.zaakstatus_failed(zaak=zaak, detail=detail)
+        raise catalogus.CatalogusError(detail)
+    return wanted
 
 
 def record_current_status(clients: Clients, zaak: Zaak, remote: JSON, types: list[catalogus.Statustype]) -> None:
@@ -117,13 +145,22 @@ def record_current_status(clients: Clients, zaak: Zaak, remote: JSON, types: lis
 def _ensure_resultaat(clients: Clients, zaak: Zaak, remote: JSON, omschrijving: str) -> None:
     if remote.get("resultaat"):
         return  # one resultaat per zaak; a beschikking may have set it
-    resultaattype = catalogus.resultaattype_url(clients.catalogi, zaaktype_url=zaak.zaaktype, omschrijving=omschrijving)
+    resultaattype = resolved_resultaattype(clients, zaak, omschrijving)
     create_once(
         zaak,
         "resultaat",
         lambda: existing_resultaat(clients, zaak),
         lambda: create_resultaat(clients, zaak, resultaattype=resultaattype),
     )
+
+
+def resolved_resultaattype(clients: Clients, zaak: Zaak, omschrijving: str) -> str:
+    """The resultaattype's URL; one the zaaktype lacks is recorded on the lines, then refused."""
+    try:
+        return catalogus.resultaattype_url(clients.catalogi, zaaktype_url=zaak.zaaktype, omschrijving=omschrijving)
+    except catalogus.CatalogusError as exc:
+        readthrough.zaakstatus_failed(zaak=zaak, detail=str(exc))
+        raise
 
 
 def existing_resultaat(clients: Clients, zaak: Zaak) -> str | None:

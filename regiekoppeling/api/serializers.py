@@ -124,6 +124,10 @@ class ZaakRefSerializer(serializers.Serializer):
     identificatie = serializers.CharField()
     status = serializers.CharField(help_text="Omschrijving van het huidige statustype.")
     status_gezet_op = serializers.DateTimeField(allow_null=True)
+    status_fout = serializers.CharField(
+        help_text="Waarom de zaak een wijziging niet volgde (een status zonder statustype, of een type dat de "
+        "catalogus niet kent); leeg zodra de zaak weer een status krijgt."
+    )
 
 
 class RegistratieFoutSerializer(serializers.Serializer):
@@ -160,6 +164,7 @@ class VoorzieningSerializer(serializers.ModelSerializer):
             "identificatie": obj.zaak_identificatie,
             "status": obj.zaakstatus,
             "status_gezet_op": obj.zaakstatus_gezet_op,
+            "status_fout": obj.zaakstatus_fout,
         }
 
     @extend_schema_field(OpenApiTypes.URI)

@@ -26,7 +26,6 @@ from regiekoppeling.demo import demo_setup
 from regiekoppeling.models import Document, Gemeente, OutboxItem, Voorziening
 from tests.conftest import test_database_url
 from zaken.demo import zgw_configure
-from zaken.models import ZaakStrategie
 from zgw_sandbox import Sandbox, latency, start_sandbox
 from zgw_sandbox.auth import make_token
 from zgw_sandbox.contract import ContractChecker
@@ -57,10 +56,10 @@ def sandbox(sandbox_server: Sandbox) -> Iterator[Sandbox]:
 
 @pytest.fixture
 def demo(transactional_db: None, sandbox: Sandbox, tmp_path: Path) -> dict[str, Any]:
-    """`manage.py demo_setup` and the demo gemeente pointed at the sandbox, with the strategy that
-    gives an arrangement one shared zaak (`make run` keeps the default, one zaak per voorziening)."""
+    """`manage.py demo_setup` and the demo gemeente pointed at the sandbox, with its default strategy: an
+    arrangement shares one zaak without any configuration."""
     result = demo_setup(data_dir=tmp_path)
-    config = zgw_configure(
+    zgw_configure(
         gemeente=Gemeente.objects.get(code="0363"),
         base_url=sandbox.base_url,
         client_id=ZGW_CLIENT_ID,
@@ -68,8 +67,6 @@ def demo(transactional_db: None, sandbox: Sandbox, tmp_path: Path) -> dict[str, 
         catalogus=sandbox.seed["catalogus"],
         bronorganisatie=sandbox.seed["rsin"],
     )
-    config.strategie = ZaakStrategie.ARRANGEMENT_GEDEELD
-    config.save()
     return result
 
 

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from regiekoppeling.models import Aanvraag, Beschikking, Document, Voorziening
 from tests.conftest import aanvraag_body, pgb_line, zin_line
 from tests.zaken.conftest import run_outbox
-from zaken.models import Besluit, ZaakStrategie
+from zaken.models import Besluit
 
 pytestmark = pytest.mark.django_db
 NUMMER = 202600042
@@ -87,8 +87,6 @@ def test_separate_zaken_get_one_besluit_each_with_the_same_letter(regie, backoff
 
 
 def test_shared_zaak_gets_one_besluit(regie, backoffice, zgw, reader):
-    zgw.strategie = ZaakStrategie.ARRANGEMENT_GEDEELD
-    zgw.save()
     aanvraag = registered(
         regie, backoffice, zin_line(), zin_line(product={"categorie": "07", "code": "07A01"}),
         isArrangement=True, arrangementProduct={"categorie": "10", "code": "10A01"},

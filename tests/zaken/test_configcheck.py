@@ -3,6 +3,8 @@ the reason, before any aanvraag depends on it; the demo configuration of every s
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -79,3 +81,21 @@ def test_the_admin_form_refuses_with_the_reasons(zgw, admin_user, rf):
     assert any("Zaaktype 'BESTAAT-NIET' bestaat niet" in e for e in form.non_field_errors()), form.errors
     zgw.refresh_from_db()
     assert zgw.zaaktype_wmo == "WMO-VOORZIENING"
+
+
+def test_the_command_checks_a_stored_configuration(zgw, capsys):
+    call_command("zgw_configure", "--gemeente", zgw.gemeente.code, "--check")
+    assert json.loads(capsys.readouterr().out) == {"gemeente": zgw.gemeente.code, "problemen": []}
+
+    StatustypeMapping.objects.filter(config=zgw, zaaktype="JW-VOORZIENING", status="ontvangen").update(
+        statustype_omschrijving="Binnen"
+    )
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("zgw_configure", "--gemeente", zgw.gemeente.code, "--check")
+    (problem,) = json.loads(capsys.readouterr().out)["problemen"]
+    assert problem.startswith("Statustype 'Binnen' (voor status ontvangen) bestaat niet bij zaaktype JW-VOORZIENING")
+
+
+def test_the_command_names_what_it_needs(gemeente):
+    with pytest.raises(CommandError, match="Required: --base-url, --client-id, --catalogus, --rsin"):
+        call_command("zgw_configure", "--gemeente", gemeente.code)

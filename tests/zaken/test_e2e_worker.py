@@ -72,7 +72,7 @@ def linked_documents(reader: ZgwReader, zaak_url: str) -> set[str]:
     ("strategie", "arrangement", "expected_zaken"),
     [
         (ZaakStrategie.PER_VOORZIENING, False, 2),
-        (ZaakStrategie.ARRANGEMENT_GEDEELD, True, 1),
+        (ZaakStrategie.PER_VOORZIENING, True, 1),  # an arrangement shares one zaak by default
         (ZaakStrategie.HOOFDZAAK, False, 3),
     ],
 )

@@ -49,9 +49,8 @@ def test_one_zaak_per_voorziening_with_status_and_initiator(regie, zgw, reader, 
         assert line["zaak"]["status"] == "Ontvangen"
 
 
-def test_arrangement_shares_one_zaak(regie, zgw, reader):
-    zgw.strategie = ZaakStrategie.ARRANGEMENT_GEDEELD
-    zgw.save()
+def test_arrangement_shares_one_zaak_without_any_configuration(regie, zgw, reader):
+    assert zgw.strategie == ZaakStrategie.PER_VOORZIENING  # the default
     aanvraag = send(
         regie,
         zin_line(),
@@ -68,9 +67,7 @@ def test_arrangement_shares_one_zaak(regie, zgw, reader):
     assert len(reader.json("/zaken/api/v1/rollen", zaak=zaken[0]["url"])["results"]) == 1
 
 
-def test_arrangement_strategy_gives_separate_zaken_without_arrangement(regie, zgw, reader):
-    zgw.strategie = ZaakStrategie.ARRANGEMENT_GEDEELD
-    zgw.save()
+def test_the_default_gives_separate_zaken_without_arrangement(regie, zgw, reader):
     run_outbox(send(regie, zin_line(), pgb_line()), "zaak_registratie")
     assert len(reader.zaken()) == 2
 

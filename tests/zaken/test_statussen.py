@@ -49,8 +49,6 @@ def test_withdrawal_closes_the_zaak_with_resultaat_ingetrokken(regie, zgw, reade
 
 
 def test_shared_zaak_closes_only_when_all_its_lines_are_done(regie, zgw, reader):
-    zgw.strategie = "arrangement_gedeeld"
-    zgw.save()
     aanvraag = registered(
         regie, zin_line(), zin_line(product={"categorie": "07", "code": "07A01"}),
         isArrangement=True, arrangementProduct={"categorie": "10", "code": "10A01"},
