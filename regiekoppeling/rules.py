@@ -18,8 +18,13 @@ from .constants import (
     EENHEDEN_ZONDER_DAGFREQUENTIE,
     FREQUENTIES_VOOR_EENHEDEN_ZONDER_DAG,
     PRODUCTCATEGORIEEN,
+    RELATIES_VERTEGENWOORDIGER,
+    VERWIJZER_MET_ZORGVERLENER,
+    BetrokkeneRol,
     Frequentie,
     Leveringsvorm,
+    SoortRelatie,
+    Wet,
 )
 from .exceptions import InvalidParam
 
@@ -110,6 +115,119 @@ def _pgb_period_problems(p: str, pgb: dict[str, Any], ingang: dt.date, eind: dt.
         out.append(InvalidParam(f"{p}.pgb.einddatum", "buiten_periode", "De PGB-periode eindigt na de voorziening."))
     if start is not None and end is not None and end < start:
         out.append(InvalidParam(f"{p}.pgb.einddatum", "voor_ingangsdatum", "Einddatum ligt voor de ingangsdatum."))
+    return out
+
+
+def regel_problems(
+    index: int, leveringsvorm: str, regel: dict[str, Any], period: tuple[dt.date, dt.date | None]
+) -> list[InvalidParam]:
+    """What a beschikking grants for one line, in the shapes of the aanvraag: a partly granted PGB
+    line says its `pgb` (bedrag, basis, period within the grant; the TKB needs all three), a ZIN line
+    grants no PGB. `period` is the granted one (the regel's dates, else the line's)."""
+    p = f"regels.{index}"
+    pgb = regel.get("pgb")
+    if leveringsvorm != Leveringsvorm.PGB:
+        if pgb is not None:
+            return [InvalidParam(f"{p}.pgb", "niet_bij_zin", "Een ZIN-voorziening krijgt geen PGB toegekend.")]
+        return []
+    out: list[InvalidParam] = []
+    # Toegekend without a `pgb` grants the PGB as asked; a partial grant must say what it grants.
+    if regel["uitkomst"] == "gedeeltelijk_toegekend" and pgb is None:
+        out.append(
+            InvalidParam(f"{p}.pgb", "required", "Een gedeeltelijk toegekend PGB noemt bedrag, basis en periode.")
+        )
+    if regel.get("budget") is not None:
+        out.append(InvalidParam(f"{p}.budget", "niet_bij_pgb", "Een PGB-voorziening krijgt geen ZIN-budget."))
+    if pgb is not None:
+        out.extend(_pgb_period_problems(p, pgb, *period))
+    return out
+
+
+def verwijzer_problems(index: int, wet: str, verwijzer: dict[str, Any] | None) -> list[InvalidParam]:
+    """The verwijzer of one line (iWmo/iJw 3.2 CD066-CD068). Under the Jeugdwet every line has one:
+    access to jeugdhulp goes through a verwijzer (gemeente, huisarts, jeugdarts, GI, ...), and the
+    JW315 requires it."""
+    p = f"voorzieningen.{index}.verwijzer"
+    if verwijzer is None:
+        if wet == Wet.JW:
+            return [InvalidParam(p, "required", "Onder de Jeugdwet heeft elke voorziening een verwijzer.")]
+        return []
+    code = verwijzer.get("zorgverlenerscode") or ""
+    naam = verwijzer.get("naam") or ""
+    if verwijzer["type"] not in VERWIJZER_MET_ZORGVERLENER:
+        if code:  # CD068
+            return [
+                InvalidParam(
+                    f"{p}.zorgverlenerscode",
+                    "CD068",
+                    f"Verwijzer type {verwijzer['type']} heeft geen zorgverlenerscode (alleen 02, 03, 04 en 05).",
+                )
+            ]
+        return []
+    if code and naam:  # CD066
+        return [InvalidParam(f"{p}.naam", "CD066", "Met een zorgverlenerscode blijft de naam van de verwijzer leeg.")]
+    if not code and not naam:  # CD067
+        return [
+            InvalidParam(
+                f"{p}.zorgverlenerscode",
+                "CD067",
+                f"Verwijzer type {verwijzer['type']} vraagt om een zorgverlenerscode (AGB) of anders de naam.",
+            )
+        ]
+    return []
+
+
+def betrokkenen_problems(data: dict[str, Any]) -> list[InvalidParam]:
+    """Budgethouder only with a PGB line and never the client; at most one of each role; a wettelijk
+    vertegenwoordiger says which vertegenwoordiging and stands in a fitting relation (Jeugdwet: ouder
+    or voogd)."""
+    out: list[InvalidParam] = []
+    has_pgb = any(line["leveringsvorm"] == Leveringsvorm.PGB for line in data["voorzieningen"])
+    seen: set[str] = set()
+    for i, b in enumerate(data.get("betrokkenen") or []):
+        p = f"betrokkenen.{i}"
+        rol = b["rol"]
+        if rol in seen:
+            out.append(InvalidParam(f"{p}.rol", "dubbel", f"De rol {rol} staat al eerder in de aanvraag."))
+        seen.add(rol)
+        if rol == BetrokkeneRol.BUDGETHOUDER:
+            if not has_pgb:
+                out.append(
+                    InvalidParam(f"{p}.rol", "zonder_pgb", "Een budgethouder hoort bij een aanvraag met een PGB.")
+                )
+            if not b.get("bsn"):
+                out.append(InvalidParam(f"{p}.bsn", "required", "De budgethouder wordt bij het BSN gemeld (TKB)."))
+            elif b["bsn"] == data["client"]["bsn"]:
+                out.append(
+                    InvalidParam(
+                        f"{p}.bsn", "is_client", "Is de client zelf budgethouder, laat de budgethouder dan weg."
+                    )
+                )
+        if rol == BetrokkeneRol.WETTELIJK_VERTEGENWOORDIGER:
+            if not b.get("vertegenwoordiging"):
+                out.append(
+                    InvalidParam(
+                        f"{p}.vertegenwoordiging", "required", "Noem de wettelijke vertegenwoordiging (WJ003)."
+                    )
+                )
+            allowed = RELATIES_VERTEGENWOORDIGER[data["wet"]]
+            if b["soort_relatie"] not in allowed:
+                names = ", ".join(f"{c} {SoortRelatie(c).label}" for c in sorted(allowed))
+                out.append(
+                    InvalidParam(
+                        f"{p}.soortRelatie",
+                        "relatie_bij_rol",
+                        f"Een wettelijk vertegenwoordiger ({data['wet']}) heeft als relatie: {names}.",
+                    )
+                )
+        elif b.get("vertegenwoordiging"):
+            out.append(
+                InvalidParam(
+                    f"{p}.vertegenwoordiging",
+                    "niet_bij_rol",
+                    "Alleen een wettelijk vertegenwoordiger heeft een vertegenwoordiging.",
+                )
+            )
     return out
 
 

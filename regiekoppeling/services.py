@@ -90,6 +90,7 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
     errors += problems
     wet = data["wet"]
     errors += rules.arrangement_problems(data)
+    errors += rules.betrokkenen_problems(data)
     refs = [line["product"] for line in data["voorzieningen"]]
     if data.get("arrangement_product") is not None:
         refs.append(data["arrangement_product"])
@@ -105,6 +106,7 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
         products.append(product)
         errors += problems
         errors += rules.line_problems(i, line)
+        errors += rules.verwijzer_problems(i, wet, line.get("verwijzer"))
 
     bsn = data["client"]["bsn"]
     if gemeente is not None:
@@ -134,6 +136,7 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
         client_voornamen=client.get("voornamen", ""),
         client_voorvoegsel=client.get("voorvoegsel", ""),
         client_achternaam=client["achternaam"],
+        betrokkenen=[_plain(b) for b in data.get("betrokkenen") or []],
     )
     lines = Voorziening.objects.bulk_create(
         [
@@ -157,6 +160,13 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
         ],
     )
     return aanvraag
+
+
+def _plain(value: Any) -> Any:
+    """Validated input (ordered dicts) as plain JSON values for a JSONField."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def _prefetched(aanvraag: Aanvraag, *, voorzieningen: list[Voorziening]) -> None:

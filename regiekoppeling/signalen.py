@@ -11,7 +11,7 @@ from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
 from . import events
-from .constants import Leveringsvorm
+from .constants import Leveringsvorm, Wet
 from .exceptions import DomainValidationError, InvalidParam, InvalidTransition
 from .iwmo import Verzoek, verzoek_to_json
 from .lifecycle.states import GRANTED_STATUSES, RUNNING_STATUSES, Status
@@ -129,7 +129,7 @@ _SOORT = {"315": Signaal.Soort.VERZOEK_OM_TOEWIJZING, "317": Signaal.Soort.VERZO
 
 
 @transaction.atomic
-def verzoek_create(*, afzender: Applicatie, verzoek: Verzoek) -> Signaal:
+def verzoek_create(*, afzender: Applicatie, verzoek: Verzoek, aanbieder_naam: str = "") -> Signaal:
     """A provider's request, forwarded by the backoffice for a professional judgement by the regie of
     the client's latest aanvraag in that gemeente."""
     code = verzoek.header.gemeente
@@ -155,6 +155,7 @@ def verzoek_create(*, afzender: Applicatie, verzoek: Verzoek) -> Signaal:
         gemeente=gemeente,
         afzender=afzender,
         aanvraag=aanvraag,
+        aanbieder_naam=aanbieder_naam,
         inhoud=inhoud,
     )
     SignaalProduct.objects.bulk_create(
@@ -190,6 +191,16 @@ def _line_from_request(product: dict[str, Any], aanbieder: str, signaal: Signaal
         line["omvang"] = dict(product["omvang"])
     if product.get("budget") is not None:
         line["budget"] = product["budget"]
+    verwijzer = product.get("verwijzer")
+    if verwijzer:
+        line["verwijzer"] = {
+            "type": verwijzer["type"],
+            "naam": verwijzer.get("naam") or "",
+            "zorgverlenerscode": verwijzer.get("zorgverlenerCode") or "",
+        }
+    elif signaal.aanvraag is not None and signaal.aanvraag.wet == Wet.JW:
+        # A 317 names no verwijzer; the Jeugdwet needs one, and it is the gemeente whose regie honours it.
+        line["verwijzer"] = {"type": "01"}
     return line
 
 

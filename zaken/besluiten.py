@@ -64,7 +64,8 @@ def beschikking_register(*, beschikking_id: int) -> None:
             )
             # A failure on one zaak does not keep the others from their besluit, letter and outcome.
             try:
-                _ensure_besluit(clients, besluiten, config, beschikking, besluit)
+                toelichting = besluit_toelichting(beschikking.beschikkingnummer, index, len(per_zaak))
+                _ensure_besluit(clients, besluiten, config, beschikking, besluit, toelichting)
                 if letter:
                     _ensure_letter(besluiten, besluit, letter)
                 _ensure_outcome(clients, config, beschikking, besluit, zaak_regels)
@@ -75,8 +76,26 @@ def beschikking_register(*, beschikking_id: int) -> None:
             raise next((f for f in failures if not isinstance(f, PermanentError)), failures[0])
 
 
+def besluit_toelichting(beschikkingnummer: int, index: int, total: int) -> str:
+    """How a reader of the Besluiten API tells which besluiten form one beschikking: the toelichting
+    starts with "Beschikking <nummer>" and, when the beschikking spans several zaken, names its
+    parts (identificatie `<nummer>-1` .. `<nummer>-<total>`; with one zaak it is the nummer itself)."""
+    text = f"Beschikking {beschikkingnummer}"
+    if total > 1:
+        text += (
+            f" (besluit {index} van {total}: de besluiten {beschikkingnummer}-1 tot en met "
+            f"{beschikkingnummer}-{total} vormen samen deze beschikking, met één brief)"
+        )
+    return text
+
+
 def _ensure_besluit(
-    clients: Clients, besluiten: BesluitenClient, config: ZGWConfig, beschikking: Beschikking, besluit: Besluit
+    clients: Clients,
+    besluiten: BesluitenClient,
+    config: ZGWConfig,
+    beschikking: Beschikking,
+    besluit: Besluit,
+    toelichting: str,
 ) -> None:
     if besluit.url:
         return
@@ -91,7 +110,7 @@ def _ensure_besluit(
         "zaak": besluit.zaak.url,
         "datum": beschikking.datum.isoformat(),
         "ingangsdatum": beschikking.ingangsdatum.isoformat(),
-        "toelichting": f"Beschikking {beschikking.beschikkingnummer}"[:1000],
+        "toelichting": toelichting,
     }
     if beschikking.vervaldatum:
         body["vervaldatum"] = beschikking.vervaldatum.isoformat()

@@ -47,6 +47,9 @@ class Aanvraag(models.Model):
     client_voornamen = models.CharField(max_length=200, blank=True, default="")
     client_voorvoegsel = models.CharField(max_length=10, blank=True, default="")
     client_achternaam = models.CharField(max_length=200)
+    # Budgethouder (PGB, when not the client), wettelijk vertegenwoordiger, contactpersoon: the
+    # validated input shape of `betrokkenen` (snake_case keys), read whole with the aanvraag.
+    betrokkenen = models.JSONField(default=list, blank=True)
 
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.ONTVANGEN)
     reden_intrekking = models.CharField(max_length=500, blank=True, default="")
