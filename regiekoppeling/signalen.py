@@ -24,6 +24,13 @@ def _queue(signaal: Signaal, voorziening: Voorziening) -> None:
     _queue_for(signaal, voorziening.aanvraag, "herindicatie")
 
 
+def _kenmerken(signaal: Signaal) -> dict[str, str]:
+    """The soort, and for a 315/317 the aanbieder's AGB code (an organisation, no personal data), so a
+    regie can route the bericht before it reads the signaal."""
+    aanbieder = (signaal.inhoud or {}).get("header", {}).get("aanbieder")
+    return {"soort": signaal.soort, **({"aanbieder": aanbieder} if aanbieder else {})}
+
+
 def _queue_for(signaal: Signaal, aanvraag: Aanvraag, gebeurtenis: str) -> None:
     event = events.bericht(
         gebeurtenis=gebeurtenis,
@@ -31,7 +38,7 @@ def _queue_for(signaal: Signaal, aanvraag: Aanvraag, gebeurtenis: str) -> None:
         uuid=str(signaal.uuid),
         actie="create",
         aanvraag=aanvraag,
-        kenmerken={"soort": signaal.soort},
+        kenmerken=_kenmerken(signaal),
     )
     outbox_publish(aanvraag=aanvraag, events=[event])
 

@@ -98,6 +98,10 @@ class SignaalProductSerializer(serializers.ModelSerializer):
         view_name="voorziening-detail", lookup_field="uuid", read_only=True, allow_null=True
     )
     antwoord_aan_aanbieder = serializers.SerializerMethodField()
+    # Blank until the regie answers: the document must allow "" too.
+    antwoord = serializers.ChoiceField(
+        choices=[("", "Nog niet beantwoord"), *SignaalProduct.Antwoord.choices], read_only=True
+    )
 
     @extend_schema_field(AntwoordAanAanbiederSerializer(allow_null=True))
     def get_antwoord_aan_aanbieder(self, obj: SignaalProduct) -> dict[str, Any] | None:

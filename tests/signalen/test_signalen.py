@@ -298,6 +298,9 @@ class TestWhoAsksAndWhatToAnswer:
             "aanbieder": {"agbCode": "42420001", "naam": "Zorg Thuis BV"},
         }
         assert all(p["antwoordAanAanbieder"] is None for p in seen["producten"])
+        (item,) = OutboxItem.objects.filter(handler="bericht", payload__resource="signaal")
+        assert item.payload["kenmerken"] == {"gemeente": "0363", "wet": "WMO", "soort": "verzoek_om_toewijzing",
+                                             "aanbieder": "42420001"}  # fmt: skip
 
     def test_name_is_optional_and_bounded(self, backoffice, example):
         without = forward_xml(backoffice, example)
