@@ -143,38 +143,33 @@ def regel_problems(
     return out
 
 
+def verwijzer_condition(type_: str, naam: str, code: str) -> tuple[str, str, str] | None:
+    """The iWmo/iJw 3.2 conditions on a verwijzer (CD066-CD068), as (field, rule, reason) with field
+    `naam` or `zorgverlenerscode`, or None. Shared by the aanvraag and the forwarded 315."""
+    if type_ not in VERWIJZER_MET_ZORGVERLENER:
+        if code:
+            return "zorgverlenerscode", "CD068", f"Verwijzer type {type_} heeft geen zorgverlenerscode (alleen 02-05)."
+        return None
+    if code and naam:
+        return "naam", "CD066", "Met een zorgverlenerscode blijft de naam van de verwijzer leeg."
+    if not code and not naam:
+        return "zorgverlenerscode", "CD067", f"Verwijzer type {type_} vraagt om een zorgverlenerscode (AGB) of de naam."
+    return None
+
+
 def verwijzer_problems(index: int, wet: str, verwijzer: dict[str, Any] | None) -> list[InvalidParam]:
-    """The verwijzer of one line (iWmo/iJw 3.2 CD066-CD068). Under the Jeugdwet every line has one:
-    access to jeugdhulp goes through a verwijzer (gemeente, huisarts, jeugdarts, GI, ...), and the
-    JW315 requires it."""
+    """The verwijzer of one line (CD066-CD068). Under the Jeugdwet every line has one: access to
+    jeugdhulp goes through a verwijzer (gemeente, huisarts, jeugdarts, GI, ...), and the JW315
+    requires it."""
     p = f"voorzieningen.{index}.verwijzer"
     if verwijzer is None:
         if wet == Wet.JW:
             return [InvalidParam(p, "required", "Onder de Jeugdwet heeft elke voorziening een verwijzer.")]
         return []
-    code = verwijzer.get("zorgverlenerscode") or ""
-    naam = verwijzer.get("naam") or ""
-    if verwijzer["type"] not in VERWIJZER_MET_ZORGVERLENER:
-        if code:  # CD068
-            return [
-                InvalidParam(
-                    f"{p}.zorgverlenerscode",
-                    "CD068",
-                    f"Verwijzer type {verwijzer['type']} heeft geen zorgverlenerscode (alleen 02, 03, 04 en 05).",
-                )
-            ]
-        return []
-    if code and naam:  # CD066
-        return [InvalidParam(f"{p}.naam", "CD066", "Met een zorgverlenerscode blijft de naam van de verwijzer leeg.")]
-    if not code and not naam:  # CD067
-        return [
-            InvalidParam(
-                f"{p}.zorgverlenerscode",
-                "CD067",
-                f"Verwijzer type {verwijzer['type']} vraagt om een zorgverlenerscode (AGB) of anders de naam.",
-            )
-        ]
-    return []
+    found = verwijzer_condition(
+        verwijzer["type"], verwijzer.get("naam") or "", verwijzer.get("zorgverlenerscode") or ""
+    )
+    return [InvalidParam(f"{p}.{found[0]}", found[1], found[2])] if found else []
 
 
 def betrokkenen_problems(data: dict[str, Any]) -> list[InvalidParam]:
