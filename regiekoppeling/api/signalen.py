@@ -285,6 +285,10 @@ class SignaalViewSet(ResourceViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         if data["soort"] == Signaal.Soort.HERINDICATIE:
+            if data.get("aanbieder_naam"):
+                raise exceptions.ValidationError(
+                    {"aanbiederNaam": ["Alleen een verzoek (315/317) noemt een aanbieder."]}
+                )
             if data.get("voorziening") is None:
                 raise exceptions.ValidationError({"voorziening": ["Een herindicatie noemt de voorziening."]})
             voorzieningen = selectors.voorzieningen_visible_to(caller(request))

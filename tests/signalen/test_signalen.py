@@ -310,9 +310,15 @@ class TestWhoAsksAndWhatToAnswer:
         assert [p["name"] for p in too_long.json()["invalidParams"]] == ["aanbiederNaam"]
         assert Signaal.objects.count() == 1
 
-    def test_herindicatie_has_no_message(self, regie, backoffice):
+    def test_herindicatie_has_no_message_and_no_aanbieder_name(self, regie, backoffice):
         aanvraag = granted(regie, backoffice, zin_line())
         line = aanvraag["voorzieningen"][0]["uuid"]
+        named = backoffice.post(
+            "/api/v1/signalen", {"soort": "herindicatie", "voorziening": line, "aanbiederNaam": "X"}
+        )
+        assert named.status_code == 400
+        assert [p["name"] for p in named.json()["invalidParams"]] == ["aanbiederNaam"]
+        assert not Signaal.objects.exists()
         signaal = backoffice.post("/api/v1/signalen", {"soort": "herindicatie", "voorziening": line}).json()
         assert signaal["bericht"] is None
 
