@@ -48,6 +48,15 @@ class PgbBasis(models.TextChoices):
     PER_WEEK = "per_week", "Per week"
 
 
+class DatumGebruik(models.TextChoices):
+    """COD170 (LDT_DatumGebruik): which part of a geboortedatum is known; absent means the whole date.
+    CS139: the date then is 01-MM-JJJJ (1), 01-01-JJJJ (2) or 01-01-1900 (3)."""
+
+    ALLEEN_MAAND_EN_JAAR = "1", "Dag onbekend; alleen maand en jaar gebruiken"
+    ALLEEN_JAAR = "2", "Dag en maand onbekend; alleen jaar gebruiken"
+    ONBEKEND = "3", "Dag, maand en jaar onbekend; onbekende datum"
+
+
 class Geslacht(models.TextChoices):
     ONBEKEND = "0", "Onbekend"
     MAN = "1", "Mannelijk"
@@ -207,8 +216,41 @@ BEDRAG_MAX_EUROCENT = 99_999_999
 NUMMER_MAX = 999_999_999
 
 
-# Reden wijziging toewijzing (WMO002 / JZ002): identical for both wetten; 01 is no longer used.
-REDEN_WIJZIGING = {f"{c:02d}" for c in range(2, 15)}
+# Reden wijziging toewijzing (WJ002, LDT_RedenWijziging): identical for both wetten; 01 is no longer used.
+REDEN_WIJZIGING = {
+    "02": "Client overleden",
+    "03": "Contractwijziging",
+    "04": "Herbeoordeling: verlenging toewijzing",
+    "05": "Herbeoordeling: verkorting toewijzing",
+    "06": "Uitstroom naar ander domein",
+    "07": "Verhuizing naar een andere gemeente",
+    "08": "Wijziging leveringsvorm",
+    "09": "Overstap naar andere aanbieder",
+    "10": "Overgang naar nieuwe bekostigingssystematiek",
+    "11": "Gemeentelijke herindeling",
+    "12": "Geinitieerd door de aanbieder",
+    "13": "Verwijderd",
+    "14": "Administratieve correctie",
+}
+
+# Reden afwijzing verzoek (WJ759, LDT_RedenAfwijzingVerzoek), for a 315/317 and for a functional refusal.
+REDEN_AFWIJZING_VERZOEK = {
+    "1": "Geen wijziging, maar nieuwe aanvraag",
+    "2": "Past niet binnen budget",
+    "3": "Geen contract",
+    "4": "Past niet binnen contract",
+    "5": "Andere gemeente",
+    "6": "Stapeling",
+    "7": "Zorginhoudelijke afkeur",
+    "8": "Woonplaatsbeginsel",
+    "9": "Leeftijdsgrens is bereikt",
+}
+
+
+def code_list(title: str, codes: dict[str, str]) -> str:
+    """A code list for a help text: every value with its iWmo/iJw name."""
+    return f"{title}: " + "; ".join(f"{code} = {name}" for code, name in codes.items()) + "."
+
 
 # Reden beeindiging (WMO588 / JZ588): the codes differ per wet (31 is "verhuizing" in the Wmo and
 # "volgens plan beeindigd" in the Jeugdwet).

@@ -47,6 +47,25 @@ def looks_like_bsn(value: str) -> bool:
     return len(value) == 9 and value.isdigit() and set(value) != {"0"} and stdnum_bsn.is_valid(value)
 
 
+def geboortedatum_problems(datum: dt.date, gebruik: str) -> list[InvalidParam]:
+    """CS139: a geboortedatum with its datumgebruik (COD170) carries 01 for what is unknown: the day
+    (1), day and month (2), or the whole date as 1900-01-01 (3)."""
+    expected = {
+        "1": datum.replace(day=1),
+        "2": datum.replace(month=1, day=1),
+        "3": dt.date(1900, 1, 1),
+    }.get(gebruik, datum)
+    if datum == expected:
+        return []
+    return [
+        InvalidParam(
+            "client.geboortedatum",
+            "CS139",
+            f"Bij datumgebruik {gebruik} is de geboortedatum {expected.isoformat()} (onbekende delen 01, onbekend 1900-01-01).",
+        )
+    ]
+
+
 def categorie_problem(wet: str, categorie: str) -> str | None:
     if categorie not in PRODUCTCATEGORIEEN.get(wet, {}):
         return f"Productcategorie {categorie} hoort niet bij wet {wet}."

@@ -91,6 +91,8 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
     wet = data["wet"]
     errors += rules.arrangement_problems(data)
     errors += rules.betrokkenen_problems(data)
+    client_data = data["client"]
+    errors += rules.geboortedatum_problems(client_data["geboortedatum"], client_data.get("geboortedatum_gebruik", ""))
     refs = [line["product"] for line in data["voorzieningen"]]
     if data.get("arrangement_product") is not None:
         refs.append(data["arrangement_product"])
@@ -132,6 +134,7 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
         toelichting=data.get("toelichting", ""),
         client_bsn=bsn,
         client_geboortedatum=client["geboortedatum"],
+        client_geboortedatum_gebruik=client.get("geboortedatum_gebruik", ""),
         client_geslacht=client["geslacht"],
         client_voornamen=client.get("voornamen", ""),
         client_voorvoegsel=client.get("voorvoegsel", ""),

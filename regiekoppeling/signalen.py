@@ -281,6 +281,7 @@ def _honour(signaal: Signaal, regie: Applicatie, chosen: list[tuple[int, Signaal
         "client": {
             "bsn": original.client_bsn,
             "geboortedatum": original.client_geboortedatum,
+            "geboortedatum_gebruik": original.client_geboortedatum_gebruik,
             "geslacht": original.client_geslacht,
             "voornamen": original.client_voornamen,
             "voorvoegsel": original.client_voorvoegsel,

@@ -167,3 +167,21 @@ GRANT = (D(2027, 1, 1), D(2027, 12, 31))
 )  # fmt: skip
 def test_regel(vorm, regel, expected):
     assert params(rules.regel_problems(2, vorm, regel, GRANT)) == expected
+
+
+@pytest.mark.parametrize(
+    ("datum", "gebruik", "ok"),
+    [
+        (D(1950, 3, 17), "", True),
+        (D(1950, 3, 17), "1", False),
+        (D(1950, 3, 1), "1", True),
+        (D(1950, 3, 1), "2", False),
+        (D(1950, 1, 1), "2", True),
+        (D(1950, 1, 1), "3", False),
+        (D(1900, 1, 1), "3", True),
+        (D(1900, 1, 2), "3", False),
+    ],
+)
+def test_geboortedatum_cs139(datum, gebruik, ok):
+    found = params(rules.geboortedatum_problems(datum, gebruik))
+    assert found == ([] if ok else [("client.geboortedatum", "CS139")])

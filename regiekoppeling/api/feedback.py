@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import feedback, selectors
-from ..constants import NUMMER_MAX
+from ..constants import NUMMER_MAX, REDEN_AFWIJZING_VERZOEK, code_list
 from ..models import Aanvraag, Beschikking, BeschikkingRegel, Terugkoppeling
 from .base import IDEMPOTENCY_KEY, IsBackoffice, ResourceViewSet, caller, created, idempotent, visible_or_404
 from .fields import StrictDateField, StrictIntegerField, StrictSerializer, today
@@ -42,7 +42,8 @@ class TerugkoppelingInputSerializer(StrictSerializer):
     reden_afwijzing = serializers.RegexField(
         r"^([1-9]|[A-Z][A-Z0-9_-]{0,9})$",
         required=False,
-        help_text="Reden afwijzing verzoek (WJ759, 1-9) of een lokale code (hoofdletters).",
+        help_text=code_list("Reden afwijzing verzoek (WJ759)", REDEN_AFWIJZING_VERZOEK)
+        + " Of een lokale code (hoofdletters).",
     )
     toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 

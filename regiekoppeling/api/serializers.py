@@ -12,6 +12,7 @@ from rest_framework.reverse import reverse
 from ..constants import (
     BEDRAG_MAX_EUROCENT,
     BetrokkeneRol,
+    DatumGebruik,
     Eenheid,
     Frequentie,
     Geslacht,
@@ -21,6 +22,7 @@ from ..constants import (
     VerwijzerType,
     Wet,
     WettelijkeVertegenwoordiging,
+    code_list,
 )
 from ..lifecycle.states import Status
 from ..models import Aanvraag, BeschikkingRegel, Document, Voorziening
@@ -33,21 +35,27 @@ def _bedrag(**kwargs: Any) -> StrictIntegerField:
     return StrictIntegerField(min_value=0, max_value=BEDRAG_MAX_EUROCENT, help_text="Bedrag in eurocent.", **kwargs)
 
 
+def _codes(title: str, choices: type[Any]) -> str:
+    """The help text of a code field: the code list and every value with its iWmo/iJw name."""
+    return code_list(title, {c.value: c.label for c in choices})
+
+
 # --- input -------------------------------------------------------------------------------------
 
 
 class ClientSerializer(StrictSerializer):
     bsn = BsnField(help_text="BSN (elfproef). Staat nooit in een URL.")
     geboortedatum = StrictDateField(earliest=EERSTE_GEBOORTEDATUM, latest=today)
-    geslacht = serializers.ChoiceField(choices=Geslacht.choices)
+    geboortedatum_gebruik = serializers.ChoiceField(
+        choices=DatumGebruik.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_codes("Datumgebruik (COD170), weglaten als de hele datum bekend is; CS139", DatumGebruik),
+    )
+    geslacht = serializers.ChoiceField(choices=Geslacht.choices, help_text=_codes("Geslacht (COD046)", Geslacht))
     voornamen = serializers.CharField(max_length=200, required=False, allow_blank=True)
     voorvoegsel = serializers.CharField(max_length=10, required=False, allow_blank=True)
     achternaam = serializers.CharField(max_length=200)
-
-
-def _codes(title: str, choices: type[Any]) -> str:
-    """The help text of a code field: the code list and every value with its iWmo/iJw name."""
-    return f"{title}: " + "; ".join(f"{c.value} = {c.label}" for c in choices) + "."
 
 
 class NaamSerializer(StrictSerializer):
@@ -249,6 +257,7 @@ class VoorzieningSerializer(serializers.ModelSerializer):
 class ClientOutputSerializer(serializers.Serializer):
     bsn = serializers.CharField(source="client_bsn")
     geboortedatum = serializers.DateField(source="client_geboortedatum")
+    geboortedatum_gebruik = serializers.CharField(source="client_geboortedatum_gebruik")
     geslacht = serializers.CharField(source="client_geslacht")
     voornamen = serializers.CharField(source="client_voornamen")
     voorvoegsel = serializers.CharField(source="client_voorvoegsel")

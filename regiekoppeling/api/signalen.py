@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import iwmo, selectors, signalen
+from ..constants import REDEN_AFWIJZING_VERZOEK, code_list
 from ..models import Signaal, SignaalProduct, Voorziening
 from .base import (
     IDEMPOTENCY_KEY,
@@ -63,7 +64,9 @@ class SignaalInputSerializer(StrictSerializer):
 class AntwoordSerializer(StrictSerializer):
     referentie_aanbieder = serializers.CharField(max_length=36)
     antwoord = serializers.ChoiceField(choices=SignaalProduct.Antwoord.choices)
-    reden_afwijzing = serializers.RegexField(r"^[1-9]$", required=False, help_text="Reden afwijzing verzoek (1-9).")
+    reden_afwijzing = serializers.RegexField(
+        r"^[1-9]$", required=False, help_text=code_list("Reden afwijzing verzoek (WJ759)", REDEN_AFWIJZING_VERZOEK)
+    )
     toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

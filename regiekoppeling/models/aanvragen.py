@@ -7,6 +7,7 @@ import uuid
 from django.db import models
 
 from ..constants import (
+    DatumGebruik,
     Eenheid,
     Frequentie,
     Geslacht,
@@ -43,6 +44,8 @@ class Aanvraag(models.Model):
 
     client_bsn = models.CharField(max_length=9)
     client_geboortedatum = models.DateField()
+    # COD170: which part of the geboortedatum is known; blank is the whole date.
+    client_geboortedatum_gebruik = models.CharField(max_length=1, choices=DatumGebruik.choices, blank=True, default="")
     client_geslacht = models.CharField(max_length=1, choices=Geslacht.choices)
     client_voornamen = models.CharField(max_length=200, blank=True, default="")
     client_voorvoegsel = models.CharField(max_length=10, blank=True, default="")

@@ -134,3 +134,35 @@ class TestVerwijzer:
 
     def test_wmo_line_may_go_without(self, regie):
         assert regie.post("/api/v1/aanvragen", aanvraag_body(zin_line())).status_code == 201
+
+
+class TestGeboortedatumGebruik:
+    """COD170 with CS139: only the known part of the geboortedatum, the rest 01 (unknown: 1900-01-01)."""
+
+    @pytest.mark.parametrize(
+        ("datum", "gebruik"),
+        [("1950-03-17", None), ("1950-03-17", ""), ("1950-03-01", "1"), ("1950-01-01", "2"), ("1900-01-01", "3")],
+    )
+    def test_consistent_dates_are_taken_and_shown(self, regie, datum, gebruik):
+        client = {"bsn": BSN_A, "geboortedatum": datum, "geslacht": "1", "achternaam": "Jansen"}
+        if gebruik is not None:
+            client["geboortedatumGebruik"] = gebruik
+        response = regie.post("/api/v1/aanvragen", aanvraag_body(client=client))
+
+        assert response.status_code == 201, response.content
+        shown = response.json()["client"]
+        assert (shown["geboortedatum"], shown["geboortedatumGebruik"]) == (datum, gebruik or "")
+
+    @pytest.mark.parametrize(
+        ("datum", "gebruik", "expected"),
+        [
+            ("1950-03-17", "1", ("client.geboortedatum", "CS139")),
+            ("1950-03-01", "2", ("client.geboortedatum", "CS139")),
+            ("1950-01-01", "3", ("client.geboortedatum", "CS139")),
+            ("1950-01-01", "4", ("client.geboortedatumGebruik", "invalid_choice")),
+        ],
+    )
+    def test_inconsistent_dates_are_refused(self, regie, datum, gebruik, expected):
+        client = {"bsn": BSN_A, "geboortedatum": datum, "geboortedatumGebruik": gebruik, "geslacht": "1",
+                  "achternaam": "Jansen"}  # fmt: skip
+        refused(regie.post("/api/v1/aanvragen", aanvraag_body(client=client)), expected)

@@ -125,6 +125,13 @@ def test_code_fields_document_every_value_with_its_name():
         ("Omvang", "frequentie"): "6 = Totaal binnen geldigheidsduur",
         ("Verwijzer", "type"): "04 = Gecertificeerde instelling",
         ("Pgb", "basis"): "per_jaar = Per jaar",
+        ("ClientRequest", "geboortedatumGebruik"): "2 = Dag en maand onbekend",
+        ("ClientRequest", "geslacht"): "0 = Onbekend",
+        ("VoorzieningInputRequest", "leveringsvorm"): "PGB = Persoonsgebonden budget",
+        ("ToewijzingInputRequest", "redenWijziging"): "04 = Herbeoordeling: verlenging toewijzing",
+        ("StopRequest", "redenBeeindiging"): "31 = Levering is volgens plan beëindigd",
+        ("AntwoordRequest", "redenAfwijzing"): "8 = Woonplaatsbeginsel",
+        ("TerugkoppelingInputRequest", "redenAfwijzing"): "3 = Geen contract",
     }
     for (schema, field), text in described.items():
         assert text in schemas[schema]["properties"][field]["description"], (schema, field)
