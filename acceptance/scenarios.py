@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ JSON = dict[str, Any]
 ArrangementZaak = Literal["shared", "separate", "observe"]
 
 AANBIEDER = "42420001"  # AGB code of the provider in the 315 and the toewijzingen
+AANBIEDER_NAAM = "Thuiszorg De Linde"  # its name, as the backoffice knows it (the 315 has only the AGB code)
 PDF = b"%PDF-1.4\n% regiekoppeling scenario player\n"
 
 
@@ -654,8 +656,32 @@ def s2_pgb(sc: Scenario) -> None:
     """S2: a PGB-voorziening with its PGB bedrag, as the backoffice needs it for the TKB."""
     cli = client(sc.bsn(), "de Vries", geslacht="1")
     bedrag = 125_000 + secrets.randbelow(100) * 100  # eurocent
-    body = aanvraag_body(sc, cli, pgb_line(sc.dates, bedrag))
-    created = submit(sc, "regie: POST /aanvragen (PGB)", body)
+    # The budgethouder is not the client here (a bewindvoerder), so the TKB names someone else.
+    budgethouder = {
+        "rol": "budgethouder",
+        "soortRelatie": "14",
+        "bsn": sc.bsn(),
+        "naam": {"voornamen": "Karel", "achternaam": "Smit"},
+    }
+    vertegenwoordiger = {**budgethouder, "rol": "wettelijk_vertegenwoordiger", "vertegenwoordiging": "07"}
+    step = "API: a budgethouder without a PGB line is refused, naming the field"
+    refused = sc.expect(
+        step,
+        sc.regie.post(
+            "/aanvragen",
+            aanvraag_body(sc, cli, zin_line(sc.dates, ("02", "02A01")), betrokkenen=[budgethouder]),
+        ),
+        400,
+    )
+    names = [(p.get("name"), p.get("code")) for p in refused.get("invalidParams", [])]
+    sc.check(step, names == [("betrokkenen.0.rol", "zonder_pgb")], f"invalidParams {names}")
+    body = aanvraag_body(sc, cli, pgb_line(sc.dates, bedrag), betrokkenen=[budgethouder, vertegenwoordiger])
+    created = submit(sc, "regie: POST /aanvragen (PGB, budgethouder, vertegenwoordiger)", body)
+    sc.check(
+        "regie: POST /aanvragen (PGB, budgethouder, vertegenwoordiger)",
+        created["betrokkenen"] == [budgethouder, vertegenwoordiger],
+        f"betrokkenen {created['betrokkenen']}",
+    )
     expected_pgb = {
         "bedrag": bedrag,
         "basis": "per_maand",
@@ -672,6 +698,12 @@ def s2_pgb(sc: Scenario) -> None:
         sc.backoffice.get(f"/voorzieningen/{line['uuid']}"),
         200,
         {"leveringsvorm": "PGB", "pgb.bedrag": bedrag, "pgb.basis": "per_maand"},
+    )
+    sc.expect(
+        "backoffice: GET the aanvraag shows the budgethouder for the TKB",
+        sc.backoffice.get(f"/aanvragen/{created['uuid']}"),
+        200,
+        {"betrokkenen.0.rol": "budgethouder", "betrokkenen.0.bsn": budgethouder["bsn"]},
     )
     registered = wait_registered(sc, created)
     sc.note(f"bedrag {bedrag} eurocent per maand; zaak {registered['voorzieningen'][0]['zaak']['identificatie']}")
@@ -710,6 +742,14 @@ def s3_technical_feedback(sc: Scenario) -> None:
         sorted(verwerkbaar["voorzieningen"]) == sorted(v["url"] for v in goed["voorzieningen"]),
         f"voorzieningen {verwerkbaar['voorzieningen']}",
     )
+    step = "backoffice: a retourcode outside the iWmo code list (WJ001) is refused"
+    unknown = [{"code": "9999", "pad": "voorzieningen.0.product", "tekst": "Geen bestaande retourcode"}]
+    response = sc.backoffice.post(
+        "/terugkoppelingen", {"aanvraag": fout["uuid"], "soort": "niet_verwerkbaar", "fouten": unknown}
+    )
+    refused = sc.expect(step, response, 400)
+    names = [(p.get("name"), p.get("code")) for p in refused.get("invalidParams", [])]
+    sc.check(step, names == [("fouten.0.code", "onbekende_retourcode")], f"invalidParams {names}")
     fouten = [{"code": "9019", "pad": "voorzieningen.0.product", "tekst": "Product niet ingekocht door de gemeente"}]
     niet = feedback(sc, fout, "niet_verwerkbaar", fouten=fouten)
     sc.check("backoffice: terugkoppeling niet_verwerkbaar", niet["fouten"] == fouten, f"fouten {niet['fouten']}")
@@ -792,13 +832,21 @@ def s5_beschikking(sc: Scenario) -> None:
     zaak_before = line_status(
         sc, sc.regie, "regie: zaak status before the beschikking", dagbesteding, "in_behandeling"
     )["zaak"]
+    granted_pgb = {
+        "bedrag": 1_080_000,
+        "basis": "per_jaar",
+        "ingangsdatum": sc.dates.start.isoformat(),
+        "einddatum": sc.dates.end.isoformat(),
+        "tariefreferentie": f"TARIEF-{sc.dates.start.year}-HH",
+    }
     regels = [
         {
             "voorziening": zin["uuid"],
             "uitkomst": "toegekend",
             "omvang": {"volume": 4, "eenheid": "04", "frequentie": "2"},
         },
-        {"voorziening": pgb["uuid"], "uitkomst": "toegekend", "pgbBedrag": 90_000},
+        # Granted in the shape it was asked: bedrag, basis and period (what the TKB needs).
+        {"voorziening": pgb["uuid"], "uitkomst": "toegekend", "pgb": granted_pgb},
         {
             "voorziening": dagbesteding["uuid"],
             "uitkomst": "afgewezen",
@@ -820,10 +868,10 @@ def s5_beschikking(sc: Scenario) -> None:
         },
     )
     outcome = {last_part(r["voorziening"]): r for r in seen["regels"]}
-    sc.check(
-        "regie: reads the beschikking", outcome[pgb["uuid"]]["pgbBedrag"] == 90_000, f"regel {outcome[pgb['uuid']]}"
-    )
-    sc.check("regie: reads the beschikking", outcome[zin["uuid"]]["omvangVolume"] == 4, f"regel {outcome[zin['uuid']]}")
+    step = "regie: reads the beschikking (granted pgb and omvang in the aanvraag's shapes)"
+    sc.check(step, outcome[pgb["uuid"]]["pgb"] == granted_pgb, f"regel {outcome[pgb['uuid']]}")
+    sc.check(step, outcome[zin["uuid"]]["omvang"] == regels[0]["omvang"], f"regel {outcome[zin['uuid']]}")
+    sc.check(step, outcome[zin["uuid"]]["pgb"] is None, f"regel {outcome[zin['uuid']]}")
     sc.check(
         "regie: reads the beschikking", outcome[dagbesteding["uuid"]]["uitkomst"] == "afgewezen", "afgewezen regel"
     )
@@ -955,7 +1003,7 @@ def s7_verzoek_om_toewijzing(sc: Scenario) -> None:
 
     signaal = sc.expect(
         "backoffice: POST /signalen WMO315 as application/xml",
-        sc.backoffice.post_xml("/signalen", xml),
+        sc.backoffice.post_xml(f"/signalen?aanbiederNaam={urllib.parse.quote(AANBIEDER_NAAM)}", xml),
         201,
         {"soort": "verzoek_om_toewijzing", "aanvraag": earlier["url"], "gemeente": sc.config.gemeente},
     )
@@ -968,11 +1016,20 @@ def s7_verzoek_om_toewijzing(sc: Scenario) -> None:
         all(p["antwoord"] == "" for p in producten.values()),
         "already answered",
     )
+    # Who asks, and which message: the regie judges knowing the aanbieder.
     regie_view = sc.expect(
-        "regie: reads the verzoek",
+        "regie: reads the verzoek with the aanbieder and the message identity",
         sc.regie.get(f"/signalen/{signaal['uuid']}"),
         200,
-        {"soort": "verzoek_om_toewijzing"},
+        {
+            "soort": "verzoek_om_toewijzing",
+            "bericht": {
+                "berichttype": "WMO315",
+                "identificatie": f"S7{tag}",
+                "dagtekening": sc.dates.today.isoformat(),
+                "aanbieder": {"agbCode": AANBIEDER, "naam": AANBIEDER_NAAM},
+            },
+        },
     )
     inhoud = {p["referentieAanbieder"]: p["inhoud"] for p in regie_view["producten"]}
     sc.check(
@@ -1030,9 +1087,32 @@ def s7_verzoek_om_toewijzing(sc: Scenario) -> None:
         f"{referenties[1]}.redenAfwijzing": "3",
         f"{referenties[1]}.toelichting": "Geen contract",
     })  # fmt: skip
+    # What the backoffice sends back to the aanbieder: a 319 with the reden for the rejected product; the
+    # honoured one waits for its toewijzing (the 301 carries the toewijzingnummer and the ReferentieAanbieder).
+    sc.fields(step, by_ref, {
+        f"{referenties[1]}.antwoordAanAanbieder.soort": "afgewezen",
+        f"{referenties[1]}.antwoordAanAanbieder.bericht": "319",
+        f"{referenties[1]}.antwoordAanAanbieder.verzoekAntwoord": "1",
+        f"{referenties[1]}.antwoordAanAanbieder.redenAfwijzing": "3",
+        f"{referenties[0]}.antwoordAanAanbieder.soort": "wacht_op_toewijzing",
+    })  # fmt: skip
     Feed(sc, sc.backoffice, earlier).wait_for("verzoek_om_toewijzing", "verzoek_beantwoord")
     Feed(sc, sc.backoffice, new_aanvraag).wait_for("aanvraag_ontvangen")
     wait_registered(sc, new_aanvraag)
+
+    feedback(sc, new_aanvraag, "verwerkbaar")
+    grant(sc, new_aanvraag, [{"voorziening": nieuw["uuid"], "uitkomst": "toegekend"}])
+    toewijzing = assign(sc, nieuw)
+    step = "backoffice: the honoured product answers the aanbieder with the toewijzingnummer (301)"
+    read = sc.expect(step, sc.backoffice.get(f"/signalen/{signaal['uuid']}"), 200)
+    by_ref = {p["referentieAanbieder"]: p for p in read["producten"]}
+    sc.fields(step, by_ref[referenties[0]]["antwoordAanAanbieder"], {
+        "soort": "toegewezen",
+        "bericht": "301",
+        "referentieAanbieder": referenties[0],
+        "toewijzingnummer": toewijzing["toewijzingnummer"],
+        "voorzieningStatus": "toegewezen",
+    })  # fmt: skip
 
 
 def s8_arrangement(sc: Scenario) -> None:

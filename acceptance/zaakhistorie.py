@@ -9,6 +9,8 @@ a ZGW client id and secret of their own, and checks the whole history:
 - at most one end status, and nothing after it; `einddatum` is set exactly when the zaak is closed;
 - exactly one resultaat on a closed zaak, at most one on an open one;
 - every zaak a beschikking covers has a besluit for it, with the letter when the beschikking has one;
+  the besluiten of one beschikking are recognisable as one (identificatie the beschikkingnummer, or
+  `<nummer>-<n>` and "besluit n van N" in the toelichting when it covers N zaken);
 - what the service shows as the voorziening's zaakstatus is the zaak's current status.
 
 Plain HTTP (no Django, nothing of the product), so it runs against any ZGW server, Open Zaak included:
@@ -141,8 +143,11 @@ def check(config: Config, zgw: Zgw, *, aangemaakt_vanaf: str = "") -> list[Findi
             finding.problems.append(f"{same} zaken met identificatie {finding.zaak}")
     besluiten_root = {url: _api_root(url, "besluiten") for url in by_url}
     covered: dict[str, list[JSON]] = defaultdict(list)
+    parts: dict[str, int] = {}  # beschikking uuid -> number of zaken (so besluiten) it covers
     for beschikking in _all_of_service(backoffice, "/beschikkingen"):
-        for zaak_url in {zaak_of.get(r["voorziening"]) for r in beschikking["regels"]} - {None}:
+        zaken = {zaak_of.get(r["voorziening"]) for r in beschikking["regels"]} - {None}
+        parts[beschikking["uuid"]] = len(zaken)
+        for zaak_url in zaken:
             covered[str(zaak_url)].append(beschikking)
     for url, beschikkingen in covered.items():
         besluiten = zgw.all(besluiten_root[url] + "/besluiten", zaak=url)
@@ -152,13 +157,28 @@ def check(config: Config, zgw: Zgw, *, aangemaakt_vanaf: str = "") -> list[Findi
             if counts[nummer] != 1:
                 by_url[url].problems.append(f"{counts[nummer]} besluiten voor beschikking {nummer}")
                 continue
+            besluit = next(b for b in besluiten if str(b["identificatie"]).split("-")[0] == nummer)
+            by_url[url].problems += _one_beschikking_problems(besluit, nummer, parts[beschikking["uuid"]])
             if beschikking.get("brief"):
-                besluit = next(b for b in besluiten if str(b["identificatie"]).split("-")[0] == nummer)
                 letters = zgw.all(besluiten_root[url] + "/besluitinformatieobjecten", besluit=besluit["url"])
                 if len(letters) != 1:
                     by_url[url].problems.append(f"besluit {besluit['identificatie']} heeft {len(letters)} brieven")
     findings += by_url.values()
     return sorted(findings, key=lambda f: (not f.problems, f.zaak))
+
+
+def _one_beschikking_problems(besluit: JSON, nummer: str, parts: int) -> list[str]:
+    """Besluiten of one beschikking are recognisable as one: identificatie the beschikkingnummer (one
+    zaak) or `<nummer>-<n>` (several), and a toelichting that names the beschikking and its parts."""
+    identificatie, toelichting = str(besluit["identificatie"]), str(besluit.get("toelichting", ""))
+    problems = []
+    if parts == 1 and identificatie != nummer:
+        problems.append(f"besluit {identificatie}: verwacht identificatie {nummer} (één besluit)")
+    if parts > 1 and not (identificatie.startswith(f"{nummer}-") and f" van {parts}" in toelichting):
+        problems.append(f"besluit {identificatie}: geen deel 1..{parts} van beschikking {nummer} ({toelichting!r})")
+    if not toelichting.startswith(f"Beschikking {nummer}"):
+        problems.append(f"besluit {identificatie}: toelichting noemt beschikking {nummer} niet ({toelichting!r})")
+    return problems
 
 
 def format_findings(findings: list[Finding]) -> str:

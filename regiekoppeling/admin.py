@@ -23,7 +23,15 @@ from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import productenboek
-from .constants import Eenheid, Frequentie, Leveringsvorm, Rol
+from .constants import (
+    BetrokkeneRol,
+    Eenheid,
+    Frequentie,
+    Leveringsvorm,
+    Rol,
+    SoortRelatie,
+    WettelijkeVertegenwoordiging,
+)
 from .credentials import DEFAULT_ROTATION_OVERLAP, credential_rotate
 from .crypto import decrypt_secret, encrypt_secret
 from .models import (
@@ -311,7 +319,8 @@ class AanvraagAdmin(ReadOnlyMixin, admin.ModelAdmin):
     actions = ["retry_registration"]
     list_filter = ["status", "wet", "gemeente", "is_arrangement"]
     search_fields = ["uuid", "regie_referentie", "=client_bsn"]
-    readonly_fields = ["uuid", "aangemaakt_op", "gewijzigd_op"]
+    readonly_fields = ["uuid", "betrokkenen_overzicht", "aangemaakt_op", "gewijzigd_op"]
+    exclude = ["betrokkenen"]  # shown as `betrokkenen_overzicht`, with the BSN masked
     raw_id_fields = ["arrangement_product"]
     inlines = [VoorzieningInline, DocumentInline, OutboxInline]
     date_hierarchy = "aangemaakt_op"
@@ -326,6 +335,21 @@ class AanvraagAdmin(ReadOnlyMixin, admin.ModelAdmin):
         items = OutboxItem.objects.filter(aanvraag__in=queryset).exclude(state=OutboxItem.State.DONE)
         count = outbox_requeue(item_ids=list(items.values_list("pk", flat=True)))
         self.message_user(request, f"{count} item(s) opnieuw in de wachtrij gezet.", messages.SUCCESS)
+
+    @admin.display(description="betrokkenen")
+    def betrokkenen_overzicht(self, obj: Aanvraag) -> str:
+        """Role, relation and name per betrokkene; a BSN only masked (as in the list)."""
+        parts = []
+        for b in obj.betrokkenen:
+            relatie = SoortRelatie(b["soort_relatie"]).label
+            extra = (
+                f", {WettelijkeVertegenwoordiging(b['vertegenwoordiging']).label}"
+                if b.get("vertegenwoordiging")
+                else ""
+            )
+            bsn = f", BSN {mask_bsn(b['bsn'])}" if b.get("bsn") else ""
+            parts.append(f"{BetrokkeneRol(b['rol']).label}: {b['naam']['achternaam']} ({relatie}{extra}{bsn})")
+        return "; ".join(parts) or "-"
 
     @admin.display(description="client")
     def client(self, obj: Aanvraag) -> str:
@@ -442,7 +466,7 @@ class SignaalProductInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(Signaal)
 class SignaalAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["uuid", "soort", "bron", "gemeente", "voorziening", "deadline", "aangemaakt_op"]
+    list_display = ["uuid", "soort", "bron", "gemeente", "aanbieder_naam", "voorziening", "deadline", "aangemaakt_op"]
     list_filter = ["soort", "bron", "gemeente"]
     search_fields = ["uuid", "aanvraag__uuid", "voorziening__uuid"]
     readonly_fields = [

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
+
 from django.db import models
 
 
@@ -44,6 +48,15 @@ class PgbBasis(models.TextChoices):
     PER_WEEK = "per_week", "Per week"
 
 
+class DatumGebruik(models.TextChoices):
+    """COD170 (LDT_DatumGebruik): which part of a geboortedatum is known; absent means the whole date.
+    CS139: the date then is 01-MM-JJJJ (1), 01-01-JJJJ (2) or 01-01-1900 (3)."""
+
+    ALLEEN_MAAND_EN_JAAR = "1", "Dag onbekend; alleen maand en jaar gebruiken"
+    ALLEEN_JAAR = "2", "Dag en maand onbekend; alleen jaar gebruiken"
+    ONBEKEND = "3", "Dag, maand en jaar onbekend; onbekende datum"
+
+
 class Geslacht(models.TextChoices):
     ONBEKEND = "0", "Onbekend"
     MAN = "1", "Mannelijk"
@@ -58,6 +71,87 @@ class VerwijzerType(models.TextChoices):
     MEDISCH_SPECIALIST = "05", "Medisch specialist"
     ZELFVERWIJZER = "06", "Zelfverwijzer/geen verwijzer"
     RECHTER = "08", "Rechter, Officier van Justitie, functionaris JJI"
+
+
+# Verwijzer types that name a professional: either a ZorgverlenerCode (AGB) or a name, never both
+# (CD066/CD067); every other type carries no ZorgverlenerCode (CD068). Same rules in iWmo and iJw 3.2.
+VERWIJZER_MET_ZORGVERLENER = {
+    VerwijzerType.HUISARTS,
+    VerwijzerType.JEUGDARTS,
+    VerwijzerType.GECERTIFICEERDE_INSTELLING,
+    VerwijzerType.MEDISCH_SPECIALIST,
+}
+
+
+class WettelijkeVertegenwoordiging(models.TextChoices):
+    """WJ003 (LDT_WettelijkeVertegenwoordiging), the same in iWmo and iJw 3.2."""
+
+    VOOGDIJ = "06", "Voogdij"
+    BEWINDVOERING = "07", "Bewindvoering"
+    MENTORSCHAP = "08", "Mentorschap"
+    CURATELE = "09", "Onder curatele stelling"
+    ZAAKWAARNEMING = "10", "Zaakwaarneming"
+
+
+class SoortRelatie(models.TextChoices):
+    """COD472 (LDT_SoortRelatie), the same in iWmo and iJw 3.2."""
+
+    CURATOR = "03", "Curator (juridisch)"
+    FINANCIEEL_GEMACHTIGD = "04", "Financieel (gemachtigd)"
+    FINANCIEEL_TOETSING = "05", "Financieel (toetsing)"
+    LEEFEENHEID = "06", "Leefeenheid"
+    HULPVERLENER = "07", "Hulpverlener"
+    SPECIALIST = "08", "Specialist"
+    ANDERS = "09", "Anders"
+    OUDER = "10", "Ouder"
+    VOOGD = "11", "Voogd"
+    PARTNER = "12", "Partner/echtgeno(o)t(e)"
+    PLEEGOUDER = "13", "Pleegouder"
+    BEWINDVOERDER = "14", "Bewindvoerder"
+    MENTOR = "15", "Mentor"
+    ZOON_DOCHTER = "16", "Zoon/dochter"
+    FAMILIELID = "17", "Familielid"
+    GEZINSLID = "18", "Gezinslid"
+    BUUR = "19", "Buur"
+    VRIEND_KENNIS = "20", "Vriend(in)/kennis"
+    CLIENTONDERSTEUNER = "21", "Clientondersteuner"
+    HUISARTS = "22", "Huisarts"
+    ERVEN_VAN = "23", "Erven van"
+    WERKGEVER = "24", "Werkgever"
+    WIJKCOACH = "25", "Wijkcoach"
+
+
+class BetrokkeneRol(models.TextChoices):
+    """Who else an aanvraag names besides the client (not an iWmo field: the parties the backoffice
+    needs for the 301's Relaties and for the TKB of a PGB)."""
+
+    BUDGETHOUDER = "budgethouder", "Budgethouder (PGB), als dat niet de client is"
+    WETTELIJK_VERTEGENWOORDIGER = "wettelijk_vertegenwoordiger", "Wettelijk vertegenwoordiger"
+    CONTACTPERSOON = "contactpersoon", "Contactpersoon"
+
+
+# A wettelijk vertegenwoordiger stands in one of these relations to the client; for a minor under the
+# Jeugdwet that is a parent with gezag or a guardian (ouder/voogd).
+RELATIES_VERTEGENWOORDIGER = {
+    Wet.WMO: {
+        SoortRelatie.CURATOR,
+        SoortRelatie.OUDER,
+        SoortRelatie.VOOGD,
+        SoortRelatie.BEWINDVOERDER,
+        SoortRelatie.MENTOR,
+        SoortRelatie.ANDERS,
+    },
+    Wet.JW: {SoortRelatie.OUDER, SoortRelatie.VOOGD},
+}
+
+
+@cache
+def retourcodes() -> dict[str, dict[str, str]]:
+    """WJ001 Retourcode per wet, code -> omschrijving (package data made from the 3.2 XSDs by
+    `devserver/retourcodes.py`; version and source are in the file)."""
+    path = Path(__file__).resolve().parent / "data" / "retourcodes.json"
+    codes: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))["codes"]
+    return codes
 
 
 # Productcategorie per wet (WMO020 / JZ020). A category of one wet is invalid for the other.
@@ -122,8 +216,41 @@ BEDRAG_MAX_EUROCENT = 99_999_999
 NUMMER_MAX = 999_999_999
 
 
-# Reden wijziging toewijzing (WMO002 / JZ002): identical for both wetten; 01 is no longer used.
-REDEN_WIJZIGING = {f"{c:02d}" for c in range(2, 15)}
+# Reden wijziging toewijzing (WJ002, LDT_RedenWijziging): identical for both wetten; 01 is no longer used.
+REDEN_WIJZIGING = {
+    "02": "Client overleden",
+    "03": "Contractwijziging",
+    "04": "Herbeoordeling: verlenging toewijzing",
+    "05": "Herbeoordeling: verkorting toewijzing",
+    "06": "Uitstroom naar ander domein",
+    "07": "Verhuizing naar een andere gemeente",
+    "08": "Wijziging leveringsvorm",
+    "09": "Overstap naar andere aanbieder",
+    "10": "Overgang naar nieuwe bekostigingssystematiek",
+    "11": "Gemeentelijke herindeling",
+    "12": "Geinitieerd door de aanbieder",
+    "13": "Verwijderd",
+    "14": "Administratieve correctie",
+}
+
+# Reden afwijzing verzoek (WJ759, LDT_RedenAfwijzingVerzoek), for a 315/317 and for a functional refusal.
+REDEN_AFWIJZING_VERZOEK = {
+    "1": "Geen wijziging, maar nieuwe aanvraag",
+    "2": "Past niet binnen budget",
+    "3": "Geen contract",
+    "4": "Past niet binnen contract",
+    "5": "Andere gemeente",
+    "6": "Stapeling",
+    "7": "Zorginhoudelijke afkeur",
+    "8": "Woonplaatsbeginsel",
+    "9": "Leeftijdsgrens is bereikt",
+}
+
+
+def code_list(title: str, codes: dict[str, str]) -> str:
+    """A code list for a help text: every value with its iWmo/iJw name."""
+    return f"{title}: " + "; ".join(f"{code} = {name}" for code, name in codes.items()) + "."
+
 
 # Reden beeindiging (WMO588 / JZ588): the codes differ per wet (31 is "verhuizing" in the Wmo and
 # "volgens plan beeindigd" in the Jeugdwet).

@@ -7,11 +7,13 @@ ZGW APIs).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
 
-from . import events
+from . import events, rules
+from .constants import Leveringsvorm, retourcodes
 from .exceptions import DomainValidationError, InvalidParam
 from .lifecycle import changes
 from .lifecycle.states import OPEN_STATUSES, Status
@@ -54,6 +56,18 @@ def terugkoppeling_create(*, aanvraag: Aanvraag, afzender: Applicatie, data: dic
         lines = [v for v in lines if v.status in OPEN_STATUSES]
     if soort == Terugkoppeling.Soort.NIET_VERWERKBAAR and not data.get("fouten"):
         raise DomainValidationError([InvalidParam("fouten", "required", "Niet verwerkbaar vraagt om de fouten.")])
+    known = retourcodes()[aanvraag.wet]
+    unknown = [
+        InvalidParam(
+            f"fouten.{i}.code",
+            "onbekende_retourcode",
+            f"Retourcode {f['code']} staat niet in de codelijst WJ001 ({aanvraag.get_wet_display()}, release 3.2).",
+        )
+        for i, f in enumerate(data.get("fouten") or [])
+        if f["code"] not in known
+    ]
+    if unknown:
+        raise DomainValidationError(unknown)
     if soort == Terugkoppeling.Soort.AFGEWEZEN and not data.get("reden_afwijzing"):
         raise DomainValidationError([InvalidParam("redenAfwijzing", "required", "Afwijzen vraagt om een reden.")])
     changes.check([changes.Move(line, _SOORT_TARGET[soort]) for line in lines])
@@ -91,6 +105,23 @@ _UITKOMST_STATUS = {
 }
 
 
+def _asked_pgb(line: Voorziening, regel: dict[str, Any]) -> dict[str, Any]:
+    """A PGB toegekend without its own `pgb` is granted as asked (a partial grant always says it)."""
+    if line.leveringsvorm != Leveringsvorm.PGB or regel["uitkomst"] == BeschikkingRegel.Uitkomst.AFGEWEZEN:
+        return {}
+    return {
+        "bedrag": line.pgb_bedrag,
+        "basis": line.pgb_basis,
+        "ingangsdatum": line.pgb_periode_ingangsdatum,
+        "einddatum": line.pgb_periode_einddatum,
+        "tariefreferentie": line.pgb_tariefreferentie,
+    }
+
+
+def _granted_period(line: Voorziening, regel: dict[str, Any]) -> tuple[dt.date, dt.date | None]:
+    return regel.get("ingangsdatum") or line.ingangsdatum, regel.get("einddatum") or line.einddatum
+
+
 @transaction.atomic
 def beschikking_create(*, aanvraag: Aanvraag, afzender: Applicatie, data: dict[str, Any]) -> Beschikking:
     """The decision: one beschikkingnummer, dates and letter, and an outcome per voorziening."""
@@ -109,6 +140,8 @@ def beschikking_create(*, aanvraag: Aanvraag, afzender: Applicatie, data: dict[s
             errors.append(InvalidParam("brief", "onbekend", "Dit document hoort niet bij de aanvraag."))
     if Beschikking.objects.filter(aanvraag=aanvraag, beschikkingnummer=data["beschikkingnummer"]).exists():
         errors.append(InvalidParam("beschikkingnummer", "niet_uniek", "Dit beschikkingnummer is al gebruikt."))
+    for i, (line, regel) in enumerate(zip(lines, regels, strict=True)):
+        errors += rules.regel_problems(i, line.leveringsvorm, regel, _granted_period(line, regel))
     if errors:
         raise DomainValidationError(errors)
     moves = [changes.Move(line, _UITKOMST_STATUS[regel["uitkomst"]]) for line, regel in zip(lines, regels, strict=True)]
@@ -125,6 +158,7 @@ def beschikking_create(*, aanvraag: Aanvraag, afzender: Applicatie, data: dict[s
     )
     for line, regel in zip(lines, regels, strict=True):
         omvang = regel.get("omvang") or {}
+        pgb = regel.get("pgb") or _asked_pgb(line, regel)
         BeschikkingRegel.objects.create(
             beschikking=beschikking,
             voorziening=line,
@@ -133,7 +167,12 @@ def beschikking_create(*, aanvraag: Aanvraag, afzender: Applicatie, data: dict[s
             omvang_eenheid=omvang.get("eenheid", ""),
             omvang_frequentie=omvang.get("frequentie", ""),
             budget=regel.get("budget"),
-            pgb_bedrag=regel.get("pgb_bedrag"),
+            pgb_bedrag=pgb.get("bedrag"),
+            pgb_basis=pgb.get("basis", ""),
+            # The PGB period defaults to the granted one, as the asked PGB's does to its line's.
+            pgb_periode_ingangsdatum=(pgb.get("ingangsdatum") or _granted_period(line, regel)[0]) if pgb else None,
+            pgb_periode_einddatum=(pgb.get("einddatum") or _granted_period(line, regel)[1]) if pgb else None,
+            pgb_tariefreferentie=pgb.get("tariefreferentie", ""),
             ingangsdatum=regel.get("ingangsdatum"),
             einddatum=regel.get("einddatum"),
             reden=regel.get("reden", ""),

@@ -18,8 +18,13 @@ from .constants import (
     EENHEDEN_ZONDER_DAGFREQUENTIE,
     FREQUENTIES_VOOR_EENHEDEN_ZONDER_DAG,
     PRODUCTCATEGORIEEN,
+    RELATIES_VERTEGENWOORDIGER,
+    VERWIJZER_MET_ZORGVERLENER,
+    BetrokkeneRol,
     Frequentie,
     Leveringsvorm,
+    SoortRelatie,
+    Wet,
 )
 from .exceptions import InvalidParam
 
@@ -43,6 +48,25 @@ def bsn_problem(value: str) -> str | None:
 
 def looks_like_bsn(value: str) -> bool:
     return len(value) == 9 and value.isdigit() and set(value) != {"0"} and stdnum_bsn.is_valid(value)
+
+
+def geboortedatum_problems(datum: dt.date, gebruik: str) -> list[InvalidParam]:
+    """CS139: a geboortedatum with its datumgebruik (COD170) carries 01 for what is unknown: the day
+    (1), day and month (2), or the whole date as 1900-01-01 (3)."""
+    expected = {
+        "1": datum.replace(day=1),
+        "2": datum.replace(month=1, day=1),
+        "3": dt.date(1900, 1, 1),
+    }.get(gebruik, datum)
+    if datum == expected:
+        return []
+    return [
+        InvalidParam(
+            "client.geboortedatum",
+            "CS139",
+            f"Bij datumgebruik {gebruik} is de geboortedatum {expected.isoformat()} (onbekende delen 01, onbekend 1900-01-01).",
+        )
+    ]
 
 
 def categorie_problem(wet: str, categorie: str) -> str | None:
@@ -143,6 +167,114 @@ def _pgb_period_problems(p: str, pgb: dict[str, Any], ingang: dt.date, eind: dt.
         out.append(InvalidParam(f"{p}.pgb.einddatum", "buiten_periode", "De PGB-periode eindigt na de voorziening."))
     if start is not None and end is not None and end < start:
         out.append(InvalidParam(f"{p}.pgb.einddatum", "voor_ingangsdatum", "Einddatum ligt voor de ingangsdatum."))
+    return out
+
+
+def regel_problems(
+    index: int, leveringsvorm: str, regel: dict[str, Any], period: tuple[dt.date, dt.date | None]
+) -> list[InvalidParam]:
+    """What a beschikking grants for one line, in the shapes of the aanvraag: a partly granted PGB
+    line says its `pgb` (bedrag, basis, period within the grant; the TKB needs all three), a ZIN line
+    grants no PGB. `period` is the granted one (the regel's dates, else the line's)."""
+    p = f"regels.{index}"
+    pgb = regel.get("pgb")
+    if leveringsvorm != Leveringsvorm.PGB:
+        if pgb is not None:
+            return [InvalidParam(f"{p}.pgb", "niet_bij_zin", "Een ZIN-voorziening krijgt geen PGB toegekend.")]
+        return []
+    out: list[InvalidParam] = []
+    # Toegekend without a `pgb` grants the PGB as asked; a partial grant must say what it grants.
+    if regel["uitkomst"] == "gedeeltelijk_toegekend" and pgb is None:
+        out.append(
+            InvalidParam(f"{p}.pgb", "required", "Een gedeeltelijk toegekend PGB noemt bedrag, basis en periode.")
+        )
+    if regel.get("budget") is not None:
+        out.append(InvalidParam(f"{p}.budget", "niet_bij_pgb", "Een PGB-voorziening krijgt geen ZIN-budget."))
+    if pgb is not None:
+        out.extend(_pgb_period_problems(p, pgb, *period))
+    return out
+
+
+def verwijzer_condition(type_: str, naam: str, code: str) -> tuple[str, str, str] | None:
+    """The iWmo/iJw 3.2 conditions on a verwijzer (CD066-CD068), as (field, rule, reason) with field
+    `naam` or `zorgverlenerscode`, or None. Shared by the aanvraag and the forwarded 315."""
+    if type_ not in VERWIJZER_MET_ZORGVERLENER:
+        if code:
+            return "zorgverlenerscode", "CD068", f"Verwijzer type {type_} heeft geen zorgverlenerscode (alleen 02-05)."
+        return None
+    if code and naam:
+        return "naam", "CD066", "Met een zorgverlenerscode blijft de naam van de verwijzer leeg."
+    if not code and not naam:
+        return "zorgverlenerscode", "CD067", f"Verwijzer type {type_} vraagt om een zorgverlenerscode (AGB) of de naam."
+    return None
+
+
+def verwijzer_problems(index: int, wet: str, verwijzer: dict[str, Any] | None) -> list[InvalidParam]:
+    """The verwijzer of one line (CD066-CD068). Under the Jeugdwet every line has one: access to
+    jeugdhulp goes through a verwijzer (gemeente, huisarts, jeugdarts, GI, ...), and the JW315
+    requires it."""
+    p = f"voorzieningen.{index}.verwijzer"
+    if verwijzer is None:
+        if wet == Wet.JW:
+            return [InvalidParam(p, "required", "Onder de Jeugdwet heeft elke voorziening een verwijzer.")]
+        return []
+    found = verwijzer_condition(
+        verwijzer["type"], verwijzer.get("naam") or "", verwijzer.get("zorgverlenerscode") or ""
+    )
+    return [InvalidParam(f"{p}.{found[0]}", found[1], found[2])] if found else []
+
+
+def betrokkenen_problems(data: dict[str, Any]) -> list[InvalidParam]:
+    """Budgethouder only with a PGB line and never the client; at most one of each role; a wettelijk
+    vertegenwoordiger says which vertegenwoordiging and stands in a fitting relation (Jeugdwet: ouder
+    or voogd)."""
+    out: list[InvalidParam] = []
+    has_pgb = any(line["leveringsvorm"] == Leveringsvorm.PGB for line in data["voorzieningen"])
+    seen: set[str] = set()
+    for i, b in enumerate(data.get("betrokkenen") or []):
+        p = f"betrokkenen.{i}"
+        rol = b["rol"]
+        if rol in seen:
+            out.append(InvalidParam(f"{p}.rol", "dubbel", f"De rol {rol} staat al eerder in de aanvraag."))
+        seen.add(rol)
+        if rol == BetrokkeneRol.BUDGETHOUDER:
+            if not has_pgb:
+                out.append(
+                    InvalidParam(f"{p}.rol", "zonder_pgb", "Een budgethouder hoort bij een aanvraag met een PGB.")
+                )
+            if not b.get("bsn"):
+                out.append(InvalidParam(f"{p}.bsn", "required", "De budgethouder wordt bij het BSN gemeld (TKB)."))
+            elif b["bsn"] == data["client"]["bsn"]:
+                out.append(
+                    InvalidParam(
+                        f"{p}.bsn", "is_client", "Is de client zelf budgethouder, laat de budgethouder dan weg."
+                    )
+                )
+        if rol == BetrokkeneRol.WETTELIJK_VERTEGENWOORDIGER:
+            if not b.get("vertegenwoordiging"):
+                out.append(
+                    InvalidParam(
+                        f"{p}.vertegenwoordiging", "required", "Noem de wettelijke vertegenwoordiging (WJ003)."
+                    )
+                )
+            allowed = RELATIES_VERTEGENWOORDIGER[data["wet"]]
+            if b["soort_relatie"] not in allowed:
+                names = ", ".join(f"{c} {SoortRelatie(c).label}" for c in sorted(allowed))
+                out.append(
+                    InvalidParam(
+                        f"{p}.soortRelatie",
+                        "relatie_bij_rol",
+                        f"Een wettelijk vertegenwoordiger ({data['wet']}) heeft als relatie: {names}.",
+                    )
+                )
+        elif b.get("vertegenwoordiging"):
+            out.append(
+                InvalidParam(
+                    f"{p}.vertegenwoordiging",
+                    "niet_bij_rol",
+                    "Alleen een wettelijk vertegenwoordiger heeft een vertegenwoordiging.",
+                )
+            )
     return out
 
 

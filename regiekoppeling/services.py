@@ -107,6 +107,9 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
     errors += problems
     wet = data["wet"]
     errors += rules.arrangement_problems(data)
+    errors += rules.betrokkenen_problems(data)
+    client_data = data["client"]
+    errors += rules.geboortedatum_problems(client_data["geboortedatum"], client_data.get("geboortedatum_gebruik", ""))
     refs = [line["product"] for line in data["voorzieningen"]]
     if data.get("arrangement_product") is not None:
         refs.append(data["arrangement_product"])
@@ -128,6 +131,7 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
         errors += rules.line_problems(i, line)
         if product is not None:
             errors += rules.productenboek_problems(i, line, product, arrangement=arrangement_product)
+        errors += rules.verwijzer_problems(i, wet, line.get("verwijzer"))
 
     bsn = data["client"]["bsn"]
     if gemeente is not None:
@@ -153,10 +157,12 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
         toelichting=data.get("toelichting", ""),
         client_bsn=bsn,
         client_geboortedatum=client["geboortedatum"],
+        client_geboortedatum_gebruik=client.get("geboortedatum_gebruik", ""),
         client_geslacht=client["geslacht"],
         client_voornamen=client.get("voornamen", ""),
         client_voorvoegsel=client.get("voorvoegsel", ""),
         client_achternaam=client["achternaam"],
+        betrokkenen=[_plain(b) for b in data.get("betrokkenen") or []],
     )
     lines = Voorziening.objects.bulk_create(
         [
@@ -180,6 +186,13 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
         ],
     )
     return aanvraag
+
+
+def _plain(value: Any) -> Any:
+    """Validated input (ordered dicts) as plain JSON values for a JSONField."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def _prefetched(aanvraag: Aanvraag, *, voorzieningen: list[Voorziening]) -> None:

@@ -13,7 +13,7 @@ from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
 from . import events
-from .constants import Leveringsvorm
+from .constants import Leveringsvorm, Wet
 from .exceptions import DomainValidationError, InvalidParam, InvalidTransition
 from .iwmo import Verzoek, verzoek_to_json
 from .lifecycle.states import GRANTED_STATUSES, RUNNING_STATUSES, Status
@@ -26,6 +26,13 @@ def _queue(signaal: Signaal, voorziening: Voorziening) -> None:
     _queue_for(signaal, voorziening.aanvraag, "herindicatie")
 
 
+def _kenmerken(signaal: Signaal) -> dict[str, str]:
+    """The soort, and for a 315/317 the aanbieder's AGB code (an organisation, no personal data), so a
+    regie can route the bericht before it reads the signaal."""
+    aanbieder = (signaal.inhoud or {}).get("header", {}).get("aanbieder")
+    return {"soort": signaal.soort, **({"aanbieder": aanbieder} if aanbieder else {})}
+
+
 def _queue_for(signaal: Signaal, aanvraag: Aanvraag, gebeurtenis: str) -> None:
     event = events.bericht(
         gebeurtenis=gebeurtenis,
@@ -33,7 +40,7 @@ def _queue_for(signaal: Signaal, aanvraag: Aanvraag, gebeurtenis: str) -> None:
         uuid=str(signaal.uuid),
         actie="create",
         aanvraag=aanvraag,
-        kenmerken={"soort": signaal.soort},
+        kenmerken=_kenmerken(signaal),
     )
     outbox_publish(aanvraag=aanvraag, events=[event])
 
@@ -160,7 +167,7 @@ _SOORT = {"315": Signaal.Soort.VERZOEK_OM_TOEWIJZING, "317": Signaal.Soort.VERZO
 
 
 @transaction.atomic
-def verzoek_create(*, afzender: Applicatie, verzoek: Verzoek) -> Signaal:
+def verzoek_create(*, afzender: Applicatie, verzoek: Verzoek, aanbieder_naam: str = "") -> Signaal:
     """A provider's request, forwarded by the backoffice for a professional judgement by the regie of
     the client's latest aanvraag in that gemeente."""
     code = verzoek.header.gemeente
@@ -186,6 +193,7 @@ def verzoek_create(*, afzender: Applicatie, verzoek: Verzoek) -> Signaal:
         gemeente=gemeente,
         afzender=afzender,
         aanvraag=aanvraag,
+        aanbieder_naam=aanbieder_naam,
         inhoud=inhoud,
     )
     SignaalProduct.objects.bulk_create(
@@ -221,6 +229,16 @@ def _line_from_request(product: dict[str, Any], aanbieder: str, signaal: Signaal
         line["omvang"] = dict(product["omvang"])
     if product.get("budget") is not None:
         line["budget"] = product["budget"]
+    verwijzer = product.get("verwijzer")
+    if verwijzer:
+        line["verwijzer"] = {
+            "type": verwijzer["type"],
+            "naam": verwijzer.get("naam") or "",
+            "zorgverlenerscode": verwijzer.get("zorgverlenerCode") or "",
+        }
+    elif signaal.aanvraag is not None and signaal.aanvraag.wet == Wet.JW:
+        # A 317 names no verwijzer; the Jeugdwet needs one, and it is the gemeente whose regie honours it.
+        line["verwijzer"] = {"type": "01"}
     return line
 
 
@@ -294,6 +312,7 @@ def _honour(signaal: Signaal, regie: Applicatie, chosen: list[tuple[int, Signaal
         "client": {
             "bsn": original.client_bsn,
             "geboortedatum": original.client_geboortedatum,
+            "geboortedatum_gebruik": original.client_geboortedatum_gebruik,
             "geslacht": original.client_geslacht,
             "voornamen": original.client_voornamen,
             "voorvoegsel": original.client_voorvoegsel,

@@ -201,3 +201,27 @@ def test_api_records_cannot_be_changed_or_deleted_in_the_admin(admin_client, aan
 def test_the_aanvraag_admin_keeps_its_action(admin_client, aanvraag):
     content = admin_client.get(reverse("admin:regiekoppeling_aanvraag_changelist")).content.decode()
     assert 'value="retry_registration"' in content
+
+
+def test_issue_11_details_are_shown_without_a_bsn(admin_client, regie, backoffice):
+    """Betrokkenen (BSN masked), the granted PGB with its basis, and the aanbieder of a verzoek."""
+    from regiekoppeling.models import Beschikking
+    from tests.conftest import BSN_B, pgb_line
+
+    budgethouder = {"rol": "budgethouder", "soortRelatie": "14", "bsn": BSN_B, "naam": {"achternaam": "de Vries"}}
+    body = aanvraag_body(pgb_line(), betrokkenen=[budgethouder])
+    created = regie.post("/api/v1/aanvragen", body).json()
+    backoffice.post("/api/v1/terugkoppelingen", {"aanvraag": created["uuid"], "soort": "verwerkbaar"})
+    regel = {"voorziening": created["voorzieningen"][0]["uuid"], "uitkomst": "gedeeltelijk_toegekend",
+             "pgb": {"bedrag": 5000, "basis": "per_jaar"}}  # fmt: skip
+    beschikking = {"aanvraag": created["uuid"], "beschikkingnummer": 5, "datum": "2026-11-20",
+                   "ingangsdatum": "2027-01-01", "regels": [regel]}  # fmt: skip
+    assert backoffice.post("/api/v1/beschikkingen", beschikking).status_code == 201
+
+    aanvraag = admin_client.get(reverse("admin:regiekoppeling_aanvraag_change", args=[Aanvraag.objects.get().pk]))
+    content = aanvraag.content.decode()
+    assert "Budgethouder (PGB), als dat niet de client is: de Vries (Bewindvoerder, BSN *****0019)" in content
+    assert BSN_B not in content
+    shown = admin_client.get(reverse("admin:regiekoppeling_beschikking_change", args=[Beschikking.objects.get().pk]))
+    assert shown.status_code == 200
+    assert "Per jaar" in shown.content.decode()

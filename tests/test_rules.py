@@ -83,3 +83,105 @@ def test_lifecycle_table():
     # Every state is in the table, and every target is a known state.
     assert set(TRANSITIONS) == set(Status.values)
     assert all(target in Status.values for targets in TRANSITIONS.values() for target in targets)
+
+
+# --- issue 11: verwijzer (CD066-CD068), betrokkenen, what a beschikking regel grants ----------------
+
+
+def params(problems) -> list[tuple[str, str]]:
+    return [(p.name, p.code) for p in problems]
+
+
+@pytest.mark.parametrize(
+    ("wet", "verwijzer", "expected"),
+    [
+        ("WMO", None, []),
+        ("JW", None, [("voorzieningen.3.verwijzer", "required")]),
+        ("JW", {"type": "01"}, []),
+        ("JW", {"type": "01", "naam": "Wijkteam"}, []),
+        ("JW", {"type": "01", "zorgverlenerscode": "01234567"}, [("voorzieningen.3.verwijzer.zorgverlenerscode", "CD068")]),
+        ("JW", {"type": "08", "zorgverlenerscode": "01234567"}, [("voorzieningen.3.verwijzer.zorgverlenerscode", "CD068")]),
+        ("JW", {"type": "06"}, []),
+        *[("WMO", {"type": t, "zorgverlenerscode": "01234567"}, []) for t in ("02", "03", "04", "05")],
+        *[("WMO", {"type": t, "naam": "X"}, []) for t in ("02", "03", "04", "05")],
+        *[("JW", {"type": t}, [("voorzieningen.3.verwijzer.zorgverlenerscode", "CD067")]) for t in ("02", "03", "04", "05")],
+        ("JW", {"type": "02", "naam": "", "zorgverlenerscode": ""}, [("voorzieningen.3.verwijzer.zorgverlenerscode", "CD067")]),
+        ("JW", {"type": "05", "naam": "X", "zorgverlenerscode": "01234567"}, [("voorzieningen.3.verwijzer.naam", "CD066")]),
+    ],
+)  # fmt: skip
+def test_verwijzer(wet, verwijzer, expected):
+    assert params(rules.verwijzer_problems(3, wet, verwijzer)) == expected
+
+
+def aanvraag(*betrokkenen, wet="WMO", pgb=True) -> dict:
+    lines = [{"leveringsvorm": "ZIN"}, *([{"leveringsvorm": "PGB"}] if pgb else [])]
+    return {"wet": wet, "client": {"bsn": "999993653"}, "voorzieningen": lines, "betrokkenen": list(betrokkenen)}
+
+
+BUDGETHOUDER = {"rol": "budgethouder", "soort_relatie": "14", "bsn": "999990019"}
+VERTEGENWOORDIGER = {"rol": "wettelijk_vertegenwoordiger", "soort_relatie": "10", "vertegenwoordiging": "06"}
+CONTACT = {"rol": "contactpersoon", "soort_relatie": "16"}
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (aanvraag(), []),
+        ({**aanvraag(), "betrokkenen": None}, []),
+        (aanvraag(BUDGETHOUDER, VERTEGENWOORDIGER, CONTACT), []),
+        (aanvraag(BUDGETHOUDER, pgb=False), [("betrokkenen.0.rol", "zonder_pgb")]),
+        (aanvraag({**BUDGETHOUDER, "bsn": "999993653"}), [("betrokkenen.0.bsn", "is_client")]),
+        (aanvraag({**BUDGETHOUDER, "bsn": ""}), [("betrokkenen.0.bsn", "required")]),
+        (aanvraag(CONTACT, CONTACT), [("betrokkenen.1.rol", "dubbel")]),
+        (aanvraag({**VERTEGENWOORDIGER, "vertegenwoordiging": ""}), [("betrokkenen.0.vertegenwoordiging", "required")]),
+        (aanvraag({**CONTACT, "vertegenwoordiging": "06"}), [("betrokkenen.0.vertegenwoordiging", "niet_bij_rol")]),
+        (aanvraag({**VERTEGENWOORDIGER, "soort_relatie": "14"}), []),
+        (aanvraag({**VERTEGENWOORDIGER, "soort_relatie": "14"}, wet="JW"),
+         [("betrokkenen.0.soortRelatie", "relatie_bij_rol")]),
+        (aanvraag({**VERTEGENWOORDIGER, "soort_relatie": "11"}, wet="JW"), []),
+        (aanvraag({**VERTEGENWOORDIGER, "soort_relatie": "12"}), [("betrokkenen.0.soortRelatie", "relatie_bij_rol")]),
+    ],
+)  # fmt: skip
+def test_betrokkenen(data, expected):
+    assert params(rules.betrokkenen_problems(data)) == expected
+
+
+GRANT = (D(2027, 1, 1), D(2027, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("vorm", "regel", "expected"),
+    [
+        ("ZIN", {"uitkomst": "toegekend"}, []),
+        ("ZIN", {"uitkomst": "toegekend", "pgb": {}}, [("regels.2.pgb", "niet_bij_zin")]),
+        ("PGB", {"uitkomst": "toegekend"}, []),
+        ("PGB", {"uitkomst": "afgewezen"}, []),
+        ("PGB", {"uitkomst": "gedeeltelijk_toegekend"}, [("regels.2.pgb", "required")]),
+        ("PGB", {"uitkomst": "toegekend", "budget": 0}, [("regels.2.budget", "niet_bij_pgb")]),
+        ("PGB", {"uitkomst": "toegekend", "pgb": {"ingangsdatum": D(2027, 1, 1), "einddatum": D(2027, 12, 31)}}, []),
+        ("PGB", {"uitkomst": "toegekend", "pgb": {"ingangsdatum": D(2026, 12, 31)}},
+         [("regels.2.pgb.ingangsdatum", "buiten_periode")]),
+        ("PGB", {"uitkomst": "toegekend", "pgb": {"einddatum": D(2028, 1, 1)}},
+         [("regels.2.pgb.einddatum", "buiten_periode")]),
+    ],
+)  # fmt: skip
+def test_regel(vorm, regel, expected):
+    assert params(rules.regel_problems(2, vorm, regel, GRANT)) == expected
+
+
+@pytest.mark.parametrize(
+    ("datum", "gebruik", "ok"),
+    [
+        (D(1950, 3, 17), "", True),
+        (D(1950, 3, 17), "1", False),
+        (D(1950, 3, 1), "1", True),
+        (D(1950, 3, 1), "2", False),
+        (D(1950, 1, 1), "2", True),
+        (D(1950, 1, 1), "3", False),
+        (D(1900, 1, 1), "3", True),
+        (D(1900, 1, 2), "3", False),
+    ],
+)
+def test_geboortedatum_cs139(datum, gebruik, ok):
+    found = params(rules.geboortedatum_problems(datum, gebruik))
+    assert found == ([] if ok else [("client.geboortedatum", "CS139")])

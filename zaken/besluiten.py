@@ -46,15 +46,21 @@ def _uitkomst(regels: list[BeschikkingRegel]) -> str:
     return Status.AFGEWEZEN if afgewezen else Status.TOEGEKEND
 
 
-def _toelichting(beschikking: Beschikking, regels: list[BeschikkingRegel]) -> str:
-    """The beschikkingnummer and each line's own outcome: a zaak shared by an arrangement has one
-    resultaat and, here, one besluit, and neither API has a field per line, so the lines are named."""
-    per_regel = "; ".join(
+def _regels_toelichting(regels: list[BeschikkingRegel]) -> str:
+    """Each line's own outcome when a zaak (shared by an arrangement) covers several: that zaak has one
+    resultaat and one besluit, and neither API has a field per line, so the lines are named."""
+    if len(regels) < 2:
+        return ""
+    return ": " + "; ".join(
         f"regel {r.voorziening.volgnummer} ({r.voorziening.product.code or r.voorziening.product.categorie}): "
         f"{r.get_uitkomst_display().lower()}"
         for r in sorted(regels, key=lambda r: r.voorziening.volgnummer)
     )
-    return f"Beschikking {beschikking.beschikkingnummer}" + (f": {per_regel}" if len(regels) > 1 else "")
+
+
+def _toelichting(beschikking: Beschikking, regels: list[BeschikkingRegel]) -> str:
+    """The resultaat's toelichting: the beschikkingnummer and each line's own outcome."""
+    return f"Beschikking {beschikking.beschikkingnummer}" + _regels_toelichting(regels)
 
 
 def beschikking_register(*, beschikking_id: int) -> None:
@@ -82,7 +88,9 @@ def beschikking_register(*, beschikking_id: int) -> None:
             )
             # A failure on one zaak does not keep the others from their besluit, letter and outcome.
             try:
-                _ensure_besluit(clients, besluiten, config, beschikking, besluit, zaak_regels)
+                toelichting = besluit_toelichting(beschikking.beschikkingnummer, index, len(per_zaak))
+                toelichting += _regels_toelichting(zaak_regels)
+                _ensure_besluit(clients, besluiten, config, beschikking, besluit, zaak_regels, toelichting)
                 if letter:
                     _ensure_letter(besluiten, besluit, letter)
                 _ensure_outcome(clients, config, beschikking, besluit, zaak_regels)
@@ -93,6 +101,19 @@ def beschikking_register(*, beschikking_id: int) -> None:
             raise next((f for f in failures if not isinstance(f, PermanentError)), failures[0])
 
 
+def besluit_toelichting(beschikkingnummer: int, index: int, total: int) -> str:
+    """How a reader of the Besluiten API tells which besluiten form one beschikking: the toelichting
+    starts with "Beschikking <nummer>" and, when the beschikking spans several zaken, names its
+    parts (identificatie `<nummer>-1` .. `<nummer>-<total>`; with one zaak it is the nummer itself)."""
+    text = f"Beschikking {beschikkingnummer}"
+    if total > 1:
+        text += (
+            f" (besluit {index} van {total}: de besluiten {beschikkingnummer}-1 tot en met "
+            f"{beschikkingnummer}-{total} vormen samen deze beschikking, met één brief)"
+        )
+    return text
+
+
 def _ensure_besluit(
     clients: Clients,
     besluiten: BesluitenClient,
@@ -100,6 +121,7 @@ def _ensure_besluit(
     beschikking: Beschikking,
     besluit: Besluit,
     regels: list[BeschikkingRegel],
+    toelichting: str,
 ) -> None:
     if besluit.url:
         return
@@ -118,7 +140,7 @@ def _ensure_besluit(
         "zaak": besluit.zaak.url,
         "datum": beschikking.datum.isoformat(),
         "ingangsdatum": beschikking.ingangsdatum.isoformat(),
-        "toelichting": _toelichting(beschikking, regels)[:1000],
+        "toelichting": toelichting[:1000],
     }
     if beschikking.vervaldatum:
         body["vervaldatum"] = beschikking.vervaldatum.isoformat()

@@ -111,7 +111,7 @@ def idempotent(view: View) -> View:
             )
         key = key.strip('"')
         fingerprint = idempotency.fingerprint(
-            method=request.method or "", path=request.path, body=_fingerprint_body(request)
+            method=request.method or "", path=request.get_full_path(), body=_fingerprint_body(request)
         )
         try:
             record, replay = idempotency.idempotency_begin(

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import feedback, selectors
-from ..constants import NUMMER_MAX
+from ..constants import NUMMER_MAX, REDEN_AFWIJZING_VERZOEK, code_list
 from ..models import Aanvraag, Beschikking, BeschikkingRegel, Terugkoppeling
 from .base import IDEMPOTENCY_KEY, IsBackoffice, ResourceViewSet, caller, created, idempotent, visible_or_404
 from .fields import StrictDateField, StrictIntegerField, StrictSerializer, today
-from .serializers import OmvangSerializer, _bedrag
+from .serializers import OmvangSerializer, PgbSerializer, _bedrag, omvang_of, pgb_of
 
 
 def _visible_aanvraag(request: Request, uuid: Any) -> Aanvraag:
@@ -25,7 +25,11 @@ def _visible_aanvraag(request: Request, uuid: Any) -> Aanvraag:
 
 
 class FoutSerializer(StrictSerializer):
-    code = serializers.CharField(max_length=10, help_text="Retourcode, bijvoorbeeld 0001 of 9019.")
+    code = serializers.CharField(
+        max_length=4,
+        help_text="Retourcode uit de codelijst WJ001 van iWmo/iJw 3.2 (van de wet van de aanvraag), bijvoorbeeld "
+        "0001 (technisch afgekeurd), 9019 of S329; een onbekende code is een 400.",
+    )
     pad = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="Veld in de aanvraag.")
     tekst = serializers.CharField(max_length=500)
 
@@ -38,7 +42,8 @@ class TerugkoppelingInputSerializer(StrictSerializer):
     reden_afwijzing = serializers.RegexField(
         r"^([1-9]|[A-Z][A-Z0-9_-]{0,9})$",
         required=False,
-        help_text="Reden afwijzing verzoek (WJ759, 1-9) of een lokale code (hoofdletters).",
+        help_text=code_list("Reden afwijzing verzoek (WJ759)", REDEN_AFWIJZING_VERZOEK)
+        + " Of een lokale code (hoofdletters).",
     )
     toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
@@ -113,13 +118,13 @@ class RegelInputSerializer(StrictSerializer):
     uitkomst = serializers.ChoiceField(choices=BeschikkingRegel.Uitkomst.choices)
     omvang = OmvangSerializer(required=False)
     budget = _bedrag(required=False)
-    pgb_bedrag = _bedrag(required=False)
+    pgb = PgbSerializer(required=False, help_text="Het toegekende PGB, in de vorm van het aangevraagde.")
     ingangsdatum = StrictDateField(required=False)
     einddatum = StrictDateField(required=False)
     reden = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        granted = [k for k in ("omvang", "budget", "pgb_bedrag") if attrs.get(k) is not None]
+        granted = [k for k in ("omvang", "budget", "pgb") if attrs.get(k) is not None]
         if attrs["uitkomst"] == BeschikkingRegel.Uitkomst.AFGEWEZEN and granted:
             raise serializers.ValidationError({granted[0]: "Een afgewezen voorziening kent niets toe."})
         if attrs.get("einddatum") and attrs.get("ingangsdatum") and attrs["einddatum"] < attrs["ingangsdatum"]:
@@ -147,14 +152,21 @@ class RegelSerializer(serializers.ModelSerializer):
     voorziening: serializers.HyperlinkedRelatedField[Any] = serializers.HyperlinkedRelatedField(
         view_name="voorziening-detail", lookup_field="uuid", read_only=True
     )
+    omvang = serializers.SerializerMethodField()
+    pgb = serializers.SerializerMethodField()
 
     class Meta:
         model = BeschikkingRegel
-        fields = [
-            "voorziening", "uitkomst", "omvang_volume", "omvang_eenheid", "omvang_frequentie", "budget", "pgb_bedrag",
-            "ingangsdatum", "einddatum", "reden",
-        ]  # fmt: skip
+        fields = ["voorziening", "uitkomst", "omvang", "budget", "pgb", "ingangsdatum", "einddatum", "reden"]
         read_only_fields = fields
+
+    @extend_schema_field(OmvangSerializer(allow_null=True))
+    def get_omvang(self, obj: BeschikkingRegel) -> dict[str, Any] | None:
+        return omvang_of(obj)
+
+    @extend_schema_field(PgbSerializer(allow_null=True))
+    def get_pgb(self, obj: BeschikkingRegel) -> dict[str, Any] | None:
+        return pgb_of(obj)
 
 
 class BeschikkingSerializer(serializers.ModelSerializer):

@@ -11,16 +11,21 @@ from rest_framework.reverse import reverse
 
 from ..constants import (
     BEDRAG_MAX_EUROCENT,
+    BetrokkeneRol,
+    DatumGebruik,
     Eenheid,
     Frequentie,
     Geslacht,
     Leveringsvorm,
     PgbBasis,
+    SoortRelatie,
     VerwijzerType,
     Wet,
+    WettelijkeVertegenwoordiging,
+    code_list,
 )
 from ..lifecycle.states import Status
-from ..models import Aanvraag, Document, Voorziening
+from ..models import Aanvraag, BeschikkingRegel, Document, Voorziening
 from .fields import (
     EERSTE_GEBOORTEDATUM,
     BsnField,
@@ -38,16 +43,55 @@ def _bedrag(**kwargs: Any) -> StrictIntegerField:
     return StrictIntegerField(min_value=0, max_value=BEDRAG_MAX_EUROCENT, help_text="Bedrag in eurocent.", **kwargs)
 
 
+def _codes(title: str, choices: type[Any]) -> str:
+    """The help text of a code field: the code list and every value with its iWmo/iJw name."""
+    return code_list(title, {c.value: c.label for c in choices})
+
+
 # --- input -------------------------------------------------------------------------------------
 
 
 class ClientSerializer(StrictSerializer):
     bsn = BsnField(help_text="BSN (elfproef). Staat nooit in een URL.")
     geboortedatum = StrictDateField(earliest=EERSTE_GEBOORTEDATUM, latest=today)
-    geslacht = serializers.ChoiceField(choices=Geslacht.choices)
+    geboortedatum_gebruik = serializers.ChoiceField(
+        choices=DatumGebruik.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_codes("Datumgebruik (COD170), weglaten als de hele datum bekend is; CS139", DatumGebruik),
+    )
+    geslacht = serializers.ChoiceField(choices=Geslacht.choices, help_text=_codes("Geslacht (COD046)", Geslacht))
     voornamen = serializers.CharField(max_length=200, required=False, allow_blank=True)
     voorvoegsel = serializers.CharField(max_length=10, required=False, allow_blank=True)
     achternaam = serializers.CharField(max_length=200)
+
+
+class NaamSerializer(StrictSerializer):
+    voornamen = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    voorvoegsel = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    achternaam = serializers.CharField(max_length=200)
+
+
+class BetrokkeneSerializer(StrictSerializer):
+    """Someone besides the client: budgethouder (PGB, when not the client), wettelijk vertegenwoordiger
+    or contactpersoon. No more personal data than the backoffice needs: the rest it reads from the BRP."""
+
+    rol = serializers.ChoiceField(choices=BetrokkeneRol.choices, help_text=_codes("Rol", BetrokkeneRol))
+    soort_relatie = serializers.ChoiceField(
+        choices=SoortRelatie.choices, help_text=_codes("Soort relatie tot de client (COD472)", SoortRelatie)
+    )
+    vertegenwoordiging = serializers.ChoiceField(
+        choices=WettelijkeVertegenwoordiging.choices,
+        required=False,
+        help_text=_codes(
+            "Wettelijke vertegenwoordiging (WJ003), alleen en verplicht bij de wettelijk vertegenwoordiger",
+            WettelijkeVertegenwoordiging,
+        ),
+    )
+    bsn = BsnField(required=False, help_text="BSN; verplicht voor de budgethouder (TKB), nooit dat van de client.")
+    naam = NaamSerializer()
+    telefoon = serializers.RegexField(r"^[0-9]{1,15}$", required=False, help_text="Telefoonnummer (max 15 cijfers).")
+    email = serializers.EmailField(max_length=80, required=False)
 
 
 class ProductRefSerializer(StrictSerializer):
@@ -57,27 +101,40 @@ class ProductRefSerializer(StrictSerializer):
 
 class OmvangSerializer(StrictSerializer):
     volume = StrictIntegerField(min_value=1, max_value=99_999_999)
-    eenheid = serializers.ChoiceField(choices=Eenheid.choices)
-    frequentie = serializers.ChoiceField(choices=Frequentie.choices)
+    eenheid = serializers.ChoiceField(choices=Eenheid.choices, help_text=_codes("Eenheid (WJ756)", Eenheid))
+    frequentie = serializers.ChoiceField(choices=Frequentie.choices, help_text=_codes("Frequentie (WJ757)", Frequentie))
 
 
 class PgbSerializer(StrictSerializer):
+    """One PGB shape for what is asked (voorziening), what is granted (beschikking regel) and what
+    runs (herindicatie): the TKB needs the bedrag, its basis and the period."""
+
     bedrag = _bedrag()
-    basis = serializers.ChoiceField(choices=PgbBasis.choices)
+    basis = serializers.ChoiceField(
+        choices=PgbBasis.choices,
+        help_text=_codes("Waar het bedrag voor geldt (geen iWmo-codelijst: de TKB-budgetperiode)", PgbBasis),
+    )
     ingangsdatum = StrictDateField(required=False, help_text="Begin van de periode; standaard die van de voorziening.")
     einddatum = StrictDateField(required=False, help_text="Einde van de periode; standaard die van de voorziening.")
     tariefreferentie = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
 class VerwijzerSerializer(StrictSerializer):
-    type = serializers.ChoiceField(choices=VerwijzerType.choices)
+    type = serializers.ChoiceField(
+        choices=VerwijzerType.choices,
+        help_text=_codes("Type verwijzer (COD327); 02-05 met zorgverlenerscode of anders naam", VerwijzerType),
+    )
     naam = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    zorgverlenerscode = serializers.RegexField(AGB, required=False, allow_blank=True)
+    zorgverlenerscode = serializers.RegexField(
+        AGB, required=False, allow_blank=True, help_text="AGB-code (8 cijfers); alleen bij type 02, 03, 04, 05."
+    )
 
 
 class VoorzieningInputSerializer(StrictSerializer):
     product = ProductRefSerializer()
-    leveringsvorm = serializers.ChoiceField(choices=Leveringsvorm.choices)
+    leveringsvorm = serializers.ChoiceField(
+        choices=Leveringsvorm.choices, help_text=_codes("Leveringsvorm", Leveringsvorm)
+    )
     omvang = OmvangSerializer(required=False)
     budget = _bedrag(required=False, allow_null=True)
     pgb = PgbSerializer(required=False)
@@ -97,6 +154,7 @@ class AanvraagInputSerializer(StrictSerializer):
     arrangement_product = ProductRefSerializer(required=False, allow_null=True)
     toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     client = ClientSerializer()
+    betrokkenen = BetrokkeneSerializer(many=True, required=False, max_length=3)  # type: ignore[call-arg]
     # DRF's ListSerializer takes min_length/max_length; the stubs do not know them yet.
     voorzieningen = VoorzieningInputSerializer(many=True, min_length=1, max_length=50, allow_empty=False)  # type: ignore[call-arg]
 
@@ -117,6 +175,24 @@ class ProductSerializer(serializers.Serializer):
 def _nested(obj: Any, fields: dict[str, str]) -> dict[str, Any] | None:
     values = {out: getattr(obj, attr) for out, attr in fields.items()}
     return values if any(v not in (None, "") for v in values.values()) else None
+
+
+def omvang_of(obj: Voorziening | BeschikkingRegel) -> dict[str, Any] | None:
+    """The nested `omvang` of a line or of what a beschikking granted."""
+    return _nested(obj, {"volume": "omvang_volume", "eenheid": "omvang_eenheid", "frequentie": "omvang_frequentie"})
+
+
+def pgb_of(obj: Voorziening | BeschikkingRegel) -> dict[str, Any] | None:
+    """The one `pgb` shape of what was asked (a line) or granted (a beschikking regel)."""
+    if obj.pgb_bedrag is None:
+        return None
+    return {
+        "bedrag": obj.pgb_bedrag,
+        "basis": obj.pgb_basis,
+        "ingangsdatum": obj.pgb_periode_ingangsdatum,
+        "einddatum": obj.pgb_periode_einddatum,
+        "tariefreferentie": obj.pgb_tariefreferentie,
+    }
 
 
 class ZaakRefSerializer(serializers.Serializer):
@@ -177,19 +253,11 @@ class VoorzieningSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OmvangSerializer(allow_null=True))
     def get_omvang(self, obj: Voorziening) -> dict[str, Any] | None:
-        return _nested(obj, {"volume": "omvang_volume", "eenheid": "omvang_eenheid", "frequentie": "omvang_frequentie"})
+        return omvang_of(obj)
 
     @extend_schema_field(PgbSerializer(allow_null=True))
     def get_pgb(self, obj: Voorziening) -> dict[str, Any] | None:
-        if obj.leveringsvorm != Leveringsvorm.PGB:
-            return None
-        return {
-            "bedrag": obj.pgb_bedrag,
-            "basis": obj.pgb_basis,
-            "ingangsdatum": obj.pgb_periode_ingangsdatum,
-            "einddatum": obj.pgb_periode_einddatum,
-            "tariefreferentie": obj.pgb_tariefreferentie,
-        }
+        return pgb_of(obj) if obj.leveringsvorm == Leveringsvorm.PGB else None
 
     @extend_schema_field(VerwijzerSerializer(allow_null=True))
     def get_verwijzer(self, obj: Voorziening) -> dict[str, Any] | None:
@@ -202,6 +270,7 @@ class VoorzieningSerializer(serializers.ModelSerializer):
 class ClientOutputSerializer(serializers.Serializer):
     bsn = serializers.CharField(source="client_bsn")
     geboortedatum = serializers.DateField(source="client_geboortedatum")
+    geboortedatum_gebruik = serializers.CharField(source="client_geboortedatum_gebruik")
     geslacht = serializers.CharField(source="client_geslacht")
     voornamen = serializers.CharField(source="client_voornamen")
     voorvoegsel = serializers.CharField(source="client_voorvoegsel")
@@ -254,6 +323,7 @@ class AanvraagSerializer(serializers.ModelSerializer):
     indiener = serializers.CharField(source="indiener.naam")
     arrangement_product = ProductSerializer(allow_null=True)
     client = ClientOutputSerializer(source="*")
+    betrokkenen = BetrokkeneSerializer(many=True, read_only=True)
     voorzieningen = VoorzieningSerializer(many=True)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
     gezinsplan_zaak = OptionalURLField()
@@ -262,7 +332,7 @@ class AanvraagSerializer(serializers.ModelSerializer):
         model = Aanvraag
         fields = [
             "url", "uuid", "gemeente", "wet", "indiener", "regie_referentie", "gezinsplan_zaak", "is_arrangement",
-            "arrangement_product", "toelichting", "client", "voorzieningen", "hoofdzaak", "documenten", "status",
+            "arrangement_product", "toelichting", "client", "betrokkenen", "voorzieningen", "hoofdzaak", "documenten", "status",
             "reden_intrekking", "aangemaakt_op", "gewijzigd_op",
         ]  # fmt: skip
         read_only_fields = fields

@@ -6,13 +6,14 @@ from typing import Any
 
 from djangorestframework_camel_case.util import camelize
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import iwmo, selectors, signalen
+from ..constants import REDEN_AFWIJZING_VERZOEK, code_list
 from ..models import Signaal, SignaalProduct, Voorziening
 from .base import (
     IDEMPOTENCY_KEY,
@@ -28,6 +29,7 @@ from .base import (
 from .exceptions import PayloadTooLarge
 from .fields import StrictDateField, StrictSerializer
 from .parsers import StrictJSONParser
+from .serializers import OmvangSerializer, PgbSerializer, omvang_of, pgb_of
 
 
 class XMLParser(parsers.BaseParser):
@@ -44,18 +46,27 @@ class TextXMLParser(XMLParser):
     media_type = "text/xml"
 
 
+_AANBIEDER_NAAM = (
+    "315/317: de naam van de aanbieder zoals de backoffice die kent (het bericht zelf noemt alleen de AGB-code). "
+    "Bij het XML-bericht als queryparameter aanbiederNaam."
+)
+
+
 class SignaalInputSerializer(StrictSerializer):
     soort = serializers.ChoiceField(choices=Signaal.Soort.choices)
     voorziening = serializers.UUIDField(required=False, help_text="Herindicatie: de voorziening.")
     deadline = StrictDateField(required=False, help_text="Herindicatie: uiterste datum van de herbeoordeling.")
     toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     verzoek = serializers.DictField(required=False, help_text="315/317 als JSON (zie de documentatie).")
+    aanbieder_naam = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text=_AANBIEDER_NAAM)
 
 
 class AntwoordSerializer(StrictSerializer):
     referentie_aanbieder = serializers.CharField(max_length=36)
     antwoord = serializers.ChoiceField(choices=SignaalProduct.Antwoord.choices)
-    reden_afwijzing = serializers.RegexField(r"^[1-9]$", required=False, help_text="Reden afwijzing verzoek (1-9).")
+    reden_afwijzing = serializers.RegexField(
+        r"^[1-9]$", required=False, help_text=code_list("Reden afwijzing verzoek (WJ759)", REDEN_AFWIJZING_VERZOEK)
+    )
     toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -68,10 +79,54 @@ class AntwoordenSerializer(StrictSerializer):
     producten = AntwoordSerializer(many=True, allow_empty=False)
 
 
+class AntwoordAanAanbiederSerializer(serializers.Serializer):
+    soort = serializers.ChoiceField(
+        choices=["toegewezen", "afgewezen", "in_onderzoek", "wacht_op_toewijzing"],
+        help_text="toegewezen: 301 met het toewijzingnummer en de ReferentieAanbieder; afgewezen: 319 met "
+        "VerzoekAntwoord 1 en de reden; in_onderzoek: 319 met VerzoekAntwoord 2; wacht_op_toewijzing: gehonoreerd, "
+        "de voorziening heeft nog geen toewijzing (zie haar status).",
+    )
+    bericht = serializers.CharField(allow_null=True, help_text="Het retourbericht aan de aanbieder: 301 of 319.")
+    referentie_aanbieder = serializers.CharField()
+    verzoek_antwoord = serializers.CharField(
+        allow_null=True, help_text="VerzoekAntwoord (WJ760): 1 = Verzoek afgewezen; 2 = Aanvraag in onderzoek."
+    )
+    reden_afwijzing = serializers.CharField(allow_null=True, help_text="Reden afwijzing verzoek (WJ759), 1-9.")
+    toewijzingnummer = serializers.IntegerField(allow_null=True)
+    voorziening_status = serializers.CharField(allow_null=True)
+
+
 class SignaalProductSerializer(serializers.ModelSerializer):
     voorziening: serializers.HyperlinkedRelatedField[Voorziening] = serializers.HyperlinkedRelatedField(
         view_name="voorziening-detail", lookup_field="uuid", read_only=True, allow_null=True
     )
+    antwoord_aan_aanbieder = serializers.SerializerMethodField()
+    # Blank until the regie answers: the document must allow "" too.
+    antwoord = serializers.ChoiceField(
+        choices=[("", "Nog niet beantwoord"), *SignaalProduct.Antwoord.choices], read_only=True
+    )
+
+    @extend_schema_field(AntwoordAanAanbiederSerializer(allow_null=True))
+    def get_antwoord_aan_aanbieder(self, obj: SignaalProduct) -> dict[str, Any] | None:
+        """What the backoffice sends back to the aanbieder for this product, once the regie answered."""
+        if not obj.antwoord:
+            return None
+        answer: dict[str, Any] = {
+            "referentie_aanbieder": obj.referentie_aanbieder,
+            "bericht": "319",
+            "verzoek_antwoord": None,
+            "reden_afwijzing": None,
+            "toewijzingnummer": None,
+            "voorziening_status": obj.voorziening.status if obj.voorziening else None,
+        }
+        if obj.antwoord == SignaalProduct.Antwoord.AFGEWEZEN:
+            return {**answer, "soort": "afgewezen", "verzoek_antwoord": "1", "reden_afwijzing": obj.reden_afwijzing}
+        if obj.antwoord == SignaalProduct.Antwoord.IN_ONDERZOEK:
+            return {**answer, "soort": "in_onderzoek", "verzoek_antwoord": "2"}
+        toewijzing = obj.voorziening.toewijzingen.order_by("-aangemaakt_op").first() if obj.voorziening else None
+        if toewijzing is None:
+            return {**answer, "soort": "wacht_op_toewijzing", "bericht": None}
+        return {**answer, "soort": "toegewezen", "bericht": "301", "toewijzingnummer": toewijzing.toewijzingnummer}
 
     class Meta:
         model = SignaalProduct
@@ -83,8 +138,32 @@ class SignaalProductSerializer(serializers.ModelSerializer):
             "toelichting",
             "voorziening",
             "beantwoord_op",
+            "antwoord_aan_aanbieder",
         ]
         read_only_fields = fields
+
+
+class AanbiederSerializer(serializers.Serializer):
+    agb_code = serializers.CharField(help_text="AGB-code van de aanbieder (Afzender in de header).")
+    naam = serializers.CharField(help_text="Naam zoals de backoffice die meegaf; leeg als die ontbreekt.")
+
+
+class VerzoekBerichtSerializer(serializers.Serializer):
+    berichttype = serializers.CharField(help_text="WMO315, JW315, WMO317 of JW317.")
+    identificatie = serializers.CharField(help_text="BerichtIdentificatie van de aanbieder.")
+    dagtekening = serializers.DateField(help_text="Dagtekening van het bericht.")
+    aanbieder = AanbiederSerializer()
+
+
+class HerindicatieSerializer(serializers.Serializer):
+    zaak = serializers.DictField(allow_null=True)
+    beschikkingnummer = serializers.IntegerField(allow_null=True)
+    toewijzingnummer = serializers.IntegerField(allow_null=True)
+    aanbieder = serializers.CharField()
+    leveringsvorm = serializers.CharField()
+    omvang = OmvangSerializer(allow_null=True, help_text="Toegekend, anders aangevraagd.")
+    pgb = PgbSerializer(allow_null=True, help_text="Toegekend, anders aangevraagd.")
+    einddatum = serializers.DateField(allow_null=True)
 
 
 class SignaalSerializer(serializers.ModelSerializer):
@@ -97,17 +176,31 @@ class SignaalSerializer(serializers.ModelSerializer):
     )
     gemeente = serializers.CharField(source="gemeente.code")
     herindicatie = serializers.SerializerMethodField()
+    bericht = serializers.SerializerMethodField()
     producten = SignaalProductSerializer(many=True, read_only=True)
 
     class Meta:
         model = Signaal
         fields = [
             "url", "uuid", "soort", "bron", "gemeente", "voorziening", "aanvraag", "deadline", "toelichting",
-            "herindicatie", "producten", "aangemaakt_op",
+            "herindicatie", "bericht", "producten", "aangemaakt_op",
         ]  # fmt: skip
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(VerzoekBerichtSerializer(allow_null=True))
+    def get_bericht(self, obj: Signaal) -> dict[str, Any] | None:
+        """315/317: who asks (the aanbieder) and the message's identity, for the regie to judge."""
+        header = (obj.inhoud or {}).get("header")
+        if not header:
+            return None
+        return {
+            "berichttype": obj.inhoud.get("berichttype"),
+            "identificatie": header.get("identificatie"),
+            "dagtekening": header.get("dagtekening"),
+            "aanbieder": {"agb_code": header.get("aanbieder"), "naam": obj.aanbieder_naam},
+        }
+
+    @extend_schema_field(HerindicatieSerializer(allow_null=True))
     def get_herindicatie(self, obj: Signaal) -> dict[str, Any] | None:
         """What the regie needs to re-assess: the grant as it runs now."""
         line = obj.voorziening
@@ -121,14 +214,9 @@ class SignaalSerializer(serializers.ModelSerializer):
             "toewijzingnummer": toewijzing.toewijzingnummer if toewijzing else None,
             "aanbieder": toewijzing.aanbieder if toewijzing else line.aanbieder,
             "leveringsvorm": line.leveringsvorm,
-            "omvang": {
-                "volume": line.omvang_volume,
-                "eenheid": line.omvang_eenheid,
-                "frequentie": line.omvang_frequentie,
-            }
-            if line.omvang_volume is not None
-            else None,
-            "pgb_bedrag": line.pgb_bedrag,
+            # What was granted, in the shapes of the aanvraag; what was asked where nothing was granted.
+            "omvang": (omvang_of(regel) if regel else None) or omvang_of(line),
+            "pgb": (pgb_of(regel) if regel else None) or pgb_of(line),
             "einddatum": line.einddatum,
         }
 
@@ -144,7 +232,10 @@ class SignaalSerializer(serializers.ModelSerializer):
         ),
         request={"application/json": SignaalInputSerializer, "application/xml": OpenApiTypes.STR},
         responses={201: SignaalSerializer},
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[
+            IDEMPOTENCY_KEY,
+            OpenApiParameter("aanbiederNaam", str, OpenApiParameter.QUERY, required=False, description=_AANBIEDER_NAAM),
+        ],
     ),
     antwoord=extend_schema(
         description=(
@@ -166,6 +257,9 @@ class SignaalViewSet(ResourceViewSet):
     def get_queryset(self) -> Any:
         return selectors.signalen_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")
 
+    def allowed_query_params(self) -> set[str]:
+        return {"aanbiederNaam"} if self.action == "create" else super().allowed_query_params()
+
     def get_permissions(self) -> list[Any]:
         if self.action == "create":
             return [IsBackoffice()]
@@ -181,15 +275,23 @@ class SignaalViewSet(ResourceViewSet):
     @idempotent
     def create(self, request: Request) -> Response:
         if isinstance(request.data, bytes):
+            naam = request.query_params.get("aanbiederNaam", "")
+            if len(naam) > 200:
+                raise exceptions.ValidationError({"aanbiederNaam": ["Maximaal 200 tekens."]})
             try:
                 verzoek = iwmo.parse_verzoek(request.data)
             except iwmo.BerichtTeGroot as exc:
                 raise PayloadTooLarge(str(exc)) from None
-            return self._answer(signalen.verzoek_create(afzender=caller(request), verzoek=verzoek), 201)
+            signaal = signalen.verzoek_create(afzender=caller(request), verzoek=verzoek, aanbieder_naam=naam)
+            return self._answer(signaal, 201)
         serializer = SignaalInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         if data["soort"] == Signaal.Soort.HERINDICATIE:
+            if data.get("aanbieder_naam"):
+                raise exceptions.ValidationError(
+                    {"aanbiederNaam": ["Alleen een verzoek (315/317) noemt een aanbieder."]}
+                )
             if data.get("voorziening") is None:
                 raise exceptions.ValidationError({"voorziening": ["Een herindicatie noemt de voorziening."]})
             voorzieningen = selectors.voorzieningen_visible_to(caller(request))
@@ -202,7 +304,10 @@ class SignaalViewSet(ResourceViewSet):
             )
         # The JSON parser made the keys snake_case; the verzoek has its own (camelCase) shape.
         verzoek = iwmo.verzoek_from_json(camelize(data["verzoek"]))
-        return self._answer(signalen.verzoek_create(afzender=caller(request), verzoek=verzoek), 201)
+        signaal = signalen.verzoek_create(
+            afzender=caller(request), verzoek=verzoek, aanbieder_naam=data.get("aanbieder_naam", "")
+        )
+        return self._answer(signaal, 201)
 
     @action(detail=True, methods=["post"])
     @idempotent

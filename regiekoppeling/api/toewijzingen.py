@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import selectors, toewijzingen
-from ..constants import NUMMER_MAX
+from ..constants import NUMMER_MAX, REDEN_BEEINDIGING, REDEN_WIJZIGING, Wet, code_list
 from ..models import Toewijzing, Voorziening
 from .base import IDEMPOTENCY_KEY, IsBackoffice, ResourceViewSet, caller, created, idempotent, visible_or_404
 from .fields import StrictDateField, StrictIntegerField, StrictSerializer
@@ -23,7 +23,9 @@ class ToewijzingInputSerializer(StrictSerializer):
     aanbieder = serializers.RegexField(r"^\d{8}$", help_text="AGB-code van de aanbieder (8 cijfers).")
     ingangsdatum = StrictDateField()
     einddatum = StrictDateField(required=False, allow_null=True)
-    reden_wijziging = serializers.RegexField(r"^\d{2}$", required=False, help_text="Reden wijziging (02-14).")
+    reden_wijziging = serializers.RegexField(
+        r"^\d{2}$", required=False, help_text=code_list("Reden wijziging (WJ002)", REDEN_WIJZIGING)
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("einddatum") and attrs["einddatum"] < attrs["ingangsdatum"]:
@@ -38,7 +40,11 @@ class StartSerializer(StrictSerializer):
 class StopSerializer(StrictSerializer):
     datum = StrictDateField()
     reden_beeindiging = serializers.RegexField(
-        r"^\d{2}$", help_text="Reden beëindiging; de codes verschillen per wet (WMO588 / JZ588)."
+        r"^\d{2}$",
+        help_text="Reden beëindiging; de codes verschillen per wet. "
+        + code_list("Wmo (WMO588)", REDEN_BEEINDIGING[Wet.WMO])
+        + " "
+        + code_list("Jeugdwet (JZ588)", REDEN_BEEINDIGING[Wet.JW]),
     )
 
 

@@ -11,6 +11,7 @@ Public API
   `xsd` (one per schema error, name = element location such as `Bericht/Client/Bsn`), `parse_error`
   (name `regel N`), `doctype`, `onbekend_bericht`, and the content rules: `elfproef`, `ongeldige_datum`,
   `voor_ingangsdatum`, `categorie_bij_wet`, `CD077` (omvang and budget), `CS338` (eenheid/frequentie),
+  `CD066`/`CD067`/`CD068` (verwijzer: zorgverlenercode or naam for types 02-05, no code otherwise),
   `referentie_niet_uniek` (315), `geen_wijziging`, `verzoek_niet_eenduidig`, `toewijzing_dubbel` (317);
   JSON also gets field codes (`required`, `invalid`, `invalid_choice`, `max_length`, `not_integer`,
   `out_of_range`, `blank`, `unknown_field`, `niet_toegestaan`). For XML the names are element

@@ -12,7 +12,7 @@ from collections import Counter
 
 from ..constants import EENHEDEN_ZONDER_DAGFREQUENTIE, FREQUENTIES_VOOR_EENHEDEN_ZONDER_DAG
 from ..exceptions import InvalidParam
-from ..rules import bsn_problem, categorie_problem
+from ..rules import bsn_problem, categorie_problem, verwijzer_condition
 from .model import Client, ProductSoort, VerzochtProduct, Verzoek
 
 
@@ -44,6 +44,13 @@ def product_problems(wet: str, index: int, line: VerzochtProduct) -> list[Invali
                     f"Bij eenheid {eenheid} moet de frequentie 2 (per week), 4 (per maand) of 6 (totaal) zijn (CS338).",
                 )
             )
+    if line.verwijzer is not None:
+        v = line.verwijzer
+        found = verwijzer_condition(v.type, v.naam or "", v.zorgverlener_code or "")
+        if found:
+            # Named after the field that is wrong, or the verwijzer itself when one is missing (CD067).
+            field = {"naam": ".naam", "zorgverlenerscode": ".zorgverlenerCode"}[found[0]] if found[1] != "CD067" else ""
+            out.append(InvalidParam(f"{p}.verwijzer{field}", found[1], found[2]))
     if line.einddatum is not None and line.einddatum < line.ingangsdatum:
         out.append(
             InvalidParam(

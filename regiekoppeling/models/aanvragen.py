@@ -7,6 +7,7 @@ import uuid
 from django.db import models
 
 from ..constants import (
+    DatumGebruik,
     Eenheid,
     Frequentie,
     Geslacht,
@@ -43,10 +44,15 @@ class Aanvraag(models.Model):
 
     client_bsn = models.CharField(max_length=9)
     client_geboortedatum = models.DateField()
+    # COD170: which part of the geboortedatum is known; blank is the whole date.
+    client_geboortedatum_gebruik = models.CharField(max_length=1, choices=DatumGebruik.choices, blank=True, default="")
     client_geslacht = models.CharField(max_length=1, choices=Geslacht.choices)
     client_voornamen = models.CharField(max_length=200, blank=True, default="")
     client_voorvoegsel = models.CharField(max_length=10, blank=True, default="")
     client_achternaam = models.CharField(max_length=200)
+    # Budgethouder (PGB, when not the client), wettelijk vertegenwoordiger, contactpersoon: the
+    # validated input shape of `betrokkenen` (snake_case keys), read whole with the aanvraag.
+    betrokkenen = models.JSONField(default=list, blank=True)
 
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.ONTVANGEN)
     reden_intrekking = models.CharField(max_length=500, blank=True, default="")

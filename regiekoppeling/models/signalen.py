@@ -33,6 +33,8 @@ class Signaal(models.Model):
     aanvraag = models.ForeignKey(Aanvraag, on_delete=models.PROTECT, null=True, blank=True, related_name="signalen")
     deadline = models.DateField(null=True, blank=True)
     toelichting = models.TextField(blank=True, default="", max_length=2000)
+    # 315/317: the aanbieder's name as the backoffice knows it (the message carries only the AGB code).
+    aanbieder_naam = models.CharField(max_length=200, blank=True, default="")
     # The provider's request as parsed (315/317): client, products, header. Kept whole for the answer.
     inhoud = models.JSONField(default=dict, blank=True)
     aangemaakt_op = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -7,7 +7,7 @@ import uuid
 from django.core.validators import MaxValueValidator
 from django.db import models
 
-from ..constants import NUMMER_MAX
+from ..constants import NUMMER_MAX, PgbBasis
 from .aanvragen import Aanvraag, Voorziening
 from .documenten import Document
 from .partijen import Applicatie
@@ -77,7 +77,12 @@ class BeschikkingRegel(models.Model):
     omvang_eenheid = models.CharField(max_length=2, blank=True, default="")
     omvang_frequentie = models.CharField(max_length=1, blank=True, default="")
     budget = models.PositiveIntegerField(null=True, blank=True)
-    pgb_bedrag = models.PositiveIntegerField(null=True, blank=True)
+    # The granted PGB in the shape of the asked one: bedrag, its basis and the period it covers.
+    pgb_bedrag = models.PositiveIntegerField(null=True, blank=True, help_text="eurocent")
+    pgb_basis = models.CharField(max_length=10, choices=PgbBasis.choices, blank=True, default="")
+    pgb_periode_ingangsdatum = models.DateField(null=True, blank=True)
+    pgb_periode_einddatum = models.DateField(null=True, blank=True)
+    pgb_tariefreferentie = models.CharField(max_length=100, blank=True, default="")
     ingangsdatum = models.DateField(null=True, blank=True)
     einddatum = models.DateField(null=True, blank=True)
     reden = models.CharField(max_length=500, blank=True, default="")

@@ -48,6 +48,7 @@ def test_zin_and_pgb_lines_are_accepted_with_their_state(regie):
     assert data["client"] == {
         "bsn": BSN_A,
         "geboortedatum": "1950-01-01",
+        "geboortedatumGebruik": "",
         "geslacht": "2",
         "voornamen": "Maria",
         "voorvoegsel": "",

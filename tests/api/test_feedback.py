@@ -158,7 +158,8 @@ class TestBeschikking:
         regels = [
             {"voorziening": zin, "uitkomst": "toegekend", "omvang": {"volume": 3, "eenheid": "04", "frequentie": "2"},
              "ingangsdatum": "2027-01-01", "einddatum": "2027-12-31"},
-            {"voorziening": pgb, "uitkomst": "gedeeltelijk_toegekend", "pgbBedrag": 100000},
+            {"voorziening": pgb, "uitkomst": "gedeeltelijk_toegekend",
+             "pgb": {"bedrag": 100000, "basis": "per_jaar", "ingangsdatum": "2027-02-01"}},
         ]  # fmt: skip
         response = beschik(backoffice, in_behandeling, regels)
 
@@ -166,8 +167,14 @@ class TestBeschikking:
         body = response.json()
         assert body["beschikkingnummer"] == 202600123
         assert [r["uitkomst"] for r in body["regels"]] == ["toegekend", "gedeeltelijk_toegekend"]
-        assert body["regels"][0]["omvangVolume"] == 3
-        assert body["regels"][1]["pgbBedrag"] == 100000
+        # Granted in the shapes of the aanvraag: nested omvang, one pgb shape (period defaults to the grant's).
+        assert body["regels"][0]["omvang"] == {"volume": 3, "eenheid": "04", "frequentie": "2"}
+        assert body["regels"][0]["pgb"] is None
+        assert body["regels"][1]["pgb"] == {
+            "bedrag": 100000, "basis": "per_jaar", "ingangsdatum": "2027-02-01", "einddatum": "2027-12-31",
+            "tariefreferentie": "",
+        }  # fmt: skip
+        assert body["regels"][1]["omvang"] is None
         assert statuses(in_behandeling) == ("gedeeltelijk_toegekend", ["toegekend", "gedeeltelijk_toegekend"])
         assert regie.get(f"/api/v1/beschikkingen/{body['uuid']}").status_code == 200
         soorten = OutboxItem.objects.filter(aanvraag__uuid=in_behandeling["uuid"]).values_list("handler", flat=True)
@@ -218,10 +225,11 @@ class TestBeschikking:
         assert Voorziening.objects.filter(status="toegekend").count() == 0
 
     def test_afgewezen_line_grants_nothing(self, backoffice, in_behandeling):
-        regels = [{"voorziening": in_behandeling["voorzieningen"][1]["uuid"], "uitkomst": "afgewezen", "pgbBedrag": 5}]
+        regels = [{"voorziening": in_behandeling["voorzieningen"][1]["uuid"], "uitkomst": "afgewezen",
+                   "pgb": {"bedrag": 5, "basis": "totaal"}}]  # fmt: skip
         response = beschik(backoffice, in_behandeling, regels)
         assert response.status_code == 400
-        assert response.json()["invalidParams"][0]["name"] == "regels.0.pgbBedrag"
+        assert response.json()["invalidParams"][0]["name"] == "regels.0.pgb"
 
     def test_foreign_gemeente_is_404(self, vreemde_backoffice, in_behandeling):
         regels = [{"voorziening": in_behandeling["voorzieningen"][0]["uuid"], "uitkomst": "toegekend"}]
@@ -241,3 +249,83 @@ class TestBeschikking:
 )
 def test_aanvraag_status_follows_its_lines(lines, expected):
     assert aanvraag_status_from_lines(lines) == expected
+
+
+class TestGrantedPgb:
+    """S5: what the backoffice granted for a PGB, in the shape it was asked in (the TKB needs it)."""
+
+    @pytest.fixture
+    def in_behandeling(self, backoffice, aanvraag) -> dict:
+        assert feedback(backoffice, aanvraag, "verwerkbaar").status_code == 201
+        return aanvraag
+
+    def regels(self, aanvraag: dict, **pgb_regel) -> list[dict]:
+        zin, pgb = (v["uuid"] for v in aanvraag["voorzieningen"])
+        return [{"voorziening": zin, "uitkomst": "toegekend"}, {"voorziening": pgb, **pgb_regel}]
+
+    def test_toegekend_without_pgb_grants_the_asked_pgb(self, backoffice, regie, in_behandeling):
+        response = beschik(backoffice, in_behandeling, self.regels(in_behandeling, uitkomst="toegekend"))
+
+        assert response.status_code == 201, response.content
+        granted = response.json()["regels"][1]["pgb"]
+        assert granted == {"bedrag": 125000, "basis": "per_maand", "ingangsdatum": "2027-01-01",
+                           "einddatum": "2027-12-31", "tariefreferentie": ""}  # fmt: skip
+        # The regie reads the same on the beschikking.
+        shown = regie.get(f"/api/v1/beschikkingen/{response.json()['uuid']}").json()
+        assert shown["regels"][1]["pgb"] == granted
+
+    @pytest.mark.parametrize(
+        ("regel", "name", "code"),
+        [
+            ({"uitkomst": "gedeeltelijk_toegekend"}, "regels.1.pgb", "required"),
+            ({"uitkomst": "toegekend", "pgb": {"bedrag": 1, "basis": "per_dag"}}, "regels.1.pgb.basis",
+             "invalid_choice"),
+            ({"uitkomst": "toegekend", "pgb": {"bedrag": 1, "basis": "totaal", "ingangsdatum": "2026-12-31"}},
+             "regels.1.pgb.ingangsdatum", "buiten_periode"),
+            ({"uitkomst": "toegekend", "einddatum": "2027-06-30",
+              "pgb": {"bedrag": 1, "basis": "totaal", "einddatum": "2027-07-01"}},
+             "regels.1.pgb.einddatum", "buiten_periode"),
+            ({"uitkomst": "toegekend", "budget": 100}, "regels.1.budget", "niet_bij_pgb"),
+        ],
+    )  # fmt: skip
+    def test_refusals_name_the_field_and_store_nothing(self, backoffice, in_behandeling, regel, name, code):
+        response = beschik(backoffice, in_behandeling, self.regels(in_behandeling, **regel))
+
+        assert response.status_code == 400, response.content
+        assert [(p["name"], p["code"]) for p in response.json()["invalidParams"]] == [(name, code)]
+        assert Beschikking.objects.count() == 0
+        assert statuses(in_behandeling)[1] == ["in_behandeling", "in_behandeling"]
+
+    def test_zin_line_gets_no_pgb(self, backoffice, in_behandeling):
+        zin = in_behandeling["voorzieningen"][0]["uuid"]
+        regels = [{"voorziening": zin, "uitkomst": "toegekend", "pgb": {"bedrag": 1, "basis": "totaal"}}]
+        response = beschik(backoffice, in_behandeling, regels)
+        assert response.status_code == 400
+        assert [(p["name"], p["code"]) for p in response.json()["invalidParams"]] == [("regels.0.pgb", "niet_bij_zin")]
+        assert Beschikking.objects.count() == 0
+
+
+class TestRetourcodes:
+    """S3: niet verwerkbaar names its errors with retourcodes of the iWmo/iJw 3.2 code list (WJ001)."""
+
+    @pytest.mark.parametrize("code", ["0001", "9019", "S329", "9332"])
+    def test_codes_of_the_list_are_taken(self, backoffice, aanvraag, code):
+        response = feedback(backoffice, aanvraag, "niet_verwerkbaar", fouten=[{"code": code, "tekst": "x"}])
+        assert response.status_code == 201, response.content
+
+    @pytest.mark.parametrize("code", ["9999", "0002", "s329", "X1"])
+    def test_unknown_code_is_400_naming_it_and_nothing_stored(self, backoffice, aanvraag, code):
+        fouten = [{"code": "0001", "tekst": "ok"}, {"code": code, "tekst": "onbekend"}]
+        response = feedback(backoffice, aanvraag, "niet_verwerkbaar", fouten=fouten)
+
+        assert response.status_code == 400
+        assert [(p["name"], p["code"]) for p in response.json()["invalidParams"]] == [
+            ("fouten.1.code", "onbekende_retourcode")
+        ]
+        assert Terugkoppeling.objects.count() == 0
+        assert statuses(aanvraag) == ("ontvangen", ["ontvangen", "ontvangen"])
+
+    def test_code_longer_than_the_list_allows_is_400(self, backoffice, aanvraag):
+        response = feedback(backoffice, aanvraag, "niet_verwerkbaar", fouten=[{"code": "00001", "tekst": "x"}])
+        assert response.status_code == 400
+        assert response.json()["invalidParams"][0]["name"] == "fouten.0.code"

@@ -13,7 +13,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def twee_aanvragen(regie):
     wmo = regie.post("/api/v1/aanvragen", aanvraag_body(zin_line(), pgb_line(), regieReferentie="REF-WMO")).json()
-    jw_body = aanvraag_body(zin_line(product={"categorie": "45", "code": "45A01"}), wet="JW", regieReferentie="REF-JW")
+    jw_body = aanvraag_body(
+        zin_line(product={"categorie": "45", "code": "45A01"}, verwijzer={"type": "03", "naam": "Dr. Visser"}),
+        wet="JW",
+        regieReferentie="REF-JW",
+    )
     jw_body["client"]["bsn"] = BSN_B
     jw = regie.post("/api/v1/aanvragen", jw_body).json()
     return wmo, jw

@@ -165,3 +165,21 @@ def test_every_problem_at_once() -> None:
         ("producten.1.product.categorie", "categorie_bij_wet"),
         ("producten.1.omvang.frequentie", "CS338"),
     ]
+
+
+def test_verwijzer_conditions_cd066_cd067_cd068_in_xml() -> None:
+    """The example's verwijzer is type 04 with a Naam; the conditions of the 315 apply to it."""
+    both = replace_once(
+        example("WMO315"),
+        "<iwmo:Naam>Verwijzer Naam</iwmo:Naam>",
+        "<iwmo:Naam>Verwijzer Naam</iwmo:Naam><iwmo:ZorgverlenerCode>01234567</iwmo:ZorgverlenerCode>",
+    )
+    assert codes(errors_of(both)) == [(f"{PRODUCT_1}/Verwijzer/Naam", "CD066")]
+    neither = replace_once(example("WMO315"), "<iwmo:Naam>Verwijzer Naam</iwmo:Naam>", "")
+    assert codes(errors_of(neither)) == [(f"{PRODUCT_1}/Verwijzer", "CD067")]
+
+
+def test_verwijzer_cd068_in_json() -> None:
+    data = wmo315_json()
+    data["producten"][0]["verwijzer"] = {"type": "06", "naam": None, "zorgverlenerCode": "01234567"}
+    assert codes(errors_of(data)) == [("producten.0.verwijzer.zorgverlenerCode", "CD068")]

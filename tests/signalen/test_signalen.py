@@ -290,3 +290,117 @@ def test_extension_without_change_keeps_the_voorziening_and_gets_its_own_herindi
     assert herindicatie_raise_due(today=dt.date(2028, 12, 10)) == 1
     deadlines = list(Signaal.objects.order_by("deadline").values_list("deadline", flat=True))
     assert deadlines == [dt.date(2027, 12, 31), dt.date(2028, 12, 31)]
+
+
+def forward_xml_named(backoffice, xml: bytes, naam: str):
+    import uuid
+
+    headers = backoffice.headers(HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    return backoffice.client.generic(
+        "POST", f"/api/v1/signalen?aanbiederNaam={naam}", xml, content_type="application/xml", **headers
+    )
+
+
+class TestWhoAsksAndWhatToAnswer:
+    """S7: the regie sees the aanbieder and the message; the backoffice reads what to send back."""
+
+    example = TestVerzoekOmToewijzing.example
+
+    def test_signal_shows_aanbieder_and_message_identity(self, regie, backoffice, example):
+        response = forward_xml_named(backoffice, example, "Zorg%20Thuis%20BV")
+
+        assert response.status_code == 201, response.content
+        seen = regie.get(f"/api/v1/signalen/{response.json()['uuid']}").json()
+        assert seen["bericht"] == {
+            "berichttype": "WMO315",
+            "identificatie": "123456789012",
+            "dagtekening": "2023-07-15",
+            "aanbieder": {"agbCode": "42420001", "naam": "Zorg Thuis BV"},
+        }
+        assert all(p["antwoordAanAanbieder"] is None for p in seen["producten"])
+        (item,) = OutboxItem.objects.filter(handler="bericht", payload__resource="signaal")
+        assert item.payload["kenmerken"] == {"gemeente": "0363", "wet": "WMO", "soort": "verzoek_om_toewijzing",
+                                             "aanbieder": "42420001"}  # fmt: skip
+
+    def test_name_is_optional_and_bounded(self, backoffice, example):
+        without = forward_xml(backoffice, example)
+        assert without.json()["bericht"]["aanbieder"] == {"agbCode": "42420001", "naam": ""}
+        too_long = forward_xml_named(backoffice, example, "x" * 201)
+        assert too_long.status_code == 400
+        assert [p["name"] for p in too_long.json()["invalidParams"]] == ["aanbiederNaam"]
+        assert Signaal.objects.count() == 1
+
+    def test_herindicatie_has_no_message_and_no_aanbieder_name(self, regie, backoffice):
+        aanvraag = granted(regie, backoffice, zin_line())
+        line = aanvraag["voorzieningen"][0]["uuid"]
+        named = backoffice.post(
+            "/api/v1/signalen", {"soort": "herindicatie", "voorziening": line, "aanbiederNaam": "X"}
+        )
+        assert named.status_code == 400
+        assert [p["name"] for p in named.json()["invalidParams"]] == ["aanbiederNaam"]
+        assert not Signaal.objects.exists()
+        signaal = backoffice.post("/api/v1/signalen", {"soort": "herindicatie", "voorziening": line}).json()
+        assert signaal["bericht"] is None
+
+    def test_answer_per_product_is_what_the_backoffice_sends_the_aanbieder(self, regie, backoffice, example):
+        signaal = forward_xml_named(backoffice, example, "Zorg Thuis BV").json()
+        first, second = (p["referentieAanbieder"] for p in signaal["producten"])
+        answered = regie.post(
+            f"/api/v1/signalen/{signaal['uuid']}/antwoord",
+            {"producten": [{"referentieAanbieder": first, "antwoord": "afgewezen", "redenAfwijzing": "3"},
+                           {"referentieAanbieder": second, "antwoord": "in_onderzoek"}]},
+        )  # fmt: skip
+
+        assert answered.status_code == 200, answered.content
+        seen = backoffice.get(f"/api/v1/signalen/{signaal['uuid']}").json()
+        assert [p["antwoordAanAanbieder"] for p in seen["producten"]] == [
+            {"soort": "afgewezen", "bericht": "319", "referentieAanbieder": first, "verzoekAntwoord": "1",
+             "redenAfwijzing": "3", "toewijzingnummer": None, "voorzieningStatus": None},
+            {"soort": "in_onderzoek", "bericht": "319", "referentieAanbieder": second, "verzoekAntwoord": "2",
+             "redenAfwijzing": None, "toewijzingnummer": None, "voorzieningStatus": None},
+        ]  # fmt: skip
+
+    def test_honoured_product_answers_with_the_toewijzingnummer_once_assigned(self, regie, backoffice, example):
+        signaal = forward_xml(backoffice, example.replace(b">ABCDE<", b">01A01<")).json()
+        first = signaal["producten"][0]["referentieAanbieder"]
+        url = f"/api/v1/signalen/{signaal['uuid']}"
+        honoured = regie.post(
+            f"{url}/antwoord", {"producten": [{"referentieAanbieder": first, "antwoord": "gehonoreerd"}]}
+        )
+        assert honoured.status_code == 200, honoured.content
+
+        waiting = backoffice.get(url).json()["producten"][0]["antwoordAanAanbieder"]
+        assert (waiting["soort"], waiting["bericht"], waiting["voorzieningStatus"]) == (
+            "wacht_op_toewijzing", None, "ontvangen"
+        )  # fmt: skip
+        line = Voorziening.objects.get(referentie_aanbieder=first)
+        # The honoured 315 keeps its verwijzer (type 04 with a name in the official example).
+        assert (line.verwijzer_type, line.verwijzer_naam) == ("04", "Verwijzer Naam")
+        aanvraag = str(line.aanvraag.uuid)
+        backoffice.post("/api/v1/terugkoppelingen", {"aanvraag": aanvraag, "soort": "verwerkbaar"})
+        body = {"aanvraag": aanvraag, "beschikkingnummer": 78, "datum": "2026-11-20", "ingangsdatum": "2023-06-01",
+                "regels": [{"voorziening": str(line.uuid), "uitkomst": "toegekend"}]}  # fmt: skip
+        assert backoffice.post("/api/v1/beschikkingen", body).status_code == 201
+        assert backoffice.post("/api/v1/toewijzingen", {"voorziening": str(line.uuid), "toewijzingnummer": 4711,
+                               "aanbieder": "42420001", "ingangsdatum": "2023-06-01"}).status_code == 201  # fmt: skip
+
+        answer = backoffice.get(url).json()["producten"][0]["antwoordAanAanbieder"]
+        assert answer == {"soort": "toegewezen", "bericht": "301", "referentieAanbieder": first,
+                          "verzoekAntwoord": None, "redenAfwijzing": None, "toewijzingnummer": 4711,
+                          "voorzieningStatus": "toegewezen"}  # fmt: skip
+
+
+def test_herindicatie_of_a_pgb_shows_the_granted_pgb(regie, backoffice):
+    aanvraag = regie.post("/api/v1/aanvragen", aanvraag_body(pgb_line())).json()
+    line = aanvraag["voorzieningen"][0]["uuid"]
+    backoffice.post("/api/v1/terugkoppelingen", {"aanvraag": aanvraag["uuid"], "soort": "verwerkbaar"})
+    pgb = {"bedrag": 900000, "basis": "per_jaar", "ingangsdatum": "2027-01-01", "einddatum": "2027-12-31"}
+    body = {"aanvraag": aanvraag["uuid"], "beschikkingnummer": 79, "datum": "2026-11-20", "ingangsdatum": "2027-01-01",
+            "regels": [{"voorziening": line, "uitkomst": "gedeeltelijk_toegekend", "pgb": pgb}]}  # fmt: skip
+    assert backoffice.post("/api/v1/beschikkingen", body).status_code == 201
+
+    signaal = backoffice.post("/api/v1/signalen", {"soort": "herindicatie", "voorziening": line}).json()
+
+    assert signaal["herindicatie"]["pgb"] == {**pgb, "tariefreferentie": ""}
+    assert signaal["herindicatie"]["omvang"] is None
+    assert "pgbBedrag" not in signaal["herindicatie"]

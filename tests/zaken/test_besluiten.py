@@ -70,6 +70,12 @@ def test_separate_zaken_get_one_besluit_each_with_the_same_letter(regie, backoff
     letter_url = Document.objects.get(uuid=brief).informatieobject
     besluiten = reader.json("/besluiten/api/v1/besluiten")["results"]
     assert sorted(b["identificatie"] for b in besluiten) == [f"{NUMMER}-1", f"{NUMMER}-2"]
+    # One beschikking over two zaken: each besluit says it is a part, and of which beschikking.
+    assert sorted(b["toelichting"] for b in besluiten) == [
+        f"Beschikking {NUMMER} (besluit {n} van 2: de besluiten {NUMMER}-1 tot en met {NUMMER}-2 vormen samen "
+        "deze beschikking, met één brief)"
+        for n in (1, 2)
+    ]
     zaken = {z["url"]: z for z in reader.zaken()}
     assert {b["zaak"] for b in besluiten} == set(zaken)
     for besluit in besluiten:
@@ -96,7 +102,7 @@ def test_shared_zaak_gets_one_besluit(regie, backoffice, zgw, reader):
     assert run_outbox(aanvraag, "besluit") == ["done"]
 
     besluiten = reader.json("/besluiten/api/v1/besluiten")["results"]
-    assert [b["identificatie"] for b in besluiten] == [str(NUMMER)]
+    assert [(b["identificatie"], b["toelichting"]) for b in besluiten] == [(str(NUMMER), f"Beschikking {NUMMER}")]
 
 
 def test_afgewezen_closes_the_zaak(regie, backoffice, zgw, reader):
