@@ -35,18 +35,23 @@ def zaak_registered(*, zaak: Zaak, status_omschrijving: str | None) -> None:
         "zaak_identificatie": zaak.identificatie,
         "registratie": Registratie.GEREGISTREERD,
         "registratie_fouten": [],
+        "zaak_toestand": "open",
     }
     if status_omschrijving is not None:
         fields |= {"zaakstatus": status_omschrijving, "zaakstatus_gezet_op": timezone.now()}
     _write(zaak, **fields)
 
 
-def zaakstatus_set(*, zaak: Zaak, omschrijving: str, gezet_op: dt.datetime | None = None) -> int:
+def zaakstatus_set(
+    *, zaak: Zaak, omschrijving: str, gezet_op: dt.datetime | None = None, toestand: str | None = None
+) -> int:
     """The zaak has a new current status; returns how many voorzieningen show it. A voorziening shows
-    the status of its own zaak (or deelzaak), never the hoofdzaak's."""
+    the status of its own zaak (or deelzaak), never the hoofdzaak's. `toestand`: the zaak was closed
+    ("afgesloten") or is gone ("verwijderd") in the Zaken API."""
     if zaak.soort == Zaak.Soort.HOOFDZAAK:
         return 0
-    return _write(zaak, zaakstatus=omschrijving, zaakstatus_gezet_op=gezet_op or timezone.now())
+    extra = {"zaak_toestand": toestand} if toestand else {}
+    return _write(zaak, zaakstatus=omschrijving, zaakstatus_gezet_op=gezet_op or timezone.now(), **extra)
 
 
 def registration_failed(*, aanvraag: Aanvraag, fouten: list[dict[str, Any]]) -> None:
@@ -61,3 +66,10 @@ def registration_delayed(*, aanvraag: Aanvraag, detail: str) -> None:
     aanvraag.voorzieningen.filter(registratie=Registratie.WACHT).update(
         registratie_fouten=[{"detail": detail[:500], "invalid_params": []}], gewijzigd_op=timezone.now()
     )
+
+
+def zaak_toestand_set(*, zaak: Zaak, toestand: str) -> int:
+    """The zaak was closed or is gone, without a new status (for example deleted in the Zaken API)."""
+    if zaak.soort == Zaak.Soort.HOOFDZAAK:
+        return 0
+    return _write(zaak, zaak_toestand=toestand)

@@ -148,12 +148,22 @@ def status_mapping(config: ZGWConfig, zaaktype_identificatie: str, status: str) 
     return mapping.statustype_omschrijving if mapping else None
 
 
+def lifecycle_state_for(config: ZGWConfig, zaaktype_identificatie: str, omschrijving: str) -> str | None:
+    """The lifecycle state a statustype stands for (the mapping read the other way), or None. The one
+    place the status sync asks the mapping."""
+    mapping = StatustypeMapping.objects.filter(
+        config=config, zaaktype=zaaktype_identificatie, statustype_omschrijving=omschrijving
+    ).first()
+    return mapping.status if mapping else None
+
+
 def ensure_initial_status(clients: Clients, config: ZGWConfig, zaak: Zaak, identificatie: str) -> catalogus.Statustype:
     omschrijving = status_mapping(config, identificatie, Status.ONTVANGEN)
     wanted = catalogus.statustype(clients.catalogi, zaaktype_url=zaak.zaaktype, omschrijving=omschrijving)
     if zaak.status_url or not config.initiele_status_zetten:
         return wanted
 
+    datum = now_iso()
     zaak.status_url = create_once(
         zaak,
         "status",
@@ -161,12 +171,13 @@ def ensure_initial_status(clients: Clients, config: ZGWConfig, zaak: Zaak, ident
         lambda: clients.zaken.create_status(
             zaak=zaak.url,
             statustype=wanted.url,
-            datum=now_iso(),
+            datum=datum,
             toelichting="Aanvraag ontvangen via de regiekoppeling",
         )["url"],
     )
     zaak.huidige_status_url = zaak.status_url
-    zaak.save(update_fields=["status_url", "huidige_status_url"])
+    zaak.status_gezet_op = dt.datetime.fromisoformat(datum)
+    zaak.save(update_fields=["status_url", "huidige_status_url", "status_gezet_op"])
     return wanted
 
 

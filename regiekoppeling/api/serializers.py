@@ -116,6 +116,10 @@ class ZaakRefSerializer(serializers.Serializer):
     identificatie = serializers.CharField()
     status = serializers.CharField(help_text="Omschrijving van het huidige statustype.")
     status_gezet_op = serializers.DateTimeField(allow_null=True)
+    toestand = serializers.ChoiceField(
+        choices=["open", "afgesloten", "verwijderd"],
+        help_text="Open; afgesloten (eindstatus gezet); verwijderd (de zaak bestaat niet meer in de Zaken API).",
+    )
 
 
 class RegistratieFoutSerializer(serializers.Serializer):
@@ -152,6 +156,7 @@ class VoorzieningSerializer(serializers.ModelSerializer):
             "identificatie": obj.zaak_identificatie,
             "status": obj.zaakstatus,
             "status_gezet_op": obj.zaakstatus_gezet_op,
+            "toestand": obj.zaak_toestand or "open",
         }
 
     @extend_schema_field(OpenApiTypes.URI)

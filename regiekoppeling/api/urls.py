@@ -7,6 +7,7 @@ from .feedback import BeschikkingViewSet, TerugkoppelingViewSet
 from .schema import OpenAPIJSONView, OpenAPIYAMLView
 from .signalen import SignaalViewSet
 from .toewijzingen import ToewijzingViewSet
+from .zgw_notificaties import ZgwNotificatieView
 
 router = SimpleRouter(trailing_slash=False)
 router.register("aanvragen", AanvraagViewSet, basename="aanvraag")
@@ -22,5 +23,6 @@ router.register("abonnementen", AbonnementViewSet, basename="abonnement")
 urlpatterns = [
     path("openapi.json", OpenAPIJSONView.as_view(), name="openapi-json"),
     path("openapi.yaml", OpenAPIYAMLView.as_view(), name="openapi-yaml"),
+    path("zgw-notificaties", ZgwNotificatieView.as_view(), name="zgw-notificaties"),
     *router.urls,
 ]

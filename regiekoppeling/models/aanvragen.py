@@ -101,6 +101,8 @@ class Voorziening(models.Model):
     zaak_identificatie = models.CharField(max_length=40, blank=True, default="")
     zaakstatus = models.CharField(max_length=80, blank=True, default="", help_text="omschrijving van het statustype")
     zaakstatus_gezet_op = models.DateTimeField(null=True, blank=True)
+    # "open", "afgesloten" (einddatum set) or "verwijderd" (the zaak is gone from the Zaken API).
+    zaak_toestand = models.CharField(max_length=20, blank=True, default="")
     registratie = models.CharField(max_length=20, choices=Registratie.choices, default=Registratie.WACHT)
     registratie_fouten = models.JSONField(default=list, blank=True)
     aangemaakt_op = models.DateTimeField(auto_now_add=True, db_index=True)
