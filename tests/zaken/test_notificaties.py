@@ -274,7 +274,7 @@ def test_an_unmapped_statustype_is_shown_and_counted(registered, abonnement, rea
     assert (zaak.sync_probleem, zaak.toestand) == (SyncProbleem.NIET_GEKOPPELD, Toestand.AFGESLOTEN)
 
 
-def test_a_zaak_deleted_remotely_is_shown_as_such(registered, abonnement, reader, sandbox):
+def test_a_zaak_deleted_remotely_is_shown_as_such(registered, abonnement, reader, sandbox, regie):
     line = Voorziening.objects.get(aanvraag=registered)
     messages(sandbox)
     assert reader.delete(line.zaak_url).status_code == 204
@@ -287,3 +287,27 @@ def test_a_zaak_deleted_remotely_is_shown_as_such(registered, abonnement, reader
     assert Zaak.objects.get(url=line.zaak_url).toestand == Toestand.VERWIJDERD
     [bericht] = berichten("zaak_status")
     assert bericht.payload["kenmerken"]["zaakToestand"] == "verwijderd"
+    shown = regie.get(f"/api/v1/voorzieningen/{line.uuid}").json()["zaak"]
+    assert (shown["toestand"], shown["status"]) == ("verwijderd", "Ontvangen")
+
+
+def test_the_admin_counts_unmapped_and_refused_syncs_and_shows_no_token(
+    registered, abonnement, reader, sandbox, admin_client
+):
+    line = Voorziening.objects.get(aanvraag=registered)
+    messages(sandbox)
+    set_status(reader, line.zaak_url, "In levering")
+    deliver(abonnement, messages(sandbox, "status")[0])
+    assert process() == ["done"]
+
+    page = admin_client.get("/admin/zaken/zaak/").content.decode()
+    assert "Overgang niet toegestaan (1)" in page
+    assert "Statustype niet gekoppeld aan een levensfase (0)" in page
+    assert "Synchronisatie mislukt (0)" in page
+    assert "notificatie" in page  # the source of the last sync
+    token = decrypt_secret(abonnement.token_encrypted)
+    for url in ["/admin/zaken/notificatieabonnement/", f"/admin/zaken/notificatieabonnement/{abonnement.pk}/change/"]:
+        response = admin_client.get(url)
+        assert response.status_code == 200 and token not in response.content.decode()
+    response = admin_client.get("/admin/zaken/zaaknotificatie/")
+    assert response.status_code == 200 and "Verwerkt" in response.content.decode()
