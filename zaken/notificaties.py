@@ -7,7 +7,8 @@ a status we set ourselves is known by the time its notification is processed (an
 
 Processing (`notificatie_process`): a new status is read (one GET; its statustype from the cached
 catalogue) and followed (`follow.py`); a zaak that was deleted is shown as such; a change of the zaak
-or its resultaat is checked by reading the zaak. A failure of the Zaken API is retried by the outbox.
+(update, partial_update) is checked by reading the zaak; a new zaak and a resultaat are stored and need
+no call. A failure of the Zaken API is retried by the outbox.
 """
 
 from __future__ import annotations
@@ -122,7 +123,11 @@ def _apply(clients: Clients, zaak: Zaak, notificatie: ZaakNotificatie) -> str:
             return zaak_check(clients, zaak, bron=bron)  # the status is gone: is the zaak?
         types = catalogus.statustypen(clients.catalogi, zaaktype_url=zaak.zaaktype)
         return follow.zaakstatus_follow(zaak=zaak, status=status, types=types, bron=bron)
-    return zaak_check(clients, zaak, bron=bron)
+    if notificatie.resource == "zaak" and notificatie.actie != "create":
+        return zaak_check(clients, zaak, bron=bron)
+    # A new zaak of ours is no news, and a resultaat changes no status: the zaak closes with its end
+    # status, which has its own message. No call for these.
+    return Uitkomst.BEKEND
 
 
 def zaak_check(clients: Clients, zaak: Zaak, *, bron: str) -> str:

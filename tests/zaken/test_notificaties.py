@@ -311,3 +311,29 @@ def test_the_admin_counts_unmapped_and_refused_syncs_and_shows_no_token(
         assert response.status_code == 200 and token not in response.content.decode()
     response = admin_client.get("/admin/zaken/zaaknotificatie/")
     assert response.status_code == 200 and "Verwerkt" in response.content.decode()
+
+
+def test_a_zaak_changed_elsewhere_is_read_and_its_new_status_followed(registered, abonnement, reader, sandbox):
+    line = Voorziening.objects.get(aanvraag=registered)
+    messages(sandbox)
+    set_status(reader, line.zaak_url, "In behandeling")
+    patched = reader.patch(
+        line.zaak_url, json={"toelichting": "elders bijgewerkt"}, headers={"Content-Crs": "EPSG:4326"}
+    )
+    assert patched.status_code == 200, patched.text
+    [update] = [m for m in messages(sandbox, "zaak") if m["actie"] == "partial_update"]
+    sandbox.clear_requests()
+    deliver(abonnement, update)  # the status message itself was lost
+    assert process() == ["done"]
+    assert [r["method"] + " " + r["path"].split("/")[-2] for r in sandbox.requests] == ["GET zaken", "GET statussen"]
+    line.refresh_from_db()
+    assert line.status == Status.IN_BEHANDELING
+
+
+def test_a_new_zaak_needs_no_call(registered, abonnement, sandbox):
+    zaak_created = messages(sandbox, "zaak")
+    assert [m["actie"] for m in zaak_created] == ["create"]
+    sandbox.clear_requests()
+    deliver(abonnement, zaak_created[0])
+    assert process() == ["done"]
+    assert sandbox.requests == [] and ZaakNotificatie.objects.get().uitkomst == Uitkomst.BEKEND
