@@ -215,6 +215,11 @@ def ensure_rol(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Za
     zaak.save(update_fields=["rol_url"])
 
 
+def document_belongs(zaak: Zaak, document: Document) -> bool:
+    """A document of the aanvraag goes to every zaak; one attached to a voorziening only to its zaak."""
+    return document.voorziening_id is None or zaak.voorzieningen.filter(pk=document.voorziening_id).exists()
+
+
 def relate_document(clients: Clients, zaak: Zaak, document: Document) -> None:
     """One zaakinformatieobject per (zaak, document); the pair row is claimed first."""
     # One worker at a time per (zaak, document): the registration and a document item may both get
@@ -296,7 +301,8 @@ def aanvraag_register(*, aanvraag_id: int) -> None:
             documents = aanvraag.documenten.exclude(informatieobject="")
             for document in documents:
                 for zaak in plan:
-                    relate_document(clients, zaak, document)
+                    if document_belongs(zaak, document):
+                        relate_document(clients, zaak, document)
     except PermanentError as exc:
         registration_failed(aanvraag=aanvraag, error=exc)
         raise

@@ -205,19 +205,35 @@ class DocumentSerializer(serializers.ModelSerializer):
     aanvraag: serializers.HyperlinkedRelatedField[Aanvraag] = serializers.HyperlinkedRelatedField(
         view_name="aanvraag-detail", lookup_field="uuid", read_only=True
     )
+    voorziening: serializers.HyperlinkedRelatedField[Voorziening] = serializers.HyperlinkedRelatedField(
+        view_name="voorziening-detail", lookup_field="uuid", read_only=True, allow_null=True
+    )
     registratie_fouten = RegistratieFoutSerializer(many=True, read_only=True)
+    inhoud = serializers.SerializerMethodField()
 
     class Meta:
         model = Document
         fields = [
-            "url", "uuid", "aanvraag", "titel", "beschrijving", "soort", "bestandsnaam", "formaat", "bestandsomvang",
-            "informatieobject", "registratie", "registratie_fouten", "aangemaakt_op",
+            "url", "uuid", "aanvraag", "voorziening", "titel", "beschrijving", "soort", "auteur", "bestandsnaam",
+            "formaat", "bestandsomvang", "informatieobject", "registratie", "registratie_fouten", "aangemaakt_op",
+            "inhoud",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_inhoud(self, obj: Document) -> str:
+        """Where the content is downloaded (`GET /api/v1/documenten/{uuid}/inhoud`)."""
+        return reverse("document-inhoud", kwargs={"uuid": obj.uuid}, request=self.context.get("request"))
 
 
 class DocumentInputSerializer(StrictSerializer):
     aanvraag = serializers.UUIDField(help_text="uuid van de aanvraag")
+    voorziening = serializers.UUIDField(
+        required=False, help_text="uuid van een voorziening van de aanvraag: het document hoort bij haar zaak alleen."
+    )
+    auteur = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="Naam van wie het document toevoegt."
+    )
     titel = serializers.CharField(max_length=200)
     beschrijving = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     soort = serializers.CharField(
