@@ -42,7 +42,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.registration import ensure_database, percentile  # noqa: E402 - needs the repository on sys.path
+from registration import ensure_database, percentile  # noqa: E402 - the script's directory is on sys.path
 
 CLIENT_ID = "regiekoppeling-bench"
 SECRET = "bench-secret-0123456789abcdef0123456789"
