@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from regiekoppeling.models import OutboxItem
@@ -46,6 +47,11 @@ def _sleutel(message: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
+def _zaken_of(abonnement: NotificatieAbonnement) -> QuerySet[Zaak]:
+    # A gemeente's abonnement speaks for the zaken of that gemeente only (gemeenten may share a server).
+    return Zaak.objects.select_related("aanvraag").filter(aanvraag__gemeente=abonnement.config.gemeente_id)
+
+
 def notificatie_receive(
     *, abonnement: NotificatieAbonnement, message: dict[str, Any], aanmaakdatum: dt.datetime
 ) -> ZaakNotificatie | None:
@@ -53,7 +59,7 @@ def notificatie_receive(
     status, resultaat or zaak, or was stored before."""
     if message["kanaal"] != KANAAL or message["resource"] not in RESOURCES:
         return None
-    zaak = Zaak.objects.select_related("aanvraag").filter(url=message["hoofdObject"]).first()
+    zaak = _zaken_of(abonnement).filter(url=message["hoofdObject"]).first()
     try:
         with transaction.atomic():
             notificatie = ZaakNotificatie.objects.create(
@@ -77,10 +83,10 @@ def notificatie_receive(
 
 def notificatie_process(*, notificatie_id: int, lane: str) -> str:
     """Outbox handler: apply one stored message; returns its outcome."""
-    notificatie = ZaakNotificatie.objects.select_related("zaak__aanvraag").get(pk=notificatie_id)
+    notificatie = ZaakNotificatie.objects.select_related("zaak__aanvraag", "abonnement__config").get(pk=notificatie_id)
     if notificatie.uitkomst != Uitkomst.ONTVANGEN:
         return notificatie.uitkomst  # processed before (a rerun)
-    zaak = notificatie.zaak or Zaak.objects.select_related("aanvraag").filter(url=notificatie.hoofd_object).first()
+    zaak = notificatie.zaak or _zaken_of(notificatie.abonnement).filter(url=notificatie.hoofd_object).first()
     if zaak is None:
         age = (timezone.now() - notificatie.ontvangen_op).total_seconds()
         if age < settings.ZGW_NOTIFICATIE_WACHT_SECONDS:

@@ -21,6 +21,7 @@ from regiekoppeling.outbox import outbox_process
 from tests.conftest import aanvraag_body, zin_line
 from tests.zaken.conftest import CLIENT_ID, SECRET, run_outbox
 from zaken.abonnement import abonnement_configure
+from zaken.demo import zgw_configure
 from zaken.models import NotificatieAbonnement, SyncProbleem, Toestand, Zaak, ZaakNotificatie
 
 pytestmark = pytest.mark.django_db
@@ -337,3 +338,23 @@ def test_a_new_zaak_needs_no_call(registered, abonnement, sandbox):
     deliver(abonnement, zaak_created[0])
     assert process() == ["done"]
     assert sandbox.requests == [] and ZaakNotificatie.objects.get().uitkomst == Uitkomst.BEKEND
+
+
+def test_another_gemeentes_token_cannot_move_our_zaken(registered, abonnement, reader, sandbox, andere_gemeente):
+    seed = sandbox.seed
+    andere = abonnement_configure(
+        config=zgw_configure(
+            gemeente=andere_gemeente, base_url="http://zgw.elders.example", client_id=CLIENT_ID, secret=SECRET,
+            catalogus=seed["catalogus"], bronorganisatie=seed["rsin"],
+        ),
+        notificaties_url="http://zgw.elders.example/notificaties/api/v1/", client_id=CLIENT_ID, secret=SECRET,
+        callback_url="http://testserver" + CALLBACK,
+    )  # fmt: skip
+    line = Voorziening.objects.get(aanvraag=registered)
+    messages(sandbox)
+    set_status(reader, line.zaak_url, "In behandeling")
+    response = deliver(andere, messages(sandbox, "status")[0])
+    assert response.status_code == 400
+    assert {p["name"] for p in response.json()["invalidParams"]} == {"hoofdObject", "resourceUrl"}
+    assert not ZaakNotificatie.objects.exists()
+    assert Voorziening.objects.get(pk=line.pk).status == Status.ONTVANGEN
