@@ -74,3 +74,22 @@ def test_an_unavailable_zaken_api_postpones(registered, sandbox):
     result = zaken_reconcile()
     assert (result.postponed, result.missing) == (1, 0)  # nothing counts as missing from a failed listing
     assert set(Voorziening.objects.filter(aanvraag=registered).values_list("zaakstatus", flat=True)) == {"Ontvangen"}
+
+
+def test_a_zaak_we_closed_ourselves_is_read_once_then_left_alone(registered, regie, sandbox):
+    first, _second = Voorziening.objects.filter(aanvraag=registered).order_by("volgnummer")
+    response = regie.post(f"/api/v1/voorzieningen/{first.uuid}/intrekken", {"reden": "verhuisd"})
+    assert response.status_code == 200, response.content
+    assert run_outbox(registered, "zaak_status") == ["done"]  # resultaat and end status: the zaak is closed
+    sandbox.clear_requests()
+
+    result = zaken_reconcile()
+
+    assert (result.listed, result.changed, result.missing) == (1, 0, 1)
+    assert calls(sandbox) == [("GET", "zaken"), ("GET", "zaken")]  # the list, then the closed zaak once
+    assert Zaak.objects.get(url=first.zaak_url).toestand == Toestand.AFGESLOTEN
+    first.refresh_from_db()
+    assert first.zaak_toestand == "afgesloten"
+    sandbox.clear_requests()
+    assert zaken_reconcile().missing == 0
+    assert calls(sandbox) == [("GET", "zaken")]
