@@ -155,7 +155,9 @@ CACHES = {
     },
 }
 ZGW_CATALOGUS_CACHE_SECONDS = env_int("ZGW_CATALOGUS_CACHE_SECONDS", 3600)
-ZGW_STATUS_SYNC_BATCH = env_int("ZGW_STATUS_SYNC_BATCH", 500)
+# A notification for a zaak we do not know (yet: its registration may still be running) waits this
+# long before it is set aside as "onbekend".
+ZGW_NOTIFICATIE_WACHT_SECONDS = env_int("ZGW_NOTIFICATIE_WACHT_SECONDS", 600)
 # A ZGW server that fails is left alone for a while (doubling per failure, see zaken/pause.py); 0 = off.
 ZGW_PAUSE_BASE_SECONDS = env_int("ZGW_PAUSE_BASE_SECONDS", 2)
 ZGW_PAUSE_MAX_SECONDS = env_int("ZGW_PAUSE_MAX_SECONDS", 120)
@@ -278,9 +280,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "regiekoppeling.tasks.sweep_outbox",
         "schedule": float(OUTBOX_SWEEP_INTERVAL_SECONDS),
     },
-    "zaakstatus-sync": {
-        "task": "zaken.tasks.sync_zaakstatussen",
-        "schedule": float(env_int("ZGW_STATUS_SYNC_INTERVAL_SECONDS", 300)),
+    "zaken-reconcile": {
+        "task": "zaken.tasks.reconcile_zaken",
+        "schedule": float(env_int("ZGW_RECONCILE_INTERVAL_SECONDS", 300)),
     },
     "herindicatie": {
         "task": "regiekoppeling.tasks.raise_herindicaties",

@@ -169,9 +169,11 @@ def _sandbox_wanted() -> bool:
     return os.environ.get("ZGW_SANDBOX", "1") != "0"
 
 
-def _start_zgw_sandbox(supervisor: Supervisor, data: Path, port: int, demo: dict[str, Any]) -> tuple[str, str]:
-    """Start the ZGW sandbox (data kept in the data dir) and point the demo gemeente at it; returns
-    its base URL and the gemeente's zaak strategy."""
+def _start_zgw_sandbox(
+    supervisor: Supervisor, data: Path, port: int, demo: dict[str, Any], api_port: int
+) -> tuple[str, str]:
+    """Start the ZGW sandbox (data kept in the data dir), point the demo gemeente at it and subscribe
+    the service to its notifications (kanaal zaken); returns its base URL and the zaak strategy."""
     from zgw_sandbox import seed_urls
 
     _check_port_free(port)
@@ -201,6 +203,17 @@ def _start_zgw_sandbox(supervisor: Supervisor, data: Path, port: int, demo: dict
         ],
         env={**supervisor.env, **env},
         stdout=subprocess.PIPE,
+    )
+    # The sandbox sends a notification on every status, resultaat and zaak write to its abonnementen.
+    supervisor.run(
+        "zgw_notificaties",
+        [
+            *(python, "manage.py", "zgw_notificaties", "--gemeente", demo["gemeente"]["code"]),
+            *("--notificaties-url", f"{base_url}/notificaties/api/v1/", "--client-id", "regiekoppeling"),
+            *("--callback-url", f"http://{HOST}:{api_port}/api/v1/zgw-notificaties"),
+        ],
+        env={**supervisor.env, **env},
+        stdout=subprocess.DEVNULL,
     )
     return base_url, json.loads(configured)["strategie"]
 
@@ -312,7 +325,9 @@ def run(port: int) -> int:
             supervisor.run("demo_setup", [python, "manage.py", "demo_setup", "--json"], stdout=subprocess.PIPE)
         )
         data = Path(services.env["REGIEKOPPELING_DATA_DIR"])
-        zgw, strategie = _start_zgw_sandbox(supervisor, data, port + 1, demo) if _sandbox_wanted() else (None, None)
+        zgw, strategie = (
+            _start_zgw_sandbox(supervisor, data, port + 1, demo, port) if _sandbox_wanted() else (None, None)
+        )
         write_demo_file(data, demo, strategie)
         supervisor.spawn(
             "gunicorn",

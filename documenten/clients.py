@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from zaken.clients import JSON, ZGWClient
+import requests
+
+from zaken.clients import JSON, ZGWClient, ZGWRequestError, ZGWUnavailableError
 
 
 class DocumentenClient(ZGWClient):
@@ -33,3 +35,21 @@ def read_exactly(stream: IO[bytes], size: int) -> bytes:
     if len(data) != size:
         raise ValueError(f"Expected {size} bytes, got {len(data)}.")
     return data
+
+
+def open_download(client: DocumentenClient, url: str) -> requests.Response:
+    """The content of an enkelvoudiginformatieobject as a streamed response (the caller closes it).
+    Errors are translated like every call: 4xx permanent, 5xx and timeouts retryable."""
+    target = f"{url.rstrip('/')}/download"
+    try:
+        response = client.request("GET", target, headers={"Accept": "application/octet-stream"}, stream=True)
+    except (requests.Timeout, requests.ConnectionError) as exc:
+        raise ZGWUnavailableError(f"GET {target}: {exc.__class__.__name__}") from exc
+    if response.status_code >= 500:
+        response.close()
+        raise ZGWUnavailableError(f"GET {target} answered {response.status_code}")
+    if response.status_code >= 400:
+        body = response.text[:500]
+        response.close()
+        raise ZGWRequestError("GET", target, response.status_code, body)
+    return response

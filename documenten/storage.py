@@ -18,7 +18,7 @@ from regiekoppeling.outbox import PermanentError
 from zaken import catalogus, mapping
 from zaken.clients import JSON, CatalogiClient
 from zaken.models import Zaak, ZGWConfig
-from zaken.registration import config_for, open_clients, relate_document
+from zaken.registration import config_for, document_belongs, open_clients, relate_document
 
 from .clients import DocumentenClient, read_exactly
 
@@ -34,7 +34,7 @@ def _body(document: Document, bronorganisatie: str, informatieobjecttype: str, *
         "creatiedatum": timezone.localdate(document.aangemaakt_op).isoformat(),
         "titel": document.titel,
         "beschrijving": document.beschrijving,
-        "auteur": document.indiener.naam[:200],
+        "auteur": (document.auteur or document.indiener.naam)[:200],
         "taal": "dut",
         "informatieobjecttype": informatieobjecttype,
         "bestandsnaam": document.bestandsnaam,
@@ -82,7 +82,8 @@ def document_store(*, document_uuid: str) -> None:
                 document.inhoud.delete(save=True)  # the Documenten API holds it now
             # Zaken that are not registered yet relate the document at the end of their registration.
             for zaak in Zaak.objects.filter(aanvraag=document.aanvraag).exclude(url=""):
-                relate_document(clients, zaak, document)
+                if document_belongs(zaak, document):
+                    relate_document(clients, zaak, document)
     except PermanentError as exc:
         Document.objects.filter(pk=document.pk).update(
             registratie=Document.Registratie.MISLUKT,

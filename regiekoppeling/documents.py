@@ -174,11 +174,18 @@ def document_create(*, aanvraag: Aanvraag, indiener: Applicatie, data: dict[str,
         errors = _check_upload(bestand)
     else:
         reference, errors = _check_reference(reference)
+    voorziening = None
+    if data.get("voorziening") is not None:
+        voorziening = aanvraag.voorzieningen.filter(uuid=data["voorziening"]).first()
+        if voorziening is None:
+            errors.append(InvalidParam("voorziening", "onbekend", "Geen voorziening van deze aanvraag."))
     if errors:
         raise DomainValidationError(errors)
     document = Document(
         aanvraag=aanvraag,
+        voorziening=voorziening,
         indiener=indiener,
+        auteur=data.get("auteur", ""),
         titel=data["titel"],
         beschrijving=data.get("beschrijving", ""),
         soort=data.get("soort", ""),
@@ -193,7 +200,16 @@ def document_create(*, aanvraag: Aanvraag, indiener: Applicatie, data: dict[str,
         document.inhoud.save(str(document.uuid), bestand, save=False)
     try:
         document.save()
-        outbox_publish(aanvraag=aanvraag, events=[events.document_toegevoegd(document)])
+        # The parties are told (the backoffice reads it; kenmerken name the soort, no personal data).
+        announced = events.bericht(
+            gebeurtenis="document_toegevoegd",
+            resource="document",
+            uuid=str(document.uuid),
+            actie="create",
+            aanvraag=aanvraag,
+            kenmerken={"soort": document.soort, **({"voorziening": str(voorziening.uuid)} if voorziening else {})},
+        )
+        outbox_publish(aanvraag=aanvraag, events=[events.document_toegevoegd(document), announced])
     except BaseException:
         # Nothing stored half: the row did not make it, so the file goes too.
         if document.inhoud:

@@ -184,7 +184,7 @@ def test_runtime_requirements_hold_no_development_tool(tool: str) -> None:
 
 
 # Names only the read-through of a zaak uses (`registratie` and its errors are also a Document's).
-ZAAK_FIELDS = {"zaak_url", "zaak_identificatie", "zaakstatus", "zaakstatus_gezet_op", "hoofdzaak_url"}
+ZAAK_FIELDS = {"zaak_url", "zaak_identificatie", "zaakstatus", "zaakstatus_gezet_op", "zaak_toestand", "hoofdzaak_url"}
 
 
 def _writes(path: Path) -> set[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -18,7 +18,16 @@ from regiekoppeling.models import Voorziening
 
 from .adminforms import Catalogue, ProductMappingForm, StatustypeMappingForm, ZGWConfigForm
 from .configcheck import zgw_config_problems
-from .models import ProductMapping, StatustypeMapping, Zaak, ZaakDocument, ZGWConfig
+from .models import (
+    NotificatieAbonnement,
+    ProductMapping,
+    StatustypeMapping,
+    SyncProbleem,
+    Zaak,
+    ZaakDocument,
+    ZaakNotificatie,
+    ZGWConfig,
+)
 
 
 class _CatalogueInline(admin.TabularInline):
@@ -143,16 +152,62 @@ class ZaakDocumentInline(admin.TabularInline):
     readonly_fields = ["document", "url"]
 
 
+class SyncProbleemFilter(admin.SimpleListFilter):
+    """Each kind of sync problem with how many zaken have it now: unmapped statustypen, refused
+    transitions and failed syncs are counted where the administrator looks."""
+
+    title = "synchronisatieprobleem"
+    parameter_name = "sync_probleem"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        counts = dict(
+            Zaak.objects.exclude(sync_probleem="").values_list("sync_probleem").annotate(n=Count("id")).order_by()
+        )
+        return [(value, f"{label} ({counts.get(value, 0)})") for value, label in SyncProbleem.choices]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Zaak]) -> QuerySet[Zaak]:
+        return queryset.filter(sync_probleem=self.value()) if self.value() else queryset
+
+
 @admin.register(Zaak)
 class ZaakAdmin(admin.ModelAdmin):
-    list_display = ["identificatie", "soort", "aanvraag", "url", "status_url", "rol_url", "aangemaakt_op"]
-    list_filter = ["soort"]
+    list_display = [
+        "identificatie", "soort", "aanvraag", "toestand", "gesynchroniseerd_op", "sync_bron", "sync_vertraging",
+        "sync_probleem", "aangemaakt_op",
+    ]  # fmt: skip
+    list_filter = [SyncProbleemFilter, "toestand", "sync_bron", "soort"]
     search_fields = ["identificatie", "url", "aanvraag__uuid"]
     readonly_fields = [
         "aanvraag", "soort", "voorzieningen", "hoofdzaak", "identificatie", "zaaktype", "url", "status_url", "rol_url",
-        "pogingen", "aangemaakt_op",
+        "pogingen", "aangemaakt_op", "huidige_status_url", "status_gezet_op", "toestand", "gesynchroniseerd_op",
+        "sync_bron", "sync_vertraging", "sync_probleem", "sync_toelichting",
     ]  # fmt: skip
     inlines = [ZaakDocumentInline]
 
     def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(NotificatieAbonnement)
+class NotificatieAbonnementAdmin(admin.ModelAdmin):
+    """Made by `manage.py zgw_notificaties`; the token is never shown."""
+
+    list_display = ["config", "notificaties_service", "callback_url", "abonnement_url", "gecontroleerd_op"]
+    readonly_fields = ["config", "notificaties_service", "callback_url", "abonnement_url", "gecontroleerd_op"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(ZaakNotificatie)
+class ZaakNotificatieAdmin(admin.ModelAdmin):
+    list_display = ["id", "resource", "actie", "zaak", "uitkomst", "aanmaakdatum", "ontvangen_op", "verwerkt_op"]
+    list_filter = ["uitkomst", "resource", "actie"]
+    search_fields = ["resource_url", "hoofd_object"]
+    readonly_fields = [f.name for f in ZaakNotificatie._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

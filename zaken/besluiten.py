@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from contextlib import ExitStack
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
 from regiekoppeling.lifecycle.states import Status
 from regiekoppeling.models import Beschikking, BeschikkingRegel
 from regiekoppeling.outbox import NotReady, PermanentError
@@ -229,16 +232,19 @@ def _ensure_outcome(
     if statustype is None:
         return
     current = remote.get("status") or ""
+    datum = ""
     if current and clients.zaken.get_status(current)["statustype"] == statustype.url:
         besluit.status_url = current  # the zaak is there already
     else:
+        datum = now_iso()
         besluit.status_url = create_once(
             besluit,
             "status",
             lambda: existing_status(clients, zaak, statustype.url),
-            lambda: str(clients.zaken.create_status(zaak=zaak.url, statustype=statustype.url, datum=now_iso())["url"]),
+            lambda: str(clients.zaken.create_status(zaak=zaak.url, statustype=statustype.url, datum=datum)["url"]),
         )
     besluit.save(update_fields=["status_url"])
     zaak.huidige_status_url = besluit.status_url
-    zaak.save(update_fields=["huidige_status_url"])
+    zaak.status_gezet_op = parse_datetime(datum) if datum else timezone.now()
+    zaak.save(update_fields=["huidige_status_url", "status_gezet_op"])
     readthrough.zaakstatus_set(zaak=zaak, omschrijving=statustype.omschrijving)

@@ -12,6 +12,7 @@ from typing import Any, NotRequired, Self, TypedDict
 
 import requests
 from zgw_consumers.client import build_client
+from zgw_consumers.constants import AuthTypes
 from zgw_consumers.models import Service
 from zgw_consumers.nlx import NLXClient
 
@@ -46,6 +47,25 @@ def _body(response: requests.Response) -> Any:
         return response.json()
     except ValueError:
         return response.text
+
+
+def service_upsert(*, slug: str, label: str, api_type: str, api_root: str, client_id: str, secret: str) -> Service:
+    """The zgw-consumers Service of one API of a gemeente (ZGW JWT auth), created or brought up to date."""
+    service, _ = Service.objects.update_or_create(
+        slug=slug,
+        defaults={
+            "label": label,
+            "api_type": api_type,
+            "api_root": api_root,
+            "auth_type": AuthTypes.zgw,
+            "client_id": client_id,
+            "secret": secret,
+            "user_id": "regiekoppeling",
+            "user_representation": "regiekoppeling",
+            "timeout": 10,
+        },
+    )
+    return service
 
 
 class ZGWClient(NLXClient):
@@ -121,6 +141,17 @@ class ZakenClient(ZGWClient):
 
     def get_zaak(self, url: str) -> JSON:
         return self.call("GET", url)
+
+    def list_open_zaken(self, *, zaaktype: str, bronorganisatie: str) -> Iterator[JSON]:
+        """The open zaken of a zaaktype with their current status embedded (`_expand.status`), page by
+        page as they are consumed."""
+        params = {
+            "zaaktype": zaaktype,
+            "bronorganisatie": bronorganisatie,
+            "einddatum__isnull": "true",
+            "expand": "status",
+        }
+        return self.list_all("zaken", params)
 
     def get_zaak_if_changed(self, url: str, *, etag: str) -> tuple[JSON | None, str]:
         """The zaak, or None when it still has `etag` (304: no body sent, cheap to poll)."""
@@ -213,3 +244,15 @@ class CatalogiClient(ZGWClient):
 
     def list_informatieobjecttypen(self, *, catalogus: str) -> list[JSON]:
         return list(self.list_all("informatieobjecttypen", {"catalogus": catalogus}))
+
+
+class NotificatiesClient(ZGWClient):
+    def create_abonnement(self, *, callback_url: str, auth: str, kanaal: str, filters: dict[str, str]) -> JSON:
+        body = {"callbackUrl": callback_url, "auth": auth, "kanalen": [{"naam": kanaal, "filters": filters}]}
+        return self.call("POST", "abonnement", json=body)
+
+    def get_abonnement(self, url: str) -> JSON:
+        return self.call("GET", url)
+
+    def list_kanalen(self) -> list[JSON]:
+        return list(self.list_all("kanaal", {}))

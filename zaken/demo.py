@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.db import transaction
-from zgw_consumers.constants import APITypes, AuthTypes
-from zgw_consumers.models import Service
+from zgw_consumers.constants import APITypes
 
 from regiekoppeling.lifecycle.states import Status
 from regiekoppeling.models import Gemeente
 
+from .clients import service_upsert
 from .models import StatustypeMapping, ZGWConfig
 
 APIS = {
@@ -47,19 +47,13 @@ def zgw_configure(
     base = base_url.rstrip("/") + "/"
     services = {}
     for api_type, (slug, path) in APIS.items():
-        service, _ = Service.objects.update_or_create(
+        service = service_upsert(
             slug=f"{slug}-{gemeente.code}",
-            defaults={
-                "label": f"{slug.capitalize()} API ({gemeente.naam})",
-                "api_type": api_type,
-                "api_root": base + path,
-                "auth_type": AuthTypes.zgw,
-                "client_id": client_id,
-                "secret": secret,
-                "user_id": "regiekoppeling",
-                "user_representation": "regiekoppeling",
-                "timeout": 10,
-            },
+            label=f"{slug.capitalize()} API ({gemeente.naam})",
+            api_type=api_type,
+            api_root=base + path,
+            client_id=client_id,
+            secret=secret,
         )
         services[api_type] = service
     config, _ = ZGWConfig.objects.update_or_create(

@@ -10,7 +10,7 @@ from regiekoppeling import events
 from regiekoppeling.models import Aanvraag, Beschikking, OutboxItem
 from regiekoppeling.outbox import handler
 
-from . import readthrough
+from . import notificaties, readthrough
 from .besluiten import beschikking_register
 from .registration import aanvraag_register
 from .statussen import zaakstatus_update
@@ -56,3 +56,13 @@ def handle_zaak_status(item: OutboxItem) -> None:
         voorziening_uuids=list(item.payload.get("voorzieningen", [])),
         statussen=item.payload.get("statussen"),
     )
+
+
+@handler(
+    notificaties.HANDLER,
+    label="Notificatie van de Zaken API verwerken",
+    lane="zaak",
+    on_dead=notificaties.notificatie_given_up,
+)
+def handle_notificatie(item: OutboxItem) -> None:
+    notificaties.notificatie_process(notificatie_id=int(item.payload["notificatie"]), lane=item.lane)

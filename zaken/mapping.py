@@ -128,3 +128,12 @@ def state(config: ZGWConfig, *, zaaktype_identificatie: str, wet: str, status: s
     if row is None:
         return StateMapping(False, "", resultaat)
     return StateMapping(True, row.statustype_omschrijving, resultaat)
+
+
+def lifecycle_state_for(config: ZGWConfig, zaaktype_identificatie: str, omschrijving: str) -> str | None:
+    """The lifecycle state a statustype stands for (the mapping read the other way), or None. The one
+    place the status sync asks the mapping."""
+    row = StatustypeMapping.objects.filter(
+        config=config, zaaktype=zaaktype_identificatie, statustype_omschrijving=omschrijving
+    ).first()
+    return row.status if row else None

@@ -140,6 +140,23 @@ class StatustypeMapping(models.Model):
         return f"{self.zaaktype}: {self.status} -> {self.statustype_omschrijving}"
 
 
+class Toestand(models.TextChoices):
+    OPEN = "open", "Open"
+    AFGESLOTEN = "afgesloten", "Afgesloten"
+    VERWIJDERD = "verwijderd", "Verwijderd"
+
+
+class SyncBron(models.TextChoices):
+    NOTIFICATIE = "notificatie", "Notificatie"
+    RECONCILIATIE = "reconciliatie", "Reconciliatie"
+
+
+class SyncProbleem(models.TextChoices):
+    NIET_GEKOPPELD = "niet_gekoppeld", "Statustype niet gekoppeld aan een levensfase"
+    OVERGANG_GEWEIGERD = "overgang_geweigerd", "Overgang niet toegestaan"
+    MISLUKT = "mislukt", "Synchronisatie mislukt"
+
+
 class Zaak(models.Model):
     """A zaak this service registers: our own identificatie first, then each remote result."""
 
@@ -162,6 +179,15 @@ class Zaak(models.Model):
     huidige_status_url = models.URLField(max_length=1000, blank=True, default="")
     etag = models.CharField(max_length=200, blank=True, default="")
     gesynchroniseerd_op = models.DateTimeField(null=True, blank=True)
+    # datumStatusGezet of the current status: a notification of an older status changes nothing.
+    status_gezet_op = models.DateTimeField(null=True, blank=True)
+    toestand = models.CharField(max_length=20, choices=Toestand.choices, default=Toestand.OPEN)
+    # Observability of the status sync: where the last change came from, how long after it was set
+    # the voorzieningen followed, and what could not be applied.
+    sync_bron = models.CharField(max_length=20, choices=SyncBron.choices, blank=True, default="")
+    sync_vertraging = models.DurationField(null=True, blank=True)
+    sync_probleem = models.CharField(max_length=30, choices=SyncProbleem.choices, blank=True, default="")
+    sync_toelichting = models.TextField(blank=True, default="")
     # Steps whose POST was sent at least once. After a lost answer the rerun looks the result up
     # instead of sending the POST again (ZGW has no Idempotency-Key).
     pogingen = models.JSONField(default=list, blank=True)
@@ -207,3 +233,60 @@ class Besluit(models.Model):
 
     def __str__(self) -> str:
         return self.identificatie
+
+
+class NotificatieAbonnement(models.Model):
+    """Our abonnement at a gemeente's Notificaties API (kanaal `zaken`): the Notificaties API sends each
+    message to `callback_url` with `Authorization: Token <token>`. The token is stored encrypted (it is
+    sent again when the abonnement is registered anew) and as a digest, by which a message is matched."""
+
+    config = models.OneToOneField(ZGWConfig, on_delete=models.CASCADE, related_name="notificaties")
+    notificaties_service = _service(APITypes.nrc, "+")
+    callback_url = models.URLField(max_length=1000)
+    token_encrypted = models.TextField(editable=False)
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    abonnement_url = models.URLField(max_length=1000, blank=True, default="")
+    gecontroleerd_op = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "notificatie-abonnement"
+        verbose_name_plural = "notificatie-abonnementen"
+
+    def __str__(self) -> str:
+        return f"Abonnement {self.config.gemeente} ({self.abonnement_url or 'niet geregistreerd'})"
+
+
+class ZaakNotificatie(models.Model):
+    """A message of the Notificaties API, stored before it is answered; processed by the outbox."""
+
+    class Uitkomst(models.TextChoices):
+        ONTVANGEN = "ontvangen", "Ontvangen, wacht op verwerking"
+        VERWERKT = "verwerkt", "Verwerkt"
+        BEKEND = "bekend", "Niets nieuws (eigen of al bekende status)"
+        VEROUDERD = "verouderd", "Ouder dan de bekende status"
+        ONBEKEND = "onbekend", "Onbekende zaak"
+        MISLUKT = "mislukt", "Mislukt"
+
+    abonnement = models.ForeignKey(NotificatieAbonnement, on_delete=models.CASCADE, related_name="notificaties")
+    # resource, resourceUrl, actie (and aanmaakdatum for an update): the same message sent again is
+    # stored once.
+    sleutel = models.CharField(max_length=64, unique=True)
+    resource = models.CharField(max_length=40)
+    actie = models.CharField(max_length=40)
+    resource_url = models.URLField(max_length=1000)
+    hoofd_object = models.URLField(max_length=1000)
+    aanmaakdatum = models.DateTimeField()
+    bericht = models.JSONField()
+    ontvangen_op = models.DateTimeField(auto_now_add=True)
+    zaak = models.ForeignKey(Zaak, on_delete=models.SET_NULL, null=True, blank=True, related_name="notificaties")
+    uitkomst = models.CharField(max_length=20, choices=Uitkomst.choices, default=Uitkomst.ONTVANGEN)
+    verwerkt_op = models.DateTimeField(null=True, blank=True)
+    toelichting = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "zaaknotificatie"
+        verbose_name_plural = "zaaknotificaties"
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.actie} {self.resource_url}"

@@ -35,18 +35,25 @@ def zaak_registered(*, zaak: Zaak, status_omschrijving: str | None) -> None:
         "zaak_identificatie": zaak.identificatie,
         "registratie": Registratie.GEREGISTREERD,
         "registratie_fouten": [],
+        "zaak_toestand": "open",
     }
     if status_omschrijving is not None:
         fields |= {"zaakstatus": status_omschrijving, "zaakstatus_gezet_op": timezone.now()}
     _write(zaak, **fields)
 
 
-def zaakstatus_set(*, zaak: Zaak, omschrijving: str, gezet_op: dt.datetime | None = None) -> int:
+def zaakstatus_set(
+    *, zaak: Zaak, omschrijving: str, gezet_op: dt.datetime | None = None, toestand: str | None = None
+) -> int:
     """The zaak has a new current status; returns how many voorzieningen show it. A voorziening shows
-    the status of its own zaak (or deelzaak), never the hoofdzaak's."""
+    the status of its own zaak (or deelzaak), never the hoofdzaak's. `toestand`: the zaak was closed
+    ("afgesloten") or is gone ("verwijderd") in the Zaken API."""
     if zaak.soort == Zaak.Soort.HOOFDZAAK:
         return 0
-    return _write(zaak, zaakstatus=omschrijving, zaakstatus_gezet_op=gezet_op or timezone.now(), zaakstatus_fout="")
+    extra = {"zaak_toestand": toestand} if toestand else {}
+    return _write(
+        zaak, zaakstatus=omschrijving, zaakstatus_gezet_op=gezet_op or timezone.now(), zaakstatus_fout="", **extra
+    )
 
 
 def zaakstatus_failed(*, zaak: Zaak, detail: str) -> int:
@@ -74,3 +81,10 @@ def zaakstatus_resolved(*, zaak: Zaak) -> None:
     """The zaak follows its lines again: a problem recorded before is gone (only lines that show one
     are written, so an ordinary change does not move `gewijzigd_op`)."""
     zaak.voorzieningen.exclude(zaakstatus_fout="").update(zaakstatus_fout="", gewijzigd_op=timezone.now())
+
+
+def zaak_toestand_set(*, zaak: Zaak, toestand: str) -> int:
+    """The zaak was closed or is gone, without a new status (for example deleted in the Zaken API)."""
+    if zaak.soort == Zaak.Soort.HOOFDZAAK:
+        return 0
+    return _write(zaak, zaak_toestand=toestand)

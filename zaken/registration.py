@@ -160,6 +160,7 @@ def ensure_initial_status(clients: Clients, config: ZGWConfig, aanvraag: Aanvraa
     if zaak.status_url or not config.initiele_status_zetten:
         return wanted
 
+    datum = now_iso()
     zaak.status_url = create_once(
         zaak,
         "status",
@@ -167,12 +168,13 @@ def ensure_initial_status(clients: Clients, config: ZGWConfig, aanvraag: Aanvraa
         lambda: clients.zaken.create_status(
             zaak=zaak.url,
             statustype=wanted.url,
-            datum=now_iso(),
+            datum=datum,
             toelichting="Aanvraag ontvangen via de regiekoppeling",
         )["url"],
     )
     zaak.huidige_status_url = zaak.status_url
-    zaak.save(update_fields=["status_url", "huidige_status_url"])
+    zaak.status_gezet_op = dt.datetime.fromisoformat(datum)
+    zaak.save(update_fields=["status_url", "huidige_status_url", "status_gezet_op"])
     return wanted
 
 
@@ -208,6 +210,11 @@ def ensure_rol(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Za
 
     zaak.rol_url = create_once(zaak, "rol", find, lambda: clients.zaken.create_rol(body)["url"])
     zaak.save(update_fields=["rol_url"])
+
+
+def document_belongs(zaak: Zaak, document: Document) -> bool:
+    """A document of the aanvraag goes to every zaak; one attached to a voorziening only to its zaak."""
+    return document.voorziening_id is None or zaak.voorzieningen.filter(pk=document.voorziening_id).exists()
 
 
 def relate_document(clients: Clients, zaak: Zaak, document: Document) -> None:
@@ -290,7 +297,8 @@ def aanvraag_register(*, aanvraag_id: int) -> None:
             documents = aanvraag.documenten.exclude(informatieobject="")
             for document in documents:
                 for zaak in plan:
-                    relate_document(clients, zaak, document)
+                    if document_belongs(zaak, document):
+                        relate_document(clients, zaak, document)
     except PermanentError as exc:
         registration_failed(aanvraag=aanvraag, error=exc)
         raise

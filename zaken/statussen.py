@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from regiekoppeling.lifecycle.states import Status, aanvraag_status_from_lines
@@ -89,14 +90,16 @@ def _follow(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak,
         record_current_status(clients, zaak, remote, types)
         return
     step = f"status:{target}"
+    datum = now_iso()  # also our record of when it was set: a notification of an older status is no news
     url = create_once(
         zaak,
         step,
         lambda: existing_status(clients, zaak, wanted.url),
-        lambda: str(clients.zaken.create_status(zaak=zaak.url, statustype=wanted.url, datum=now_iso())["url"]),
+        lambda: str(clients.zaken.create_status(zaak=zaak.url, statustype=wanted.url, datum=datum)["url"]),
     )
     zaak.huidige_status_url = url
-    zaak.save(update_fields=["huidige_status_url"])
+    zaak.status_gezet_op = parse_datetime(datum)
+    zaak.save(update_fields=["huidige_status_url", "status_gezet_op"])
     readthrough.zaakstatus_set(zaak=zaak, omschrijving=wanted.omschrijving)
 
 
@@ -134,9 +137,10 @@ def record_current_status(clients: Clients, zaak: Zaak, remote: JSON, types: lis
         return
     status = clients.zaken.get_status(current_url)
     statustype = next((t for t in types if t.url == status["statustype"]), None)
-    zaak.huidige_status_url = current_url
-    zaak.save(update_fields=["huidige_status_url"])
     gezet = parse_datetime(status.get("datumStatusGezet") or "")
+    zaak.huidige_status_url = current_url
+    zaak.status_gezet_op = gezet or timezone.now()
+    zaak.save(update_fields=["huidige_status_url", "status_gezet_op"])
     readthrough.zaakstatus_set(
         zaak=zaak, omschrijving=statustype.omschrijving if statustype else "", gezet_op=gezet if gezet else None
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .sync import zaakstatus_sync
+from .reconcile import zaken_reconcile
 
 
 @shared_task
-def sync_zaakstatussen() -> int:
-    return zaakstatus_sync()
+def reconcile_zaken() -> int:
+    return zaken_reconcile().changed

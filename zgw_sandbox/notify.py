@@ -1,8 +1,10 @@
 """Outgoing notifications, shaped like the notificatie-*.json samples (Notificaties API 1.0.0 messages).
 
 Like Open Zaak, one message per successful write (create, update, partial_update, destroy), sent after
-the write is stored, asynchronously, never for a 4xx. Delivery is best effort: one attempt from a
-background thread; the outcome is kept in `sent` so tests can see what went out.
+the write is stored, asynchronously, never for a 4xx: to the fixed callback (command line) and to every
+abonnement of the sandbox's Notificaties API that takes it (`notificaties.py`). Delivery is best effort:
+one attempt per receiver from a background thread; the outcome is kept in `sent` so tests can see what
+went out.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import queue
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from .auth import make_token
@@ -35,10 +38,18 @@ def message(
 
 
 class Notifier:
-    def __init__(self, callback: str | None, auth: tuple[str, str] | str | None, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        callback: str | None,
+        auth: tuple[str, str] | str | None,
+        timeout: float = 5.0,
+        subscribers: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None,
+    ) -> None:
         """`auth`: (client_id, secret) for a ZGW JWT like Open Zaak sends, or a literal Authorization value
-        (e.g. "Token abc" for a receiver that checks a static token)."""
+        (e.g. "Token abc" for a receiver that checks a static token). `subscribers`: the (callbackUrl,
+        auth) of the abonnementen that take a message."""
         self.callback = callback
+        self.subscribers = subscribers
         self.auth = auth
         self.timeout = timeout
         self.sent: list[dict[str, Any]] = []
@@ -48,8 +59,6 @@ class Notifier:
         self._thread.start()
 
     def emit(self, msg: dict[str, Any]) -> None:
-        if not self.callback:
-            return
         msg = {**msg, "aanmaakdatum": fmt_datetime(now())}
         self._queue.put(msg)
 
@@ -71,17 +80,17 @@ class Notifier:
             if "_flush" in item:
                 item["_flush"].set()
                 continue
-            self._deliver(item)
+            if self.callback:
+                self._deliver(item, self.callback, self.auth)
+            for callback, auth in self.subscribers(item) if self.subscribers else []:
+                self._deliver(item, callback, auth)
 
-    def _deliver(self, msg: dict[str, Any]) -> None:
-        callback = self.callback
-        if not callback:
-            return
+    def _deliver(self, msg: dict[str, Any], callback: str, auth: tuple[str, str] | str | None) -> None:
         headers = {"Content-Type": "application/json", "Accept": "*/*", "User-Agent": "Open Zaak"}
-        if isinstance(self.auth, str):
-            headers["Authorization"] = self.auth
-        elif self.auth:
-            client_id, secret = self.auth
+        if isinstance(auth, str):
+            headers["Authorization"] = auth
+        elif auth:
+            client_id, secret = auth
             token = make_token(client_id, secret, exp_after=NOTIFICATION_JWT_LIFETIME)
             headers["Authorization"] = f"Bearer {token}"
         request = urllib.request.Request(callback, json.dumps(msg).encode(), headers, method="POST")  # noqa: S310

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 
-from . import besluiten, catalogi, control, documenten, errors, latency, lifecycle, relaties, seed, zaken
+from . import besluiten, catalogi, control, documenten, errors, latency, lifecycle, notificaties, relaties, seed, zaken
 from .auth import authenticate, make_token
 from .faults import FaultRule, Faults
 from .notify import Notifier
@@ -39,7 +39,7 @@ LOGGED_HEADERS = ("Content-Type", "Accept", "Accept-Crs", "Content-Crs", "If-Non
 
 def build_router() -> Router:
     router = Router()
-    for module in (catalogi, zaken, lifecycle, relaties, documenten, besluiten):
+    for module in (catalogi, zaken, lifecycle, relaties, documenten, besluiten, notificaties):
         module.register(router)
     return router
 
@@ -168,7 +168,11 @@ class Sandbox:
         self.ctx = Ctx(self.store, chunk_size)
         self.faults = Faults()
         first_client = next(iter(self.clients.items()))
-        self.notifier = Notifier(notification_callback, notification_auth or first_client)
+        self.notifier = Notifier(
+            notification_callback,
+            notification_auth or first_client,
+            subscribers=lambda message: notificaties.subscribers(self.store, message),
+        )
         # bounded, so that a long `make run` does not grow without end
         self._log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._log_lock = threading.Lock()

@@ -37,6 +37,8 @@ COLLECTIONS: dict[str, str] = {
     "bestandsdelen": "documenten",
     "besluiten": "besluiten",
     "besluitinformatieobjecten": "besluiten",
+    "kanaal": "notificaties",
+    "abonnement": "notificaties",
 }
 _URL = re.compile(r"^(?P<base>https?://[^/]+)/(?P<api>\w+)/api/v1/(?P<coll>\w+)/(?P<uuid>[0-9a-fA-F-]{36})/?$")
 

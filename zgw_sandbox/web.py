@@ -26,7 +26,13 @@ from . import errors
 if TYPE_CHECKING:
     from .store import Store
 
-API_VERSIONS = {"zaken": "1.5.1", "catalogi": "1.3.1", "documenten": "1.4.2", "besluiten": "1.1.0"}
+API_VERSIONS = {
+    "zaken": "1.5.1",
+    "catalogi": "1.3.1",
+    "documenten": "1.4.2",
+    "besluiten": "1.1.0",
+    "notificaties": "1.0.0",
+}
 PAGE_SIZE = 100
 JSON = "application/json"
 

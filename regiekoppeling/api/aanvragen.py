@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import StreamingHttpResponse
+from djangorestframework_camel_case.render import CamelCaseJSONRenderer
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from documenten.download import NotAvailable, document_download
+from zaken.clients import ZGWRequestError, ZGWUnavailableError
 
 from .. import documents, selectors, services
 from ..models import Aanvraag, Document, Voorziening
 from .base import IDEMPOTENCY_KEY, IsRegie, ResourceViewSet, caller, created, idempotent, visible_or_404
-from .exceptions import PayloadTooLarge
+from .exceptions import BadGateway, PayloadTooLarge, Unavailable
 from .filters import AanvraagFilter, DocumentFilter, VoorzieningFilter
 from .parsers import StrictJSONParser, StrictMultiPartParser
+from .renderers import BinaryRenderer, safe_filename
 from .serializers import (
     AanvraagInputSerializer,
     AanvraagSerializer,
@@ -109,7 +117,8 @@ class VoorzieningViewSet(ResourceViewSet):
         description=(
             "Voeg een document toe aan een aanvraag: een bestand (multipart/form-data) of een verwijzing naar een "
             "bestaand document in een geconfigureerde Documenten API. Het wordt opgeslagen als "
-            "enkelvoudiginformatieobject en aan elke zaak van de aanvraag gekoppeld."
+            "enkelvoudiginformatieobject en aan elke zaak van de aanvraag gekoppeld, of met `voorziening` alleen aan "
+            "de zaak van die voorziening. Beide partijen krijgen een bericht."
         ),
         request={"multipart/form-data": DocumentInputSerializer, "application/json": DocumentInputSerializer},
         responses={201: DocumentSerializer},
@@ -139,3 +148,25 @@ class DocumentViewSet(ResourceViewSet):
         except documents.TooLarge as exc:
             raise PayloadTooLarge(str(exc)) from None
         return created(self.shown(document))
+
+    @extend_schema(
+        description="De inhoud van het document, gestreamd (uit de Documenten API, of zolang het daar nog niet "
+        "staat uit de eigen opslag). Zichtbaar voor wie het document mag zien.",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path="inhoud", renderer_classes=[CamelCaseJSONRenderer, BinaryRenderer])
+    def inhoud(self, request: Request, uuid: str | None = None) -> StreamingHttpResponse:
+        document = self.get_object()
+        try:
+            download = document_download(document=document)
+        except NotAvailable:
+            raise NotFound("Het document is (nog) nergens opgeslagen.") from None
+        except ZGWUnavailableError:
+            raise Unavailable() from None
+        except ZGWRequestError as exc:
+            raise BadGateway(f"De Documenten API weigerde: {exc.status}") from None
+        response = StreamingHttpResponse(download.chunks, content_type=download.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{safe_filename(download.filename)}"'
+        if download.size is not None:
+            response["Content-Length"] = str(download.size)
+        return response

@@ -30,6 +30,18 @@ class Unprocessable(exceptions.APIException):
     default_code = "unprocessable"
 
 
+class Unavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "De achterliggende API is niet bereikbaar; probeer het later opnieuw."
+    default_code = "unavailable"
+
+
+class BadGateway(exceptions.APIException):
+    status_code = 502
+    default_detail = "De achterliggende API weigerde het verzoek."
+    default_code = "bad_gateway"
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "payload-too-large"

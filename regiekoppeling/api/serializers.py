@@ -204,6 +204,10 @@ class ZaakRefSerializer(serializers.Serializer):
         help_text="Waarom de zaak een wijziging niet volgde (een status zonder statustype, of een type dat de "
         "catalogus niet kent); leeg zodra de zaak weer een status krijgt."
     )
+    toestand = serializers.ChoiceField(
+        choices=["open", "afgesloten", "verwijderd"],
+        help_text="Open; afgesloten (eindstatus gezet); verwijderd (de zaak bestaat niet meer in de Zaken API).",
+    )
 
 
 class RegistratieFoutSerializer(serializers.Serializer):
@@ -241,6 +245,7 @@ class VoorzieningSerializer(serializers.ModelSerializer):
             "status": obj.zaakstatus,
             "status_gezet_op": obj.zaakstatus_gezet_op,
             "status_fout": obj.zaakstatus_fout,
+            "toestand": obj.zaak_toestand or "open",
         }
 
     @extend_schema_field(OpenApiTypes.URI)
@@ -282,19 +287,35 @@ class DocumentSerializer(serializers.ModelSerializer):
     aanvraag: serializers.HyperlinkedRelatedField[Aanvraag] = serializers.HyperlinkedRelatedField(
         view_name="aanvraag-detail", lookup_field="uuid", read_only=True
     )
+    voorziening: serializers.HyperlinkedRelatedField[Voorziening] = serializers.HyperlinkedRelatedField(
+        view_name="voorziening-detail", lookup_field="uuid", read_only=True, allow_null=True
+    )
     registratie_fouten = RegistratieFoutSerializer(many=True, read_only=True)
+    inhoud = serializers.SerializerMethodField()
 
     class Meta:
         model = Document
         fields = [
-            "url", "uuid", "aanvraag", "titel", "beschrijving", "soort", "bestandsnaam", "formaat", "bestandsomvang",
-            "informatieobject", "registratie", "registratie_fouten", "aangemaakt_op",
+            "url", "uuid", "aanvraag", "voorziening", "titel", "beschrijving", "soort", "auteur", "bestandsnaam",
+            "formaat", "bestandsomvang", "informatieobject", "registratie", "registratie_fouten", "aangemaakt_op",
+            "inhoud",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_inhoud(self, obj: Document) -> str:
+        """Where the content is downloaded (`GET /api/v1/documenten/{uuid}/inhoud`)."""
+        return reverse("document-inhoud", kwargs={"uuid": obj.uuid}, request=self.context.get("request"))
 
 
 class DocumentInputSerializer(StrictSerializer):
     aanvraag = serializers.UUIDField(help_text="uuid van de aanvraag")
+    voorziening = serializers.UUIDField(
+        required=False, help_text="uuid van een voorziening van de aanvraag: het document hoort bij haar zaak alleen."
+    )
+    auteur = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="Naam van wie het document toevoegt."
+    )
     titel = serializers.CharField(max_length=200)
     beschrijving = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     soort = serializers.CharField(

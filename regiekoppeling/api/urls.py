@@ -8,6 +8,7 @@ from .producten import ProductViewSet
 from .schema import OpenAPIJSONView, OpenAPIYAMLView
 from .signalen import SignaalViewSet
 from .toewijzingen import ToewijzingViewSet
+from .zgw_notificaties import ZgwNotificatieView
 
 router = SimpleRouter(trailing_slash=False)
 router.register("aanvragen", AanvraagViewSet, basename="aanvraag")
@@ -24,5 +25,6 @@ router.register("abonnementen", AbonnementViewSet, basename="abonnement")
 urlpatterns = [
     path("openapi.json", OpenAPIJSONView.as_view(), name="openapi-json"),
     path("openapi.yaml", OpenAPIYAMLView.as_view(), name="openapi-yaml"),
+    path("zgw-notificaties", ZgwNotificatieView.as_view(), name="zgw-notificaties"),
     *router.urls,
 ]

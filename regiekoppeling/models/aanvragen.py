@@ -109,6 +109,8 @@ class Voorziening(models.Model):
     zaakstatus_gezet_op = models.DateTimeField(null=True, blank=True)
     # Why the zaak did not follow a change (a state without a statustype, or one the catalogue lacks).
     zaakstatus_fout = models.CharField(max_length=500, blank=True, default="")
+    # "open", "afgesloten" (einddatum set) or "verwijderd" (the zaak is gone from the Zaken API).
+    zaak_toestand = models.CharField(max_length=20, blank=True, default="")
     registratie = models.CharField(max_length=20, choices=Registratie.choices, default=Registratie.WACHT)
     registratie_fouten = models.JSONField(default=list, blank=True)
     aangemaakt_op = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -7,7 +7,7 @@ import uuid
 from django.db import models
 from privates.fields import PrivateMediaFileField
 
-from .aanvragen import Aanvraag
+from .aanvragen import Aanvraag, Voorziening
 from .partijen import Applicatie
 
 
@@ -19,7 +19,13 @@ class Document(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     aanvraag = models.ForeignKey(Aanvraag, on_delete=models.PROTECT, related_name="documenten")
+    # Attached to one voorziening (its zaak) instead of the whole aanvraag (all its zaken).
+    voorziening = models.ForeignKey(
+        Voorziening, on_delete=models.PROTECT, related_name="documenten", null=True, blank=True
+    )
     indiener = models.ForeignKey(Applicatie, on_delete=models.PROTECT, related_name="+")
+    # The person who attached it (the Documenten API's `auteur`); empty: the application's name.
+    auteur = models.CharField(max_length=200, blank=True, default="")
     titel = models.CharField(max_length=200)
     beschrijving = models.CharField(max_length=1000, blank=True, default="")
     # omschrijving of the informatieobjecttype (e.g. "Beschikking" for the letter); empty: the

@@ -60,9 +60,13 @@ def test_upload_is_stored_privately_and_queued(regie, aanvraag, private_media):
     assert document.inhoud.read() == PDF
     assert (private_media / document.inhoud.name).read_bytes() == PDF
     assert document.indiener == regie.applicatie
-    assert OutboxItem.objects.count() == before + 1
-    item = OutboxItem.objects.latest("id")
-    assert (item.handler, item.payload) == ("document", {"document": str(document.uuid)})
+    # The document to store, and the bericht that tells the parties.
+    items = list(OutboxItem.objects.order_by("id")[before:])
+    assert [(i.handler, i.payload.get("document")) for i in items] == [
+        ("document", str(document.uuid)),
+        ("bericht", None),
+    ]
+    assert (items[1].payload["resource"], items[1].payload["uuid"]) == ("document", str(document.uuid))
     # The aanvraag shows its documents.
     assert [d["uuid"] for d in regie.get(f"/api/v1/aanvragen/{aanvraag['uuid']}").json()["documenten"]] == [
         str(document.uuid)
