@@ -299,6 +299,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["regiekoppeling.api.authentication.ZGWJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["regiekoppeling.api.permissions.IsApplicatie"],
     "DEFAULT_RENDERER_CLASSES": ["djangorestframework_camel_case.render.CamelCaseJSONRenderer"],
+    # No `?format=`: the representation is chosen by Accept only (the strict query check refuses
+    # unknown parameters, and the document must not offer one the server refuses).
+    "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_PARSER_CLASSES": ["regiekoppeling.api.parsers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "regiekoppeling.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -3,10 +3,10 @@ problem+json."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
+from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from rest_framework.renderers import BaseRenderer
 
 
@@ -19,7 +19,8 @@ class BinaryRenderer(BaseRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         if isinstance(data, bytes):
             return data
-        return json.dumps(data).encode()
+        # An error answer (problem+json) on a binary endpoint: the same camelCase JSON as everywhere.
+        return bytes(CamelCaseJSONRenderer().render(data, accepted_media_type, renderer_context))
 
 
 def safe_filename(name: str) -> str:

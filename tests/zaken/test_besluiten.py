@@ -102,7 +102,9 @@ def test_shared_zaak_gets_one_besluit(regie, backoffice, zgw, reader):
     assert run_outbox(aanvraag, "besluit") == ["done"]
 
     besluiten = reader.json("/besluiten/api/v1/besluiten")["results"]
-    assert [(b["identificatie"], b["toelichting"]) for b in besluiten] == [(str(NUMMER), f"Beschikking {NUMMER}")]
+    # One besluit: its identificatie is the beschikkingnummer; on a shared zaak it names each line's outcome.
+    toelichting = f"Beschikking {NUMMER}: regel 1 (02A01): toegekend; regel 2 (07A01): toegekend"
+    assert [(b["identificatie"], b["toelichting"]) for b in besluiten] == [(str(NUMMER), toelichting)]
 
 
 def test_afgewezen_closes_the_zaak(regie, backoffice, zgw, reader):
