@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from acceptance import levensloop, zaakhistorie
+from acceptance import levensloop, scenarios, zaakhistorie
 from regiekoppeling.lifecycle.states import TRANSITIONS, Status, aanvraag_status_from_lines
 from zaken.demo import DEMO_STATUSTYPEN
 
@@ -21,11 +21,18 @@ NAMES = ["Ontvangen", "In behandeling", "In onderzoek", "Besluit genomen", "In l
 
 
 class Fake(zaakhistorie.Zgw):
-    """A zaak whose status history is `history` (statustype omschrijvingen, oldest first)."""
+    """A zaak whose status history is `history` (statustype omschrijvingen, oldest first); `more` adds
+    other zaken (url -> history) of the same zaaktype."""
 
-    def __init__(self, history: list[str], *, closed: bool | None = None, resultaten: int | None = None) -> None:
+    def __init__(
+        self,
+        history: list[str],
+        *,
+        closed: bool | None = None,
+        resultaten: int | None = None,
+        more: dict[str, list[str]] | None = None,
+    ) -> None:
         super().__init__("test", "secret")
-        closed = "Afgehandeld" in history if closed is None else closed
         statustypen = [
             {
                 "url": f"{CATALOGI}/statustypen/{n}",
@@ -37,22 +44,37 @@ class Fake(zaakhistorie.Zgw):
             for n, name in enumerate(NAMES, start=1)
         ]
         self.answers: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {
-            (ZAAK, ()): {"url": ZAAK, "identificatie": "Z1", "zaaktype": ZAAKTYPE, "einddatum": "2027-01-01" * closed},
             (ZAAKTYPE, ()): {"url": ZAAKTYPE, "identificatie": "WMO-VOORZIENING"},
             (f"{CATALOGI}/statustypen", (("zaaktype", ZAAKTYPE),)): {"results": statustypen, "next": None},
-            (f"{ROOT}/statussen", (("zaak", ZAAK),)): {
+        }
+        self.answers |= {(str(t["url"]), ()): t for t in statustypen}
+        self.add_zaak(ZAAK, history, closed, resultaten)
+        for url, other in (more or {}).items():
+            self.add_zaak(url, other, None, None)
+
+    def add_zaak(self, url: str, history: list[str], closed: bool | None, resultaten: int | None) -> None:
+        closed = "Afgehandeld" in history if closed is None else closed
+        identificatie = url.rsplit("/", 1)[-1].upper()
+        self.answers |= {
+            (url, ()): {
+                "url": url,
+                "identificatie": identificatie,
+                "zaaktype": ZAAKTYPE,
+                "einddatum": "2027-01-01" * closed,
+            },
+            (f"{ROOT}/zaken", (("identificatie", identificatie),)): {"count": 1},
+            (f"{ROOT}/statussen", (("zaak", url),)): {
                 "results": [
                     {"statustype": f"{CATALOGI}/statustypen/{NAMES.index(name) + 1}", "datumStatusGezet": f"T{i:02}"}
                     for i, name in enumerate(history)
                 ],
                 "next": None,
             },
-            (f"{ROOT}/resultaten", (("zaak", ZAAK),)): {
+            (f"{ROOT}/resultaten", (("zaak", url),)): {
                 "results": [{"url": "r"}] * (int(closed) if resultaten is None else resultaten),
                 "next": None,
             },
         }
-        self.answers |= {(str(t["url"]), ()): t for t in statustypen}
 
     def get(self, url: str, **params: str) -> Any:
         return self.answers[(url, tuple(sorted(params.items())))]
@@ -176,3 +198,38 @@ def test_without_an_initial_status_the_history_starts_at_the_first_change():
     expect = zaakhistorie.Expectation(initial_status=False)
     assert zaakhistorie.check_zaak(Fake(["In behandeling"]), ZAAK, ["in_behandeling"], expect).problems == []
     assert zaakhistorie.check_zaak(Fake([]), ZAAK, ["ontvangen"], expect).problems == ["geen status"]
+
+
+# --- the whole check: which lines a zaak follows --------------------------------------------------
+
+
+def test_a_hoofdzaak_follows_every_line_of_its_aanvraag(monkeypatch):
+    # Two deelzaken, one per line, and the hoofdzaak (ZAAK) of their aanvraag: it stands at the lines'
+    # common state, which is still "in behandeling" while one line is.
+    deel = {
+        f"{ROOT}/zaken/d1": ["Ontvangen", "In behandeling", "Besluit genomen"],
+        f"{ROOT}/zaken/d2": ["Ontvangen", "In behandeling"],
+    }
+    lines = [
+        {"url": f"v{n}", "uuid": f"v{n}", "aanvraag": "a1", "status": state, "registratie": "geregistreerd",
+         "zaak": {"url": url, "status": history[-1]}}
+        for n, ((url, history), state) in enumerate(zip(deel.items(), ["toegekend", "in_behandeling"], strict=True))
+    ]  # fmt: skip
+    service = {
+        "/voorzieningen": lines,
+        "/aanvragen": [{"url": "a1", "hoofdzaak": {"url": ZAAK}}],
+        "/beschikkingen": [],
+    }
+    monkeypatch.setattr(zaakhistorie, "_all_of_service", lambda api, path, **params: service[path])
+    party = scenarios.Party("backoffice", "secret")
+    config = scenarios.Config(base_url="http://service/api/v1", regie=party, backoffice=party)
+
+    def findings(hoofdzaak: list[str]) -> dict[str, list[str]]:
+        found = zaakhistorie.check(config, Fake(hoofdzaak, more=deel))
+        return {f.zaak: f.problems for f in found}
+
+    assert findings(["Ontvangen", "In behandeling"]) == {"Z1": [], "D1": [], "D2": []}
+    # Following only the line that is furthest, it would have moved on: wrong for the aanvraag.
+    assert findings(["Ontvangen", "In behandeling", "Besluit genomen"])["Z1"] == [
+        "statusgeschiedenis wijkt af: verwacht Ontvangen > In behandeling"
+    ]
