@@ -61,6 +61,33 @@ def zgw_credentials(args: argparse.Namespace, demo: dict[str, Any]) -> tuple[str
     return args.zgw_client_id or zgw.get("clientId", ""), args.zgw_secret or zgw.get("secret", "")
 
 
+def expectation(args: argparse.Namespace) -> zaakhistorie.Expectation:
+    """The statustype mapping the service was configured with (`--statustypen`, a JSON file
+    {"<zaaktype identificatie>" or "*": {"<state>": "<statustype omschrijving>"}}), else the demo's."""
+    initial = not args.no_initial_status
+    if not args.statustypen:
+        return zaakhistorie.Expectation(initial_status=initial)
+    try:
+        mapping = json.loads(Path(args.statustypen).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"--statustypen {args.statustypen}: {exc}") from exc
+    if not isinstance(mapping, dict) or not all(isinstance(v, dict) for v in mapping.values()):
+        raise CommandError("--statustypen: expected {zaaktype: {state: statustype}}")
+    return zaakhistorie.Expectation(statustypen=mapping, initial_status=initial)
+
+
+def _expectation_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--statustypen",
+        default="",
+        help='JSON file {"<zaaktype identificatie>" or "*": {"<state>": "<statustype>"}} as the service maps '
+        "them (default: the demo mapping), for the expected status history of each zaak",
+    )
+    command.add_argument(
+        "--no-initial-status", action="store_true", help="the service sets no initial status on registration"
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="python -m acceptance", description=__doc__.split("\n")[0])
     main.add_argument("--demo", type=Path, default=None, help="demo file of `make run` (default .data/demo.json)")
@@ -85,6 +112,7 @@ def parser() -> argparse.ArgumentParser:
         "--zgw-client-id", default="", help="check every scenario's zaken in the ZGW APIs (default: the demo file's)"
     )
     play.add_argument("--zgw-secret", default=os.environ.get("ZGW_CLIENT_SECRET", ""), help="or ZGW_CLIENT_SECRET")
+    _expectation_options(play)
 
     zaken = commands.add_parser("zaken", help="read every zaak back from the ZGW APIs and check its history")
     zaken.add_argument("--base-url", default="http://127.0.0.1:8000/api/v1")
@@ -92,6 +120,7 @@ def parser() -> argparse.ArgumentParser:
     zaken.add_argument("--backoffice-secret", default=os.environ.get(BACKOFFICE_SECRET_ENV, ""))
     zaken.add_argument("--zgw-client-id", default="", help="default: the demo file's ZGW client")
     zaken.add_argument("--zgw-secret", default=os.environ.get("ZGW_CLIENT_SECRET", ""), help="or ZGW_CLIENT_SECRET")
+    _expectation_options(zaken)
     zaken.add_argument(
         "--wait",
         type=float,
@@ -129,12 +158,13 @@ def main(argv: list[str] | None = None) -> int:
             timeout=args.timeout,
             only=frozenset(c.strip().upper() for c in args.only.split(",") if c.strip()),
         )
+        expect = expectation(args)
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     zgw_id, zgw_secret = zgw_credentials(args, demo)
     check = (
-        zaakhistorie.scenario_check(config, zaakhistorie.Zgw(zgw_id, zgw_secret), timeout=args.timeout)
+        zaakhistorie.scenario_check(config, zaakhistorie.Zgw(zgw_id, zgw_secret), timeout=args.timeout, expect=expect)
         if zgw_id and zgw_secret
         else None
     )
@@ -157,9 +187,10 @@ def check_zaken(args: argparse.Namespace, demo: dict[str, Any], demo_path: Path)
         args.backoffice_client_id, secret_for(args.backoffice_client_id, args.backoffice_secret, demo, demo_path)
     )
     config = scenarios.Config(base_url=args.base_url, regie=backoffice, backoffice=backoffice)
+    expect = expectation(args)
     deadline = time.monotonic() + args.wait
     while True:
-        findings = zaakhistorie.check(config, zaakhistorie.Zgw(client_id, secret))
+        findings = zaakhistorie.check(config, zaakhistorie.Zgw(client_id, secret), expect=expect)
         if not any(f.problems for f in findings) or time.monotonic() >= deadline:
             break
         time.sleep(1)

@@ -5,6 +5,9 @@ and beschikkingen, then reads each zaak, its statussen, resultaat and besluiten 
 a ZGW client id and secret of their own, and checks the whole history:
 
 - every voorziening has its zaak, and an identificatie names one zaak only (hoofdzaken included);
+- the statussen are exactly a sequence the lifecycle gives for the present states of the voorzieningen
+  the zaak follows (`levensloop.expected_histories`: no step missing, none twice, none out of order),
+  with the statustype mapping per zaaktype identificatie (`--statustypen`; default the demo mapping);
 - the statussen follow the catalogue forward (strictly rising volgnummer: no step twice, none back);
 - at most one end status, and nothing after it; `einddatum` is set exactly when the zaak is closed;
 - exactly one resultaat on a closed zaak, at most one on an open one;
@@ -28,6 +31,7 @@ from typing import Any
 
 import requests
 
+from . import levensloop
 from .scenarios import Api, Config, make_token
 
 JSON = dict[str, Any]
@@ -90,12 +94,29 @@ def _all_of_service(api: Api, path: str, **params: str) -> list[JSON]:
         response = api.get(page["next"])  # Api.get takes a full URL as it is
 
 
-def check_zaak(zgw: Zgw, url: str) -> Finding:
+@dataclass(frozen=True)
+class Expectation:
+    """What the check needs to know of the service's configuration: the statustype per lifecycle state
+    per zaaktype identificatie ("*": every other zaaktype; an empty name is "no status change"), and
+    whether registration sets an initial status."""
+
+    statustypen: dict[str, dict[str, str]] = field(default_factory=lambda: {"*": levensloop.DEMO_STATUSTYPEN})
+    initial_status: bool = True
+
+    def mapping(self, zaaktype_identificatie: str) -> dict[str, str]:
+        return self.statustypen.get(zaaktype_identificatie) or self.statustypen.get("*") or {}
+
+
+def check_zaak(zgw: Zgw, url: str, line_states: list[str] | None = None, expect: Expectation | None = None) -> Finding:
+    """The problems of one zaak; with `line_states` (the states of the voorzieningen it follows) also
+    whether its whole status history is one the lifecycle gives for them."""
     zaak = zgw.get(url)
     finding = Finding(zaak.get("identificatie") or url)
     statussen = sorted(zgw.all(_api_root(url, "zaken") + "/statussen", zaak=url), key=lambda s: s["datumStatusGezet"])
     types = [zgw.cached(s["statustype"]) for s in statussen]
     finding.history = [t["omschrijving"] for t in types]
+    if line_states:
+        finding.problems += _sequence_problems(zgw, zaak, finding.history, line_states, expect or Expectation())
     numbers = [t["volgnummer"] for t in types]
     if not statussen:
         finding.problems.append("geen status")
@@ -115,7 +136,30 @@ def check_zaak(zgw: Zgw, url: str) -> Finding:
     return finding
 
 
-def check(config: Config, zgw: Zgw, *, aangemaakt_vanaf: str = "") -> list[Finding]:
+def _sequence_problems(
+    zgw: Zgw, zaak: JSON, history: list[str], line_states: list[str], expect: Expectation
+) -> list[str]:
+    zaaktype = zgw.cached(zaak["zaaktype"])
+    catalogue = zgw.all(zaaktype["url"].split("/zaaktypen/")[0] + "/statustypen", zaaktype=zaaktype["url"])
+    statustypen = [
+        levensloop.Statustype(str(t["omschrijving"]), int(t["volgnummer"]), bool(t.get("isEindstatus")))
+        for t in catalogue
+    ]
+    if not statustypen:
+        return [f"zaaktype {zaaktype.get('identificatie')} heeft geen statustypen"]
+    try:
+        expected = levensloop.expected_histories(
+            line_states,
+            statustypen,
+            expect.mapping(str(zaaktype.get("identificatie", ""))),
+            initial_status=expect.initial_status,
+        )
+    except ValueError as exc:
+        return [f"verwachte statusgeschiedenis onbekend: {exc}"]
+    return levensloop.history_problems(history, expected)
+
+
+def check(config: Config, zgw: Zgw, *, aangemaakt_vanaf: str = "", expect: Expectation | None = None) -> list[Finding]:
     """Every zaak of every voorziening the backoffice of `config` sees (made since `aangemaakt_vanaf`,
     an ISO time, when given); findings with problems first."""
     backoffice = Api(config, config.backoffice, "backoffice")
@@ -123,15 +167,19 @@ def check(config: Config, zgw: Zgw, *, aangemaakt_vanaf: str = "") -> list[Findi
     voorzieningen = _all_of_service(backoffice, "/voorzieningen", **since)
     findings: list[Finding] = []
     zaak_of: dict[str, str] = {}
+    follows: dict[str, list[str]] = defaultdict(list)  # zaak url -> states of the lines it follows
+    states_of_aanvraag: dict[str, list[str]] = defaultdict(list)
     for line in voorzieningen:
+        states_of_aanvraag[line["aanvraag"]].append(line["status"])
         if not line.get("zaak"):
             findings.append(Finding(f"voorziening {line['uuid']}", [f"geen zaak (registratie {line['registratie']})"]))
             continue
         zaak_of[line["url"]] = line["zaak"]["url"]
-    hoofdzaken = {
-        a["hoofdzaak"]["url"] for a in _all_of_service(backoffice, "/aanvragen", **since) if a.get("hoofdzaak")
-    }
-    by_url = {url: check_zaak(zgw, url) for url in sorted(set(zaak_of.values()) | hoofdzaken)}
+        follows[line["zaak"]["url"]].append(line["status"])
+    for aanvraag in _all_of_service(backoffice, "/aanvragen", **since):
+        if aanvraag.get("hoofdzaak"):  # it follows every line of its aanvraag
+            follows[aanvraag["hoofdzaak"]["url"]] = states_of_aanvraag[aanvraag["url"]]
+    by_url = {url: check_zaak(zgw, url, follows[url], expect) for url in sorted(follows)}
     for line in voorzieningen:
         shown, finding = (line.get("zaak") or {}).get("status"), by_url.get((line.get("zaak") or {}).get("url", ""))
         if finding is not None and finding.history and shown != finding.history[-1]:
@@ -191,14 +239,18 @@ def format_findings(findings: list[Finding]) -> str:
     return "\n".join(lines)
 
 
-def scenario_check(config: Config, zgw: Zgw, *, timeout: float) -> Callable[[str], list[str]]:
+def scenario_check(
+    config: Config, zgw: Zgw, *, timeout: float, expect: Expectation | None = None
+) -> Callable[[str], list[str]]:
     """For the player: the problems of the zaken made since a moment, once the workers had `timeout`
     seconds to finish (the check repeats while it finds problems)."""
 
     def problems_since(moment: str) -> list[str]:
         deadline = time.monotonic() + timeout
         while True:
-            found = [f"{f.zaak}: {p}" for f in check(config, zgw, aangemaakt_vanaf=moment) for p in f.problems]
+            found = [
+                f"{f.zaak}: {p}" for f in check(config, zgw, aangemaakt_vanaf=moment, expect=expect) for p in f.problems
+            ]
             if not found or time.monotonic() >= deadline:
                 return found
             time.sleep(0.5)

@@ -85,6 +85,12 @@ def server_error(status: int = 500) -> ApiError:
     return ApiError(status, "APIException", "error", text, text)
 
 
+def integrity_error() -> ApiError:
+    """What Open Zaak answers when its database refuses a write (an IntegrityError it does not handle),
+    as captured in resultaten-create-concurrent-duplicate-500."""
+    return ApiError(500, "APIException", "error", "Er is een serverfout opgetreden.", "Internal Server Error")
+
+
 class Errors:
     """Collects field errors so that one response names every invalid field, like DRF does."""
 

@@ -2,8 +2,15 @@
 `/_sandbox/` control API.
 
 Pipeline for a ZGW request, in Open Zaak's order: fault rules, then JWT authentication (403), then CRS
-negotiation on /zaken (412/406), then the route's method (405), then the handler. Handlers run under the
-store lock; the store is saved before the answer goes out, and notifications are queued only for 2xx.
+negotiation on /zaken (412/406), then the route's method (405), then the handler. The store is saved
+before the answer goes out, and notifications are queued only for 2xx.
+
+Requests of different clients run concurrently, each in its own thread, with no lock around a request:
+only each single store operation is locked, and the store refuses what Open Zaak's database keeps
+unique (`store.UNIQUE`). A request's latency (`set_latency`) is spent between the handler's checks and
+its first write, as Open Zaak spends it inside one transaction; so two requests that race both pass
+the checks and the second write breaks the constraint: a 500, as Open Zaak answers on an IntegrityError
+(`resultaten-create-concurrent-duplicate-500`). Without overlap the handler's own check answers the 400.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from . import besluiten, catalogi, control, documenten, errors, latency, lifecyc
 from .auth import authenticate, make_token
 from .faults import FaultRule, Faults
 from .notify import Notifier
-from .store import Store
+from .store import Store, UniqueViolation
 from .web import API_VERSIONS, JSON, Ctx, Request, Response, Router, dumps, error_response
 
 DEFAULT_CHUNK_SIZE = 4 * 1024**3  # Open Zaak's DOCUMENTEN_UPLOAD_CHUNK_SIZE default (4 GiB)
@@ -63,6 +70,10 @@ def negotiate_crs(req: Request) -> None:
         raise errors.precondition_failed("'Accept-Crs' header ontbreekt")
     if accept_crs != CRS:
         raise errors.not_acceptable(f"CRS '{accept_crs}' is niet ondersteund")
+
+
+class _Dropped(Exception):
+    """The request's connection is to be closed without an answer."""
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -178,6 +189,8 @@ class Sandbox:
         self._log_lock = threading.Lock()
         self._generation = 0  # bumped by reset(): a delayed request from before it must not write after it
         self.latency: dict[str, float] = {}  # "METHOD resource" -> seconds (see latency.py)
+        self._pending = threading.local()  # the latency this thread's request has still to spend
+        self.store.before_write = self._spend_latency
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.1,), name="zgw-sandbox", daemon=True)
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -278,24 +291,36 @@ class Sandbox:
                 # now would leak into the next test, so drop it as a server that went away would
                 handler.drop()
                 return
-        delay = self.latency.get(latency.key(req.method, req.path), 0.0)
-        if delay:
-            generation = self._generation
-            time.sleep(delay)  # outside the store's lock: other clients' requests go on meanwhile
-            if generation != self._generation:
-                handler.drop()
-                return
-        if rule is not None and rule.kind.isdigit():
-            match = ROUTER.match(req.path)
-            crs = match is not None and match[0].crs
-            response = self._finish(errors.server_error(int(rule.kind)), _api_of(req.path), crs)
-        else:
-            response = self.process(req)
+        self._pending.delay = self.latency.get(latency.key(req.method, req.path), 0.0)
+        self._pending.generation = self._generation
+        try:
+            if rule is not None and rule.kind.isdigit():
+                self._spend_latency()
+                match = ROUTER.match(req.path)
+                crs = match is not None and match[0].crs
+                response = self._finish(errors.server_error(int(rule.kind)), _api_of(req.path), crs)
+            else:
+                response = self.process(req)
+            self._spend_latency()  # a request that wrote nothing (a read, a refusal) takes as long
+        except _Dropped:
+            handler.drop()
+            return
         self._record(req, response, rule.kind if rule else None)
         if rule is not None and rule.kind == "reset_after_commit":
             handler.drop()
             return
         handler.send(response)
+
+    def _spend_latency(self) -> None:
+        """Sleep what is left of this request's latency (once), with no lock held: other requests go on
+        meanwhile. A request the sandbox was reset during is dropped, as by a server that went away: it
+        belongs to a test that is over, and writing now would leak into the next one."""
+        delay, self._pending.delay = getattr(self._pending, "delay", 0.0), 0.0
+        if not delay:
+            return
+        time.sleep(delay)
+        if self._pending.generation != self._generation:
+            raise _Dropped
 
     def process(self, req: Request) -> Response:
         match = ROUTER.match(req.path)
@@ -303,23 +328,27 @@ class Sandbox:
             exc = errors.not_found()
             return Response(404, {"Content-Type": JSON}, dumps(exc.body(self.base_url)))
         route, params = match
-        with self.store.lock:
-            try:
-                self.ctx.client_id = authenticate(req.header("Authorization"), self.clients)
-                if route.crs:
-                    negotiate_crs(req)
-                method = "get" if req.method == "HEAD" else req.method.lower()
-                handler = route.methods.get(method)
-                if handler is None:
-                    raise errors.method_not_allowed(req.method)
-                response = handler(self.ctx, req, **params)
-            except errors.ApiError as exc:
-                return self._finish(exc, route.api, route.crs)
-            except Exception:  # noqa: BLE001 - a sandbox bug: answer like a server error, show the traceback
-                traceback.print_exc()
-                return self._finish(errors.server_error(), route.api, route.crs)
-            finally:
-                self.store.save_if_dirty()
+        try:
+            self.ctx.client_id = authenticate(req.header("Authorization"), self.clients)
+            if route.crs:
+                negotiate_crs(req)
+            method = "get" if req.method == "HEAD" else req.method.lower()
+            handler = route.methods.get(method)
+            if handler is None:
+                raise errors.method_not_allowed(req.method)
+            response = handler(self.ctx, req, **params)
+        except _Dropped:
+            raise
+        except errors.ApiError as exc:
+            return self._finish(exc, route.api, route.crs)
+        except UniqueViolation:
+            # Open Zaak's IntegrityError: an unhandled exception, answered as its generic 500
+            return self._finish(errors.integrity_error(), route.api, route.crs)
+        except Exception:  # noqa: BLE001 - a sandbox bug: answer like a server error, show the traceback
+            traceback.print_exc()
+            return self._finish(errors.server_error(), route.api, route.crs)
+        finally:
+            self.store.save_if_dirty()
         if response.api_version:
             response.headers["API-version"] = API_VERSIONS[route.api]
         if route.crs:

@@ -1,8 +1,15 @@
-"""The in-process store: one dict of records per collection, guarded by one lock, optionally saved to JSON.
+"""The in-process store: one dict of records per collection, optionally saved to JSON.
 
 Records are kept in API shape (camelCase keys, absolute URLs) plus private keys that start with `_`
-(creation order `_seq`, file content `_content`). The server holds `lock` for the whole handling of a
-ZGW request, so every request sees and leaves a consistent state; that is plenty for a test double.
+(creation order `_seq`, file content `_content`).
+
+Requests run concurrently, as on Open Zaak: `lock` guards each single read or write of the store, not
+a whole request, so two requests may both validate before either writes. What Open Zaak's database
+keeps unique (`UNIQUE`, its unique constraints) is checked again on every write under the lock: the
+loser of a race gets `UniqueViolation` (the server answers 500, as Open Zaak does on an IntegrityError),
+where the handler's own validation gives the 400 `unique` when the requests do not overlap.
+`before_write` is called before the first write of a request outside the lock (the server spends a
+request's latency there: the time a transaction of Open Zaak takes between its checks and its insert).
 
 Persistence: with a `path`, the whole store is written atomically after every request that changed it,
 so `make run` restarts keep the zaken. URLs in the file are rewritten if the sandbox comes back on a
@@ -16,6 +23,7 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +48,26 @@ COLLECTIONS: dict[str, str] = {
     "kanaal": "notificaties",
     "abonnement": "notificaties",
 }
+# collection -> the field sets Open Zaak's database keeps unique (its unique constraints and one-to-ones)
+UNIQUE: dict[str, list[tuple[str, ...]]] = {
+    "zaken": [("bronorganisatie", "identificatie")],
+    "statussen": [("zaak", "_moment")],
+    "resultaten": [("zaak",)],
+    "zaakinformatieobjecten": [("zaak", "informatieobject")],
+    "besluiten": [("verantwoordelijkeOrganisatie", "identificatie")],
+    "besluitinformatieobjecten": [("besluit", "informatieobject")],
+}
 _URL = re.compile(r"^(?P<base>https?://[^/]+)/(?P<api>\w+)/api/v1/(?P<coll>\w+)/(?P<uuid>[0-9a-fA-F-]{36})/?$")
+
+
+class UniqueViolation(Exception):
+    """Two writes raced past the validation: the database's unique constraint refuses the second."""
 
 
 class Store:
     def __init__(self, base_url: str, path: Path | None = None) -> None:
         self.lock = threading.RLock()
+        self.before_write: Callable[[], None] = lambda: None
         self.base_url = base_url
         self.path = path
         self.dirty = False
@@ -58,34 +80,52 @@ class Store:
     # --- records -------------------------------------------------------------------------------
 
     def get(self, collection: str, uid: str) -> dict[str, Any] | None:
-        return self._data[collection].get(uid.lower())
+        with self.lock:
+            return self._data[collection].get(uid.lower())
 
     def all(self, collection: str) -> list[dict[str, Any]]:
         """In creation order: dicts keep insertion order, and an update keeps a record's place."""
-        return list(self._data[collection].values())
+        with self.lock:
+            return list(self._data[collection].values())
 
     def put(self, collection: str, record: dict[str, Any]) -> dict[str, Any]:
-        if "_seq" not in record:
-            self._seq += 1
-            record["_seq"] = self._seq
-        self._data[collection][record["uuid"]] = record
-        self.dirty = True
+        self.before_write()
+        with self.lock:
+            self._check_unique(collection, record)
+            if "_seq" not in record:
+                self._seq += 1
+                record["_seq"] = self._seq
+            self._data[collection][record["uuid"]] = record
+            self.dirty = True
         return record
 
+    def _check_unique(self, collection: str, record: dict[str, Any]) -> None:
+        for names in UNIQUE.get(collection, []):
+            key = tuple(record.get(name) for name in names)
+            if None in key or "" in key:
+                continue
+            for other in self._data[collection].values():
+                if other["uuid"] != record["uuid"] and tuple(other.get(name) for name in names) == key:
+                    raise UniqueViolation(f"{collection}: {', '.join(names)} {key} bestaat al")
+
     def delete(self, collection: str, uid: str) -> None:
-        self._data[collection].pop(uid, None)
-        self.dirty = True
+        self.before_write()
+        with self.lock:
+            self._data[collection].pop(uid, None)
+            self.dirty = True
 
     def next_number(self, key: str) -> int:
-        self._counters[key] = self._counters.get(key, 0) + 1
-        self.dirty = True
-        return self._counters[key]
+        with self.lock:
+            self._counters[key] = self._counters.get(key, 0) + 1
+            self.dirty = True
+            return self._counters[key]
 
     def clear(self) -> None:
-        self._data = {name: {} for name in COLLECTIONS}
-        self._counters = {}
-        self._seq = 0
-        self.dirty = True
+        with self.lock:
+            self._data = {name: {} for name in COLLECTIONS}
+            self._counters = {}
+            self._seq = 0
+            self.dirty = True
 
     # --- URLs ----------------------------------------------------------------------------------
 
@@ -114,19 +154,21 @@ class Store:
     # --- persistence ---------------------------------------------------------------------------
 
     def save_if_dirty(self) -> None:
-        if self.dirty and self.path is not None:
-            self.save()
-        self.dirty = False
+        with self.lock:
+            if self.dirty and self.path is not None:
+                self.save()
+            self.dirty = False
 
     def save(self) -> None:
         assert self.path is not None
-        state = {"baseUrl": self.base_url, "seq": self._seq, "counters": self._counters, "data": self._data}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # write-then-rename: a crash or kill mid-write never leaves a half file behind
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(state, handle, ensure_ascii=False)
-        os.replace(tmp, self.path)
+        with self.lock:
+            state = {"baseUrl": self.base_url, "seq": self._seq, "counters": self._counters, "data": self._data}
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # write-then-rename: a crash or kill mid-write never leaves a half file behind
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(state, handle, ensure_ascii=False)
+            os.replace(tmp, self.path)
 
     def _load(self, path: Path) -> None:
         text = path.read_text(encoding="utf-8")

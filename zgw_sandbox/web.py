@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
@@ -76,10 +77,19 @@ class Ctx:
 
     store: Store
     chunk_size: int
-    # The client of the request being handled (requests are handled one at a time, under the store's
-    # lock), and the clients with Open Zaak's scope `zaken.heropenen` (none unless a test gives it).
-    client_id: str = ""
+    # The clients with Open Zaak's scope `zaken.heropenen` (none unless a test gives it).
     heropenen: set[str] = field(default_factory=set)
+    # Per request: requests are handled concurrently, each in its own thread.
+    request: threading.local = field(default_factory=threading.local, repr=False)
+
+    @property
+    def client_id(self) -> str:
+        """The client of the request this thread is handling."""
+        return str(getattr(self.request, "client_id", ""))
+
+    @client_id.setter
+    def client_id(self, value: str) -> None:
+        self.request.client_id = value
 
     @property
     def base_url(self) -> str:

@@ -24,6 +24,7 @@ from zgw_sandbox.contract import ContractChecker
 from zgw_sandbox.fields import today
 
 from .helpers import BSN, CLIENT_ID, CRS, RSIN, SECRET, Receiver, TokenAuth, Zgw
+from .replay import SAMPLES
 
 ZAKEN = "/zaken/api/v1/zaken"
 EIO = "/documenten/api/v1/enkelvoudiginformatieobjecten"
@@ -185,6 +186,112 @@ def test_a_status_after_the_end_status_reopens_only_with_the_scope(zgw: Zgw, san
     finally:
         sandbox.ctx.heropenen.clear()
     assert zgw.read_zaak(zaak["url"])["einddatum"] is None
+
+
+def _at_once(calls: list[Any]) -> list[Any]:
+    """Run the calls in threads released together; their responses in the order of the calls."""
+    start = threading.Barrier(len(calls))
+    answers: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        start.wait()
+        answers[i] = calls[i]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def _race(sandbox: Sandbox, checker: ContractChecker, resource: str, body: dict[str, Any]) -> list[requests.Response]:
+    """The same POST by two clients at once, each spending 0.3 s between its checks and its write."""
+    sandbox.set_latency({f"POST {resource}": 0.3})
+    sessions = [Zgw(sandbox, checker) for _ in range(2)]
+    try:
+        return _at_once([lambda s=s: s.post(f"/zaken/api/v1/{resource}", json=body) for s in sessions])
+    finally:
+        for session in sessions:
+            session.close()
+
+
+def test_requests_of_different_clients_run_concurrently(sandbox: Sandbox, checker: ContractChecker) -> None:
+    # No lock around a request: four slow writes take about as long as one, not four times as long.
+    sandbox.set_latency({"POST zaken": 0.4})
+    sessions = [Zgw(sandbox, checker) for _ in range(4)]
+    began = time.monotonic()
+    answers = _at_once([lambda s=s, n=n: s.create_zaak(f"PAR-{n}") for n, s in enumerate(sessions)])
+    took = time.monotonic() - began
+    assert [a["identificatie"] for a in answers] == ["PAR-0", "PAR-1", "PAR-2", "PAR-3"]
+    assert 0.4 <= took < 1.2, took
+    # A read is not held up by a write that is under way.
+    slow = threading.Thread(target=sessions[0].create_zaak, args=("PAR-4",))
+    slow.start()
+    time.sleep(0.1)
+    began = time.monotonic()
+    assert sessions[1].get(ZAKEN, headers=CRS).status_code == 200
+    assert time.monotonic() - began < 0.3
+    slow.join()
+    for session in sessions:
+        session.close()
+
+
+def test_two_resultaten_racing_for_one_zaak_give_one_201_and_one_500(
+    sandbox: Sandbox, zgw: Zgw, checker: ContractChecker
+) -> None:
+    # resultaten-create-concurrent-duplicate-500: both pass the check for an existing resultaat while
+    # the other's write is under way; the database's one-to-one refuses the second write.
+    zaak = zgw.create_zaak("RACE-1")
+    body = {"zaak": zaak["url"], "resultaattype": zgw.seed["resultaattypen"]["WMO-VOORZIENING"]["Afgewezen"]}
+    answers = _race(sandbox, checker, "resultaten", body)
+    assert sorted(a.status_code for a in answers) == [201, 500]
+    loser = next(a for a in answers if a.status_code == 500).json()
+    sample = json.loads((SAMPLES / "resultaten-create-concurrent-duplicate-500.json").read_text())["response"]["body"]
+    assert {k: loser[k] for k in ("code", "title", "status", "detail")} == {
+        k: sample[k] for k in ("code", "title", "status", "detail")
+    }
+    assert loser["type"].endswith("/ref/fouten/APIException/") and set(loser) == set(sample)
+    assert zgw.get("/zaken/api/v1/resultaten", params={"zaak": zaak["url"]}).json()["count"] == 1
+    # Without overlap, the check itself answers: 400 `unique`, as in resultaten-create-second-for-zaak-400.
+    assert codes(zgw.post("/zaken/api/v1/resultaten", json=body)) == [("zaak", "unique")]
+
+
+def test_two_statussen_racing_with_the_same_moment_give_one_500(
+    sandbox: Sandbox, zgw: Zgw, checker: ContractChecker
+) -> None:
+    zaak = zgw.create_zaak("RACE-2")
+    moment = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    body = {
+        "zaak": zaak["url"],
+        "statustype": zgw.seed["statustypen"]["WMO-VOORZIENING"]["Ontvangen"],
+        "datumStatusGezet": moment,
+    }
+    answers = _race(sandbox, checker, "statussen", body)
+    assert sorted(a.status_code for a in answers) == [201, 500]
+    assert zgw.get("/zaken/api/v1/statussen", params={"zaak": zaak["url"]}).json()["count"] == 1
+
+
+def test_two_end_statuses_racing_are_both_accepted_as_on_open_zaak(
+    sandbox: Sandbox, zgw: Zgw, checker: ContractChecker
+) -> None:
+    # Nothing in Open Zaak's database forbids it (the note of resultaten-create-concurrent-duplicate-500).
+    zaak = zgw.create_zaak("RACE-3")
+    resultaat = {"zaak": zaak["url"], "resultaattype": zgw.seed["resultaattypen"]["WMO-VOORZIENING"]["Afgewezen"]}
+    assert zgw.post("/zaken/api/v1/resultaten", json=resultaat).status_code == 201
+    eind = zgw.seed["statustypen"]["WMO-VOORZIENING"]["Afgehandeld"]
+    moments = [(datetime.now(UTC) - timedelta(seconds=n)).isoformat() for n in (2, 1)]
+    sandbox.set_latency({"POST statussen": 0.3})
+    sessions = [Zgw(sandbox, checker) for _ in range(2)]
+    body = {"zaak": zaak["url"], "statustype": eind}
+    answers = _at_once(
+        [lambda s=s, m=m: s.post("/zaken/api/v1/statussen", json={**body, "datumStatusGezet": m}) for s, m in
+         zip(sessions, moments, strict=True)]
+    )  # fmt: skip
+    for session in sessions:
+        session.close()
+    assert [a.status_code for a in answers] == [201, 201]
+    assert zgw.read_zaak(zaak["url"])["einddatum"] is not None
 
 
 def test_generated_identificaties_are_unique_under_concurrency(sandbox: Sandbox, checker: ContractChecker) -> None:

@@ -35,8 +35,7 @@ SKIPPED: dict[str, str] = {
         "tests/sandbox/test_behaviour.py::test_a_deelzaak_needs_its_zaaktype_among_the_deelzaaktypen_of_the_hoofdzaak"
     ),
     "resultaten-create-concurrent-duplicate-500": (
-        "not reproduced: the sandbox serialises writes under its store lock, so two concurrent resultaten give a "
-        "400 `unique` instead of Open Zaak's 500; the service's one-writer-per-aanvraag lanes prevent the race"
+        "tests/sandbox/test_behaviour.py::test_two_resultaten_racing_for_one_zaak_give_one_201_and_one_500"
     ),
 }
 # Open Zaak accepts these without Content-Crs; zaken-1.5.1.yaml requires it on every /zaken operation.
