@@ -7,7 +7,7 @@ logged as regiekoppeling's own (no application), under the activity of its handl
 
 Where it is written, and what it costs:
 - reads: by the API, once per detail or list response: one SELECT of the subjects' BSNs by aanvraag id
-  (skipped when the aanvraag is in hand) and one INSERT of all rows (a bulk insert for a page).
+  and one INSERT of all rows (a bulk insert for a page).
 - creates and changes: by `outbox_publish`, in the transaction of the change: one INSERT per call,
   the aanvraag is in hand.
 - sends (ZGW APIs, webhooks): by the outbox, when an item of a handler registered with `verwerking=` is

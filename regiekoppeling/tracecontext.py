@@ -56,6 +56,11 @@ def start() -> Trace:
     return Trace(secrets.token_hex(16), secrets.token_hex(8))
 
 
+def forget() -> None:
+    """End the trace in hand: the next `current()` starts a new one (each Celery task runs its own)."""
+    _current.set(None)
+
+
 def current() -> Trace:
     """The trace in hand; outside any request or task a new one (and it becomes the current)."""
     trace = _current.get()

@@ -327,3 +327,13 @@ def test_the_admin_inzage_posts_the_bsn(client, regie, aanvraag):
     refused = client.post("/admin/regiekoppeling/verwerking/inzage/", {"bsn": "123456789"})
     assert refused.status_code == 200 and not refused.context["searched"]
     assert client.get("/admin/regiekoppeling/verwerking/").status_code == 200
+
+
+def test_each_celery_task_starts_its_own_trace():
+    from config.celery import _new_trace
+
+    _new_trace()
+    first = tracecontext.current()
+    assert tracecontext.current() == first  # one trace for everything one task does
+    _new_trace()
+    assert tracecontext.current().trace_id != first.trace_id
