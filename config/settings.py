@@ -271,7 +271,10 @@ LOGBOEK_VERWERKINGSACTIVITEITEN: dict[str, str] = {
     "besluit": "zaakgericht-registreren",
     "webhook": "partijen-informeren",
 }
-_activiteiten = json.loads(env("LOGBOEK_VERWERKINGSACTIVITEITEN") or "{}")
+try:
+    _activiteiten = json.loads(env("LOGBOEK_VERWERKINGSACTIVITEITEN") or "{}")
+except ValueError:
+    _activiteiten = None
 if not isinstance(_activiteiten, dict) or not all(isinstance(v, str) and v for v in _activiteiten.values()):
     raise RuntimeError("LOGBOEK_VERWERKINGSACTIVITEITEN must be a JSON object of non-empty strings")
 LOGBOEK_VERWERKINGSACTIVITEITEN.update(_activiteiten)

@@ -22,7 +22,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import logboek, productenboek
+from . import productenboek, selectors
 from .constants import (
     BetrokkeneRol,
     Eenheid,
@@ -533,7 +533,7 @@ class VerwerkingAdmin(ReadOnlyMixin, admin.ModelAdmin):
         found: list[Verwerking] = []
         searched = form.is_bound and form.is_valid()
         if searched:
-            found = list(logboek.verwerkingen_about(bsn=form.cleaned_data["bsn"])[: self.INZAGE_LIMIT + 1])
+            found = list(selectors.verwerkingen_about(bsn=form.cleaned_data["bsn"])[: self.INZAGE_LIMIT + 1])
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

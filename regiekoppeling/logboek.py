@@ -28,11 +28,9 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import events, tracecontext
-from .constants import Rol
 from .models import Aanvraag, Actie, Applicatie, Verwerking
 
 
@@ -176,22 +174,6 @@ def verwerking_log_send(*, actie: str, handler: str, aanvraag_id: int, payload: 
     row = _row(actie=actie, aanvraag=subject, objecten=objecten, actor=Actor(endpoint=handler), naam=handler)
     row.save(force_insert=True)
     return row
-
-
-def verwerkingen_about(*, bsn: str) -> QuerySet[Verwerking]:
-    """Every record about the person with this BSN, newest first (for the admin: all gemeenten)."""
-    return (
-        Verwerking.objects.filter(betrokkene=pseudonym(bsn))
-        .select_related("applicatie", "gemeente")
-        .order_by("-tijdstip", "-id")
-    )
-
-
-def verwerkingen_of(*, applicatie: Applicatie, bsn: str) -> QuerySet[Verwerking]:
-    """Inzage: the records about the person with this BSN in the gemeenten of a privacy officer."""
-    if applicatie.rol != Rol.PRIVACY:
-        return Verwerking.objects.none()
-    return verwerkingen_about(bsn=bsn).filter(gemeente__in=applicatie.gemeenten.all())
 
 
 def verwerkingen_prune(*, now: Any = None) -> int:

@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import json
 import time
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -251,13 +250,7 @@ def test_retention_deletes_older_records(regie, aanvraag, settings):
 
 
 def test_the_trace_is_kept_in_queued_work(regie):
-    response = regie.client.generic(
-        "POST",
-        "/api/v1/aanvragen",
-        json.dumps(aanvraag_body()),
-        content_type="application/json",
-        **regie.headers(HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()), HTTP_TRACEPARENT=INCOMING),
-    )
+    response = regie.post("/api/v1/aanvragen", aanvraag_body(), HTTP_TRACEPARENT=INCOMING)
     assert response.status_code == 201
     items = OutboxItem.objects.all()
     assert items and {tracecontext.parse(i.traceparent).trace_id for i in items} == {INCOMING_TRACE}  # type: ignore[union-attr]
@@ -337,3 +330,19 @@ def test_each_celery_task_starts_its_own_trace():
     assert tracecontext.current() == first  # one trace for everything one task does
     _new_trace()
     assert tracecontext.current().trace_id != first.trace_id
+
+
+def test_production_without_a_pseudonym_key_refuses_to_start():
+    from cryptography.fernet import Fernet
+
+    from tests.test_credentials import _settings_process
+
+    keys = Fernet.generate_key().decode()
+    result = _settings_process(CREDENTIAL_ENCRYPTION_KEYS=keys)
+    assert result.returncode != 0
+    assert "LOGBOEK_PSEUDONIEM_KEY is not set" in result.stderr
+    wrong = _settings_process(
+        CREDENTIAL_ENCRYPTION_KEYS=keys, LOGBOEK_PSEUDONIEM_KEY="k", LOGBOEK_VERWERKINGSACTIVITEITEN="{niet json"
+    )
+    assert wrong.returncode != 0
+    assert "LOGBOEK_VERWERKINGSACTIVITEITEN must be a JSON object" in wrong.stderr

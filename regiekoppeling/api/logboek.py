@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .. import logboek
+from .. import selectors
 from ..constants import Rol
 from ..models import Verwerking
 from .base import PAGINATION_PARAMS, StrictQueryMixin, caller
@@ -125,6 +125,6 @@ class VerwerkingViewSet(StrictQueryMixin, viewsets.GenericViewSet):
     def zoek(self, request: Request) -> Response:
         serializer = InzageInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        found = logboek.verwerkingen_of(applicatie=caller(request), bsn=serializer.validated_data["bsn"])
+        found = selectors.verwerkingen_of(applicatie=caller(request), bsn=serializer.validated_data["bsn"])
         page = self.paginate_queryset(found)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
