@@ -21,6 +21,16 @@ def _close_old_connections(**kwargs: object) -> None:
     close_old_connections()
 
 
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def _new_trace(**kwargs: object) -> None:
+    # A worker thread runs task after task: each starts its own W3C trace (an outbox item then continues
+    # the trace of the request that queued it), never the one a previous task left behind.
+    from regiekoppeling import tracecontext
+
+    tracecontext.forget()
+
+
 @signals.after_setup_logger.connect
 @signals.after_setup_task_logger.connect
 def _scrub_log_lines(logger: object, **kwargs: object) -> None:

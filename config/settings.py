@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -100,6 +101,7 @@ MIDDLEWARE = [
     # Outermost, so that every response (Django 404/500 and the 413 of body_size included) carries
     # their headers.
     "regiekoppeling.api.middleware.api_version_middleware",
+    "regiekoppeling.api.middleware.trace_context_middleware",
     "regiekoppeling.api.middleware.api_referrer_policy_middleware",
     "regiekoppeling.api.middleware.body_size_middleware",
     "regiekoppeling.api.middleware.public_url_middleware",
@@ -240,6 +242,45 @@ JWT_LEEWAY_SECONDS = env_int("JWT_LEEWAY_SECONDS", 30)
 IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS = env_int("IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS", 120)
 IDEMPOTENCY_RETENTION_HOURS = env_int("IDEMPOTENCY_RETENTION_HOURS", 72)
 
+# --- Processing log (Logboek Dataverwerkingen) -----------------------------------------------------
+# The subject of a log record is HMAC-SHA256(LOGBOEK_PSEUDONIEM_KEY, BSN): the key lives in the
+# environment, never in the database, so a copy of the database alone does not say whose data was
+# processed. Changing the key makes older records unfindable by BSN (they still expire by retention).
+LOGBOEK_PSEUDONIEM_KEY = env("LOGBOEK_PSEUDONIEM_KEY")
+if not LOGBOEK_PSEUDONIEM_KEY:
+    if not (DEBUG or env_bool("ALLOW_DEV_SECRET")):
+        raise RuntimeError(
+            'LOGBOEK_PSEUDONIEM_KEY is not set: generate one with `python -c "import secrets; '
+            'print(secrets.token_urlsafe(32))"` (set ALLOW_DEV_SECRET=1 for local development only)'
+        )
+    LOGBOEK_PSEUDONIEM_KEY = "dev-only-logboek-key-not-for-production"
+# Records older than this are deleted by the beat task `prune_verwerkingen` (daily).
+LOGBOEK_BEWAARTERMIJN_DAGEN = env_int("LOGBOEK_BEWAARTERMIJN_DAGEN", 730)
+# The processing activity (verwerkingsactiviteit, as named in the gemeente's register) of each endpoint
+# and of each outgoing send (by outbox handler). LOGBOEK_VERWERKINGSACTIVITEITEN (a JSON object) overrides
+# or adds entries; "default" is used for anything not named.
+LOGBOEK_VERWERKINGSACTIVITEITEN: dict[str, str] = {
+    "default": "maatwerkvoorziening-toekennen",
+    "aanvraag": "maatwerkvoorziening-aanvragen",
+    "voorziening": "maatwerkvoorziening-aanvragen",
+    "document": "maatwerkvoorziening-aanvragen",
+    "terugkoppeling": "maatwerkvoorziening-beoordelen",
+    "beschikking": "maatwerkvoorziening-beschikken",
+    "toewijzing": "maatwerkvoorziening-toewijzen",
+    "signaal": "maatwerkvoorziening-uitvoeren",
+    "zaak_registratie": "zaakgericht-registreren",
+    "zaak_status": "zaakgericht-registreren",
+    "besluit": "zaakgericht-registreren",
+    "webhook": "partijen-informeren",
+}
+try:
+    _activiteiten = json.loads(env("LOGBOEK_VERWERKINGSACTIVITEITEN") or "{}")
+except ValueError:
+    _activiteiten = None
+if not isinstance(_activiteiten, dict) or not all(isinstance(v, str) and v for v in _activiteiten.values()):
+    raise RuntimeError("LOGBOEK_VERWERKINGSACTIVITEITEN must be a JSON object of non-empty strings")
+LOGBOEK_VERWERKINGSACTIVITEITEN.update(_activiteiten)
+
 # --- Outbox -----------------------------------------------------------------------------------
 # A retryable failure (5xx, timeout, lost connection) is retried until the item is older than the
 # budget (an outage of hours rides out by itself) or has used the attempts, whichever comes first; the
@@ -287,6 +328,10 @@ CELERY_BEAT_SCHEDULE = {
     "herindicatie": {
         "task": "regiekoppeling.tasks.raise_herindicaties",
         "schedule": float(env_int("HERINDICATIE_INTERVAL_SECONDS", 3600)),
+    },
+    "logboek-prune": {
+        "task": "regiekoppeling.tasks.prune_verwerkingen",
+        "schedule": 24 * 3600.0,
     },
     "idempotency-prune": {
         "task": "regiekoppeling.tasks.prune_idempotency_records",

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from regiekoppeling import events
-from regiekoppeling.models import OutboxItem
+from regiekoppeling.models import Actie, OutboxItem
 from regiekoppeling.outbox import handler
 
 from .storage import document_store
 
 
-@handler("document", on=[events.DOCUMENT_TOEGEVOEGD], label="Document opslaan en aan de zaken koppelen", lane="zaak")
+@handler(
+    "document",
+    on=[events.DOCUMENT_TOEGEVOEGD],
+    label="Document opslaan en aan de zaken koppelen",
+    lane="zaak",
+    verwerking=Actie.VERZENDEN_ZGW,
+)
 def handle_document(item: OutboxItem) -> None:
     document_store(document_uuid=item.payload["document"])

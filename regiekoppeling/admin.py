@@ -22,7 +22,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import productenboek
+from . import productenboek, selectors
 from .constants import (
     BetrokkeneRol,
     Eenheid,
@@ -49,12 +49,14 @@ from .models import (
     SignaalProduct,
     Terugkoppeling,
     Toewijzing,
+    Verwerking,
     Voorziening,
 )
 from .models.partijen import generate_secret
 from .outbox import handler_label, outbox_requeue
 from .productenboek_io import COLUMNS as PRODUCT_COLUMNS
 from .productenboek_io import ProductResource
+from .rules import bsn_problem
 
 
 def mask_bsn(bsn: str) -> str:
@@ -492,3 +494,54 @@ class DocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "uuid", "aanvraag", "indiener", "bestandsnaam", "formaat", "bestandsomvang", "sha256", "inhoud",
         "informatieobject", "registratie_fouten", "upload_gestart", "aangemaakt_op",
     ]  # fmt: skip
+
+
+# --- the processing log ------------------------------------------------------------------------------
+
+
+class InzageForm(forms.Form):
+    bsn = forms.CharField(label="BSN", min_length=9, max_length=9, strip=True)
+
+    def clean_bsn(self) -> str:
+        bsn: str = self.cleaned_data["bsn"]
+        problem = bsn_problem(bsn)
+        if problem:
+            raise forms.ValidationError(problem)
+        return bsn
+
+
+@admin.register(Verwerking)
+class VerwerkingAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The log is read here, never changed. It holds no BSN: finding one person's records goes through
+    the inzage page, which posts the BSN and searches its keyed hash."""
+
+    INZAGE_LIMIT = 1000
+    list_display = ["tijdstip", "actie", "verwerkingsactiviteit", "applicatie", "gebruiker_weergave", "gemeente"]
+    list_filter = ["actie", "gemeente", "verwerkingsactiviteit"]
+    list_select_related = ["applicatie", "gemeente"]
+    search_fields = ["trace_id", "=aanvraag_uuid"]
+    date_hierarchy = "tijdstip"
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.inzage_view)
+        return [path("inzage/", view, name="regiekoppeling_verwerking_inzage"), *super().get_urls()]
+
+    def inzage_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        form = InzageForm(request.POST if request.method == "POST" else None)
+        found: list[Verwerking] = []
+        searched = form.is_bound and form.is_valid()
+        if searched:
+            found = list(selectors.verwerkingen_about(bsn=form.cleaned_data["bsn"])[: self.INZAGE_LIMIT + 1])
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Inzage in het logboek",
+            "form": form,
+            "searched": searched,
+            "verwerkingen": found[: self.INZAGE_LIMIT],
+            "truncated": len(found) > self.INZAGE_LIMIT,
+            "limit": self.INZAGE_LIMIT,
+        }
+        return TemplateResponse(request, "admin/regiekoppeling/verwerking/inzage.html", context)

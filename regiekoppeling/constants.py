@@ -17,6 +17,8 @@ class Wet(models.TextChoices):
 class Rol(models.TextChoices):
     REGIE = "regie", "Regieapplicatie"
     BACKOFFICE = "backoffice", "Backofficeapplicatie"
+    # The gemeente's privacy officer (functionaris gegevensbescherming): reads only the processing log.
+    PRIVACY = "privacy", "Privacy (inzage in het logboek)"
 
 
 class Leveringsvorm(models.TextChoices):

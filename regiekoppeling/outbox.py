@@ -37,6 +37,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from . import logboek, tracecontext
 from .events import Event
 from .models import Aanvraag, OutboxItem
 
@@ -50,6 +51,7 @@ _labels: dict[str, str] = {}
 _lanes: dict[str, str] = {}
 DeadHook = Callable[[OutboxItem, str], None]
 _on_dead: dict[str, DeadHook] = {}
+_verwerkingen: dict[str, str] = {}
 _relay_hook: list[Relay] = []
 
 
@@ -71,17 +73,26 @@ class PermanentError(Exception):
 
 
 def handler(
-    name: str, *, on: Iterable[str] = (), label: str = "", lane: str = "", on_dead: DeadHook | None = None
+    name: str,
+    *,
+    on: Iterable[str] = (),
+    label: str = "",
+    lane: str = "",
+    on_dead: DeadHook | None = None,
+    verwerking: str = "",
 ) -> Callable[[Handler], Handler]:
     """Register the decorated function as the outbox handler `name`, run once per item of an event
     of the kinds in `on` (and for items queued by name with `outbox_enqueue`). `label` is what an
     administrator reads for it; `lane` orders its items with those of other handlers of the same lane
-    and aanvraag; `on_dead(item, error)` runs when an item is given up, so what the parties see can say so."""
+    and aanvraag; `on_dead(item, error)` runs when an item is given up, so what the parties see can say so;
+    `verwerking` (an `Actie`) is what a done item did with the client's data, for the processing log."""
 
     def decorate(func: Handler) -> Handler:
         register_handler(name, func, on=on, label=label, lane=lane)
         if on_dead is not None:
             _on_dead[name] = on_dead
+        if verwerking:
+            _verwerkingen[name] = verwerking
         return func
 
     return decorate
@@ -120,6 +131,10 @@ def set_relay(relay: Relay) -> None:
 def outbox_publish(*, aanvraag: Aanvraag | None, events: Sequence[Event]) -> list[OutboxItem]:
     """One item per (event, subscribed handler), in the order of the events, in the current
     transaction; relayed in one broker message once it commits."""
+    if aanvraag is not None:
+        # Every write of a client's data publishes what it did: the processing log is written here,
+        # in the transaction of the write.
+        logboek.verwerkingen_log_changes(aanvraag=aanvraag, published=events)
     work = [(name, event.payload) for event in events for name in _subscribers.get(event.kind, ())]
     unheard = [event.kind for event in events if not _subscribers.get(event.kind)]
     if unheard:
@@ -130,7 +145,11 @@ def outbox_publish(*, aanvraag: Aanvraag | None, events: Sequence[Event]) -> lis
 def outbox_enqueue(*, handler: str, aanvraag: Aanvraag | None, payload: dict[str, Any]) -> OutboxItem:
     """Store work for one handler, by name, in the current transaction; relay it once that commits."""
     item = OutboxItem.objects.create(
-        handler=handler, aanvraag=aanvraag, payload=payload, lane=_lane_of(handler, aanvraag)
+        handler=handler,
+        aanvraag=aanvraag,
+        payload=payload,
+        lane=_lane_of(handler, aanvraag),
+        traceparent=tracecontext.current().traceparent,
     )
     transaction.on_commit(lambda: _relay(item.pk))
     return item
@@ -139,9 +158,12 @@ def outbox_enqueue(*, handler: str, aanvraag: Aanvraag | None, payload: dict[str
 def outbox_enqueue_many(*, aanvraag: Aanvraag | None, work: list[tuple[str, dict[str, Any]]]) -> list[OutboxItem]:
     """Several items (handler name, payload) of one write in one INSERT, relayed in one broker message
     once it commits."""
+    traceparent = tracecontext.current().traceparent
     items = OutboxItem.objects.bulk_create(
         [
-            OutboxItem(handler=name, aanvraag=aanvraag, payload=payload, lane=_lane_of(name, aanvraag))
+            OutboxItem(
+                handler=name, aanvraag=aanvraag, payload=payload, lane=_lane_of(name, aanvraag), traceparent=traceparent
+            )
             for name, payload in work
         ]
     )
@@ -202,6 +224,12 @@ def outbox_process(*, item_id: int) -> str | None:
     item = outbox_claim(item_id=item_id)
     if item is None:
         return None
+    # The work continues the trace of the request that queued it (a new span per attempt).
+    with tracecontext.continued(item.traceparent), logboek.acting(None):
+        return _run(item)
+
+
+def _run(item: OutboxItem) -> str:
     run = _handlers[item.handler]
     try:
         run(item)
@@ -225,10 +253,22 @@ def outbox_process(*, item_id: int) -> str | None:
             item.next_attempt_at = timezone.now() + timedelta(seconds=backoff_seconds(item.attempts))
             _finish(item, OutboxItem.State.PENDING, repr(exc))
     else:
-        _finish(item, OutboxItem.State.DONE, "")
+        _done(item)
     if item.lane and item.state != OutboxItem.State.PENDING:
         _relay_next_in_lane(item.lane)
     return item.state
+
+
+def _done(item: OutboxItem) -> None:
+    actie = _verwerkingen.get(item.handler)
+    if actie is None or item.aanvraag_id is None:
+        _finish(item, OutboxItem.State.DONE, "")
+        return
+    with transaction.atomic():  # the send is logged when, and only when, it is recorded as done
+        _finish(item, OutboxItem.State.DONE, "")
+        logboek.verwerking_log_send(
+            actie=actie, handler=item.handler, aanvraag_id=item.aanvraag_id, payload=item.payload
+        )
 
 
 def _relay_next_in_lane(lane: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from .constants import Rol
+from .logboek import pseudonym
 from .models import (
     Aanvraag,
     Applicatie,
@@ -14,6 +15,7 @@ from .models import (
     Signaal,
     Terugkoppeling,
     Toewijzing,
+    Verwerking,
     Voorziening,
 )
 
@@ -84,3 +86,19 @@ def producten_visible_to(applicatie: Applicatie) -> QuerySet[Product]:
         .prefetch_related("onderdelen")
         .order_by("gemeente__code", "wet", "categorie", "code", "ingangsdatum", "id")
     )
+
+
+def verwerkingen_about(*, bsn: str) -> QuerySet[Verwerking]:
+    """Every record about the person with this BSN, newest first (for the admin: all gemeenten)."""
+    return (
+        Verwerking.objects.filter(betrokkene=pseudonym(bsn))
+        .select_related("applicatie", "gemeente")
+        .order_by("-tijdstip", "-id")
+    )
+
+
+def verwerkingen_of(*, applicatie: Applicatie, bsn: str) -> QuerySet[Verwerking]:
+    """Inzage: the records about the person with this BSN in the gemeenten of a privacy officer."""
+    if applicatie.rol != Rol.PRIVACY:
+        return Verwerking.objects.none()
+    return verwerkingen_about(bsn=bsn).filter(gemeente__in=applicatie.gemeenten.all())

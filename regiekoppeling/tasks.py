@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .lifecycle.changes import voorzieningen_end_due
+from .logboek import verwerkingen_prune
 from .models import IdempotencyRecord
 from .outbox import outbox_process, outbox_sweep
 from .signalen import herindicatie_raise_due
@@ -29,6 +30,11 @@ def prune_idempotency_records() -> int:
     cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_RETENTION_HOURS)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task
+def prune_verwerkingen() -> int:
+    return verwerkingen_prune()
 
 
 @shared_task

@@ -35,9 +35,9 @@ class Api:
     def get(self, path: str, **params: Any) -> Any:
         return self.client.get(path, params or None, **self.headers())
 
-    def post(self, path: str, body: Any, *, key: str | None = None, raw: bytes | None = None) -> Any:
+    def post(self, path: str, body: Any, *, key: str | None = None, raw: bytes | None = None, **extra: str) -> Any:
         data = raw if raw is not None else json.dumps(body)
-        headers = self.headers(HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4()))
+        headers = self.headers(HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4()), **extra)
         return self.client.generic("POST", path, data, content_type="application/json", **headers)
 
 

@@ -85,7 +85,8 @@ def test_a_secret_that_no_key_decrypts_is_a_server_error(regie, settings):
 
 
 def _settings_process(**env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in {"ALLOW_DEV_SECRET", "DEBUG", "CREDENTIAL_ENCRYPTION_KEYS"}}
+    unset = {"ALLOW_DEV_SECRET", "DEBUG", "CREDENTIAL_ENCRYPTION_KEYS", "LOGBOEK_PSEUDONIEM_KEY"}
+    base = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [
             sys.executable,
@@ -116,7 +117,7 @@ def test_a_value_that_is_not_a_fernet_key_is_refused():
 
 def test_production_with_keys_starts():
     keys = f"{Fernet.generate_key().decode()}, {Fernet.generate_key().decode()}"
-    result = _settings_process(CREDENTIAL_ENCRYPTION_KEYS=keys)
+    result = _settings_process(CREDENTIAL_ENCRYPTION_KEYS=keys, LOGBOEK_PSEUDONIEM_KEY="a-production-logboek-key")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == keys.replace(" ", "")
 

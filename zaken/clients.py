@@ -16,6 +16,7 @@ from zgw_consumers.constants import AuthTypes
 from zgw_consumers.models import Service
 from zgw_consumers.nlx import NLXClient
 
+from regiekoppeling import tracecontext
 from regiekoppeling.outbox import PermanentError
 
 from . import pause
@@ -81,7 +82,12 @@ class ZGWClient(NLXClient):
     def call(
         self, method: str, url: str, *, json: Any = None, params: dict[str, str] | None = None, **kwargs: Any
     ) -> Any:
-        headers = {"Accept": "application/json", **self.extra_headers, **kwargs.pop("headers", {})}
+        headers = {
+            "Accept": "application/json",
+            **self.extra_headers,
+            **tracecontext.outgoing(),
+            **kwargs.pop("headers", {}),
+        }
         server = self.base_url
         failed_lately = pause.raise_if_paused(server)
         try:
@@ -155,7 +161,7 @@ class ZakenClient(ZGWClient):
 
     def get_zaak_if_changed(self, url: str, *, etag: str) -> tuple[JSON | None, str]:
         """The zaak, or None when it still has `etag` (304: no body sent, cheap to poll)."""
-        headers = {"Accept": "application/json", **self.extra_headers}
+        headers = {"Accept": "application/json", **self.extra_headers, **tracecontext.outgoing()}
         if etag:
             headers["If-None-Match"] = etag
         try:

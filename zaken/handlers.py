@@ -7,7 +7,7 @@ handler): one writer per aanvraag's zaken at a time, in the order the items were
 from __future__ import annotations
 
 from regiekoppeling import events
-from regiekoppeling.models import Aanvraag, Beschikking, OutboxItem
+from regiekoppeling.models import Aanvraag, Actie, Beschikking, OutboxItem
 from regiekoppeling.outbox import handler
 
 from . import notificaties, readthrough
@@ -38,18 +38,31 @@ def registratie_given_up(item: OutboxItem, error: str) -> None:
     label="Registratie in de ZGW API's",
     lane="zaak",
     on_dead=registratie_given_up,
+    verwerking=Actie.VERZENDEN_ZGW,
 )
 def handle_registratie(item: OutboxItem) -> None:
     aanvraag_register(aanvraag_id=_aanvraag_id(item))
 
 
-@handler("besluit", on=[events.BESCHIKKING_GENOMEN], label="Beschikking als besluit registreren", lane="zaak")
+@handler(
+    "besluit",
+    on=[events.BESCHIKKING_GENOMEN],
+    label="Beschikking als besluit registreren",
+    lane="zaak",
+    verwerking=Actie.VERZENDEN_ZGW,
+)
 def handle_besluit(item: OutboxItem) -> None:
     beschikking = Beschikking.objects.only("pk").get(uuid=item.payload["beschikking"])
     beschikking_register(beschikking_id=beschikking.pk)
 
 
-@handler("zaak_status", on=[events.VOORZIENINGEN_GEWIJZIGD], label="Zaakstatus bijwerken", lane="zaak")
+@handler(
+    "zaak_status",
+    on=[events.VOORZIENINGEN_GEWIJZIGD],
+    label="Zaakstatus bijwerken",
+    lane="zaak",
+    verwerking=Actie.VERZENDEN_ZGW,
+)
 def handle_zaak_status(item: OutboxItem) -> None:
     zaakstatus_update(
         aanvraag_id=_aanvraag_id(item),

@@ -41,7 +41,7 @@ from .web import API_VERSIONS, JSON, Ctx, Request, Response, Router, dumps, erro
 DEFAULT_CHUNK_SIZE = 4 * 1024**3  # Open Zaak's DOCUMENTEN_UPLOAD_CHUNK_SIZE default (4 GiB)
 CRS = "EPSG:4326"
 REQUEST_LOG_SIZE = 10_000
-LOGGED_HEADERS = ("Content-Type", "Accept", "Accept-Crs", "Content-Crs", "If-None-Match", "User-Agent")
+LOGGED_HEADERS = ("Content-Type", "Accept", "Accept-Crs", "Content-Crs", "If-None-Match", "User-Agent", "traceparent")
 
 
 def build_router() -> Router:

@@ -55,6 +55,7 @@ class AanvraagViewSet(ResourceViewSet):
     serializer_class = AanvraagSerializer
     filterset_class = AanvraagFilter
     queryset = Aanvraag.objects.none()
+    logboek_aanvraag = "pk"
     role, role_actions = IsRegie, frozenset({"create", "intrekken"})
 
     def get_queryset(self) -> Any:
@@ -94,6 +95,7 @@ class VoorzieningViewSet(ResourceViewSet):
     serializer_class = VoorzieningSerializer
     filterset_class = VoorzieningFilter
     queryset = Voorziening.objects.none()
+    logboek_aanvraag = "aanvraag_id"
     role, role_actions = IsRegie, frozenset({"intrekken"})
 
     def get_queryset(self) -> Any:
@@ -132,6 +134,7 @@ class DocumentViewSet(ResourceViewSet):
     serializer_class = DocumentSerializer
     filterset_class = DocumentFilter
     queryset = Document.objects.none()
+    logboek_aanvraag = "aanvraag_id"
     parser_classes = [StrictMultiPartParser, StrictJSONParser]
 
     def get_queryset(self) -> Any:

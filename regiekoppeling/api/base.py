@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import operator
 import re
 from collections.abc import Callable
 from typing import Any
@@ -25,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from .. import idempotency
+from .. import idempotency, logboek
 from ..exceptions import InvalidParam
 from ..rules import looks_like_bsn
 from .exceptions import Conflict, InvalidQueryParams, Unprocessable
@@ -180,14 +181,44 @@ class StrictQueryMixin:
 
 class ResourceViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A collection of resources the caller may see, by uuid. Reading is for every authenticated
-    application; the actions in `role_actions` need the permission in `role`."""
+    application; the actions in `role_actions` need the permission in `role`.
+
+    A resource about a client names the path from an object to its aanvraag id in `logboek_aanvraag`:
+    every detail and list response of it is then written to the processing log (one bulk insert per
+    response), under the endpoint's basename."""
 
     lookup_field = "uuid"
     role: type[BasePermission] = IsApplicatie
     role_actions: frozenset[str] = frozenset()
+    logboek_aanvraag: str = ""
 
     def get_permissions(self) -> list[Any]:
         return [self.role()] if self.action in self.role_actions else [IsApplicatie()]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # Authenticated and allowed: whatever this request processes is done by this caller.
+        actor = logboek.actor_from_request(applicatie=caller(request), claims=request.auth, endpoint=self.basename)
+        logboek.set_actor(actor)
+
+    def get_object(self) -> Any:
+        instance = super().get_object()
+        if self.action == "retrieve":
+            self._log_reads([instance])
+        return instance
+
+    def paginate_queryset(self, queryset: Any) -> list[Any] | None:
+        page = super().paginate_queryset(queryset)
+        if self.action == "list" and page is not None:
+            self._log_reads(page)
+        return page
+
+    def _log_reads(self, shown: list[Any]) -> None:
+        if not self.logboek_aanvraag:
+            return  # nothing of a client (the productenboek, berichten, abonnementen)
+        aanvraag_id = operator.attrgetter(self.logboek_aanvraag)
+        rows = [(aanvraag_id(o), str(o.uuid)) for o in shown]
+        logboek.verwerkingen_log_reads(resource=self.basename, shown=[r for r in rows if r[0] is not None])
 
     def shown(self, instance: Any, serializer: type[Any] | None = None) -> Any:
         """The response body for one object, in the viewset's own serializer unless told otherwise."""

@@ -93,6 +93,7 @@ class TerugkoppelingViewSet(ResourceViewSet):
 
     serializer_class = TerugkoppelingSerializer
     queryset = Terugkoppeling.objects.none()
+    logboek_aanvraag = "aanvraag_id"
     role, role_actions = IsBackoffice, frozenset({"create"})
 
     def get_queryset(self) -> Any:
@@ -206,6 +207,7 @@ class BeschikkingViewSet(ResourceViewSet):
 
     serializer_class = BeschikkingSerializer
     queryset = Beschikking.objects.none()
+    logboek_aanvraag = "aanvraag_id"
     role, role_actions = IsBackoffice, frozenset({"create"})
 
     def get_queryset(self) -> Any:

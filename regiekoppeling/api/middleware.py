@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from .. import logboek, tracecontext
 from .errors import respond
 
 Middleware = Callable[[HttpRequest], HttpResponse]
@@ -17,6 +18,18 @@ def api_version_middleware(get_response: Middleware) -> Middleware:
         response = get_response(request)
         response["API-Version"] = settings.API_VERSION
         return response
+
+    return middleware
+
+
+def trace_context_middleware(get_response: Middleware) -> Middleware:
+    """Every request runs under a W3C trace: the caller's `traceparent` when valid, else a new one. The
+    processing log records it and every outgoing request passes it on. Who acts (for the log) is set
+    by the API once the caller is authenticated, and forgotten here when the request is done."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        with tracecontext.continued(request.headers.get(tracecontext.HEADER)), logboek.acting(None):
+            return get_response(request)
 
     return middleware
 

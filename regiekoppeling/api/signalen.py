@@ -252,6 +252,7 @@ class SignaalViewSet(ResourceViewSet):
 
     serializer_class = SignaalSerializer
     queryset = Signaal.objects.none()
+    logboek_aanvraag = "aanvraag_id"
     parser_classes = [StrictJSONParser, XMLParser, TextXMLParser]
 
     def get_queryset(self) -> Any:

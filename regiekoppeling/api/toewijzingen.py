@@ -93,6 +93,7 @@ class ToewijzingViewSet(ResourceViewSet):
 
     serializer_class = ToewijzingSerializer
     queryset = Toewijzing.objects.none()
+    logboek_aanvraag = "voorziening.aanvraag_id"
     role, role_actions = IsBackoffice, frozenset({"create", "start", "stop"})
 
     def get_queryset(self) -> Any:

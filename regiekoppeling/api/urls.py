@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from .aanvragen import AanvraagViewSet, DocumentViewSet, VoorzieningViewSet
 from .berichten import AbonnementViewSet, BerichtViewSet
 from .feedback import BeschikkingViewSet, TerugkoppelingViewSet
+from .logboek import VerwerkingViewSet
 from .producten import ProductViewSet
 from .schema import OpenAPIJSONView, OpenAPIYAMLView
 from .signalen import SignaalViewSet
@@ -21,6 +22,7 @@ router.register("signalen", SignaalViewSet, basename="signaal")
 router.register("berichten", BerichtViewSet, basename="bericht")
 router.register("producten", ProductViewSet, basename="product")
 router.register("abonnementen", AbonnementViewSet, basename="abonnement")
+router.register("verwerkingen", VerwerkingViewSet, basename="verwerking")
 
 urlpatterns = [
     path("openapi.json", OpenAPIJSONView.as_view(), name="openapi-json"),

@@ -20,6 +20,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from .. import tracecontext
 from ..models import Abonnement, Bericht
 from ..outbox import PermanentError
 from .callbacks import CallbackRefused, address_allowed, check_callback_url
@@ -106,6 +107,7 @@ def deliver(*, bericht: Bericht, abonnement: Abonnement) -> None:
         "User-Agent": f"regiekoppeling/{settings.API_VERSION}",
         SIGNATURE_HEADER: sign(abonnement.secret, body),
         BERICHT_HEADER: str(bericht.uuid),
+        **tracecontext.outgoing(),
     }
     if abonnement.auth:
         headers["Authorization"] = abonnement.auth

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import events
-from ..models import Abonnement, Bericht, OutboxItem
+from ..models import Abonnement, Actie, Bericht, OutboxItem
 from ..outbox import PermanentError, handler
 from .delivery import deliver
 from .links import UnknownResource
@@ -19,7 +19,7 @@ def handle_bericht(item: OutboxItem) -> None:
         raise PermanentError(f"geen pad voor resource {exc}") from None
 
 
-@handler(WEBHOOK, label="Bericht naar een webhook")
+@handler(WEBHOOK, label="Bericht naar een webhook", verwerking=Actie.VERZENDEN_WEBHOOK)
 def handle_webhook(item: OutboxItem) -> None:
     bericht = Bericht.objects.get(uuid=item.payload["bericht"])
     abonnement = Abonnement.objects.select_related("applicatie").get(uuid=item.payload["abonnement"])

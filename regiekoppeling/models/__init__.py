@@ -2,6 +2,7 @@ from .aanvragen import Aanvraag, Registratie, Voorziening
 from .berichten import Abonnement, Bericht
 from .documenten import Document
 from .idempotency import IdempotencyRecord
+from .logboek import Actie, Verwerking
 from .outbox import OutboxItem
 from .partijen import Applicatie, Credential, Gemeente
 from .producten import Product
@@ -12,6 +13,7 @@ from .toewijzingen import Toewijzing
 __all__ = [
     "Aanvraag",
     "Abonnement",
+    "Actie",
     "Applicatie",
     "Bericht",
     "Beschikking",
@@ -27,5 +29,6 @@ __all__ = [
     "SignaalProduct",
     "Terugkoppeling",
     "Toewijzing",
+    "Verwerking",
     "Voorziening",
 ]

@@ -25,6 +25,8 @@ class OutboxItem(models.Model):
         "regiekoppeling.Aanvraag", on_delete=models.PROTECT, related_name="outbox_items", null=True, blank=True
     )
     payload = models.JSONField(default=dict, blank=True)
+    # W3C trace context of the request that queued it: the worker continues that trace.
+    traceparent = models.CharField(max_length=55, blank=True, default="")
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)

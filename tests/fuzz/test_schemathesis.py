@@ -37,11 +37,12 @@ def test_schemathesis_finds_nothing(
     regie = Api(make_applicatie("Regie", Rol.REGIE, [gemeente], "fuzz-regie"))
     andere = Api(make_applicatie("Regie Rotterdam", Rol.REGIE, [andere_gemeente], "fuzz-regie-0599"))
     backoffice = Api(make_applicatie("Backoffice", Rol.BACKOFFICE, [gemeente], "fuzz-backoffice"))
+    privacy = Api(make_applicatie("Privacy", Rol.PRIVACY, [gemeente], "fuzz-privacy"))
     for api in (regie, andere):
         body = aanvraag_body(zin_line(), pgb_line(), gemeente=api.applicatie.gemeenten.get().code)
         assert api.post("/api/v1/aanvragen", body).status_code == 201
     auth = tmp_path / "auth.json"
-    users = {"regie-0363": regie, "regie-0599": andere, "backoffice-0363": backoffice}
+    users = {"regie-0363": regie, "regie-0599": andere, "backoffice-0363": backoffice, "privacy-0363": privacy}
     auth.write_text(json.dumps({"auth": [{"name": n, "fixedHeaders": [bearer(a)]} for n, a in users.items()]}))
     report = tmp_path / "report"
     run = subprocess.run(
