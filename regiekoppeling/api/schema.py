@@ -11,6 +11,8 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularYAMLAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from .openapi_docs import HEADERS, close_request_schemas, describe_operation, dutch
+
 _PROBLEM_PROPS = {
     "type": {"type": "string", "format": "uri", "description": "URI die het fouttype identificeert."},
     "code": {"type": "string", "description": "Systeemcode van het fouttype."},
@@ -21,14 +23,17 @@ _PROBLEM_PROPS = {
 }
 _ERROR_RESPONSES = {
     "400": ("ValidationProblem", "Ongeldig verzoek; invalidParams noemt elk ongeldig veld."),
-    "401": ("Problem", "Niet geauthenticeerd."),
+    "401": ("Problem", "Niet geauthenticeerd (geen, een ongeldig of een verlopen token)."),
     "403": ("Problem", "Geen toestemming."),
     "404": ("Problem", "Niet gevonden."),
+    "406": ("Problem", "De Accept-header vraagt om een vorm die de API niet levert (alleen JSON)."),
+    "414": ("Problem", "De request line (pad en querystring) is te lang."),
     "500": ("Problem", "Interne fout."),
 }
 _POST_RESPONSES = {
     "409": ("Problem", "Conflict: de statusovergang mag niet, of het verzoek met deze Idempotency-Key loopt nog."),
     "413": ("Problem", "De body is te groot."),
+    "415": ("Problem", "De Content-Type van de body wordt niet ondersteund."),
     "422": ("Problem", "Deze Idempotency-Key is al gebruikt voor een ander verzoek."),
 }
 
@@ -64,6 +69,8 @@ def _components(result: dict[str, Any]) -> None:
             "headers": {"API-Version": {"$ref": "#/components/headers/API-Version"}},
             "content": {"application/problem+json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
         }
+    responses["Problem401"]["headers"]["WWW-Authenticate"] = HEADERS["WWW-Authenticate"]
+    close_request_schemas(schemas)
 
 
 def _inline_nullable_refs(result: dict[str, Any]) -> None:
@@ -107,6 +114,7 @@ def adr_postprocessing_hook(result: dict[str, Any], generator: Any, request: Any
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             _query_parameters_as_checked(operation)
+            describe_operation(operation, method)
             responses = operation.setdefault("responses", {})
             for code, response in responses.items():
                 if code[0] in "23" and "$ref" not in response:
@@ -124,8 +132,11 @@ def adr_postprocessing_hook(result: dict[str, Any], generator: Any, request: Any
                             "schema": {"type": "string"},
                         }
             extra = _ERROR_RESPONSES if method != "post" else {**_ERROR_RESPONSES, **_POST_RESPONSES}
+            if method == "patch":
+                extra = {**_ERROR_RESPONSES, "413": _POST_RESPONSES["413"], "415": _POST_RESPONSES["415"]}
             for code in extra:
                 responses.setdefault(code, {"$ref": f"#/components/responses/Problem{code}"})
+    dutch(result)
     return result
 
 

@@ -73,8 +73,9 @@ class NaamSerializer(StrictSerializer):
 
 
 class BetrokkeneSerializer(StrictSerializer):
-    """Someone besides the client: budgethouder (PGB, when not the client), wettelijk vertegenwoordiger
-    or contactpersoon. No more personal data than the backoffice needs: the rest it reads from the BRP."""
+    # The docstring is this object's description in the OpenAPI document, hence Dutch.
+    """Een ander dan de client: budgethouder (PGB, als dat niet de client is), wettelijk vertegenwoordiger of
+    contactpersoon. Niet meer persoonsgegevens dan de backoffice nodig heeft: de rest leest die uit de BRP."""
 
     rol = serializers.ChoiceField(choices=BetrokkeneRol.choices, help_text=_codes("Rol", BetrokkeneRol))
     soort_relatie = serializers.ChoiceField(
@@ -283,6 +284,9 @@ class DocumentSerializer(serializers.ModelSerializer):
         view_name="aanvraag-detail", lookup_field="uuid", read_only=True
     )
     registratie_fouten = RegistratieFoutSerializer(many=True, read_only=True)
+    informatieobject = OptionalURLField(
+        help_text="Het informatieobject in de Documenten API; null zolang het bestand daar nog niet staat."
+    )
 
     class Meta:
         model = Document

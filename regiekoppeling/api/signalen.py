@@ -52,12 +52,17 @@ _AANBIEDER_NAAM = (
 )
 
 
+@extend_schema_field({"$ref": "#/components/schemas/Verzoek"})  # the component: verzoek_schema.py
+class VerzoekField(serializers.DictField):
+    """The JSON form of a 315/317; read and checked by `iwmo.verzoek_from_json`."""
+
+
 class SignaalInputSerializer(StrictSerializer):
     soort = serializers.ChoiceField(choices=Signaal.Soort.choices)
     voorziening = serializers.UUIDField(required=False, help_text="Herindicatie: de voorziening.")
     deadline = StrictDateField(required=False, help_text="Herindicatie: uiterste datum van de herbeoordeling.")
     toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    verzoek = serializers.DictField(required=False, help_text="315/317 als JSON (zie de documentatie).")
+    verzoek = VerzoekField(required=False, help_text="315/317 als JSON (zie de README).")
     aanbieder_naam = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text=_AANBIEDER_NAAM)
 
 
@@ -155,8 +160,15 @@ class VerzoekBerichtSerializer(serializers.Serializer):
     aanbieder = AanbiederSerializer()
 
 
+class HerindicatieZaakSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="De zaak van de voorziening in de Zaken API.")
+    identificatie = serializers.CharField(help_text="Identificatie van die zaak.")
+
+
 class HerindicatieSerializer(serializers.Serializer):
-    zaak = serializers.DictField(allow_null=True)
+    zaak = HerindicatieZaakSerializer(
+        allow_null=True, help_text="De zaak van de voorziening; leeg zolang die er niet is."
+    )
     beschikkingnummer = serializers.IntegerField(allow_null=True)
     toewijzingnummer = serializers.IntegerField(allow_null=True)
     aanbieder = serializers.CharField()
