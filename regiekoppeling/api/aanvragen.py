@@ -20,6 +20,7 @@ from .serializers import (
     AanvraagSerializer,
     DocumentInputSerializer,
     DocumentSerializer,
+    DocumentVerwijzingSerializer,
     IntrekkingSerializer,
     VoorzieningSerializer,
 )
@@ -111,7 +112,7 @@ class VoorzieningViewSet(ResourceViewSet):
             "bestaand document in een geconfigureerde Documenten API. Het wordt opgeslagen als "
             "enkelvoudiginformatieobject en aan elke zaak van de aanvraag gekoppeld."
         ),
-        request={"multipart/form-data": DocumentInputSerializer, "application/json": DocumentInputSerializer},
+        request={"multipart/form-data": DocumentInputSerializer, "application/json": DocumentVerwijzingSerializer},
         responses={201: DocumentSerializer},
         parameters=[IDEMPOTENCY_KEY],
     ),

@@ -173,6 +173,17 @@ def dutch(document: Any) -> None:
             dutch(item)
 
 
+def require_bodies(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """A body whose every form has required fields is itself required (drf-spectacular leaves that
+    out when a request has more than one media type)."""
+    body = operation.get("requestBody")
+    if not body:
+        return
+    names = [m.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1] for m in body["content"].values()]
+    if all(schemas.get(name, {}).get("required") for name in names):
+        body["required"] = True
+
+
 def describe_operation(operation: dict[str, Any], method: str) -> None:
     """Summary, the headers each answer carries, links and examples of one operation."""
     operation_id = operation.get("operationId", "")

@@ -11,7 +11,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularYAMLAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .openapi_docs import HEADERS, close_request_schemas, describe_operation, dutch
+from .openapi_docs import HEADERS, close_request_schemas, describe_operation, dutch, require_bodies
 
 _PROBLEM_PROPS = {
     "type": {"type": "string", "format": "uri", "description": "URI die het fouttype identificeert."},
@@ -115,6 +115,7 @@ def adr_postprocessing_hook(result: dict[str, Any], generator: Any, request: Any
         for method, operation in operations.items():
             _query_parameters_as_checked(operation)
             describe_operation(operation, method)
+            require_bodies(operation, result["components"]["schemas"])
             responses = operation.setdefault("responses", {})
             for code, response in responses.items():
                 if code[0] in "23" and "$ref" not in response:

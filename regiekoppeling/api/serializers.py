@@ -314,6 +314,17 @@ class DocumentInputSerializer(StrictSerializer):
     )
 
 
+class DocumentVerwijzingSerializer(DocumentInputSerializer):
+    # For the OpenAPI document only: JSON carries no file, so it is a reference (the view reads both
+    # forms with DocumentInputSerializer). The docstring is the schema's description, hence Dutch.
+    """Een nieuw document als verwijzing naar een bestaand document in een Documenten API."""
+
+    bestand = None  # type: ignore[assignment]  # DRF removes a parent field set to None
+    informatieobject = serializers.URLField(
+        max_length=1000, help_text="Een bestaand document in een geconfigureerde Documenten API."
+    )
+
+
 class HoofdzaakSerializer(serializers.Serializer):
     url = serializers.URLField()
     identificatie = serializers.CharField()

@@ -254,7 +254,7 @@ class SignaalSerializer(serializers.ModelSerializer):
             "Het antwoord van de regie per verzocht product: gehonoreerd (wordt een voorziening van een nieuwe "
             "aanvraag, met behoud van de ReferentieAanbieder), afgewezen met een reden, of in onderzoek."
         ),
-        request=AntwoordenSerializer,
+        request={"application/json": AntwoordenSerializer},
         responses={200: SignaalSerializer},
         parameters=[IDEMPOTENCY_KEY],
     ),
@@ -321,7 +321,8 @@ class SignaalViewSet(ResourceViewSet):
         )
         return self._answer(signaal, 201)
 
-    @action(detail=True, methods=["post"])
+    # Only JSON: the XML parsers of `create` are for the aanbieder's bericht, not for this answer.
+    @action(detail=True, methods=["post"], parser_classes=[StrictJSONParser])
     @idempotent
     def antwoord(self, request: Request, uuid: str) -> Response:
         serializer = AntwoordenSerializer(data=request.data)

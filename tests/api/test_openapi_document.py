@@ -251,7 +251,10 @@ def _capture(regie: Api, backoffice: Api, gemeente: Any) -> dict[str, dict[str, 
     headers = regie.headers(HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
     data = {**upload, "bestand": SimpleUploadedFile("verslag.pdf", b"%PDF-1.4 verslag\n", "application/pdf")}
     document = rec("documenten_create", regie.client.post("/api/v1/documenten", data, format="multipart", **headers))
-    rec.examples["documenten_create"]["request"] = _public(upload)
+    reference = (
+        "https://documenten.example.nl/api/v1/enkelvoudiginformatieobjecten/0c5e0e6c-0ab5-4fd4-9a8b-3d1b1f6f0a11"
+    )
+    rec.examples["documenten_create"]["request"] = _public({**upload, "informatieobject": reference})
     rec("documenten_list", regie.get("/api/v1/documenten"))
     rec("documenten_retrieve", regie.get(f"/api/v1/documenten/{document['uuid']}"))
 
@@ -309,3 +312,12 @@ def test_examples_cover_every_operation(document):
     from regiekoppeling.api.openapi_docs import examples
 
     assert {o["operationId"] for _, _, o in operations(document)} == set(examples())
+
+
+def test_the_answer_to_a_verzoek_takes_json_only(document, regie):
+    content = document["paths"]["/signalen/{uuid}/antwoord"]["post"]["requestBody"]["content"]
+    assert list(content) == ["application/json"]
+    headers = regie.headers(HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    path = f"/api/v1/signalen/{uuid.uuid4()}/antwoord"
+    response = regie.client.generic("POST", path, b"<Antwoord/>", content_type="application/xml", **headers)
+    assert response.status_code == 415
