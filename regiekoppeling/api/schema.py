@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularYAMLAPIView
@@ -139,6 +141,39 @@ def adr_postprocessing_hook(result: dict[str, Any], generator: Any, request: Any
                 responses.setdefault(code, {"$ref": f"#/components/responses/Problem{code}"})
     dutch(result)
     return result
+
+
+def year_pattern(first: int, last: int) -> str:
+    """A regex alternation that matches exactly the four-digit years first..last."""
+    parts, year = [], first
+    while year <= last:
+        if year % 100 == 0 and year + 99 <= last:
+            parts.append(f"{year // 100}[0-9]{{2}}")
+            year += 100
+        elif year % 10 == 0 and year + 9 <= last:
+            parts.append(f"{year // 10}[0-9]")
+            year += 10
+        else:
+            parts.append(str(year))
+            year += 1
+    return "|".join(parts)
+
+
+def date_pattern(first: dt.date, last: dt.date) -> str:
+    """YYYY-MM-DD with a year in first.year..last.year: the range as far as a pattern can say it
+    (the exact first and last day stay a 400 naming the field)."""
+    return f"^({year_pattern(first.year, last.year)})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
+class StrictDateFieldExtension(OpenApiSerializerFieldExtension):
+    """StrictDateField in the document: a date with the pattern of its range."""
+
+    target_class = "regiekoppeling.api.fields.StrictDateField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        field = self.target
+        latest = field.latest() if callable(field.latest) else field.latest
+        return {"type": "string", "format": "date", "pattern": date_pattern(field.earliest, latest)}
 
 
 class OpenAPIJSONView(SpectacularJSONAPIView):

@@ -321,3 +321,26 @@ def test_the_answer_to_a_verzoek_takes_json_only(document, regie):
     path = f"/api/v1/signalen/{uuid.uuid4()}/antwoord"
     response = regie.client.generic("POST", path, b"<Antwoord/>", content_type="application/xml", **headers)
     assert response.status_code == 415
+
+
+@pytest.mark.parametrize(("first", "last"), [(1890, 2026), (1990, 2099), (1999, 2001), (2000, 2000), (1901, 2100)])
+def test_year_pattern_matches_exactly_the_range(first, last):
+    from regiekoppeling.api.schema import year_pattern
+
+    pattern = re.compile(f"^({year_pattern(first, last)})$")
+    assert [y for y in range(1000, 3000) if pattern.match(str(y))] == list(range(first, last + 1))
+
+
+def test_date_fields_carry_the_range_the_server_enforces(document, regie):
+    from regiekoppeling.api.fields import today
+
+    client = document["components"]["schemas"]["ClientRequest"]["properties"]["geboortedatum"]
+    pattern = re.compile(client["pattern"])
+    this_year = today().year
+    assert pattern.match("1890-01-01") and pattern.match(f"{this_year}-01-01")
+    assert not pattern.match("1889-12-31") and not pattern.match(f"{this_year + 1}-01-01")
+    body = aanvraag_body()
+    body["client"]["geboortedatum"] = "1889-12-31"
+    response = regie.post("/api/v1/aanvragen", body)
+    assert response.status_code == 400
+    assert [p["name"] for p in response.json()["invalidParams"]] == ["client.geboortedatum"]
