@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from zgw_consumers.constants import APITypes
+from zgw_consumers.models import Service
 
 from regiekoppeling.constants import Rol
 from regiekoppeling.demo import products_load
@@ -23,6 +25,8 @@ SEED = 20261130
 # Per operation and phase; with the coverage phase this gives well over 1,000 cases (2,449 seen).
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "10"))
 MIN_CASES = 1000
+HOOKS = "tests.fuzz.hooks"  # valid requests too, so the positive paths are reached
+DOCUMENTEN_API = "https://documenten.example.nl/api/v1/"
 
 
 def bearer(api: Api) -> dict[str, str]:
@@ -34,10 +38,15 @@ def test_schemathesis_finds_nothing(
     live_server: Any, settings: Any, gemeente: Any, andere_gemeente: Any, tmp_path: Path
 ) -> None:
     settings.API_PUBLIC_URL = f"{live_server.url}/api/v1"
+    # What the valid requests of hooks.py need: a Documenten API to refer to, a webhook host, a beheerder.
+    settings.WEBHOOK_ALLOWED_HOSTS = ["regie.example.nl"]
+    Service.objects.create(label="Documenten", slug="drc", api_type=APITypes.drc, api_root=DOCUMENTEN_API)
     products_load(gemeente=andere_gemeente)  # the productenboek is per gemeente
     regie = Api(make_applicatie("Regie", Rol.REGIE, [gemeente], "fuzz-regie"))
     andere = Api(make_applicatie("Regie Rotterdam", Rol.REGIE, [andere_gemeente], "fuzz-regie-0599"))
     backoffice = Api(make_applicatie("Backoffice", Rol.BACKOFFICE, [gemeente], "fuzz-backoffice"))
+    gemeente.productenboek_beheerder = backoffice.applicatie
+    gemeente.save()
     for api in (regie, andere):
         body = aanvraag_body(zin_line(), pgb_line(), gemeente=api.applicatie.gemeenten.get().code)
         assert api.post("/api/v1/aanvragen", body).status_code == 201
@@ -50,7 +59,7 @@ def test_schemathesis_finds_nothing(
          "--checks", "all", "--seed", str(SEED), "--max-examples", str(MAX_EXAMPLES),
          "--auth-wfc", str(auth), "--no-color", "--workers", "1",
          "--report", "ndjson", "--report-dir", str(report), "--generation-database", "none"],
-        cwd=REPO, capture_output=True, text=True, timeout=1800,
+        cwd=REPO, capture_output=True, text=True, timeout=1800, env={**os.environ, "SCHEMATHESIS_HOOKS": HOOKS},
     )  # fmt: skip
     print(run.stdout[-20000:])
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-5000:]
