@@ -101,6 +101,8 @@ def _query_parameters_as_checked(operation: dict[str, Any]) -> None:
     answers), and a moment is written as StrictDateTimeField takes it."""
     for parameter in operation.get("parameters", []):
         schema = parameter.get("schema", {})
+        if parameter.get("name") == "Idempotency-Key":  # what base._KEY_PATTERN takes
+            schema.update({"minLength": 1, "maxLength": 255, "pattern": "^[!#-~]{1,255}$"})
         if parameter.get("in") != "query" or schema.get("type") != "string":
             continue
         schema.setdefault("minLength", 1)

@@ -33,6 +33,7 @@ from .fields import (
     StrictDateField,
     StrictIntegerField,
     StrictSerializer,
+    StrictUUIDField,
     today,
 )
 
@@ -298,7 +299,7 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 
 class DocumentInputSerializer(StrictSerializer):
-    aanvraag = serializers.UUIDField(help_text="uuid van de aanvraag")
+    aanvraag = StrictUUIDField(help_text="uuid van de aanvraag")
     titel = serializers.CharField(max_length=200)
     beschrijving = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     soort = serializers.CharField(

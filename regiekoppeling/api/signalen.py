@@ -27,7 +27,7 @@ from .base import (
     visible_or_404,
 )
 from .exceptions import PayloadTooLarge
-from .fields import StrictDateField, StrictSerializer
+from .fields import StrictCharField, StrictDateField, StrictSerializer, StrictUUIDField
 from .parsers import StrictJSONParser
 from .serializers import OmvangSerializer, PgbSerializer, omvang_of, pgb_of
 
@@ -59,20 +59,20 @@ class VerzoekField(serializers.DictField):
 
 class SignaalInputSerializer(StrictSerializer):
     soort = serializers.ChoiceField(choices=Signaal.Soort.choices)
-    voorziening = serializers.UUIDField(required=False, help_text="Herindicatie: de voorziening.")
+    voorziening = StrictUUIDField(required=False, help_text="Herindicatie: de voorziening.")
     deadline = StrictDateField(required=False, help_text="Herindicatie: uiterste datum van de herbeoordeling.")
-    toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    toelichting = StrictCharField(max_length=2000, required=False, allow_blank=True)
     verzoek = VerzoekField(required=False, help_text="315/317 als JSON (zie de README).")
-    aanbieder_naam = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text=_AANBIEDER_NAAM)
+    aanbieder_naam = StrictCharField(max_length=200, required=False, allow_blank=True, help_text=_AANBIEDER_NAAM)
 
 
 class AntwoordSerializer(StrictSerializer):
-    referentie_aanbieder = serializers.CharField(max_length=36)
+    referentie_aanbieder = StrictCharField(max_length=36)
     antwoord = serializers.ChoiceField(choices=SignaalProduct.Antwoord.choices)
     reden_afwijzing = serializers.RegexField(
         r"^[1-9]$", required=False, help_text=code_list("Reden afwijzing verzoek (WJ759)", REDEN_AFWIJZING_VERZOEK)
     )
-    toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    toelichting = StrictCharField(max_length=2000, required=False, allow_blank=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["antwoord"] == SignaalProduct.Antwoord.AFGEWEZEN and not attrs.get("reden_afwijzing"):

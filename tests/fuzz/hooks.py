@@ -1,16 +1,22 @@
 """schemathesis hooks (loaded through SCHEMATHESIS_HOOKS by tests/fuzz/test_schemathesis.py) that make
 valid requests too, so the fuzzer reaches the positive paths of the standard's steps.
 
-Every other positive POST is replaced by the operation's own example from the document, with fresh
-values where the server wants uniqueness and with references to what earlier 201s created (an
-aanvraag with a terugkoppeling gets a beschikking, a granted ZIN voorziening a toewijzing, and so on).
-Negative cases are never touched: they must stay invalid for the checks that expect a refusal."""
+Two of every three positive POSTs sent as the application whose step it is (the regie submits, the
+backoffice answers; the identity is the Authorization header, mapped to a role by $FUZZ_IDENTITIES)
+are replaced by the operation's own example from the document, with fresh values where the server wants
+uniqueness and with references to what earlier 201s created (an aanvraag with a terugkoppeling gets a
+beschikking, a granted ZIN voorziening a toewijzing, and so on). Negative cases are never touched: they
+must stay invalid for the checks that expect a refusal."""
 
 from __future__ import annotations
 
+import atexit
 import copy
 import itertools
-from collections import defaultdict
+import json
+import os
+import uuid
+from collections import Counter, defaultdict
 from typing import Any
 
 import schemathesis
@@ -21,6 +27,18 @@ POOL: dict[str, list[Any]] = defaultdict(list)
 _turns: dict[str, itertools.count[int]] = defaultdict(itertools.count)
 _fresh = itertools.count(1)
 DOCUMENTEN = "https://documenten.example.nl/api/v1/enkelvoudiginformatieobjecten/"
+# Answers per "METHOD path status", written to $FUZZ_STATS_FILE at exit: the test checks from it that
+# the positive paths were reached.
+STATS: Counter[str] = Counter()
+_replaced: set[str] = set()
+
+
+@atexit.register
+def _write_stats() -> None:
+    target = os.environ.get("FUZZ_STATS_FILE")
+    if target:
+        with open(target, "w", encoding="utf-8") as out:
+            json.dump(dict(STATS), out, indent=1, sort_keys=True)
 
 
 def _uuid_of(url: str) -> str:
@@ -65,6 +83,17 @@ def _valid_body(path: str, body: dict[str, Any], case: Any) -> dict[str, Any] | 
     return body
 
 
+# Whose step each POST is.
+_ROLE = {
+    "/aanvragen": "regie",
+    "/aanvragen/{uuid}/intrekken": "regie",
+    "/voorzieningen/{uuid}/intrekken": "regie",
+    "/documenten": "regie",
+    "/abonnementen": "regie",
+    "/signalen/{uuid}/antwoord": "regie",
+}
+_IDENTITIES: dict[str, str] = json.loads(os.environ.get("FUZZ_IDENTITIES", "{}"))
+
 _PATH_KIND = {
     "/toewijzingen/{uuid}/start": "toewijzing",
     "/toewijzingen/{uuid}/stop": "gestart",
@@ -76,10 +105,13 @@ _PATH_KIND = {
 def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
     if case.method.upper() != "POST" or case.meta is None or case.meta.generation.mode.is_negative:
         return
-    if case.meta.is_negative_at(ParameterLocation.BODY) or case.media_type != "application/json":
+    if any(case.meta.is_negative_at(where) for where in ParameterLocation) or case.media_type != "application/json":
         return
     path = case.operation.path
-    if next(_turns[path]) % 2:  # the other half stays the fuzzer's own
+    role = _IDENTITIES.get((case.headers or {}).get("Authorization", ""))
+    if role != _ROLE.get(path, "backoffice"):
+        return
+    if next(_turns[path]) % 3 == 2:  # one in three stays the fuzzer's own
         return
     body = _example(case)
     if body is None:
@@ -92,10 +124,15 @@ def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
     valid = _valid_body(path, body, case)
     if valid is not None:
         case.body = valid
+        case.headers = {**(case.headers or {}), "Idempotency-Key": str(uuid.uuid4())}
+        _replaced.add(case.id)
 
 
 @schemathesis.hook
 def after_call(ctx: Any, case: Any, response: Any) -> None:
+    STATS[f"{case.method.upper()} {case.operation.path} {response.status_code}"] += 1
+    if case.id in _replaced:  # how the valid requests fared
+        STATS[f"valid {case.method.upper()} {case.operation.path} {response.status_code}"] += 1
     if case.method.upper() != "POST" or response.status_code not in (200, 201):
         return
     try:
@@ -108,8 +145,8 @@ def after_call(ctx: Any, case: Any, response: Any) -> None:
         POOL["aanvraag"].append((answer["uuid"], [v["uuid"] for v in lines]))
         POOL["zin"] += [v["uuid"] for v in lines if v.get("leveringsvorm") == "ZIN"]
     elif path == "/terugkoppelingen" and answer.get("soort") == "verwerkbaar":
-        uuid = _uuid_of(answer["aanvraag"])
-        POOL["verwerkbaar"] += [a for a in POOL["aanvraag"] if a[0] == uuid]
+        aanvraag = _uuid_of(answer["aanvraag"])
+        POOL["verwerkbaar"] += [a for a in POOL["aanvraag"] if a[0] == aanvraag]
     elif path == "/beschikkingen":
         granted = {_uuid_of(r["voorziening"]) for r in answer.get("regels", []) if r.get("uitkomst") == "toegekend"}
         POOL["toegekend"] += [v for v in POOL["zin"] if v in granted]
