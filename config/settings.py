@@ -397,7 +397,14 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
         "regiekoppeling.api.schema.adr_postprocessing_hook",
     ],
-    "ENUM_NAME_OVERRIDES": {},
+    # Stable names for choice sets that share a field name ("soort") or appear under two names.
+    "ENUM_NAME_OVERRIDES": {
+        "TerugkoppelingSoortEnum": "regiekoppeling.models.terugkoppelingen.Terugkoppeling.Soort",
+        "SignaalSoortEnum": "regiekoppeling.models.signalen.Signaal.Soort",
+        "EenheidEnum": "regiekoppeling.constants.Eenheid",
+        "FrequentieEnum": "regiekoppeling.constants.Frequentie",
+        "LeveringsvormEnum": "regiekoppeling.constants.Leveringsvorm",
+    },
 }
 
 LOGGING = {

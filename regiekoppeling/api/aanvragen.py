@@ -28,6 +28,7 @@ from .serializers import (
     AanvraagSerializer,
     DocumentInputSerializer,
     DocumentSerializer,
+    DocumentVerwijzingSerializer,
     IntrekkingSerializer,
     VoorzieningSerializer,
 )
@@ -122,7 +123,7 @@ class VoorzieningViewSet(ResourceViewSet):
             "enkelvoudiginformatieobject en aan elke zaak van de aanvraag gekoppeld, of met `voorziening` alleen aan "
             "de zaak van die voorziening. Beide partijen krijgen een bericht."
         ),
-        request={"multipart/form-data": DocumentInputSerializer, "application/json": DocumentInputSerializer},
+        request={"multipart/form-data": DocumentInputSerializer, "application/json": DocumentVerwijzingSerializer},
         responses={201: DocumentSerializer},
         parameters=[IDEMPOTENCY_KEY],
     ),

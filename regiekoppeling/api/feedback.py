@@ -13,7 +13,7 @@ from .. import feedback, selectors
 from ..constants import NUMMER_MAX, REDEN_AFWIJZING_VERZOEK, code_list
 from ..models import Aanvraag, Beschikking, BeschikkingRegel, Terugkoppeling
 from .base import IDEMPOTENCY_KEY, IsBackoffice, ResourceViewSet, caller, created, idempotent, visible_or_404
-from .fields import StrictDateField, StrictIntegerField, StrictSerializer, today
+from .fields import StrictDateField, StrictIntegerField, StrictSerializer, StrictUUIDField, today
 from .serializers import OmvangSerializer, PgbSerializer, _bedrag, omvang_of, pgb_of
 
 
@@ -35,9 +35,9 @@ class FoutSerializer(StrictSerializer):
 
 
 class TerugkoppelingInputSerializer(StrictSerializer):
-    aanvraag = serializers.UUIDField()
+    aanvraag = StrictUUIDField()
     soort = serializers.ChoiceField(choices=Terugkoppeling.Soort.choices)
-    voorzieningen = serializers.ListField(child=serializers.UUIDField(), required=False, allow_empty=False)
+    voorzieningen = serializers.ListField(child=StrictUUIDField(), required=False, allow_empty=False)
     fouten = FoutSerializer(many=True, required=False)
     reden_afwijzing = serializers.RegexField(
         r"^([1-9]|[A-Z][A-Z0-9_-]{0,9})$",
@@ -115,7 +115,7 @@ class TerugkoppelingViewSet(ResourceViewSet):
 
 
 class RegelInputSerializer(StrictSerializer):
-    voorziening = serializers.UUIDField()
+    voorziening = StrictUUIDField()
     uitkomst = serializers.ChoiceField(choices=BeschikkingRegel.Uitkomst.choices)
     omvang = OmvangSerializer(required=False)
     budget = _bedrag(required=False)
@@ -134,12 +134,12 @@ class RegelInputSerializer(StrictSerializer):
 
 
 class BeschikkingInputSerializer(StrictSerializer):
-    aanvraag = serializers.UUIDField()
+    aanvraag = StrictUUIDField()
     beschikkingnummer = StrictIntegerField(min_value=0, max_value=NUMMER_MAX)
     datum = StrictDateField(latest=today, help_text="De datum van het besluit; niet in de toekomst.")
     ingangsdatum = StrictDateField()
     vervaldatum = StrictDateField(required=False, allow_null=True)
-    brief = serializers.UUIDField(required=False, help_text="uuid van het document met de beschikkingsbrief.")
+    brief = StrictUUIDField(required=False, help_text="uuid van het document met de beschikkingsbrief.")
     toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     regels = RegelInputSerializer(many=True, allow_empty=False)
 

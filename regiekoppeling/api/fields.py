@@ -55,6 +55,26 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class StrictCharField(serializers.CharField):
+    """Text as a JSON string only: DRF's CharField would turn 0 or 12.5 into "0" or "12.5"."""
+
+    default_error_messages = {"not_a_string": "Verwacht een tekst (JSON string)."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return str(super().to_internal_value(data))
+
+
+class StrictUUIDField(serializers.UUIDField):
+    """A uuid as a JSON string only: DRF's UUIDField reads an integer (and so `false`) as a uuid."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class StrictDateField(serializers.DateField):
     """A date as a JSON string in exactly the form YYYY-MM-DD (ASCII digits; no basic form 20270101,
     no unpadded 2027-1-1, no time or week date), within the field's range. `latest` may be a callable

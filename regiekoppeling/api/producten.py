@@ -20,7 +20,7 @@ from ..constants import Eenheid, Frequentie, Leveringsvorm, Wet
 from ..models import Product
 from .base import IDEMPOTENCY_KEY, IsBackoffice, ResourceViewSet, caller, created, idempotent
 from .exceptions import Conflict
-from .fields import StrictDateField, StrictSerializer
+from .fields import StrictDateField, StrictSerializer, StrictUUIDField
 from .filters import ProductFilter
 
 IF_NONE_MATCH = OpenApiParameter(
@@ -52,7 +52,7 @@ class ProductInputSerializer(StrictSerializer):
     ingangsdatum = StrictDateField(help_text="Eerste dag waarop het product geldt.")
     einddatum = StrictDateField(required=False, allow_null=True, help_text="Laatste dag (leeg: open).")
     onderdelen = serializers.ListField(
-        child=serializers.UUIDField(), required=False, help_text="Arrangement: uuids van de onderliggende producten."
+        child=StrictUUIDField(), required=False, help_text="Arrangement: uuids van de onderliggende producten."
     )
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularYAMLAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from .openapi_docs import HEADERS, close_request_schemas, describe_operation, dutch, require_bodies
 
 _PROBLEM_PROPS = {
     "type": {"type": "string", "format": "uri", "description": "URI die het fouttype identificeert."},
@@ -21,14 +25,17 @@ _PROBLEM_PROPS = {
 }
 _ERROR_RESPONSES = {
     "400": ("ValidationProblem", "Ongeldig verzoek; invalidParams noemt elk ongeldig veld."),
-    "401": ("Problem", "Niet geauthenticeerd."),
+    "401": ("Problem", "Niet geauthenticeerd (geen, een ongeldig of een verlopen token)."),
     "403": ("Problem", "Geen toestemming."),
     "404": ("Problem", "Niet gevonden."),
+    "406": ("Problem", "De Accept-header vraagt om een vorm die de API niet levert (alleen JSON)."),
+    "414": ("Problem", "De request line (pad en querystring) is te lang."),
     "500": ("Problem", "Interne fout."),
 }
 _POST_RESPONSES = {
     "409": ("Problem", "Conflict: de statusovergang mag niet, of het verzoek met deze Idempotency-Key loopt nog."),
     "413": ("Problem", "De body is te groot."),
+    "415": ("Problem", "De Content-Type van de body wordt niet ondersteund."),
     "422": ("Problem", "Deze Idempotency-Key is al gebruikt voor een ander verzoek."),
 }
 
@@ -64,6 +71,8 @@ def _components(result: dict[str, Any]) -> None:
             "headers": {"API-Version": {"$ref": "#/components/headers/API-Version"}},
             "content": {"application/problem+json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
         }
+    responses["Problem401"]["headers"]["WWW-Authenticate"] = HEADERS["WWW-Authenticate"]
+    close_request_schemas(schemas)
 
 
 def _inline_nullable_refs(result: dict[str, Any]) -> None:
@@ -92,6 +101,8 @@ def _query_parameters_as_checked(operation: dict[str, Any]) -> None:
     answers), and a moment is written as StrictDateTimeField takes it."""
     for parameter in operation.get("parameters", []):
         schema = parameter.get("schema", {})
+        if parameter.get("name") == "Idempotency-Key":  # what base._KEY_PATTERN takes
+            schema.update({"minLength": 1, "maxLength": 255, "pattern": "^[!#-~]{1,255}$"})
         if parameter.get("in") != "query" or schema.get("type") != "string":
             continue
         schema.setdefault("minLength", 1)
@@ -107,6 +118,8 @@ def adr_postprocessing_hook(result: dict[str, Any], generator: Any, request: Any
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             _query_parameters_as_checked(operation)
+            describe_operation(operation, method)
+            require_bodies(operation, result["components"]["schemas"])
             responses = operation.setdefault("responses", {})
             for code, response in responses.items():
                 if code[0] in "23" and "$ref" not in response:
@@ -124,9 +137,45 @@ def adr_postprocessing_hook(result: dict[str, Any], generator: Any, request: Any
                             "schema": {"type": "string"},
                         }
             extra = _ERROR_RESPONSES if method != "post" else {**_ERROR_RESPONSES, **_POST_RESPONSES}
+            if method == "patch":
+                extra = {**_ERROR_RESPONSES, "413": _POST_RESPONSES["413"], "415": _POST_RESPONSES["415"]}
             for code in extra:
                 responses.setdefault(code, {"$ref": f"#/components/responses/Problem{code}"})
+    dutch(result)
     return result
+
+
+def year_pattern(first: int, last: int) -> str:
+    """A regex alternation that matches exactly the four-digit years first..last."""
+    parts, year = [], first
+    while year <= last:
+        if year % 100 == 0 and year + 99 <= last:
+            parts.append(f"{year // 100}[0-9]{{2}}")
+            year += 100
+        elif year % 10 == 0 and year + 9 <= last:
+            parts.append(f"{year // 10}[0-9]")
+            year += 10
+        else:
+            parts.append(str(year))
+            year += 1
+    return "|".join(parts)
+
+
+def date_pattern(first: dt.date, last: dt.date) -> str:
+    """YYYY-MM-DD with a year in first.year..last.year: the range as far as a pattern can say it
+    (the exact first and last day stay a 400 naming the field)."""
+    return f"^({year_pattern(first.year, last.year)})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
+class StrictDateFieldExtension(OpenApiSerializerFieldExtension):
+    """StrictDateField in the document: a date with the pattern of its range."""
+
+    target_class = "regiekoppeling.api.fields.StrictDateField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        field = self.target
+        latest = field.latest() if callable(field.latest) else field.latest
+        return {"type": "string", "format": "date", "pattern": date_pattern(field.earliest, latest)}
 
 
 class OpenAPIJSONView(SpectacularJSONAPIView):

@@ -33,6 +33,7 @@ from .fields import (
     StrictDateField,
     StrictIntegerField,
     StrictSerializer,
+    StrictUUIDField,
     today,
 )
 
@@ -73,8 +74,9 @@ class NaamSerializer(StrictSerializer):
 
 
 class BetrokkeneSerializer(StrictSerializer):
-    """Someone besides the client: budgethouder (PGB, when not the client), wettelijk vertegenwoordiger
-    or contactpersoon. No more personal data than the backoffice needs: the rest it reads from the BRP."""
+    # The docstring is this object's description in the OpenAPI document, hence Dutch.
+    """Een ander dan de client: budgethouder (PGB, als dat niet de client is), wettelijk vertegenwoordiger of
+    contactpersoon. Niet meer persoonsgegevens dan de backoffice nodig heeft: de rest leest die uit de BRP."""
 
     rol = serializers.ChoiceField(choices=BetrokkeneRol.choices, help_text=_codes("Rol", BetrokkeneRol))
     soort_relatie = serializers.ChoiceField(
@@ -292,6 +294,9 @@ class DocumentSerializer(serializers.ModelSerializer):
     )
     registratie_fouten = RegistratieFoutSerializer(many=True, read_only=True)
     inhoud = serializers.SerializerMethodField()
+    informatieobject = OptionalURLField(
+        help_text="Het informatieobject in de Documenten API; null zolang het bestand daar nog niet staat."
+    )
 
     class Meta:
         model = Document
@@ -309,8 +314,8 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 
 class DocumentInputSerializer(StrictSerializer):
-    aanvraag = serializers.UUIDField(help_text="uuid van de aanvraag")
-    voorziening = serializers.UUIDField(
+    aanvraag = StrictUUIDField(help_text="uuid van de aanvraag")
+    voorziening = StrictUUIDField(
         required=False, help_text="uuid van een voorziening van de aanvraag: het document hoort bij haar zaak alleen."
     )
     auteur = serializers.CharField(
@@ -328,6 +333,17 @@ class DocumentInputSerializer(StrictSerializer):
     bestand = serializers.FileField(required=False, help_text="Het bestand (multipart/form-data).")
     informatieobject = serializers.URLField(
         max_length=1000, required=False, help_text="Of: een bestaand document in een geconfigureerde Documenten API."
+    )
+
+
+class DocumentVerwijzingSerializer(DocumentInputSerializer):
+    # For the OpenAPI document only: JSON carries no file, so it is a reference (the view reads both
+    # forms with DocumentInputSerializer). The docstring is the schema's description, hence Dutch.
+    """Een nieuw document als verwijzing naar een bestaand document in een Documenten API."""
+
+    bestand = None  # type: ignore[assignment]  # DRF removes a parent field set to None
+    informatieobject = serializers.URLField(
+        max_length=1000, help_text="Een bestaand document in een geconfigureerde Documenten API."
     )
 
 

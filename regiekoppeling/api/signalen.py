@@ -27,7 +27,7 @@ from .base import (
     visible_or_404,
 )
 from .exceptions import PayloadTooLarge
-from .fields import StrictDateField, StrictSerializer
+from .fields import StrictCharField, StrictDateField, StrictSerializer, StrictUUIDField
 from .parsers import StrictJSONParser
 from .serializers import OmvangSerializer, PgbSerializer, omvang_of, pgb_of
 
@@ -52,22 +52,27 @@ _AANBIEDER_NAAM = (
 )
 
 
+@extend_schema_field({"$ref": "#/components/schemas/Verzoek"})  # the component: verzoek_schema.py
+class VerzoekField(serializers.DictField):
+    """The JSON form of a 315/317; read and checked by `iwmo.verzoek_from_json`."""
+
+
 class SignaalInputSerializer(StrictSerializer):
     soort = serializers.ChoiceField(choices=Signaal.Soort.choices)
-    voorziening = serializers.UUIDField(required=False, help_text="Herindicatie: de voorziening.")
+    voorziening = StrictUUIDField(required=False, help_text="Herindicatie: de voorziening.")
     deadline = StrictDateField(required=False, help_text="Herindicatie: uiterste datum van de herbeoordeling.")
-    toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    verzoek = serializers.DictField(required=False, help_text="315/317 als JSON (zie de documentatie).")
-    aanbieder_naam = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text=_AANBIEDER_NAAM)
+    toelichting = StrictCharField(max_length=2000, required=False, allow_blank=True)
+    verzoek = VerzoekField(required=False, help_text="315/317 als JSON (zie de README).")
+    aanbieder_naam = StrictCharField(max_length=200, required=False, allow_blank=True, help_text=_AANBIEDER_NAAM)
 
 
 class AntwoordSerializer(StrictSerializer):
-    referentie_aanbieder = serializers.CharField(max_length=36)
+    referentie_aanbieder = StrictCharField(max_length=36)
     antwoord = serializers.ChoiceField(choices=SignaalProduct.Antwoord.choices)
     reden_afwijzing = serializers.RegexField(
         r"^[1-9]$", required=False, help_text=code_list("Reden afwijzing verzoek (WJ759)", REDEN_AFWIJZING_VERZOEK)
     )
-    toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    toelichting = StrictCharField(max_length=2000, required=False, allow_blank=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["antwoord"] == SignaalProduct.Antwoord.AFGEWEZEN and not attrs.get("reden_afwijzing"):
@@ -155,8 +160,15 @@ class VerzoekBerichtSerializer(serializers.Serializer):
     aanbieder = AanbiederSerializer()
 
 
+class HerindicatieZaakSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="De zaak van de voorziening in de Zaken API.")
+    identificatie = serializers.CharField(help_text="Identificatie van die zaak.")
+
+
 class HerindicatieSerializer(serializers.Serializer):
-    zaak = serializers.DictField(allow_null=True)
+    zaak = HerindicatieZaakSerializer(
+        allow_null=True, help_text="De zaak van de voorziening; leeg zolang die er niet is."
+    )
     beschikkingnummer = serializers.IntegerField(allow_null=True)
     toewijzingnummer = serializers.IntegerField(allow_null=True)
     aanbieder = serializers.CharField()
@@ -242,7 +254,7 @@ class SignaalSerializer(serializers.ModelSerializer):
             "Het antwoord van de regie per verzocht product: gehonoreerd (wordt een voorziening van een nieuwe "
             "aanvraag, met behoud van de ReferentieAanbieder), afgewezen met een reden, of in onderzoek."
         ),
-        request=AntwoordenSerializer,
+        request={"application/json": AntwoordenSerializer},
         responses={200: SignaalSerializer},
         parameters=[IDEMPOTENCY_KEY],
     ),
@@ -310,7 +322,8 @@ class SignaalViewSet(ResourceViewSet):
         )
         return self._answer(signaal, 201)
 
-    @action(detail=True, methods=["post"])
+    # Only JSON: the XML parsers of `create` are for the aanbieder's bericht, not for this answer.
+    @action(detail=True, methods=["post"], parser_classes=[StrictJSONParser])
     @idempotent
     def antwoord(self, request: Request, uuid: str) -> Response:
         serializer = AntwoordenSerializer(data=request.data)

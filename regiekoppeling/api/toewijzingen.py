@@ -14,11 +14,11 @@ from .. import selectors, toewijzingen
 from ..constants import NUMMER_MAX, REDEN_BEEINDIGING, REDEN_WIJZIGING, Wet, code_list
 from ..models import Toewijzing, Voorziening
 from .base import IDEMPOTENCY_KEY, IsBackoffice, ResourceViewSet, caller, created, idempotent, visible_or_404
-from .fields import StrictDateField, StrictIntegerField, StrictSerializer
+from .fields import StrictDateField, StrictIntegerField, StrictSerializer, StrictUUIDField
 
 
 class ToewijzingInputSerializer(StrictSerializer):
-    voorziening = serializers.UUIDField()
+    voorziening = StrictUUIDField()
     toewijzingnummer = StrictIntegerField(min_value=0, max_value=NUMMER_MAX)
     aanbieder = serializers.RegexField(r"^\d{8}$", help_text="AGB-code van de aanbieder (8 cijfers).")
     ingangsdatum = StrictDateField()

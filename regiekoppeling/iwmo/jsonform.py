@@ -45,7 +45,7 @@ _VERWIJZERTYPE = tuple(VerwijzerType.values)
 _REDEN_VERZOEK = ("1", "2")  # WJ758
 
 # Lengths and ranges of the Basisschema datatypes (LDT_*), so JSON is held to what the XSD allows.
-_MAX = {
+MAX_LENGTH = {
     "identificatie": 12,
     "referentieAanbieder": 36,
     "achternaam": 200,
@@ -55,7 +55,7 @@ _MAX = {
     "code": 5,
     "naam": 64,
 }
-_VOLUME_MAX = 99_999_999
+VOLUME_MAX = 99_999_999
 
 _TOP = {"berichttype", "wet", "header", "client", "producten", "ongewijzigdeToewijzingen"}
 _CLIENT = {"bsn", "geboortedatum", "geslacht", "naam", "commentaar", "gezagsdragerBekend"}
@@ -329,7 +329,7 @@ class _Reader:
         p = _join(path, "omvang")
         self._keys(d, p, {"volume", "eenheid", "frequentie"})
         return Omvang(
-            volume=self._int(d, "volume", p, maximum=_VOLUME_MAX, required=True) or 0,
+            volume=self._int(d, "volume", p, maximum=VOLUME_MAX, required=True) or 0,
             eenheid=self._req_str(d, "eenheid", p, choices=_EENHEID),
             frequentie=self._req_str(d, "frequentie", p, choices=_FREQUENTIE),
         )
@@ -419,7 +419,7 @@ class _Reader:
         if not value.strip():
             self._add(name, "blank", "Dit veld mag niet leeg zijn.")
             return None
-        limit = _MAX.get(key)
+        limit = MAX_LENGTH.get(key)
         if limit is not None and len(value) > limit:
             self._add(name, "max_length", f"Maximaal {limit} tekens; dit zijn er {len(value)}.")
             return None

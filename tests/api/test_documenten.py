@@ -55,7 +55,7 @@ def test_upload_is_stored_privately_and_queued(regie, aanvraag, private_media):
     assert body["bestandsnaam"] == "verslag.pdf"
     assert body["formaat"] == "application/pdf"
     assert body["bestandsomvang"] == len(PDF)
-    assert body["informatieobject"] == ""
+    assert body["informatieobject"] is None
     assert body["registratie"] == "wacht"
     assert document.inhoud.read() == PDF
     assert (private_media / document.inhoud.name).read_bytes() == PDF

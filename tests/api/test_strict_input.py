@@ -279,3 +279,19 @@ class TestStrictQueryDatetimes:
     def test_valid_datetimes(self, regie, value):
         response = regie.get("/api/v1/aanvragen", gewijzigdVanaf=value)
         assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize("value", [0, 12.5, ["Zorg BV"]])
+def test_text_of_a_signaal_is_a_json_string(backoffice, value):
+    # Found by the fuzzer once it reached the 315 path: DRF's CharField took 0 as "0".
+    response = backoffice.post("/api/v1/signalen", {"soort": "verzoek_om_toewijzing", "aanbiederNaam": value})
+    assert response.status_code == 400
+    assert "aanbiederNaam" in [p["name"] for p in response.json()["invalidParams"]]
+
+
+@pytest.mark.parametrize("value", [False, 0, 7])
+def test_a_uuid_is_a_json_string(backoffice, value):
+    # Found by the fuzzer: DRF's UUIDField reads an integer, and so `false`, as uuid 0.
+    response = backoffice.post("/api/v1/terugkoppelingen", {"aanvraag": value, "soort": "verwerkbaar"})
+    assert response.status_code == 400
+    assert [p["name"] for p in response.json()["invalidParams"]] == ["aanvraag"]

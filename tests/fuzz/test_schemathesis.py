@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from zgw_consumers.constants import APITypes
+from zgw_consumers.models import Service
 
 from regiekoppeling.constants import Rol
 from regiekoppeling.demo import products_load
@@ -22,6 +24,19 @@ SEED = 20261130
 # Per operation and phase; with the coverage phase this gives well over 1,000 cases (2,449 seen).
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "10"))
 MIN_CASES = 1000
+REPO = Path(__file__).resolve().parents[2]
+HOOKS = "tests.fuzz.hooks"  # valid requests too, so the positive paths are reached
+DOCUMENTEN_API = "https://documenten.example.nl/api/v1/"
+POSITIVE_PATHS = (
+    "POST /aanvragen 201",
+    "POST /terugkoppelingen 201",
+    "POST /beschikkingen 201",
+    "POST /toewijzingen 201",
+    "POST /toewijzingen/{uuid}/start 200",
+    "POST /toewijzingen/{uuid}/stop 200",
+    "POST /signalen 201",
+    "POST /signalen/{uuid}/antwoord 200",
+)
 
 
 def bearer(api: Api) -> dict[str, str]:
@@ -33,27 +48,42 @@ def test_schemathesis_finds_nothing(
     live_server: Any, settings: Any, gemeente: Any, andere_gemeente: Any, tmp_path: Path
 ) -> None:
     settings.API_PUBLIC_URL = f"{live_server.url}/api/v1"
+    # What the valid requests of hooks.py need: a Documenten API to refer to, a webhook host, a beheerder.
+    settings.WEBHOOK_ALLOWED_HOSTS = ["regie.example.nl"]
+    Service.objects.create(label="Documenten", slug="drc", api_type=APITypes.drc, api_root=DOCUMENTEN_API)
     products_load(gemeente=andere_gemeente)  # the productenboek is per gemeente
     regie = Api(make_applicatie("Regie", Rol.REGIE, [gemeente], "fuzz-regie"))
     andere = Api(make_applicatie("Regie Rotterdam", Rol.REGIE, [andere_gemeente], "fuzz-regie-0599"))
     backoffice = Api(make_applicatie("Backoffice", Rol.BACKOFFICE, [gemeente], "fuzz-backoffice"))
     privacy = Api(make_applicatie("Privacy", Rol.PRIVACY, [gemeente], "fuzz-privacy"))
+    gemeente.productenboek_beheerder = backoffice.applicatie
+    gemeente.save()
     for api in (regie, andere):
         body = aanvraag_body(zin_line(), pgb_line(), gemeente=api.applicatie.gemeenten.get().code)
         assert api.post("/api/v1/aanvragen", body).status_code == 201
     auth = tmp_path / "auth.json"
     users = {"regie-0363": regie, "regie-0599": andere, "backoffice-0363": backoffice, "privacy-0363": privacy}
-    auth.write_text(json.dumps({"auth": [{"name": n, "fixedHeaders": [bearer(a)]} for n, a in users.items()]}))
+    headers = {n: bearer(a) for n, a in users.items()}
+    auth.write_text(json.dumps({"auth": [{"name": n, "fixedHeaders": [h]} for n, h in headers.items()]}))
+    roles = {"regie-0363": "regie", "regie-0599": "elders", "backoffice-0363": "backoffice", "privacy-0363": "privacy"}
+    identities = json.dumps({h["value"]: roles[n] for n, h in headers.items()})
     report = tmp_path / "report"
+    stats = tmp_path / "stats.json"
     run = subprocess.run(
         [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "run", f"{live_server.url}/api/v1/openapi.json",
          "--checks", "all", "--seed", str(SEED), "--max-examples", str(MAX_EXAMPLES),
          "--auth-wfc", str(auth), "--no-color", "--workers", "1",
          "--report", "ndjson", "--report-dir", str(report), "--generation-database", "none"],
         cwd=tmp_path, capture_output=True, text=True, timeout=1800,  # its cache stays out of the repository
+        env={**os.environ, "PYTHONPATH": str(REPO), "SCHEMATHESIS_HOOKS": HOOKS, "FUZZ_STATS_FILE": str(stats), "FUZZ_IDENTITIES": identities},
     )  # fmt: skip
     print(run.stdout[-20000:])
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-5000:]
     generated = re.search(r"^\s*(\d+) generated, (\d+) passed", run.stdout, re.MULTILINE)
     assert generated is not None, run.stdout[-5000:]
     assert int(generated[1]) >= MIN_CASES and generated[1] == generated[2], generated[0]
+    # The positive paths of the standard's steps were reached (hooks.py makes the valid requests).
+    answered = json.loads(stats.read_text())
+    print(json.dumps({k: v for k, v in answered.items() if k.startswith("valid") or k[-3] == "2"}, indent=1))
+    for reached in POSITIVE_PATHS:
+        assert answered.get(reached, 0) > 0, (reached, answered)
