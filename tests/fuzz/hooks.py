@@ -22,8 +22,9 @@ from typing import Any
 import schemathesis
 from schemathesis.core.parameters import ParameterLocation
 
-# What earlier 201s created, newest last, per kind.
-POOL: dict[str, list[Any]] = defaultdict(list)
+# What earlier 201s created, newest last, per kind; seeded by the test ($FUZZ_POOL) with granted ZIN
+# voorzieningen, so a toewijzing has a target whatever order the fuzzer takes the operations in.
+POOL: dict[str, list[Any]] = defaultdict(list, json.loads(os.environ.get("FUZZ_POOL", "{}")))
 _turns: dict[str, itertools.count[int]] = defaultdict(itertools.count)
 _fresh = itertools.count(1)
 DOCUMENTEN = "https://documenten.example.nl/api/v1/enkelvoudiginformatieobjecten/"

@@ -61,6 +61,20 @@ def test_schemathesis_finds_nothing(
     for api in (regie, andere):
         body = aanvraag_body(zin_line(), pgb_line(), gemeente=api.applicatie.gemeenten.get().code)
         assert api.post("/api/v1/aanvragen", body).status_code == 201
+    # Granted ZIN voorzieningen for the hooks' toewijzingen (the fuzzer's own beschikkingen come in an
+    # order it chooses; these make the toewijzing step reachable every run).
+    granted = []
+    for n in range(3):
+        aanvraag = regie.post("/api/v1/aanvragen", aanvraag_body(zin_line(), regieReferentie=f"GRANTED-{n}")).json()
+        terug = {"aanvraag": aanvraag["uuid"], "soort": "verwerkbaar"}
+        assert backoffice.post("/api/v1/terugkoppelingen", terug).status_code == 201
+        line = aanvraag["voorzieningen"][0]["uuid"]
+        beschikking = {
+            "aanvraag": aanvraag["uuid"], "beschikkingnummer": 60000000 + n, "datum": "2026-11-20",
+            "ingangsdatum": "2027-01-01", "regels": [{"voorziening": line, "uitkomst": "toegekend"}],
+        }  # fmt: skip
+        assert backoffice.post("/api/v1/beschikkingen", beschikking).status_code == 201
+        granted.append(line)
     auth = tmp_path / "auth.json"
     users = {"regie-0363": regie, "regie-0599": andere, "backoffice-0363": backoffice, "privacy-0363": privacy}
     headers = {n: bearer(a) for n, a in users.items()}
@@ -75,7 +89,7 @@ def test_schemathesis_finds_nothing(
          "--auth-wfc", str(auth), "--no-color", "--workers", "1",
          "--report", "ndjson", "--report-dir", str(report), "--generation-database", "none"],
         cwd=tmp_path, capture_output=True, text=True, timeout=1800,  # its cache stays out of the repository
-        env={**os.environ, "PYTHONPATH": str(REPO), "SCHEMATHESIS_HOOKS": HOOKS, "FUZZ_STATS_FILE": str(stats), "FUZZ_IDENTITIES": identities},
+        env={**os.environ, "PYTHONPATH": str(REPO), "SCHEMATHESIS_HOOKS": HOOKS, "FUZZ_STATS_FILE": str(stats), "FUZZ_IDENTITIES": identities, "FUZZ_POOL": json.dumps({"toegekend": granted})},
     )  # fmt: skip
     print(run.stdout[-20000:])
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-5000:]
