@@ -84,3 +84,19 @@ def test_verzoek_om_toewijzing_without_products() -> None:
 def test_a_valid_verzoek_has_no_problems_in_json_either() -> None:
     data = wmo315_json()
     assert verzoek_to_json(verzoek_from_json(data)) == data
+
+
+def test_verwijzer_without_naam_and_code_is_named_as_a_whole_in_json() -> None:
+    data = wmo315_json()
+    data["producten"][0]["verwijzer"] = {"type": "04", "naam": None, "zorgverlenerCode": None}
+    [error] = errors_of(data)
+    assert (error.name, error.code) == ("producten.0.verwijzer", "CD067")
+    assert error.reason == "Verwijzer type 04 vraagt om een zorgverlenerscode (AGB) of de naam."
+
+
+def test_verwijzer_with_naam_and_code_message() -> None:
+    data = wmo315_json()
+    data["producten"][0]["verwijzer"] = {"type": "04", "naam": "Huisarts", "zorgverlenerCode": "01234567"}
+    [error] = errors_of(data)
+    assert (error.name, error.code) == ("producten.0.verwijzer.naam", "CD066")
+    assert error.reason == "Met een zorgverlenerscode blijft de naam van de verwijzer leeg."
