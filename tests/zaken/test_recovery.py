@@ -13,8 +13,9 @@ from regiekoppeling.models import Aanvraag, Document
 from tests.conftest import aanvraag_body, zin_line
 from tests.zaken.conftest import run_outbox
 from tests.zaken.test_documenten import attach, private_media  # noqa: F401
-from zaken.models import ZaakDocument
-from zaken.registration import config_for, open_clients, relate_document
+from zaken import registration
+from zaken.models import StatustypeMapping, Zaak, ZaakDocument
+from zaken.registration import aanvraag_register, config_for, open_clients, relate_document
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +65,7 @@ def test_a_relation_that_exists_already_is_taken_and_the_lock_is_released(regie,
     assert run_outbox(aanvraag, "document") == ["done"]
     (relation,) = ZaakDocument.objects.filter(document=document)
     remote_url = relation.url
+    assert remote_url.startswith(zgw.zaken_service.api_root)  # stored the moment it was created
     # We lost our record of it (and of having sent it): the POST answers 400 unique, then it is found.
     relation.delete()
     relation.zaak.pogingen = [p for p in relation.zaak.pogingen if not p.startswith("document:")]
@@ -78,3 +80,69 @@ def test_a_relation_that_exists_already_is_taken_and_the_lock_is_released(regie,
     # The per-pair lock is released after both relations (the test's own transaction still holds the
     # client lock of the aanvraag's creation, so count what changed since then).
     assert advisory_locks() == locks_before
+
+
+def test_each_remote_result_is_stored_before_the_next_step(regie, zgw, reader, sandbox):
+    """The second zaak's POST fails: the first zaak's status and rol are already in its row."""
+    response = regie.post(
+        "/api/v1/aanvragen", aanvraag_body(zin_line(), zin_line(product={"categorie": "07", "code": "07A01"}))
+    )
+    aanvraag = Aanvraag.objects.get(uuid=response.json()["uuid"])
+    sandbox.add_fault("/zaken/api/v1/zaken", "500", method="POST", nth=2)
+
+    assert run_outbox(aanvraag, "zaak_registratie") == ["pending"]
+
+    first, second = Zaak.objects.filter(aanvraag=aanvraag).order_by("identificatie")
+    (remote,) = reader.zaken()
+    assert (first.url, first.status_url, first.huidige_status_url) == (
+        remote["url"],
+        remote["status"],
+        remote["status"],
+    )
+    assert first.status_gezet_op is not None
+    (rol,) = reader.json("/zaken/api/v1/rollen", zaak=remote["url"])["results"]
+    assert first.rol_url == rol["url"]
+    assert (second.url, second.pogingen) == ("", ["zaak"])
+
+
+@pytest.mark.usefixtures("private_media")
+def test_the_relation_is_made_under_its_lock(regie, zgw, reader, sandbox, monkeypatch):
+    aanvraag = send(regie)
+    run_outbox(aanvraag, "zaak_registratie")
+    locks_before = advisory_locks()
+    held: list[int] = []
+    relate_locked = registration._relate_locked
+
+    def spy(*args, **kwargs):
+        held.append(advisory_locks())
+        return relate_locked(*args, **kwargs)
+
+    monkeypatch.setattr(registration, "_relate_locked", spy)
+    attach(regie, aanvraag)
+    assert run_outbox(aanvraag, "document") == ["done"]
+    assert held == [locks_before + 1]
+    assert advisory_locks() == locks_before
+
+
+@pytest.mark.usefixtures("private_media")
+def test_a_rerun_of_the_registration_relates_the_documents_already_stored(regie, zgw, reader, sandbox):
+    aanvraag = send(regie)
+    run_outbox(aanvraag, "zaak_registratie")
+    document = attach(regie, aanvraag)
+    assert run_outbox(aanvraag, "document") == ["done"]
+    (relation,) = ZaakDocument.objects.filter(document=document)
+    remote_url = relation.url
+    relation.delete()  # our record of the relation is lost; the document itself is stored
+
+    aanvraag_register(aanvraag_id=aanvraag.pk)
+
+    assert ZaakDocument.objects.get(document=document).url == remote_url
+    assert len(reader.json("/zaken/api/v1/zaakinformatieobjecten", zaak=relation.zaak.url)) == 1
+
+
+def test_the_initial_status_is_the_mapped_statustype(regie, zgw, reader):
+    StatustypeMapping.objects.filter(config=zgw, status="ontvangen").update(statustype_omschrijving="In behandeling")
+    aanvraag = send(regie)
+    assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+    (zaak,) = reader.zaken()
+    assert reader.json(reader.json(zaak["status"])["statustype"])["omschrijving"] == "In behandeling"

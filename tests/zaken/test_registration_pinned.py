@@ -1,0 +1,170 @@
+"""The recovery branches of the registration steps pinned one by one (issue 15), with fakes of the Zaken
+API client at the exact answer: a refusal that is ours to recover from is recovered, any other is raised."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from zaken import registration
+from zaken.clients import ZGWRequestError
+
+ZAAK_URL = "http://zaken.example/zaken/api/v1/zaken/1"
+ZIO_URL = "http://zaken.example/zaken/api/v1/zaakinformatieobjecten/1"
+INFORMATIEOBJECT = "http://documenten.example/documenten/api/v1/enkelvoudiginformatieobjecten/1"
+
+
+def refused(code: str) -> ZGWRequestError:
+    body = {"detail": "Invalid input.", "invalidParams": [{"name": "identificatie", "code": code, "reason": "x"}]}
+    return ZGWRequestError("POST", "http://zaken.example/", 400, body)
+
+
+class FakeZaak:
+    def __init__(self, pogingen: list[str] | None = None) -> None:
+        self.url = ""
+        self.identificatie = "RK-0123456789ABCDEF-1"
+        self.pogingen = list(pogingen or [])
+        self.saved: list[list[str]] = []
+
+    def save(self, *, update_fields: list[str]) -> None:
+        self.saved.append(list(update_fields))
+
+
+class FakeZaken:
+    def __init__(self, *, error: ZGWRequestError | None = None, found: dict[str, Any] | None = None) -> None:
+        self.error, self.found = error, found
+        self.finds: list[str] = []
+        self.creates = 0
+        self.listed = 0
+
+    def find_zaak(self, *, identificatie: str, bronorganisatie: str) -> dict[str, Any] | None:
+        self.finds.append(identificatie)
+        return self.found
+
+    def create_zaak(self, body: Any) -> dict[str, Any]:
+        self.creates += 1
+        if self.error:
+            raise self.error
+        return {"url": ZAAK_URL}
+
+    def list_zaakinformatieobjecten(self, *, zaak: str) -> list[dict[str, Any]]:
+        self.listed += 1
+        return [self.found] if self.found else []
+
+    def create_zaakinformatieobject(self, **kwargs: Any) -> dict[str, Any]:
+        self.creates += 1
+        if self.error:
+            raise self.error
+        return {"url": ZIO_URL}
+
+
+CONFIG = SimpleNamespace(bronorganisatie="123456782", vertrouwelijkheidaanduiding="vertrouwelijk")
+ZAAK_BODY = registration._zaak_body  # the real one; the steps below run with an empty body
+
+
+@pytest.fixture(autouse=True)
+def no_body(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registration, "_zaak_body", lambda aanvraag, zaak, config: {})
+
+
+def ensure(zaken: FakeZaken, zaak: FakeZaak) -> None:
+    registration.ensure_zaak(SimpleNamespace(zaken=zaken), CONFIG, None, zaak)  # type: ignore[arg-type]
+
+
+def test_a_new_zaak_is_created_after_a_committed_marker() -> None:
+    zaak, zaken = FakeZaak(), FakeZaken()
+    ensure(zaken, zaak)
+    assert (zaak.url, zaken.creates, zaken.finds) == (ZAAK_URL, 1, [])
+    assert zaak.saved == [["pogingen"], ["url"]] and zaak.pogingen == ["zaak"]
+
+
+def test_a_zaak_sent_before_is_looked_up_and_not_created() -> None:
+    zaak, zaken = FakeZaak(pogingen=["zaak"]), FakeZaken(found={"url": ZAAK_URL})
+    ensure(zaken, zaak)
+    assert (zaak.url, zaken.creates, zaken.finds) == (ZAAK_URL, 0, [zaak.identificatie])
+
+
+def test_a_zaak_sent_before_but_not_found_is_created() -> None:
+    zaak, zaken = FakeZaak(pogingen=["zaak"]), FakeZaken()
+    ensure(zaken, zaak)
+    assert (zaak.url, zaken.creates, len(zaken.finds)) == (ZAAK_URL, 1, 1)
+
+
+def test_a_zaak_with_a_url_is_left_alone() -> None:
+    zaak, zaken = FakeZaak(), FakeZaken()
+    zaak.url = ZAAK_URL
+    ensure(zaken, zaak)
+    assert (zaken.creates, zaken.finds, zaak.saved) == (0, [], [])
+
+
+def test_identificatie_niet_uniek_that_cannot_be_found_is_raised() -> None:
+    error = refused("identificatie-niet-uniek")
+    zaak, zaken = FakeZaak(), FakeZaken(error=error)
+    with pytest.raises(ZGWRequestError) as info:
+        ensure(zaken, zaak)
+    assert info.value is error
+    assert str(error) == "POST http://zaken.example/ answered 400: Invalid input."
+    assert (zaak.url, zaken.finds) == ("", [zaak.identificatie])
+
+
+def test_another_refusal_is_raised_without_looking_up() -> None:
+    zaak, zaken = FakeZaak(), FakeZaken(error=refused("invalid"), found={"url": ZAAK_URL})
+    with pytest.raises(ZGWRequestError):
+        ensure(zaken, zaak)
+    assert (zaak.url, zaken.finds) == ("", [])
+
+
+def test_the_zaak_omschrijving_is_cut_at_the_80_characters_the_zaken_api_allows() -> None:
+    line = SimpleNamespace(product=SimpleNamespace(omschrijving="Hulp bij het huishouden, " * 4))
+    aanvraag = SimpleNamespace(
+        uuid=uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        aangemaakt_op=dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC),
+        gezinsplan_zaak="",
+        get_wet_display=lambda: "Wmo",
+    )
+    zaak = FakeZaak()
+    zaak.zaaktype, zaak.hoofdzaak = "http://catalogi.example/zaaktypen/1", None  # type: ignore[attr-defined]
+    zaak.voorzieningen = SimpleNamespace(select_related=lambda *fields: [line])  # type: ignore[attr-defined]
+    body = ZAAK_BODY(aanvraag, zaak, CONFIG)  # type: ignore[arg-type]
+    assert body["omschrijving"] == ("Wmo: " + "Hulp bij het huishouden, " * 4)[:80]
+    assert len(body["omschrijving"]) == 80
+    assert body["toelichting"] == "Aanvraag 12345678-1234-5678-1234-567812345678 via de regiekoppeling"
+    assert "hoofdzaak" not in body and "relevanteAndereZaken" not in body
+
+
+def relate(zaken: FakeZaken) -> SimpleNamespace:
+    relation = SimpleNamespace(url="", save=lambda update_fields: None)
+    document = SimpleNamespace(pk=7, informatieobject=INFORMATIEOBJECT, titel="Brief")
+    clients = SimpleNamespace(zaken=zaken)
+    registration._relate_locked(clients, FakeZaak(), document, relation)  # type: ignore[arg-type]
+    return relation
+
+
+def test_a_relation_refused_as_unique_is_taken_when_found() -> None:
+    found = {"url": ZIO_URL, "informatieobject": INFORMATIEOBJECT}
+    assert relate(FakeZaken(error=refused("unique"), found=found)).url == ZIO_URL
+
+
+def test_a_relation_refused_as_unique_but_not_found_is_raised() -> None:
+    error = refused("unique")
+    with pytest.raises(ZGWRequestError) as info:
+        relate(FakeZaken(error=error))
+    assert info.value is error
+
+
+def test_a_relation_refused_otherwise_is_raised_even_when_one_exists() -> None:
+    found = {"url": ZIO_URL, "informatieobject": INFORMATIEOBJECT}
+    zaken = FakeZaken(error=refused("invalid"), found=found)
+    with pytest.raises(ZGWRequestError):
+        relate(zaken)
+    assert zaken.listed == 0
+
+
+def test_a_relation_for_another_informatieobject_is_not_taken() -> None:
+    other = {"url": ZIO_URL, "informatieobject": INFORMATIEOBJECT + "-other"}
+    with pytest.raises(ZGWRequestError):
+        relate(FakeZaken(error=refused("unique"), found=other))
