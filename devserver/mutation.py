@@ -40,7 +40,11 @@ MODULES: dict[str, list[str]] = {
         "tests/zaken/test_recovery.py",
         "tests/zaken/test_faults.py",
     ],
-    "zaken/statussen.py": ["tests/zaken/test_statussen.py", "tests/zaken/test_converge.py"],
+    "zaken/statussen.py": [
+        "tests/zaken/test_statussen_pinned.py",
+        "tests/zaken/test_statussen.py",
+        "tests/zaken/test_converge.py",
+    ],
     "zaken/besluiten.py": ["tests/zaken/test_besluiten.py", "tests/zaken/test_converge.py"],
     "regiekoppeling/berichten/services.py": [
         "tests/berichten/test_fanout_pinned.py",
