@@ -122,15 +122,16 @@ class TestVerwijzer:
                 expected)  # fmt: skip
 
     def test_the_rules_hold_for_the_wmo_too(self, regie):
-        line = zin_line(verwijzer={"type": "02"})
-        refused(regie.post("/api/v1/aanvragen", aanvraag_body(line)), ("voorzieningen.0.verwijzer.zorgverlenerscode",
-                "CD067"))  # fmt: skip
+        response = regie.post("/api/v1/aanvragen", aanvraag_body(zin_line(verwijzer={"type": "02"})))
+        assert response.status_code == 400, response.content
+        refused(response, ("voorzieningen.0.verwijzer.zorgverlenerscode", "CD067"))
 
     def test_jeugdwet_line_needs_a_verwijzer(self, regie):
         lines = [zin_line(**JW_LINE, verwijzer={"type": "01"}), zin_line(**JW_LINE, ingangsdatum="2028-01-01",
                  einddatum="2028-06-30")]  # fmt: skip
-        refused(regie.post("/api/v1/aanvragen", aanvraag_body(*lines, wet="JW")), ("voorzieningen.1.verwijzer",
-                "required"))  # fmt: skip
+        response = regie.post("/api/v1/aanvragen", aanvraag_body(*lines, wet="JW"))
+        assert response.status_code == 400, response.content
+        refused(response, ("voorzieningen.1.verwijzer", "required"))
 
     def test_wmo_line_may_go_without(self, regie):
         assert regie.post("/api/v1/aanvragen", aanvraag_body(zin_line())).status_code == 201
