@@ -54,7 +54,7 @@ class StrictDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = StrictDateTimeField
 
 
-class StrictUUIDField(forms.UUIDField):
+class StrictQueryUUIDField(forms.UUIDField):
     """A uuid; given empty (`?aanvraag=`) it is a 400, not "no filter"."""
 
     def to_python(self, value: Any) -> Any:
@@ -64,7 +64,7 @@ class StrictUUIDField(forms.UUIDField):
 
 
 class StrictUUIDFilter(filters.UUIDFilter):
-    field_class = StrictUUIDField
+    field_class = StrictQueryUUIDField
 
 
 class AanvraagFilter(filters.FilterSet):
