@@ -5,6 +5,8 @@
 # make lint       ruff check + ruff format --check
 # make typecheck  mypy
 # make mutation   mutation testing of the core, by hand (devserver/mutation.py; not in make test)
+# make bench      every benchmark in its short form, with the same services as make test; writes
+#                 bench/RESULTS.md and bench/plots/*.png; options via BENCH_ARGS="--only intake,lists"
 #
 # Every target first makes sure .venv exists (Python 3.12) and has requirements-dev.txt installed; pip
 # runs again only when a requirements file is newer than the stamp file.
@@ -27,7 +29,7 @@ endif
 
 IS_312 := -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))'
 
-.PHONY: venv chromium run test lint typecheck mutation
+.PHONY: venv chromium run test lint typecheck mutation bench
 
 venv: $(STAMP)
 
@@ -81,3 +83,9 @@ typecheck: $(STAMP)
 MUTATION_ARGS ?=
 mutation: $(STAMP)
 	$(PY) -m devserver.launcher exec -- $(PY) -m devserver.mutation $(MUTATION_ARGS)
+
+# The benchmarks in their short form (bench/run_all.py; minutes, not part of make test). Each gets a
+# database and a Redis database of its own on the servers the launcher passes on (or starts).
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(PY) -m devserver.launcher exec -- $(PY) -m bench.run_all $(BENCH_ARGS)
