@@ -18,6 +18,7 @@ import psutil
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("Django", "gunicorn", "celery")
+IDLE_OR_COUNTED_TWICE = {"idle", "iowait", "guest", "guest_nice"}
 
 
 @dataclass(frozen=True)
@@ -72,17 +73,14 @@ def commit(repo: Path = REPO) -> Commit:
 
 
 def busy_cores(seconds: float = 2.0) -> float:
-    """Cores busy with anything over `seconds` (from /proc/stat through psutil): idle and iowait are idle."""
+    """Cores busy with anything over `seconds`, from /proc/stat through psutil: CPU time that is not
+    idle or iowait, per second of wall time (as bench/aanvragen_load.py counts its "other cores")."""
 
-    def idle_and_total() -> tuple[float, float]:
-        times = psutil.cpu_times()
-        return times.idle + getattr(times, "iowait", 0.0), sum(times)
+    def busy() -> float:
+        times = psutil.cpu_times()._asdict()
+        # guest time is already inside user and nice; idle and iowait are not work.
+        return sum(value for name, value in times.items() if name not in IDLE_OR_COUNTED_TWICE)
 
-    idle_before, total_before = idle_and_total()
+    wall, before = time.monotonic(), busy()
     time.sleep(seconds)
-    idle_after, total_after = idle_and_total()
-    total = total_after - total_before
-    if total <= 0:
-        return 0.0
-    cores = psutil.cpu_count() or 1
-    return cores * (1 - (idle_after - idle_before) / total)
+    return max(0.0, (busy() - before) / (time.monotonic() - wall))

@@ -14,6 +14,9 @@ from typing import Any
 
 from bench.machine import Commit
 
+# Above this many busy cores before a run, its figures measure the neighbours too (bench/README.md).
+DISTURBED = 0.25
+
 
 @dataclass
 class Outcome:
@@ -24,6 +27,7 @@ class Outcome:
     result: dict[str, Any] | None = None
     reason: str = ""  # why it was not run (or did not deliver a valid result)
     log: str | None = None  # its output, relative to the repository
+    busy_before: float | None = None  # busy cores in the 2 s before it started
 
     @property
     def ran(self) -> bool:
@@ -129,6 +133,10 @@ def _section(outcome: Outcome, plots_href: str) -> list[str]:
         "",
         f"`{result['command']}`, started {result['started']}, {number(float(result['seconds']))} s.",
     ]
+    if outcome.busy_before is not None:
+        lines[-1] += f" Background before it: {outcome.busy_before:.2f} busy cores."
+        if outcome.busy_before > DISTURBED:
+            lines += ["", f"**Disturbed: other work kept {outcome.busy_before:.2f} cores busy before this benchmark.**"]
     for table in result["tables"]:
         lines += ["", f"### {table['title']}", "", *markdown_table(table["columns"], table["rows"])]
     if result["anchors"]:
@@ -149,7 +157,13 @@ def _section(outcome: Outcome, plots_href: str) -> list[str]:
 
 def render(info: RunInfo, outcomes: list[Outcome], *, plots_href: str = "plots") -> str:
     """RESULTS.md for one run; `plots_href` is the plots directory relative to RESULTS.md."""
-    lines = [*_header(info), "", *_summary(outcomes)]
+    lines = _header(info)
+    if info.busy_cores > DISTURBED:
+        lines += [
+            "",
+            f"**The machine was busy before the run ({info.busy_cores:.2f} cores): every figure below is disturbed.**",
+        ]
+    lines += ["", *_summary(outcomes)]
     if info.notes:
         lines += ["", *[f"- {note}" for note in info.notes]]
     for outcome in outcomes:

@@ -212,6 +212,7 @@ def run_benchmark(
     except isolation.IsolationError as error:
         outcome.reason = str(error)
         return outcome
+    outcome.busy_before = machine.busy_cores(2.0)
     json_path, log_path = run_dir / f"{bench.id}.json", run_dir / f"{bench.id}.log"
     outcome.log = os.path.relpath(log_path, REPO)
     command = [sys.executable, "-m", bench.module, "--short", "--json", str(json_path)]

@@ -128,7 +128,7 @@ def test_a_result_that_is_no_object_is_reported_as_such() -> None:
 
 def test_results_md_has_the_header_the_aims_and_a_section_per_benchmark() -> None:
     outcomes = [
-        report.Outcome(benchmark="intake", module="bench.aanvragen_load", result=fixture("intake")),
+        report.Outcome(benchmark="intake", module="bench.aanvragen_load", result=fixture("intake"), busy_before=0.05),
         report.Outcome(
             benchmark="registration",
             module="bench.registration",
@@ -170,7 +170,11 @@ def test_results_md_has_the_header_the_aims_and_a_section_per_benchmark() -> Non
     ]
 
     intake = lines.index("## intake: POST /api/v1/aanvragen under load")
-    assert lines[intake + 2] == "`python -m bench.aanvragen_load --short`, started 2026-11-30T13:10:00Z, 123.4 s."
+    assert lines[intake + 2] == (
+        "`python -m bench.aanvragen_load --short`, started 2026-11-30T13:10:00Z, 123.4 s."
+        " Background before it: 0.05 busy cores."
+    )
+    assert not [line for line in lines if "isturbed" in line]  # 0.03 and 0.05 busy cores: quiet
     table = lines.index("### Requests at each concurrency level")
     assert lines[table + 2 : table + 7] == [
         "| clients | req/s | p50 ms | p95 ms |",
@@ -201,6 +205,17 @@ def test_results_md_has_the_header_the_aims_and_a_section_per_benchmark() -> Non
     assert "| 1,000,000 | 8 | 0.35 |" in lines[lists:]
     assert "![Cost against data size](plots/lists_cost.png)" in lines[lists:]
     assert not [line for line in lines[lists:] if line.startswith("Anchors")]  # none given, none shown
+
+
+def test_a_busy_machine_is_called_disturbed() -> None:
+    info = run_info()
+    info.busy_cores = 1.5
+    outcome = report.Outcome(
+        benchmark="intake", module="bench.aanvragen_load", result=fixture("intake"), busy_before=0.4
+    )
+    lines = report.render(info, [outcome]).splitlines()
+    assert "**The machine was busy before the run (1.50 cores): every figure below is disturbed.**" in lines
+    assert "**Disturbed: other work kept 0.40 cores busy before this benchmark.**" in lines
 
 
 @pytest.mark.parametrize(
