@@ -11,7 +11,7 @@ import matplotlib
 matplotlib.use("Agg")  # before pyplot is imported: files only, never a window
 
 import matplotlib.pyplot as plt  # after the backend is chosen (ruff sorts no import above it)
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import LogFormatter
 
 SIZE_INCHES = (7.0, 4.2)
 DPI = 110
@@ -22,9 +22,12 @@ def _values(values: list[float | None]) -> list[float]:
     return [math.nan if value is None else float(value) for value in values]
 
 
-def _plain(value: float, position: int) -> str:
-    # Log axes label 1, 10, 1,000,000 rather than 10^0, 10^1, 10^6: the figures people quote.
-    return f"{value:,.0f}" if value >= 1 else f"{value:g}"
+class PlainLogFormatter(LogFormatter):
+    """Log-axis labels as the figures people quote (1, 8, 32, 1,000,000) instead of 10^0 or 2x10^0;
+    which ticks get a label is still LogFormatter's choice (minor ones only on a narrow range)."""
+
+    def _num_to_string(self, x: float, vmin: float, vmax: float) -> str:
+        return f"{x:,.0f}" if x >= 1 else f"{x:g}"
 
 
 def draw(plot: dict[str, Any], path: Path) -> None:
@@ -40,7 +43,8 @@ def draw(plot: dict[str, Any], path: Path) -> None:
         axes.set_yscale(plot["yscale"])
         for axis, scale in ((axes.xaxis, plot["xscale"]), (axes.yaxis, plot["yscale"])):
             if scale == "log":
-                axis.set_major_formatter(FuncFormatter(_plain))
+                axis.set_major_formatter(PlainLogFormatter())
+                axis.set_minor_formatter(PlainLogFormatter(labelOnlyBase=False))
         axes.grid(True, which="both", alpha=0.3)
         axes.legend()
         figure.tight_layout()

@@ -1,6 +1,6 @@
 """A PostgreSQL database and a Redis database of its own for each benchmark that `make bench` runs.
 
-The database is `<name in DATABASE_URL>_bench_<id>`: created empty before the benchmark (dropped
+The database is `<name in DATABASE_URL>_bench_<id>` (one `_bench` when the name already ends in it): created empty before the benchmark (dropped
 first if a crashed run left it), dropped afterwards. The Redis database is a number given per
 benchmark; it must be empty before the run (so a Redis database someone else uses is never touched)
 and is emptied afterwards (the benchmarks leave broker messages behind). Both forms of REDIS_URL the
@@ -74,7 +74,8 @@ def redis_urls(url: str, db: int) -> tuple[str, str]:
 
 
 def bench_database_name(base: str, benchmark: str) -> str:
-    name = f"{base}_bench_{benchmark}"
+    # `regiekoppeling_bench` (bench/README.md's example) gives regiekoppeling_bench_intake, not ..._bench_bench_...
+    name = f"{base.removesuffix('_bench')}_bench_{benchmark}"
     if not re.fullmatch(r"[A-Za-z0-9_]{1,63}", name):
         raise IsolationError(f"cannot make a database name from {base!r} and {benchmark!r}: {name!r}")
     return name

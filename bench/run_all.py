@@ -43,6 +43,7 @@ from bench.report import Outcome, RunInfo, render  # noqa: E402
 
 HELP_TIMEOUT = 120.0  # `--help` imports the script; slow on a loaded machine, never minutes
 STOP_GRACE = 20.0  # seconds between SIGTERM and SIGKILL for a benchmark that overran
+DRAIN_TIMEOUT = 10.0  # seconds to read what is left of its output after it exited
 
 
 @dataclass(frozen=True)
@@ -142,10 +143,13 @@ def _stop_group(proc: subprocess.Popen[str]) -> None:
 
 
 def _tee(stream: IO[str], log: IO[str]) -> None:
-    for line in stream:
-        sys.stdout.write(line)
-        sys.stdout.flush()
-        log.write(line)
+    try:
+        for line in stream:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            log.write(line)
+    except (ValueError, OSError):  # the log was closed: execute() gave up on a lingering process
+        return
 
 
 def execute(command: list[str], *, env: dict[str, str], log_path: Path, timeout: float) -> str | None:
@@ -161,26 +165,28 @@ def execute(command: list[str], *, env: dict[str, str], log_path: Path, timeout:
             text=True,
             start_new_session=True,
         )
-        overran = threading.Event()
-
-        def on_timeout() -> None:
-            overran.set()
-            _stop_group(proc)
-
-        timer = threading.Timer(timeout, on_timeout)
-        timer.start()
+        assert proc.stdout is not None
+        # A thread reads, so that a process the benchmark left behind holding the pipe cannot hang us.
+        reader = threading.Thread(target=_tee, args=(proc.stdout, log), daemon=True)
+        reader.start()
+        overran = False
         try:
-            assert proc.stdout is not None
-            _tee(proc.stdout, log)
+            status = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            overran = True
+            _stop_group(proc)
             status = proc.wait()
         finally:
-            timer.cancel()
             if proc.poll() is None:  # we are being stopped ourselves
                 _stop_group(proc)
-    if overran.is_set():
+        reader.join(DRAIN_TIMEOUT)
+        lingering = reader.is_alive()
+    if overran:
         return f"stopped after the timeout of {timeout:.0f} s"
     if status != 0:
         return f"exited with status {status}"
+    if lingering:
+        return "exited, but left a process running that still holds its output (it would disturb the next benchmark)"
     return None
 
 

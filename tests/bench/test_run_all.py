@@ -10,6 +10,7 @@ import copy
 import datetime as dt
 import json
 import os
+import signal
 import struct
 import sys
 import time
@@ -297,6 +298,13 @@ def test_the_registry_names_each_contract_id_once() -> None:
     assert not [bench for bench in run_all.REGISTRY if not bench.module.startswith("bench.")]
 
 
+def test_each_benchmark_database_is_named_after_the_run_s_and_its_id() -> None:
+    assert isolation.bench_database_name("h13b_test", "intake") == "h13b_test_bench_intake"
+    assert isolation.bench_database_name("regiekoppeling_bench", "lists") == "regiekoppeling_bench_lists"
+    with pytest.raises(isolation.IsolationError):
+        isolation.bench_database_name("x" * 60, "status_sync")  # longer than PostgreSQL's 63 characters
+
+
 def test_redis_urls_keep_the_server_and_change_the_database() -> None:
     assert isolation.redis_urls("redis://127.0.0.1:6379/1", 4) == ("redis://127.0.0.1:6379/4",) * 2
     assert isolation.redis_urls("unix:///tmp/r/redis.sock?db=0", 3) == (
@@ -379,6 +387,22 @@ def test_a_benchmark_past_its_timeout_is_stopped(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow  # starts Python processes
+def test_a_process_left_behind_holding_the_output_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run_all, "DRAIN_TIMEOUT", 1.0)
+    leftover = "import time; time.sleep(60)"
+    script = (
+        "import subprocess, sys; "
+        f"child = subprocess.Popen([sys.executable, '-c', {leftover!r}], start_new_session=True); "
+        "print(child.pid, flush=True)"
+    )
+    log = tmp_path / "lingering.log"
+    reason = run_all.execute([sys.executable, "-c", script], env=dict(os.environ), log_path=log, timeout=30)
+    os.kill(int(log.read_text().split()[0]), signal.SIGKILL)
+    assert reason == (
+        "exited, but left a process running that still holds its output (it would disturb the next benchmark)"
+    )
+
+
 def test_run_all_refuses_a_redis_database_that_is_not_empty(tmp_path: Path) -> None:
     redis_url = os.environ["REDIS_URL"]
     client = redis.Redis.from_url(redis_url)
