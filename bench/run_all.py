@@ -148,6 +148,7 @@ def _tee(stream: IO[str], log: IO[str]) -> None:
             sys.stdout.write(line)
             sys.stdout.flush()
             log.write(line)
+            log.flush()  # a live log: `tail -f` while a long benchmark runs
     except (ValueError, OSError):  # the log was closed: execute() gave up on a lingering process
         return
 

@@ -75,6 +75,7 @@ def main() -> int:
         print("fake_failing: giving up", file=sys.stderr)
         return 3
     if benchmark == "fake_slow":
+        print(f"fake_slow: pid {os.getpid()}", flush=True)
         time.sleep(600)
     if benchmark == "fake_silent":
         return 0

@@ -12,11 +12,13 @@ import json
 import os
 import signal
 import struct
+import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 import psycopg
 import pytest
 import redis
@@ -401,6 +403,35 @@ def test_a_process_left_behind_holding_the_output_is_reported(tmp_path: Path, mo
     assert reason == (
         "exited, but left a process running that still holds its output (it would disturb the next benchmark)"
     )
+
+
+@pytest.mark.slow  # starts Python processes
+def test_run_all_stopped_with_sigterm_stops_the_benchmark_and_drops_its_database(tmp_path: Path) -> None:
+    database_url, redis_url = os.environ["DATABASE_URL"], os.environ["REDIS_URL"]
+    redis.Redis.from_url(redis_url).flushdb()  # the test run's own Redis database, as above
+    script = (
+        "import sys; from bench import run_all; sys.exit(run_all.main(sys.argv[1:], "
+        "registry=[run_all.Benchmark('fake_slow', 'tests.bench.fake_bench')]))"
+    )
+    argv = ["--output", str(tmp_path / "R.md"), "--plots", str(tmp_path / "p"), "--results", str(tmp_path / "r")]
+    argv += ["--redis-dbs", str(isolation.redis_db(redis_url))]
+    name = isolation.bench_database_name(isolation.database_name(database_url), "fake_slow")
+    proc = subprocess.Popen([sys.executable, "-c", script, *argv], cwd=run_all.REPO)
+    try:
+        started = ""
+        deadline = time.monotonic() + 120
+        while "pid" not in started and time.monotonic() < deadline:  # until the fake benchmark sleeps
+            time.sleep(0.2)
+            started = "".join(log.read_text() for log in (tmp_path / "r").glob("run_all-*/fake_slow.log"))
+        assert _database_exists(database_url, name), started
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 128 + signal.SIGTERM
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert not psutil.pid_exists(int(started.split("pid ")[1]))
+    assert not _database_exists(database_url, name)
+    assert not (tmp_path / "R.md").exists()  # an interrupted run writes no report
 
 
 def test_run_all_refuses_a_redis_database_that_is_not_empty(tmp_path: Path) -> None:
