@@ -307,6 +307,15 @@ def test_each_benchmark_database_is_named_after_the_run_s_and_its_id() -> None:
         isolation.bench_database_name("x" * 60, "status_sync")  # longer than PostgreSQL's 63 characters
 
 
+def test_redis_numbers_follow_the_url_within_the_server_s_databases(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolation, "redis_databases", lambda url: 16)
+    assert run_all.redis_numbers("redis://127.0.0.1:6379/1", None, 4) == [1, 2, 3, 4]
+    assert run_all.redis_numbers("redis://127.0.0.1:6379/14", None, 4) == [14, 15]  # then reused in turn
+    assert run_all.redis_numbers("redis://127.0.0.1:6379/1", [7], 4) == [7]
+    with pytest.raises(isolation.IsolationError, match=r"Redis has databases 0-15, not \[16\]"):
+        run_all.redis_numbers("redis://127.0.0.1:6379/1", [3, 16], 2)
+
+
 def test_redis_urls_keep_the_server_and_change_the_database() -> None:
     assert isolation.redis_urls("redis://127.0.0.1:6379/1", 4) == ("redis://127.0.0.1:6379/4",) * 2
     assert isolation.redis_urls("unix:///tmp/r/redis.sock?db=0", 3) == (
