@@ -163,6 +163,9 @@ ZGW_NOTIFICATIE_WACHT_SECONDS = env_int("ZGW_NOTIFICATIE_WACHT_SECONDS", 600)
 # A ZGW server that fails is left alone for a while (doubling per failure, see zaken/pause.py); 0 = off.
 ZGW_PAUSE_BASE_SECONDS = env_int("ZGW_PAUSE_BASE_SECONDS", 2)
 ZGW_PAUSE_MAX_SECONDS = env_int("ZGW_PAUSE_MAX_SECONDS", 120)
+# Independent ZGW calls of one unit of work (a zaak's status, rol and documents) run at the same time,
+# at most this many per worker process (zaken/concurrent.py).
+ZGW_CALLS_CONCURRENCY = env_int("ZGW_CALLS_CONCURRENCY", 4)
 
 # --- Signalen ----------------------------------------------------------------------------------
 # Days before a running grant's einddatum that the herindicatie signal is raised (per gemeente
