@@ -307,6 +307,9 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL") or (
     else REDIS_URL
 )
 CELERY_RESULT_BACKEND = None
+# The queue the relay publishes to and a worker started without -Q consumes (several deployments, or
+# bench/registration.py's two service stacks, can share one Redis database).
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
