@@ -1364,6 +1364,18 @@ def critical_path_ms(latencies: dict[str, float]) -> float:
     )
 
 
+def contract_head(benchmark: str, title: str, started_at: dt.datetime, seconds: float) -> dict[str, Any]:
+    """The first fields of a result in the shared contract (bench/README.md)."""
+    module = Path(sys.argv[0]).stem
+    return {
+        "benchmark": benchmark,
+        "title": title,
+        "command": " ".join(["python", "-m", f"bench.{module}", *sys.argv[1:]]),
+        "started": started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seconds": round(seconds, 1),
+    }
+
+
 def contract_json(
     args: argparse.Namespace, started_at: dt.datetime, seconds: float, rounds: list[Round],
     summary_1: dict[str, Any], summary_3: dict[str, Any], calls: list[dict[str, Any]],
@@ -1407,12 +1419,9 @@ def contract_json(
     longest = max(len(v) for v in per_round.values())
     series = [{"label": LABELS[v], "x": list(range(1, len(ys) + 1)), "y": ys} for v, ys in per_round.items()]
     series.append({"label": "critical path (sum of the sandbox's latencies)", "x": [1, longest], "y": [critical] * 2})
+    title = "Registration: from the 201 of POST /aanvragen to the last ZGW write, against Open Zaak's latencies"
     return {
-        "benchmark": "registration",
-        "title": "Registration: from the 201 of POST /aanvragen to the last ZGW write, against Open Zaak's latencies",
-        "command": " ".join(["python", "-m", "bench.registration", *sys.argv[1:]]),
-        "started": started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "seconds": round(seconds, 1),
+        **contract_head("registration", title, started_at, seconds),
         "tables": [
             {
                 "title": "Registration latency, rounds interleaved (ms; ratio = median / the direct parallel median)",

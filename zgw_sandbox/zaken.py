@@ -97,7 +97,7 @@ BAD_LINK = "Ongeldige hyperlink - Object bestaat niet."
 
 
 def related(store: Store, collection: str, zaak_url: str) -> list[dict[str, Any]]:
-    return [r for r in store.all(collection) if r["zaak"] == zaak_url]
+    return store.referring(collection, "zaak", zaak_url)
 
 
 def current_status(store: Store, zaak_url: str) -> dict[str, Any] | None:
@@ -112,7 +112,7 @@ def zaak_repr(store: Store, record: dict[str, Any]) -> dict[str, Any]:
     resultaten = related(store, "resultaten", url)
     derived = {
         "betalingsindicatieWeergave": BETALINGSINDICATIE.get(record["betalingsindicatie"], ""),
-        "deelzaken": [z["url"] for z in store.all("zaken") if z["hoofdzaak"] == url],
+        "deelzaken": [z["url"] for z in store.referring("zaken", "hoofdzaak", url)],
         "gerelateerdeZaken": [],
         "eigenschappen": [],
         "rollen": [r["url"] for r in related(store, "rollen", url)],

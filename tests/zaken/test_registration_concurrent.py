@@ -82,7 +82,9 @@ def test_independent_calls_overlap_and_each_waits_for_what_it_needs(regie, zgw, 
     aanvraag = send(regie)
     attach(regie, aanvraag)
     # Slow enough that calls started together are still in flight together.
-    sandbox.set_latency({"POST statussen": 0.3, "POST rollen": 0.3, "POST zaakinformatieobjecten": 0.3})
+    sandbox.set_latency(
+        {"POST zaken": 0.4, "POST statussen": 0.3, "POST rollen": 0.3, "POST zaakinformatieobjecten": 0.3}
+    )
     events: list[tuple[str, str]] = []
     in_flight = [0, 0]  # now, most
     lock = threading.Lock()
