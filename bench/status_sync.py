@@ -311,6 +311,12 @@ def contract_json(
                 "met": notification[2] <= 1,
             },
             {
+                "aim": "notification path p95 under 1 s (in process)",
+                "value": notification[4],
+                "unit": "ms",
+                "met": notification[4] < 1000,
+            },
+            {
                 "aim": f"a reconciliation round of {zaken:,} open zaken: ceil(N / 100) list calls, none per zaak",
                 "value": round_calls,
                 "unit": "calls",

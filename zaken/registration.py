@@ -94,7 +94,7 @@ def _planned(
         defaults={"aanvraag": aanvraag, "soort": soort, "zaaktype": zaaktype_url, "hoofdzaak": hoofdzaak},
     )
     if created:
-        zaak.voorzieningen.set(lines)
+        zaak.voorzieningen.add(*lines)  # a new zaak has none: no need to read them first, as set() does
     return zaak
 
 
