@@ -1387,10 +1387,10 @@ def contract_json(
         for variant in LABELS:
             if variant not in summary:
                 continue
-            ratio = summary.get(f"ratio_{variant}_direct_par", {}).get("median")
+            ratio = summary[variant]["median"] / summary["direct_par"]["median"]
             table_rows.append(
                 [n, LABELS[variant], summary[variant]["median"], summary[variant]["p90"], summary[variant]["n"],
-                 round(ratio, 3) if ratio is not None else ("1.000" if variant == "direct_par" else "")]
+                 round(ratio, 3)]
             )  # fmt: skip
     call_table = [
         [c["label"], c["voorzieningen"], c["get"], c["write"], round(c["get"] / c["voorzieningen"], 2),
