@@ -25,7 +25,8 @@ def slow(value: str, seconds: float = 0.05) -> str:
 
 
 def test_results_are_stored_in_the_owning_thread_and_calls_run_elsewhere() -> None:
-    calls, stored, callers = Calls(), [], []
+    calls, callers = Calls(), []
+    stored: list[tuple[str, int]] = []
 
     def call() -> str:
         callers.append(threading.get_ident())
@@ -38,15 +39,14 @@ def test_results_are_stored_in_the_owning_thread_and_calls_run_elsewhere() -> No
 
 
 def test_a_failed_call_starts_nothing_after_it_but_the_independent_work_is_stored_first() -> None:
-    calls, stored, finished = Calls(), [], []
+    calls, finished = Calls(), []
+    stored: list[str] = []
 
     def after_fail(value: str) -> None:
         calls.start(Remote(lambda: "never", stored.append))
 
     calls.start(Remote(fail, after_fail, finish=lambda: finished.append("failed one")))
-    calls.start(
-        Remote(lambda: slow("first"), lambda v: calls.start(Remote(lambda: slow("second"), stored.append)))
-    )
+    calls.start(Remote(lambda: slow("first"), lambda v: calls.start(Remote(lambda: slow("second"), stored.append))))
     with pytest.raises(Boom):
         calls.run()
     assert stored == ["second"]  # the chain next to the failure ran to its end
@@ -55,7 +55,8 @@ def test_a_failed_call_starts_nothing_after_it_but_the_independent_work_is_store
 
 
 def test_the_first_failure_is_raised_and_a_store_that_fails_does_not_stop_the_others() -> None:
-    calls, stored = Calls(), []
+    calls = Calls()
+    stored: list[str] = []
 
     def broken_store(value: str) -> None:
         raise Boom(f"store of {value}")
@@ -69,7 +70,8 @@ def test_the_first_failure_is_raised_and_a_store_that_fails_does_not_stop_the_ot
 
 
 def test_a_failure_with_an_owner_goes_to_it_and_is_not_raised() -> None:
-    calls, taken = Calls(), []
+    calls = Calls()
+    taken: list[Exception] = []
     calls.start(Remote(fail, lambda v: None, failed=taken.append))
     calls.run()
     assert [str(e) for e in taken] == ["call failed"]
@@ -77,7 +79,8 @@ def test_a_failure_with_an_owner_goes_to_it_and_is_not_raised() -> None:
 
 
 def test_poll_runs_while_calls_are_in_flight_and_may_start_more() -> None:
-    calls, stored, polls = Calls(), [], []
+    calls, polls = Calls(), []
+    stored: list[str] = []
 
     def poll() -> None:
         polls.append(1)
