@@ -5,27 +5,33 @@ the ZGW APIs, side by side with the same ZGW calls made directly with `requests`
 One run, against the PostgreSQL and Redis of DATABASE_URL and REDIS_URL (required; use a database and a
 Redis database of their own, the database is created when missing):
 
-- the ZGW sandbox (`zgw_sandbox`) runs in this process on a free port; the demo gemeente is pointed
-  at it with `zaken.demo.zgw_configure`;
-- the API runs under gunicorn (sync workers, DEBUG off), the outbox under a real Celery worker
-  (`--pool=solo` by default), both started and stopped by the launcher's `Supervisor`
-  (`devserver.launcher`), each in a session of its own;
+- the ZGW sandbox (`zgw_sandbox`) runs in this process on a free port, answering each write after Open
+  Zaak 1.30's median latency (`--latency open-zaak`, the default; `none` for the bare sandbox); the demo
+  gemeente is pointed at it with `zaken.demo.zgw_configure`;
+- two service stacks on the same database, each gunicorn (sync workers, DEBUG off) plus a real Celery
+  worker on a queue of its own (CELERY_TASK_DEFAULT_QUEUE): (a1) one worker process (`--pool=solo`),
+  (aN) N processes (`--pool=prefork --concurrency N`, `--processes`, default 3); all started and
+  stopped by the launcher's `Supervisor` (`devserver.launcher`), each in a session of its own;
 - (a) service: POST /api/v1/aanvragen (1 voorziening) answered 201, then 2 documents through
-  POST /api/v1/documenten (multipart); measured from the 201 of the aanvraag to the last ZGW write
-  the worker makes (the sandbox's request log), checked afterwards in the database;
-- (b) direct: GET zaaktype, POST zaak, status, rol, 2x enkelvoudiginformatieobject, 2x
-  zaakinformatieobject, one keep-alive session and a fresh JWT per round; (b') the same without the
-  GET (the catalogue cached, as the warm service has it);
-- rounds of (a), (b) and (b') interleaved, in a rotating order; then the calls for 3 voorzieningen.
+  POST /api/v1/documenten (multipart; one after the other, or at once with `--uploads parallel`);
+  measured from the 201 of the aanvraag to the last ZGW write the worker makes (the sandbox's request
+  log), checked afterwards in the database;
+- (b) direct, one call after another: POST zaak, status, rol, 2x enkelvoudiginformatieobject, 2x
+  zaakinformatieobject, one keep-alive session and a fresh JWT per round, the catalogue looked up
+  before the rounds (as the warm service has it);
+- (c) direct, as parallel as the dependencies allow: the zaak and both documents at once, then status
+  and rol once the zaak exists, each relation once its zaak and document exist (8 threads);
+- rounds of (a1), (aN), (b) and (c) interleaved, in a rotating order; then the calls for 3 voorzieningen.
 
-The worker runs through this script (`--worker-probe`): the stock Celery worker plus, per task and per
+The workers run through this script (`--worker-probe`): the stock Celery worker plus, per task and per
 outbox item, when it started and ended, and its time in HTTP and in the database (queries, commits, new
 connections), written to a JSON-lines file, to explain where the service path spends its time. Prints
-tables, writes bench/results/registration-<UTC time>.json (git-ignored) and deletes the rows it stored.
-See bench/README.md.
+tables, writes bench/results/registration-<UTC time>.json (git-ignored), with `--json PATH` the result
+in the shared contract (bench/README.md), and deletes the rows it stored. `--short`: the form
+`make bench` runs. See bench/README.md.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/regiekoppeling_bench_registration \\
-    REDIS_URL=redis://127.0.0.1:6379/2 .venv/bin/python bench/registration.py
+    REDIS_URL=redis://127.0.0.1:6379/2 .venv/bin/python -m bench.registration [--short] [--json PATH]
 """
 
 from __future__ import annotations
@@ -43,10 +49,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -394,7 +402,7 @@ def count_calls(log: list[dict[str, Any]]) -> dict[str, int]:
 
 @dataclass
 class Round:
-    variant: str  # service | direct | direct_cached
+    variant: str  # service_1 | service_n | direct_seq | direct_par (see LABELS)
     voorzieningen: int
     cache: str  # warm | cold (service); the direct variants keep their own lookups
     latency_ms: float  # the measure compared: see the README
@@ -417,6 +425,9 @@ class Service:
         self.number = 0
         self.session = requests.Session()
         self.session.headers["Accept"] = "application/json"
+        self.extra_sessions = [requests.Session() for _ in DOCUMENTS]  # kept alive, as a client would
+        for session in self.extra_sessions:
+            session.headers["Accept"] = "application/json"
 
     def _headers(self) -> dict[str, str]:
         token = make_token(self.credential["clientId"], self.credential["secret"])
@@ -451,14 +462,30 @@ class Service:
     def post_aanvraag(self, body: dict[str, Any]) -> requests.Response:
         return self.session.post(f"{self.base_url}/api/v1/aanvragen", json=body, headers=self._headers(), timeout=30)
 
-    def upload(self, aanvraag: str, titel: str, content: bytes) -> requests.Response:
-        return self.session.post(
+    def upload(self, session: requests.Session, aanvraag: str, titel: str, content: bytes) -> float:
+        """POST /documenten; returns when its 201 was in hand."""
+        response = session.post(
             f"{self.base_url}/api/v1/documenten",
             data={"aanvraag": aanvraag, "titel": titel},
             files={"bestand": (f"{titel}.pdf", content, "application/pdf")},
             headers=self._headers(),
             timeout=30,
         )
+        if response.status_code != 201:
+            raise RuntimeError(f"POST /documenten answered {response.status_code}: {response.text[:500]}")
+        return time.time()
+
+    def upload_all(self, aanvraag: str, *, parallel: bool) -> list[float]:
+        """The documents one after another on the client's session, or all at once (one connection each)."""
+        if not parallel:
+            return [self.upload(self.session, aanvraag, titel, content) for titel, content in DOCUMENTS]
+        with ThreadPoolExecutor(max_workers=len(DOCUMENTS)) as pool:
+            sessions = [self.session, *(self.extra_sessions[: len(DOCUMENTS) - 1])]
+            futures = [
+                pool.submit(self.upload, session, aanvraag, titel, content)
+                for session, (titel, content) in zip(sessions, DOCUMENTS, strict=True)
+            ]
+            return sorted(f.result() for f in futures)
 
 
 def wait_registered(aanvraag_uuid: str, expected_items: int, poll_s: float, timeout: float) -> list[Any]:
@@ -532,8 +559,8 @@ def item_summary(entry: dict[str, Any], created_at: float, accepted: float) -> d
 
 
 def run_service(
-    service: Service, sandbox: Any, conns: ConnectionCounter, probe: ProbeReader, args: argparse.Namespace, *,
-    voorzieningen: int, cache: str,
+    variant: str, service: Service, sandbox: Any, conns: ConnectionCounter, probe: ProbeReader,
+    args: argparse.Namespace, *, voorzieningen: int, cache: str,
 ) -> Round:  # fmt: skip
     from regiekoppeling.models import OutboxItem
 
@@ -546,12 +573,7 @@ def run_service(
     if response.status_code != 201:
         raise RuntimeError(f"POST /aanvragen answered {response.status_code}: {response.text[:500]}")
     aanvraag = response.json()["uuid"]
-    uploaded = []
-    for titel, content in DOCUMENTS:
-        upload = service.upload(aanvraag, titel, content)
-        if upload.status_code != 201:
-            raise RuntimeError(f"POST /documenten answered {upload.status_code}: {upload.text[:500]}")
-        uploaded.append(time.time())
+    uploaded = service.upload_all(aanvraag, parallel=args.uploads == "parallel")
 
     items = wait_registered(aanvraag, 1 + len(DOCUMENTS), args.poll_ms / 1000, args.timeout)
     problems = check_registered(aanvraag, voorzieningen)
@@ -585,7 +607,7 @@ def run_service(
             }
         )
     return Round(
-        variant="service",
+        variant=variant,
         voorzieningen=voorzieningen,
         cache=cache,
         latency_ms=round((end - accepted) * 1000, 2),
@@ -628,14 +650,27 @@ class Direct:
     def __init__(self, sandbox: Any) -> None:
         self.base = sandbox.base_url
         self.secret = sandbox.clients[DIRECT_CLIENT]
-        self.session = self.new_session()
+        self.local = threading.local()
+        self.sessions: list[requests.Session] = []
 
-    def new_session(self) -> requests.Session:
-        session = requests.Session()
-        session.headers.update(
-            {"Accept": "application/json", "Authorization": f"Bearer {make_token(DIRECT_CLIENT, self.secret)}"}
-        )
+    @property
+    def session(self) -> requests.Session:
+        """This thread's session, made (with a fresh JWT) on its first call after `reset`."""
+        session: requests.Session | None = getattr(self.local, "session", None)
+        if session is None or session not in self.sessions:
+            session = requests.Session()
+            session.headers.update(
+                {"Accept": "application/json", "Authorization": f"Bearer {make_token(DIRECT_CLIENT, self.secret)}"}
+            )
+            self.local.session = session
+            self.sessions.append(session)
         return session
+
+    def reset(self) -> None:
+        """Close every session: the next round makes new ones, inside its measured time."""
+        for session in self.sessions:
+            session.close()
+        self.sessions.clear()
 
     def call(self, method: str, api: str, resource: str, *, json_body: Any = None, **params: str) -> Any:
         headers = CRS if api == "zaken" else {}  # Open Zaak wants the CRS headers on /zaken only
@@ -663,23 +698,63 @@ class Direct:
             informatieobjecttype=next(t["url"] for t in iotypen if t["omschrijving"] == "Bijlage"),
         )
 
-    def register(self, catalogue: Catalogue, voorzieningen: int, *, lookup: bool) -> None:
-        """The minimal sequence, with bodies like the service's (same fields, same document size)."""
-        zaaktype = self.zaaktype_url(catalogue.catalogus) if lookup else catalogue.zaaktype
+    def register(self, catalogue: Catalogue, voorzieningen: int) -> None:
+        """The minimal sequence, one call after another, with bodies like the service's (same fields,
+        same document size); the catalogue looked up before the rounds, as the warm service has it."""
         zaken = []
         for index in range(voorzieningen):
-            zaak = self.call("POST", "zaken", "zaken", json_body=zaak_body(catalogue, zaaktype, index))["url"]
+            zaak = self.post_zaak(catalogue, index)
             self.call("POST", "zaken", "statussen", json_body=status_body(zaak, catalogue))
             self.call("POST", "zaken", "rollen", json_body=rol_body(zaak, catalogue))
             zaken.append(zaak)
-        documents = [
-            self.call("POST", "documenten", "enkelvoudiginformatieobjecten", json_body=document_body(catalogue, t, c))
-            for t, c in DOCUMENTS
-        ]
+        documents = [self.post_document(catalogue, titel, content) for titel, content in DOCUMENTS]
         for document, (titel, _) in zip(documents, DOCUMENTS, strict=True):
             for zaak in zaken:
-                body = {"zaak": zaak, "informatieobject": document["url"], "titel": titel}
-                self.call("POST", "zaken", "zaakinformatieobjecten", json_body=body)
+                self.relate(zaak, document, titel)
+
+    def register_parallel(self, catalogue: Catalogue, voorzieningen: int) -> None:
+        """The same calls, each started as soon as what it needs exists: the zaken and the documents at
+        once; per zaak then its status and rol; a relation once its zaak and its document exist. A pool
+        of 8 threads, each with its own keep-alive session (and a fresh JWT) made in the round."""
+        zaken: dict[int, str] = {}
+        documents: dict[int, str] = {}
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            pending: dict[Future[Any], tuple[str, int]] = {}
+            for index in range(voorzieningen):
+                pending[pool.submit(self.post_zaak, catalogue, index)] = ("zaak", index)
+            for index, (titel, content) in enumerate(DOCUMENTS):
+                pending[pool.submit(self.post_document, catalogue, titel, content)] = ("document", index)
+            while pending:
+                done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                for future in done:
+                    kind, index = pending.pop(future)
+                    if kind == "zaak":
+                        zaak = zaken[index] = future.result()
+                        for body in (status_body(zaak, catalogue), rol_body(zaak, catalogue)):
+                            path = "statussen" if "statustype" in body else "rollen"
+                            pending[pool.submit(self.call, "POST", "zaken", path, json_body=body)] = ("write", 0)
+                        pairs = [(zaak, document, DOCUMENTS[d][0]) for d, document in documents.items()]
+                    elif kind == "document":
+                        document = documents[index] = future.result()
+                        pairs = [(zaak, document, DOCUMENTS[index][0]) for zaak in zaken.values()]
+                    else:
+                        future.result()
+                        pairs = []
+                    for pair in pairs:
+                        pending[pool.submit(self.relate, *pair)] = ("write", 0)
+
+    def post_zaak(self, catalogue: Catalogue, index: int) -> str:
+        return str(
+            self.call("POST", "zaken", "zaken", json_body=zaak_body(catalogue, catalogue.zaaktype, index))["url"]
+        )
+
+    def post_document(self, catalogue: Catalogue, titel: str, content: bytes) -> str:
+        body = document_body(catalogue, titel, content)
+        return str(self.call("POST", "documenten", "enkelvoudiginformatieobjecten", json_body=body)["url"])
+
+    def relate(self, zaak: str, document: str, titel: str) -> None:
+        body = {"zaak": zaak, "informatieobject": document, "titel": titel}
+        self.call("POST", "zaken", "zaakinformatieobjecten", json_body=body)
 
 
 def zaak_body(catalogue: Catalogue, zaaktype: str, index: int) -> dict[str, Any]:
@@ -743,21 +818,23 @@ def document_body(catalogue: Catalogue, titel: str, content: bytes) -> dict[str,
 
 
 def run_direct(
-    direct: Direct, catalogue: Catalogue, sandbox: Any, conns: ConnectionCounter, *, voorzieningen: int, lookup: bool
+    direct: Direct, catalogue: Catalogue, sandbox: Any, conns: ConnectionCounter, *, voorzieningen: int, parallel: bool
 ) -> Round:
-    direct.session.close()
+    direct.reset()
     sandbox.clear_requests()
     conns.count = 0
     began = time.time()
-    # New session and JWT inside the measured time: the service builds its clients per unit of work too.
-    direct.session = direct.new_session()
-    direct.register(catalogue, voorzieningen, lookup=lookup)
+    # Sessions and JWTs are made inside the measured time: the service builds its clients per unit of work too.
+    if parallel:
+        direct.register_parallel(catalogue, voorzieningen)
+    else:
+        direct.register(catalogue, voorzieningen)
     returned = time.time()
-    direct.session.close()
+    direct.reset()
     log = [e for e in sandbox.requests if e["clientId"] == DIRECT_CLIENT]
     end = max(log_time(e) for e in log if e["method"] in WRITES)  # the same end mark as the service's
     return Round(
-        variant="direct" if lookup else "direct_cached",
+        variant="direct_par" if parallel else "direct_seq",
         voorzieningen=voorzieningen,
         cache="-",
         latency_ms=round((end - began) * 1000, 2),
@@ -845,39 +922,55 @@ def busy_cores(seconds: float = 2.0) -> float:
 
 
 LABELS = {
-    "service": "(a)  service: aanvraag 201 -> last ZGW write",
-    "direct": "(b)  direct: GET zaaktype + the same writes",
-    "direct_cached": "(b') direct, catalogue cached: the writes",
+    "service_1": "(a1) service, 1 worker process: 201 -> last write",
+    "service_n": "(aN) service, N worker processes",  # N filled in by main()
+    "direct_seq": "(b)  direct, one call after another",
+    "direct_par": "(c)  direct, as parallel as dependencies allow",
 }
+SERVICES = ("service_1", "service_n")
 
 
 def latency_table(rounds: list[Round], voorzieningen: int) -> tuple[str, dict[str, Any]]:
     by = {v: [r for r in rounds if r.variant == v and r.voorzieningen == voorzieningen] for v in LABELS}
     summary: dict[str, Any] = {v: stats([r.latency_ms for r in rs]) for v, rs in by.items() if rs}
-    service = by["service"]
-    summary["service_from_last_upload"] = stats([r.extra["from_last_upload_ms"] for r in service])
-    summary["service_db_done"] = stats([r.extra["db_done_ms"] for r in service])
-    summary["api_post_aanvraag"] = stats([r.extra["post_aanvraag_ms"] for r in service])
-    summary["api_last_upload_done"] = stats([r.extra["uploads_done_ms"][-1] for r in service])
-    n = len(service)
+    n = len(by["direct_par"])
     lines = [f"{voorzieningen} voorziening(en) + {len(DOCUMENTS)} documents, {n} rounds interleaved (ms)"]
     lines.append(f"{'':<52} {'median':>8} {'p90':>8}")
     for variant, label in LABELS.items():
         if variant in summary:
             lines.append(f"{label:<52} {summary[variant]['median']:>8.1f} {summary[variant]['p90']:>8.1f}")
-    for base in ("direct", "direct_cached"):
-        if base in summary:
-            ratio = {k: summary["service"][k] / summary[base][k] for k in ("median", "p90")}
-            summary[f"ratio_service_{base}"] = {k: round(v, 2) for k, v in ratio.items()}
-            label = f"ratio (a) / ({'b' if base == 'direct' else "b'"})"
-            lines.append(f"{label:<52} {ratio['median']:>7.2f}x {ratio['p90']:>7.2f}x")
-    for key, label in (
-        ("service_from_last_upload", "(a) measured from the 2nd upload's 201"),
-        ("service_db_done", "(a) until the outbox items are done in the DB"),
-        ("api_post_aanvraag", "API: POST /aanvragen (client side)"),
-        ("api_last_upload_done", "API: 2nd upload's 201, after the aanvraag's 201"),
-    ):
-        lines.append(f"{label:<52} {summary[key]['median']:>8.1f} {summary[key]['p90']:>8.1f}")
+    for service in SERVICES:
+        for base in ("direct_par", "direct_seq"):
+            if service in summary and base in summary:
+                ratio = {k: summary[service][k] / summary[base][k] for k in ("median", "p90")}
+                summary[f"ratio_{service}_{base}"] = {k: round(v, 3) for k, v in ratio.items()}
+                label = f"ratio {LABELS[service][:5].strip()} / {LABELS[base][:4].strip()}"
+                lines.append(f"{label:<52} {ratio['median']:>7.2f}x {ratio['p90']:>7.2f}x")
+    for service in SERVICES:
+        rs = by[service]
+        if not rs:
+            continue
+        tag = LABELS[service][:5].strip()
+        extra = {
+            "from_last_upload": (
+                [r.extra["from_last_upload_ms"] for r in rs],
+                f"{tag} measured from the last upload's 201",
+            ),
+            "db_done": ([r.extra["db_done_ms"] for r in rs], f"{tag} until the outbox items are done in the DB"),
+            "api_post_aanvraag": (
+                [r.extra["post_aanvraag_ms"] for r in rs],
+                f"{tag} API: POST /aanvragen (client side)",
+            ),
+            "api_last_upload_done": (
+                [r.extra["uploads_done_ms"][-1] for r in rs],
+                f"{tag} API: last upload's 201 after the aanvraag's",
+            ),
+        }
+        for key, (values, label) in extra.items():
+            summary[f"{service}_{key}"] = stats(values)
+            lines.append(
+                f"{label:<52} {summary[f'{service}_{key}']['median']:>8.1f} {summary[f'{service}_{key}']['p90']:>8.1f}"
+            )
     return "\n".join(lines), summary
 
 
@@ -928,10 +1021,10 @@ ITEM_COLUMNS = [
 ]
 
 
-def breakdown_table(rounds: list[Round]) -> tuple[str, dict[str, Any]]:
+def breakdown_table(rounds: list[Round], variant: str) -> tuple[str, dict[str, Any]]:
     """Where the service path's time goes: the worker's outbox items, medians over the measured
     1-voorziening rounds."""
-    service = [r for r in rounds if r.variant == "service" and r.voorzieningen == 1]
+    service = [r for r in rounds if r.variant == variant and r.voorzieningen == 1]
 
     def med(values: list[float]) -> float:
         return round(statistics.median(values), 2) if values else math.nan
@@ -952,7 +1045,8 @@ def breakdown_table(rounds: list[Round]) -> tuple[str, dict[str, Any]]:
         "last_upload_done_ms": med([r.extra["uploads_done_ms"][-1] for r in service]),
     }
     lines = [
-        "Service path: the worker's outbox items (ms, median per item). wait = row inserted -> handler started",
+        f"{LABELS[variant][:5].strip()} service path: the worker's outbox items (ms, median per item). wait = row "
+        "inserted -> handler started",
         "(relay and queueing behind other items); db includes new connections (db conn); python = wall - http - db",
         f"{'item':<17} {'/round':>6} " + " ".join(f"{title:>7}" for _, title, _ in ITEM_COLUMNS),
     ]
@@ -976,12 +1070,23 @@ def breakdown_table(rounds: list[Round]) -> tuple[str, dict[str, Any]]:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=30, help="measured rounds of (a), (b), (b') (default 30)")
+    parser.add_argument("--rounds", type=int, default=30, help="measured rounds of every variant (default 30)")
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured rounds first (default 3)")
     parser.add_argument("--rounds-3", type=int, default=5, help="rounds with 3 voorzieningen (default 5)")
-    parser.add_argument("--pool", default="solo", help="Celery pool: solo (default) or prefork")
-    parser.add_argument("--concurrency", type=int, default=1, help="Celery concurrency for prefork (default 1)")
-    parser.add_argument("--gunicorn-workers", type=int, default=2, help="gunicorn sync workers (default 2)")
+    parser.add_argument("--processes", type=int, default=3, help="worker processes of (aN), prefork (default 3)")
+    parser.add_argument("--gunicorn-workers", type=int, default=2, help="gunicorn sync workers per stack (default 2)")
+    parser.add_argument(
+        "--latency",
+        default="open-zaak",
+        help="the sandbox's per-call latency: open-zaak (default: Open Zaak 1.30's medians), none, or "
+        "'METHOD resource=seconds,...'",
+    )
+    parser.add_argument(
+        "--uploads",
+        choices=("sequential", "parallel"),
+        default="sequential",
+        help="the client sends its 2 documents one after the other (default) or at once",
+    )
     parser.add_argument(
         "--quiet",
         type=float,
@@ -994,9 +1099,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--keep-data", action="store_true", help="keep the aanvragen this run stored")
     parser.add_argument("--record-sql", action="store_true", help="store the worker's SQL per task in the results")
     parser.add_argument("--label", default="", help="free text stored with the results")
+    parser.add_argument(
+        "--short", action="store_true", help="the short form for make bench: 12 rounds, 2 warm-up, 2 with 3 "
+        "voorzieningen, no waiting for a quiet machine (about 2-3 minutes)",
+    )  # fmt: skip
+    parser.add_argument("--json", type=Path, help="write the result (bench/README.md, the JSON contract) here")
     parser.add_argument("--worker-probe", type=Path, help=argparse.SUPPRESS)  # internal: run as the worker
     parser.add_argument("celery_args", nargs="*", help=argparse.SUPPRESS)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.short:
+        args.rounds, args.warmup, args.rounds_3, args.quiet = 12, 2, 2, 0.0
+    return args
 
 
 def interleaved(rounds: int, variants: list[str]) -> Iterator[str]:
@@ -1004,6 +1117,37 @@ def interleaved(rounds: int, variants: list[str]) -> Iterator[str]:
     for index in range(rounds):
         shift = index % len(variants)
         yield from variants[shift:] + variants[:shift]
+
+
+@dataclass
+class Stack:
+    """One service deployment: gunicorn and a Celery worker on a queue of their own (shared database)."""
+
+    variant: str
+    url: str
+    probe: ProbeReader
+    service: Service
+
+
+def start_stack(
+    variant: str, supervisor: Supervisor, env: dict[str, str], run_dir: Path, args: argparse.Namespace, pool: list[str]
+) -> tuple[str, ProbeReader]:
+    port = free_port()
+    queue_env = {**env, "CELERY_TASK_DEFAULT_QUEUE": f"bench-registration-{variant}"}
+    probe_file = run_dir / f"worker-probe-{variant}.jsonl"
+    supervisor.spawn(
+        f"gunicorn {variant}",
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(args.gunicorn_workers), "--worker-class", "sync", "--log-level", "warning"],
+        log=run_dir / f"gunicorn-{variant}.log", env=queue_env,
+    )  # fmt: skip
+    supervisor.spawn(
+        f"celery worker {variant}",
+        [sys.executable, str(Path(__file__).resolve()), "--worker-probe", str(probe_file), "--", *pool,
+         "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle", "--purge"],
+        log=run_dir / f"worker-{variant}.log", env=queue_env,
+    )  # fmt: skip
+    return f"http://127.0.0.1:{port}", ProbeReader(probe_file)
 
 
 def main() -> None:
@@ -1014,8 +1158,9 @@ def main() -> None:
     for name in ("DATABASE_URL", "REDIS_URL"):
         if not os.environ.get(name):
             sys.exit(f"{name} is required (the benchmark runs against real PostgreSQL and Redis)")
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    run_dir = RESULTS_DIR / f"registration-{stamp}"  # server logs and the probe file
+    started_at, began_run = dt.datetime.now(dt.UTC), time.monotonic()
+    stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
+    run_dir = RESULTS_DIR / f"registration-{stamp}"  # server logs and the probe files
     run_dir.mkdir(parents=True)
     ensure_database(os.environ["DATABASE_URL"])
     media_dir = Path(tempfile.mkdtemp(prefix="bench-registration-media-"))
@@ -1023,6 +1168,7 @@ def main() -> None:
     if args.record_sql:
         env["BENCH_PROBE_SQL"] = "1"
     os.environ.update(env)
+    LABELS["service_n"] = f"(a{args.processes}) service, {args.processes} worker processes"
 
     import django
 
@@ -1033,7 +1179,7 @@ def main() -> None:
     from regiekoppeling.models import Gemeente
     from zaken.demo import zgw_configure
     from zaken.models import ZaakStrategie
-    from zgw_sandbox import start_sandbox
+    from zgw_sandbox import latency, start_sandbox
 
     print("migrate ...", flush=True)
     call_command("migrate", "--noinput", verbosity=0)
@@ -1045,6 +1191,8 @@ def main() -> None:
     sandbox = start_sandbox(
         clients={SERVICE_CLIENT: secrets.token_urlsafe(32), DIRECT_CLIENT: secrets.token_urlsafe(32)}
     )
+    latencies = {} if args.latency == "none" else latency.parse(args.latency)
+    sandbox.set_latency(latencies)
     conns = ConnectionCounter(sandbox)
     seed = sandbox.seed
     config = zgw_configure(
@@ -1057,56 +1205,52 @@ def main() -> None:
     )
     config.strategie = ZaakStrategie.PER_VOORZIENING  # one zaak per voorziening (the default)
     config.save(update_fields=["strategie"])
-    print(f"sandbox on {sandbox.base_url}; catalogue cache emptied ({clear_zgw_cache()} keys)", flush=True)
+    print(f"sandbox on {sandbox.base_url}, latency {latencies or 'none'}", flush=True)
+    print(f"catalogue cache emptied ({clear_zgw_cache()} keys)", flush=True)
     background = busy_cores()
     print(f"background load before the run: {background} busy cores of {os.cpu_count()}", flush=True)
 
-    port = free_port()
-    api_url = f"http://127.0.0.1:{port}"
-    probe_file = run_dir / "worker-probe.jsonl"
-    probe = ProbeReader(probe_file)
     rounds: list[Round] = []
     call_rows: list[tuple[str, list[Round]]] = []
     # The launcher's Supervisor: each process in a session of its own, stopped (SIGTERM to the main
     # process, then SIGKILL to what is left of its group) at the end, output to a log file in run_dir.
     supervisor = Supervisor(env)
     try:
-        supervisor.spawn(
-            "gunicorn",
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(args.gunicorn_workers), "--worker-class", "sync", "--log-level", "warning"],
-            log=run_dir / "gunicorn.log",
-        )  # fmt: skip
-        supervisor.spawn(
-            "celery worker",
-            [sys.executable, str(Path(__file__).resolve()), "--worker-probe", str(probe_file), "--",
-             f"--pool={args.pool}", f"--concurrency={args.concurrency}", "--loglevel=WARNING",
-             "--without-heartbeat", "--without-gossip", "--without-mingle", "--purge"],
-            log=run_dir / "worker.log",
-        )  # fmt: skip
-
-        def worker_ready() -> bool:
-            probe.poll()
-            return probe.ready
-
+        pools = {"service_1": ["--pool=solo"], "service_n": ["--pool=prefork", f"--concurrency={args.processes}"]}
+        stacks: dict[str, Stack] = {}
+        for variant, pool in pools.items():
+            url, probe = start_stack(variant, supervisor, env, run_dir, args, pool)
+            stacks[variant] = Stack(variant, url, probe, Service(url, credential, demo["gemeente"]["code"], stamp))
         try:
-            wait_for_http(f"{api_url}/api/v1/aanvragen", supervisor)  # a 401 without a token: gunicorn answers
-            wait_until("celery worker", worker_ready, supervisor)
+            for stack in stacks.values():
+                wait_for_http(f"{stack.url}/api/v1/aanvragen", supervisor)  # a 401 without a token: it answers
+
+                def worker_ready(probe: ProbeReader = stack.probe) -> bool:
+                    probe.poll()
+                    return probe.ready
+
+                wait_until(f"celery worker {stack.variant}", worker_ready, supervisor)
         except RuntimeError as exc:
             sys.exit(f"{exc}; see the logs in {run_dir}")
-        print(f"gunicorn on {api_url} ({args.gunicorn_workers} sync workers); celery worker --pool={args.pool}")
-
-        service = Service(api_url, credential, demo["gemeente"]["code"], stamp)
+        print(
+            f"two stacks, each gunicorn ({args.gunicorn_workers} sync workers) + a celery worker: solo, "
+            f"and prefork with {args.processes} processes; uploads {args.uploads}",
+            flush=True,
+        )
         direct = Direct(sandbox)
         catalogue = direct.catalogue(seed)  # once: the direct client's catalogue cache
+        direct.reset()
 
         def one(variant: str, voorzieningen: int, cache: str = "warm") -> Round:
             background, waited = wait_quiet(args.quiet) if args.quiet > 0 else (math.nan, 0.0)
-            if variant == "service":
-                result = run_service(service, sandbox, conns, probe, args, voorzieningen=voorzieningen, cache=cache)
+            if variant in stacks:
+                stack = stacks[variant]
+                result = run_service(
+                    variant, stack.service, sandbox, conns, stack.probe, args, voorzieningen=voorzieningen, cache=cache
+                )
             else:
-                lookup = variant == "direct"
-                result = run_direct(direct, catalogue, sandbox, conns, voorzieningen=voorzieningen, lookup=lookup)
+                parallel = variant == "direct_par"
+                result = run_direct(direct, catalogue, sandbox, conns, voorzieningen=voorzieningen, parallel=parallel)
             if not result.registered:
                 raise RuntimeError(f"{variant} round not fully registered: {result.extra.get('problems')}")
             result.background = background
@@ -1114,19 +1258,19 @@ def main() -> None:
             return result
 
         # The first registration runs with an empty catalogue cache: its calls show the lookups.
-        cold_1 = one("service", 1, cache="cold")
+        cold_1 = one("service_1", 1, cache="cold")
         for variant in interleaved(args.warmup, list(LABELS)):
             one(variant, 1)
         print(f"warm-up done; {args.rounds} measured rounds ...", flush=True)
         busy_before, began = machine_busy(), time.monotonic()
         for index, variant in enumerate(interleaved(args.rounds, list(LABELS))):
             rounds.append(one(variant, 1))
-            if (index + 1) % (3 * 10) == 0:
-                print(f"  {(index + 1) // 3} rounds", flush=True)
+            if (index + 1) % (len(LABELS) * 5) == 0:
+                print(f"  {(index + 1) // len(LABELS)} rounds", flush=True)
         busy_during = round((machine_busy() - busy_before) / (time.monotonic() - began), 2)
 
         cleared = clear_zgw_cache()
-        cold_3 = one("service", 3, cache="cold")
+        cold_3 = one("service_1", 3, cache="cold")
         print(f"3 voorzieningen: cache emptied ({cleared} keys), {args.rounds_3} rounds ...", flush=True)
         for variant in interleaved(args.rounds_3, list(LABELS)):
             rounds.append(one(variant, 3))
@@ -1134,16 +1278,9 @@ def main() -> None:
         def measured(variant: str, voorzieningen: int) -> list[Round]:
             return [r for r in rounds if r.variant == variant and r.voorzieningen == voorzieningen]
 
-        call_rows = [
-            ("(a) service, cold catalogue cache", [cold_1]),
-            ("(a) service, warm cache", measured("service", 1)),
-            ("(b) direct, GET zaaktype", measured("direct", 1)),
-            ("(b') direct, catalogue cached", measured("direct_cached", 1)),
-            ("(a) service, cold catalogue cache", [cold_3]),
-            ("(a) service, warm cache", measured("service", 3)),
-            ("(b) direct, GET zaaktype", measured("direct", 3)),
-            ("(b') direct, catalogue cached", measured("direct_cached", 3)),
-        ]
+        for n, cold in ((1, cold_1), (3, cold_3)):
+            call_rows.append(("(a1) service, cold catalogue cache", [cold]))
+            call_rows += [(f"{LABELS[v][:5].strip()} {v.replace('_', ' ')}", measured(v, n)) for v in LABELS]
     finally:
         supervisor.stop()
         sandbox.stop()
@@ -1158,20 +1295,20 @@ def main() -> None:
     table_1, summary_1 = latency_table(rounds, 1)
     table_3, summary_3 = latency_table(rounds, 3)
     table_calls, calls = calls_table(call_rows)
-    table_items, items = breakdown_table(rounds)
+    items: dict[str, Any] = {}
+    tables_items = []
+    for variant in SERVICES:
+        table_items, items[variant] = breakdown_table(rounds, variant)
+        tables_items.append(table_items)
+    for table in (table_1, table_3, table_calls, *tables_items):
+        print()
+        print(table)
     print()
-    print(table_1)
-    print()
-    print(table_3)
-    print()
-    print(table_calls)
-    print()
-    print(table_items)
-    print()
-    print(
+    machine_line = (
         f"machine: busy cores before the run {background}, during the measured rounds {busy_during} "
         f"(this benchmark included), after the run {background_after}, of {os.cpu_count()}"
     )
+    print(machine_line)
     late = 0
     if args.quiet > 0:
         late = sum(1 for r in rounds if r.background > args.quiet)
@@ -1191,6 +1328,7 @@ def main() -> None:
                 "label": args.label,
                 "command": " ".join([Path(sys.executable).name, *sys.argv]),
                 "config": {k: v for k, v in vars(args).items() if k not in ("worker_probe", "celery_args")},
+                "latency": latencies,
                 "machine": machine(),
                 "git": git_revision(),
                 "busy_cores": {"before": background, "during_measured_rounds": busy_during, "after": background_after},
@@ -1202,7 +1340,131 @@ def main() -> None:
             default=str,
         )
     )
-    print(f"\nresults: {output.relative_to(REPO)} (server logs and probe in {run_dir.relative_to(REPO)}/)")
+    print(f"\nresults: {output.relative_to(REPO)} (server logs and probes in {run_dir.relative_to(REPO)}/)")
+    if args.json:
+        contract = contract_json(
+            args, started_at, time.monotonic() - began_run, rounds, summary_1, summary_3, calls, latencies,
+            notes=[machine_line, f"uploads: {args.uploads}; details: {output.relative_to(REPO)}"],
+        )  # fmt: skip
+        args.json.write_text(json.dumps(contract, indent=2, default=str))
+        print(f"contract JSON: {args.json}")
+
+
+def critical_path_ms(latencies: dict[str, float]) -> float:
+    """The longest chain of dependent writes (1 voorziening, 2 documents) at the sandbox's latencies."""
+
+    def ms(key: str) -> float:
+        return latencies.get(key, 0.0) * 1000
+
+    zaak = ms("POST zaken")
+    return max(
+        zaak + ms("POST statussen"),
+        zaak + ms("POST rollen"),
+        max(zaak, ms("POST enkelvoudiginformatieobjecten")) + ms("POST zaakinformatieobjecten"),
+    )
+
+
+def contract_head(benchmark: str, title: str, started_at: dt.datetime, seconds: float) -> dict[str, Any]:
+    """The first fields of a result in the shared contract (bench/README.md)."""
+    module = Path(sys.argv[0]).stem
+    return {
+        "benchmark": benchmark,
+        "title": title,
+        "command": " ".join(["python", "-m", f"bench.{module}", *sys.argv[1:]]),
+        "started": started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seconds": round(seconds, 1),
+    }
+
+
+def contract_json(
+    args: argparse.Namespace, started_at: dt.datetime, seconds: float, rounds: list[Round],
+    summary_1: dict[str, Any], summary_3: dict[str, Any], calls: list[dict[str, Any]],
+    latencies: dict[str, float], notes: list[str],
+) -> dict[str, Any]:  # fmt: skip
+    """The result as bench/README.md's contract has it (collected by `make bench`)."""
+    table_rows = []
+    for n, summary in ((1, summary_1), (3, summary_3)):
+        for variant in LABELS:
+            if variant not in summary:
+                continue
+            ratio = summary[variant]["median"] / summary["direct_par"]["median"]
+            table_rows.append(
+                [n, LABELS[variant], summary[variant]["median"], summary[variant]["p90"], summary[variant]["n"],
+                 round(ratio, 3)]
+            )  # fmt: skip
+    call_table = [
+        [c["label"], c["voorzieningen"], c["get"], c["write"], round(c["get"] / c["voorzieningen"], 2),
+         round(c["write"] / c["voorzieningen"], 2), c["seen_in_rounds"]]
+        for c in calls
+    ]  # fmt: skip
+    aims = []
+    for variant in SERVICES:
+        ratio = summary_1[f"ratio_{variant}_direct_par"]["median"]
+        aims.append(
+            {
+                "aim": f"{LABELS[variant].split(':')[0]}: 201 -> last ZGW write <= 1.05x the direct parallel path "
+                "(1 voorziening, 2 documents, median)",
+                "value": ratio,
+                "unit": "x",
+                "met": ratio <= 1.05,
+            }
+        )
+    warm = [c for c in calls if c["label"].startswith("(a") and "cold" not in c["label"] and c["voorzieningen"] == 1]
+    gets = max((c["get"] for c in warm), default=0)
+    aims.append(
+        {"aim": "no GET per aanvraag with a warm catalogue cache", "value": gets, "unit": "GET", "met": gets == 0}
+    )
+    per_round = {v: [r.latency_ms for r in rounds if r.variant == v and r.voorzieningen == 1] for v in LABELS}
+    critical = round(critical_path_ms(latencies), 1)
+    longest = max(len(v) for v in per_round.values())
+    series = [{"label": LABELS[v], "x": list(range(1, len(ys) + 1)), "y": ys} for v, ys in per_round.items()]
+    series.append({"label": "critical path (sum of the sandbox's latencies)", "x": [1, longest], "y": [critical] * 2})
+    title = "Registration: from the 201 of POST /aanvragen to the last ZGW write, against Open Zaak's latencies"
+    return {
+        **contract_head("registration", title, started_at, seconds),
+        "tables": [
+            {
+                "title": "Registration latency, rounds interleaved (ms; ratio = median / the direct parallel median)",
+                "columns": ["voorzieningen", "variant", "median ms", "p90 ms", "rounds", "ratio to (c)"],
+                "rows": table_rows,
+            },
+            {
+                "title": "HTTP calls to the ZGW APIs per aanvraag (sandbox log; most common count over the rounds)",
+                "columns": ["variant", "voorzieningen", "GET", "writes", "GET/vz", "writes/vz", "seen"],
+                "rows": call_table,
+            },
+        ],
+        "anchors": [
+            {
+                "what": "Open Zaak 1.30 call medians on 2 cores (the sandbox's latency)",
+                "value": ", ".join(f"{k.split()[1]} {v * 1000:.0f} ms" for k, v in latencies.items()) or "none",
+                "source": "issue 13",
+            },
+            {
+                "what": "critical path of 1 voorziening + 2 documents at those latencies",
+                "value": f"{critical} ms",
+                "source": "computed from the latencies",
+            },
+            {
+                "what": "before (real Open Zaak): service 1.66x the parallel path with one process, 1.18x with two",
+                "value": "520 / 348 ms vs 294 ms",
+                "source": "issue 13",
+            },
+        ],
+        "aims": aims,
+        "plots": [
+            {
+                "file": "registration_rounds.png",
+                "title": "Registration time per round against the critical path (1 voorziening, 2 documents)",
+                "xlabel": "round",
+                "ylabel": "ms",
+                "xscale": "linear",
+                "yscale": "linear",
+                "series": series,
+            }
+        ],
+        "notes": notes,
+    }
 
 
 if __name__ == "__main__":

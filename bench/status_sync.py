@@ -19,10 +19,12 @@ Redis database of their own; the database is created and migrated when missing):
 - reconciliation: C further changes are set while nobody listens; then one round (`zaken_reconcile`),
   timed, with its calls counted.
 
-Prints tables and deletes nothing: use a throwaway database.
+Prints tables and deletes nothing: use a throwaway database. `--short` (the form `make bench` runs):
+the same 10,000 open zaken, 30 changes each way; `--json PATH` writes the result in the shared
+contract (bench/README.md).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/regiekoppeling_bench_sync \\
-    REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python bench/status_sync.py [--zaken 10000 --changes 100]
+    REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python -m bench.status_sync [--zaken 10000 --changes 100]
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime as dt
+import json
+import math
 import os
 import random
 import sys
@@ -41,8 +45,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))  # also when run as `python -m bench.status_sync`
 
-from registration import ensure_database, percentile  # noqa: E402 - the script's directory is on sys.path
+from registration import contract_head, ensure_database, percentile  # noqa: E402 - the script's directory is on sys.path
 
 CLIENT_ID = "regiekoppeling-bench"
 SECRET = "bench-secret-0123456789abcdef0123456789"
@@ -84,17 +89,18 @@ def populate(sandbox: Any, n: int) -> list[Any]:
     aanvragen: list[Aanvraag] = []
     lines: list[Voorziening] = []
     zaken: list[Zaak] = []
+    remote_zaken, remote_statussen = [], []
     with store.lock:
         for index in range(1, n):
             zuid, suid = str(uuid.uuid4()), str(uuid.uuid4())
             rz = copy.deepcopy(remote_zaak)
             rz.update(uuid=zuid, url=store.url("zaken", zuid), identificatie=f"BENCH-{index:06d}")
             rz.pop("_seq", None)
-            store.put("zaken", rz)
+            remote_zaken.append(rz)
             rs = copy.deepcopy(remote_status)
             rs.update(uuid=suid, url=store.url("statussen", suid), zaak=rz["url"])
             rs.pop("_seq", None)
-            store.put("statussen", rs)
+            remote_statussen.append(rs)
             a = copy.copy(template)
             a.pk, a.uuid = None, uuid.uuid4()
             v = copy.copy(line)
@@ -104,6 +110,8 @@ def populate(sandbox: Any, n: int) -> list[Any]:
             aanvragen.append(a)
             lines.append(v)
             zaken.append(z)
+        store.put_many("zaken", remote_zaken)
+        store.put_many("statussen", remote_statussen)
     with transaction.atomic():
         Aanvraag.objects.bulk_create(aanvragen, batch_size=1000)
         for a, v, z in zip(aanvragen, lines, zaken, strict=True):
@@ -136,7 +144,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--zaken", type=int, default=10_000)
     parser.add_argument("--changes", type=int, default=100)
+    parser.add_argument("--short", action="store_true", help="the form make bench runs: 10,000 zaken, 30 changes")
+    parser.add_argument("--json", type=Path, help="write the result (bench/README.md, the JSON contract) here")
     args = parser.parse_args()
+    if args.short:
+        args.zaken, args.changes = 10_000, 30
+    started_at, began_run = dt.datetime.now(dt.UTC), time.monotonic()
     for name in ("DATABASE_URL", "REDIS_URL"):
         if not os.environ.get(name):
             sys.exit(f"{name} is required (a database and a Redis database of their own)")
@@ -226,6 +239,10 @@ def main() -> None:
         result = zaken_reconcile()
         seconds = time.perf_counter() - t0
         counted = calls(sandbox)
+        reconcile_rows = [
+            [len(zaken), args.changes, sum(counted.values()), result.listed, result.changed, result.missing,
+             round(seconds, 2)]
+        ]  # fmt: skip
         print(f"\nReconciliation round, {len(zaken)} open zaken, {args.changes} changed while nobody listened")
         print("calls  by endpoint                        listed  changed  missing  seconds")
         print(
@@ -235,12 +252,82 @@ def main() -> None:
         sandbox.clear_requests()
         t0 = time.perf_counter()
         again = zaken_reconcile()
+        again_seconds = time.perf_counter() - t0
+        again_calls = sum(calls(sandbox).values())
         print(
-            f"{sum(calls(sandbox).values()):5d}  (a second round, nothing new){'':4s}  {again.listed:6d}  "
-            f"{again.changed:7d}  {again.missing:7d}  {time.perf_counter() - t0:7.1f}"
+            f"{again_calls:5d}  (a second round, nothing new){'':4s}  {again.listed:6d}  "
+            f"{again.changed:7d}  {again.missing:7d}  {again_seconds:7.1f}"
+        )
+        reconcile_rows.append(
+            [len(zaken), 0, again_calls, again.listed, again.changed, again.missing, round(again_seconds, 2)]
         )
     finally:
         sandbox.stop()
+    if args.json:
+        notification = [len(latencies), first, max(rest or [0]), round(percentile(latencies, 50), 1),
+                        round(percentile(latencies, 95), 1), round(max(latencies), 1)]  # fmt: skip
+        args.json.write_text(
+            json.dumps(
+                contract_json(args, started_at, time.monotonic() - began_run, notification, reconcile_rows), indent=2
+            )
+        )
+        print(f"contract JSON: {args.json}")
+
+
+def contract_json(
+    args: argparse.Namespace, started_at: dt.datetime, seconds: float, notification: list[Any],
+    reconcile_rows: list[list[Any]],
+) -> dict[str, Any]:  # fmt: skip
+    """The result as bench/README.md's contract has it (collected by `make bench`)."""
+    zaken, changes, round_calls = reconcile_rows[0][0], reconcile_rows[0][1], reconcile_rows[0][2]
+    list_calls = math.ceil(zaken / 100)  # one zaaktype, 100 zaken per page, nobody else's open zaken
+    title = f"Status sync with {zaken:,} open zaken: calls per change, reconciliation, lag"
+    return {
+        **contract_head("status_sync", title, started_at, seconds),
+        "tables": [
+            {
+                "title": "Notification path, in process: message in hand -> voorziening updated, bericht queued (ms)",
+                "columns": ["changes", "calls first", "calls after (max)", "lag p50 ms", "lag p95 ms", "lag max ms"],
+                "rows": [notification],
+            },
+            {
+                "title": "Reconciliation rounds (the second with nothing new)",
+                "columns": ["open zaken", "changed unheard", "calls", "listed", "changed", "missing", "seconds"],
+                "rows": reconcile_rows,
+            },
+        ],
+        "anchors": [
+            {
+                "what": "the poll before the reconciliation: one conditional GET per open zaak",
+                "value": f"{zaken:,} calls",
+                "source": "README, Performance",
+            },
+        ],
+        "aims": [
+            {
+                "aim": "1 call per status change once the catalogue is cached",
+                "value": notification[2],
+                "unit": "calls",
+                "met": notification[2] <= 1,
+            },
+            {
+                "aim": "notification path p95 under 1 s (in process)",
+                "value": notification[4],
+                "unit": "ms",
+                "met": notification[4] < 1000,
+            },
+            {
+                "aim": f"a reconciliation round of {zaken:,} open zaken: ceil(N / 100) list calls, none per zaak",
+                "value": round_calls,
+                "unit": "calls",
+                "met": round_calls <= list_calls,
+            },
+        ],
+        "plots": [],
+        "notes": [
+            f"{changes} changes each way; the sandbox in process (no network hop, Open Zaak's latencies not applied)",
+        ],
+    }
 
 
 if __name__ == "__main__":

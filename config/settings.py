@@ -163,6 +163,9 @@ ZGW_NOTIFICATIE_WACHT_SECONDS = env_int("ZGW_NOTIFICATIE_WACHT_SECONDS", 600)
 # A ZGW server that fails is left alone for a while (doubling per failure, see zaken/pause.py); 0 = off.
 ZGW_PAUSE_BASE_SECONDS = env_int("ZGW_PAUSE_BASE_SECONDS", 2)
 ZGW_PAUSE_MAX_SECONDS = env_int("ZGW_PAUSE_MAX_SECONDS", 120)
+# Independent ZGW calls of one unit of work (a zaak's status, rol and documents) run at the same time,
+# at most this many per worker process (zaken/concurrent.py).
+ZGW_CALLS_CONCURRENCY = env_int("ZGW_CALLS_CONCURRENCY", 4)
 
 # --- Signalen ----------------------------------------------------------------------------------
 # Days before a running grant's einddatum that the herindicatie signal is raised (per gemeente
@@ -304,6 +307,9 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL") or (
     else REDIS_URL
 )
 CELERY_RESULT_BACKEND = None
+# The queue the relay publishes to and a worker started without -Q consumes (several deployments, or
+# bench/registration.py's two service stacks, can share one Redis database).
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -9,20 +9,27 @@ a status, rol or zaakinformatieobject by listing the zaak's), so nothing is crea
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import connection
 from django.utils import timezone
 
+from documenten.clients import DocumentenClient
+from documenten.upload import document_failed, upload_step
 from regiekoppeling.lifecycle.states import Status
 from regiekoppeling.models import Aanvraag, Document, Voorziening
-from regiekoppeling.outbox import PermanentError
+from regiekoppeling.outbox import NotReady, PermanentError
 
 from . import catalogus, mapping, readthrough
 from .clients import JSON, CatalogiClient, ZaakBody, ZakenClient, ZGWRequestError, ZGWUnavailableError
+from .concurrent import Calls, Remote, run_now
 from .models import Besluit, Zaak, ZaakDocument, ZGWConfig
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -87,7 +94,7 @@ def _planned(
         defaults={"aanvraag": aanvraag, "soort": soort, "zaaktype": zaaktype_url, "hoofdzaak": hoofdzaak},
     )
     if created:
-        zaak.voorzieningen.set(lines)
+        zaak.voorzieningen.add(*lines)  # a new zaak has none: no need to read them first, as set() does
     return zaak
 
 
@@ -124,28 +131,46 @@ def _zaak_body(aanvraag: Aanvraag, zaak: Zaak, config: ZGWConfig) -> ZaakBody:
     return body
 
 
-def ensure_zaak(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> None:
+def zaak_step(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> Remote[str] | None:
+    """The zaak's create (or the lookup of one sent before), after its committed marker; None when stored."""
     if zaak.url:
-        return
+        return None
     sent_before = _mark_attempt(zaak, "zaak")
-    found = None
-    if sent_before:
-        found = clients.zaken.find_zaak(identificatie=zaak.identificatie, bronorganisatie=config.bronorganisatie)
-    if found is None:
-        try:
-            found = clients.zaken.create_zaak(_zaak_body(aanvraag, zaak, config))
-        except ZGWRequestError as exc:
-            # Our own identificatie is already taken: an earlier attempt created it after all.
-            if not exc.has_code("identificatie-niet-uniek"):
-                raise
+    body = _zaak_body(aanvraag, zaak, config)
+
+    def call() -> str:
+        found = None
+        if sent_before:
             found = clients.zaken.find_zaak(identificatie=zaak.identificatie, bronorganisatie=config.bronorganisatie)
-            if found is None:
-                raise
-    zaak.url = found["url"]
-    zaak.save(update_fields=["url"])
+        if found is None:
+            try:
+                found = clients.zaken.create_zaak(body)
+            except ZGWRequestError as exc:
+                # Our own identificatie is already taken: an earlier attempt created it after all.
+                if not exc.has_code("identificatie-niet-uniek"):
+                    raise
+                found = clients.zaken.find_zaak(
+                    identificatie=zaak.identificatie, bronorganisatie=config.bronorganisatie
+                )
+                if found is None:
+                    raise
+        return str(found["url"])
+
+    def store(url: str) -> None:
+        zaak.url = url
+        zaak.save(update_fields=["url"])
+
+    return Remote(call, store)
 
 
-def ensure_initial_status(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> catalogus.Statustype:
+def ensure_zaak(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> None:
+    run_now(zaak_step(clients, config, aanvraag, zaak))
+
+
+def initial_status_step(
+    clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak
+) -> tuple[catalogus.Statustype, Remote[str] | None]:
+    """The statustype the zaak starts in, and the call that sets it (None: set already, or not ours to set)."""
     # Unmapped (or mapped to "no change"): the zaaktype's first statustype. A name the catalogue does
     # not know is a CatalogusError, shown as a failed registration on the lines.
     wanted_state = mapping.state(
@@ -158,10 +183,10 @@ def ensure_initial_status(clients: Clients, config: ZGWConfig, aanvraag: Aanvraa
         clients.catalogi, zaaktype_url=zaak.zaaktype, omschrijving=wanted_state.statustype or None
     )
     if zaak.status_url or not config.initiele_status_zetten:
-        return wanted
+        return wanted, None
 
     datum = now_iso()
-    zaak.status_url = create_once(
+    call = attempt_once(
         zaak,
         "status",
         lambda: existing_status(clients, zaak, wanted.url),
@@ -172,9 +197,19 @@ def ensure_initial_status(clients: Clients, config: ZGWConfig, aanvraag: Aanvraa
             toelichting="Aanvraag ontvangen via de regiekoppeling",
         )["url"],
     )
-    zaak.huidige_status_url = zaak.status_url
-    zaak.status_gezet_op = dt.datetime.fromisoformat(datum)
-    zaak.save(update_fields=["status_url", "huidige_status_url", "status_gezet_op"])
+
+    def store(url: str) -> None:
+        zaak.status_url = url
+        zaak.huidige_status_url = zaak.status_url
+        zaak.status_gezet_op = dt.datetime.fromisoformat(datum)
+        zaak.save(update_fields=["status_url", "huidige_status_url", "status_gezet_op"])
+
+    return wanted, Remote(call, store)
+
+
+def ensure_initial_status(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> catalogus.Statustype:
+    wanted, remote = initial_status_step(clients, config, aanvraag, zaak)
+    run_now(remote)
     return wanted
 
 
@@ -184,9 +219,9 @@ def existing_status(clients: Clients, zaak: Zaak, statustype: str) -> str | None
     return str(found[-1]["url"]) if found else None
 
 
-def ensure_rol(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> None:
+def rol_step(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> Remote[str] | None:
     if zaak.rol_url:
-        return
+        return None
     roltype = catalogus.roltype_url(
         clients.catalogi, zaaktype_url=zaak.zaaktype, omschrijving_generiek=config.roltype_omschrijving_generiek
     )
@@ -208,8 +243,15 @@ def ensure_rol(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Za
         matches = [r for r in clients.zaken.list_rollen(zaak=zaak.url) if r.get("roltype") == roltype]
         return str(matches[0]["url"]) if matches else None
 
-    zaak.rol_url = create_once(zaak, "rol", find, lambda: clients.zaken.create_rol(body)["url"])
-    zaak.save(update_fields=["rol_url"])
+    def store(url: str) -> None:
+        zaak.rol_url = url
+        zaak.save(update_fields=["rol_url"])
+
+    return Remote(attempt_once(zaak, "rol", find, lambda: clients.zaken.create_rol(body)["url"]), store)
+
+
+def ensure_rol(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> None:
+    run_now(rol_step(clients, config, aanvraag, zaak))
 
 
 def document_belongs(zaak: Zaak, document: Document) -> bool:
@@ -217,24 +259,54 @@ def document_belongs(zaak: Zaak, document: Document) -> bool:
     return document.voorziening_id is None or zaak.voorzieningen.filter(pk=document.voorziening_id).exists()
 
 
+def _lock(key: str) -> None:
+    # A session-level advisory lock, not a transaction, so the attempt markers inside still commit
+    # before each POST.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])
+
+
+def _unlock(key: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+
+
 def relate_document(clients: Clients, zaak: Zaak, document: Document) -> None:
     """One zaakinformatieobject per (zaak, document); the pair row is claimed first."""
     # One worker at a time per (zaak, document): the registration and a document item may both get
-    # here, and two concurrent POSTs would relate the document twice. A session-level advisory lock,
-    # not a transaction, so the attempt markers inside still commit before each POST.
+    # here, and two concurrent POSTs would relate the document twice.
     key = f"zaakdocument:{zaak.pk}:{document.pk}"
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])
+    _lock(key)
     try:
         relation, _ = ZaakDocument.objects.get_or_create(zaak=zaak, document=document)
         if not relation.url:
             _relate_locked(clients, zaak, document, relation)
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+        _unlock(key)
+
+
+def relation_step(clients: Clients, zaak: Zaak, document: Document) -> Remote[str] | None:
+    """`relate_document` split at its call: the pair's lock is held until the call has ended."""
+    key = f"zaakdocument:{zaak.pk}:{document.pk}"
+    _lock(key)
+    try:
+        relation, _ = ZaakDocument.objects.get_or_create(zaak=zaak, document=document)
+        remote = None if relation.url else _relation_remote(clients, zaak, document, relation)
+    except BaseException:
+        _unlock(key)
+        raise
+    if remote is None:
+        _unlock(key)
+        return None
+    remote.finish = lambda: _unlock(key)
+    return remote
 
 
 def _relate_locked(clients: Clients, zaak: Zaak, document: Document, relation: ZaakDocument) -> None:
+    run_now(_relation_remote(clients, zaak, document, relation))
+
+
+def _relation_remote(clients: Clients, zaak: Zaak, document: Document, relation: ZaakDocument) -> Remote[str]:
     step = f"document:{document.pk}"
 
     def find() -> str | None:
@@ -259,16 +331,32 @@ def _relate_locked(clients: Clients, zaak: Zaak, document: Document, relation: Z
                     return found
             raise
 
-    relation.url = create_once(zaak, step, find, create)
-    relation.save(update_fields=["url"])
+    def store(url: str) -> None:
+        relation.url = url
+        relation.save(update_fields=["url"])
+
+    return Remote(attempt_once(zaak, step, find, create), store)
+
+
+def attempt_once(
+    zaak: Zaak | Besluit, step: str, find: Callable[[], str | None], create: Callable[[], str]
+) -> Callable[[], str]:
+    """Record (committed, in this thread) that `step` is sent; the call then looks up what an earlier
+    attempt sent, or creates."""
+    sent_before = _mark_attempt(zaak, step)
+
+    def call() -> str:
+        if sent_before:
+            found = find()
+            if found:
+                return found
+        return create()
+
+    return call
 
 
 def create_once(zaak: Zaak | Besluit, step: str, find: Callable[[], str | None], create: Callable[[], str]) -> str:
-    if _mark_attempt(zaak, step):
-        found = find()
-        if found:
-            return found
-    return create()
+    return attempt_once(zaak, step, find, create)()
 
 
 def now_iso() -> str:
@@ -280,25 +368,14 @@ def now_iso() -> str:
 
 
 def aanvraag_register(*, aanvraag_id: int) -> None:
-    """Register every zaak of the aanvraag, then relate its stored documents (outbox handler)."""
+    """Register every zaak of the aanvraag with its status and rol, and its documents (outbox handler)."""
     aanvraag = Aanvraag.objects.select_related("gemeente").get(pk=aanvraag_id)
     try:
         config = config_for(aanvraag)
         with ExitStack() as stack:
             clients = open_clients(config, stack)
             plan = zaken_plan(aanvraag=aanvraag, config=config, clients=clients)
-            for zaak in plan:
-                ensure_zaak(clients, config, aanvraag, zaak)
-                initial = ensure_initial_status(clients, config, aanvraag, zaak)
-                ensure_rol(clients, config, aanvraag, zaak)
-                readthrough.zaak_registered(
-                    zaak=zaak, status_omschrijving=initial.omschrijving if config.initiele_status_zetten else None
-                )
-            documents = aanvraag.documenten.exclude(informatieobject="")
-            for document in documents:
-                for zaak in plan:
-                    if document_belongs(zaak, document):
-                        relate_document(clients, zaak, document)
+            _Registration(aanvraag, config, clients, plan, stack).run()
     except PermanentError as exc:
         registration_failed(aanvraag=aanvraag, error=exc)
         raise
@@ -306,6 +383,106 @@ def aanvraag_register(*, aanvraag_id: int) -> None:
         # Retried by the outbox; meanwhile the lines say why they are still waiting.
         readthrough.registration_delayed(aanvraag=aanvraag, detail=f"Vertraagd, wordt opnieuw geprobeerd: {exc}")
         raise
+
+
+class _Registration:
+    """The steps of one registration as a graph, each started once what it needs is stored.
+
+    The zaken first (a deelzaak once its hoofdzaak exists); per zaak then its initial status, rol and a
+    relation to each document at the same time. Documents need no zaak: those of the aanvraag, and those
+    that arrive while this runs (they would otherwise wait for a worker behind it in their lane), go to
+    the Documenten API meanwhile, and are related as soon as both exist. The calls run on the pool of
+    `zaken.concurrent`; every database write (the marker before a call, its result after) is made here,
+    in this thread. A document that fails is left to its own outbox item, which says so.
+    """
+
+    def __init__(self, aanvraag: Aanvraag, config: ZGWConfig, clients: Clients, plan: list[Zaak], stack: ExitStack):
+        self.aanvraag, self.config, self.clients, self.plan, self.stack = aanvraag, config, clients, plan, stack
+        self.calls = Calls()
+        self.documenten: DocumentenClient | None = None
+        self.seen: set[int] = set()
+        self.stored: list[Document] = []
+        self.related: set[tuple[int, int]] = set()
+
+    def run(self) -> None:
+        for zaak in self.plan:
+            if zaak.hoofdzaak_id is None:
+                self._then(zaak_step(self.clients, self.config, self.aanvraag, zaak), partial(self._zaak_created, zaak))
+        self._poll_documents()
+        self.calls.run(poll=self._poll_documents)
+
+    def _then(self, remote: Remote[str] | None, after: Callable[[], None]) -> None:
+        """Start `remote`; `after` runs once its result is stored (at once when there is nothing to send)."""
+        if remote is None:
+            after()
+            return
+
+        def store(value: str) -> None:
+            remote.store(value)
+            after()
+
+        self.calls.start(Remote(remote.call, store, remote.finish, remote.failed))
+
+    def _zaak_created(self, zaak: Zaak) -> None:
+        for deelzaak in self.plan:
+            if deelzaak.hoofdzaak_id == zaak.pk:
+                step = zaak_step(self.clients, self.config, self.aanvraag, deelzaak)
+                self._then(step, partial(self._zaak_created, deelzaak))
+        wanted, status = initial_status_step(self.clients, self.config, self.aanvraag, zaak)
+        rol = rol_step(self.clients, self.config, self.aanvraag, zaak)
+        waiting = [status, rol]
+
+        def done() -> None:
+            waiting.pop()
+            if not waiting:  # status and rol stored: the lines show the zaak
+                omschrijving = wanted.omschrijving if self.config.initiele_status_zetten else None
+                readthrough.zaak_registered(zaak=zaak, status_omschrijving=omschrijving)
+
+        self._then(status, done)
+        self._then(rol, done)
+        for document in self.stored:
+            self._relate(zaak, document)
+
+    def _poll_documents(self) -> None:
+        fresh = (
+            self.aanvraag.documenten.exclude(pk__in=self.seen)
+            .exclude(informatieobject="", registratie=Document.Registratie.MISLUKT)
+            .select_related("aanvraag__gemeente", "indiener")
+        )
+        for document in fresh:
+            self.seen.add(document.pk)
+            if document.informatieobject:
+                self._document_stored(document)
+                continue
+            if self.documenten is None:
+                service = self.config.documenten_service
+                self.documenten = self.stack.enter_context(DocumentenClient.for_service(service))
+            try:
+                step = upload_step(self.clients.catalogi, self.documenten, document, self.config)
+            except (PermanentError, NotReady, ZGWUnavailableError, OSError) as exc:
+                _document_left(document, exc)
+                continue
+            step.failed = partial(_document_left, document)
+            self._then(step, partial(self._document_stored, document))
+
+    def _document_stored(self, document: Document) -> None:
+        self.stored.append(document)
+        for zaak in self.plan:
+            if zaak.url:
+                self._relate(zaak, document)
+
+    def _relate(self, zaak: Zaak, document: Document) -> None:
+        if (zaak.pk, document.pk) in self.related or not document_belongs(zaak, document):
+            return
+        self.related.add((zaak.pk, document.pk))
+        self.calls.start(relation_step(self.clients, zaak, document))
+
+
+def _document_left(document: Document, error: Exception) -> None:
+    # The document's own outbox item (next in the lane) tries again and reports; a refusal is shown now.
+    if isinstance(error, PermanentError):
+        document_failed(document, error)
+    logger.warning("document %s not stored with the registration, left to its own item: %r", document.pk, error)
 
 
 def registration_failed(*, aanvraag: Aanvraag, error: PermanentError) -> None:

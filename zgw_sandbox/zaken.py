@@ -97,7 +97,7 @@ BAD_LINK = "Ongeldige hyperlink - Object bestaat niet."
 
 
 def related(store: Store, collection: str, zaak_url: str) -> list[dict[str, Any]]:
-    return [r for r in store.all(collection) if r["zaak"] == zaak_url]
+    return store.referring(collection, "zaak", zaak_url)
 
 
 def current_status(store: Store, zaak_url: str) -> dict[str, Any] | None:
@@ -112,7 +112,7 @@ def zaak_repr(store: Store, record: dict[str, Any]) -> dict[str, Any]:
     resultaten = related(store, "resultaten", url)
     derived = {
         "betalingsindicatieWeergave": BETALINGSINDICATIE.get(record["betalingsindicatie"], ""),
-        "deelzaken": [z["url"] for z in store.all("zaken") if z["hoofdzaak"] == url],
+        "deelzaken": [z["url"] for z in store.referring("zaken", "hoofdzaak", url)],
         "gerelateerdeZaken": [],
         "eigenschappen": [],
         "rollen": [r["url"] for r in related(store, "rollen", url)],
@@ -370,16 +370,20 @@ def list_zaken(ctx: Ctx, req: Request) -> Response:
     paths = parse_expand(req)
     bron_in = params["bronorganisatie__in"].split(",") if "bronorganisatie__in" in params else None
     records = []
+    # Every page filters all zaken again (as a database would, without its indexes): keep the loop lean.
+    exact = [(name, params[name]) for name in _EXACT if name in params]
+    open_wanted = None if einddatum_isnull is None else einddatum_isnull.lower() in ("true", "1")
+    by_rol = any(key.startswith("rol__") for key in params)
     for zaak in reversed(ctx.store.all("zaken")):  # newest first, as Open Zaak orders them
         if zaaktype is not None and zaak["zaaktype"] != zaaktype:
             continue
-        if any(name in params and zaak[name] != params[name] for name in _EXACT):
+        if any(zaak[name] != value for name, value in exact):
             continue
         if bron_in is not None and zaak["bronorganisatie"] not in bron_in:
             continue
-        if einddatum_isnull is not None and (zaak["einddatum"] is None) != (einddatum_isnull.lower() in ("true", "1")):
+        if open_wanted is not None and (zaak["einddatum"] is None) != open_wanted:
             continue
-        if not _rol_filters(ctx.store, zaak, params):
+        if by_rol and not _rol_filters(ctx.store, zaak, params):
             continue
         records.append(zaak)
     return paginate(ctx, req, records, lambda z: with_expand(ctx.store, zaak_repr(ctx.store, z), paths))

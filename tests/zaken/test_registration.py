@@ -129,7 +129,9 @@ def test_calls_per_voorziening(regie, zgw, sandbox):
     run_outbox(aanvraag, "zaak_registratie")
 
     writes = [(r["method"], r["path"].split("/")[4]) for r in sandbox.requests if r["method"] != "GET"]
-    assert writes == [("POST", "zaken"), ("POST", "statussen"), ("POST", "rollen")] * 2
+    # The two zaken are independent, so their calls interleave: the count is what is pinned here (the
+    # order within a zaak by tests/zaken/test_registration_concurrent.py).
+    assert sorted(writes) == sorted([("POST", "zaken"), ("POST", "statussen"), ("POST", "rollen")] * 2)
     assert Zaak.objects.filter(aanvraag=aanvraag).count() == 2
 
 

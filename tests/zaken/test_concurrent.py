@@ -1,0 +1,102 @@
+"""`zaken.concurrent`: calls on the pool, every store in the owning thread, failures kept until the
+independent work is done."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from zaken.concurrent import Calls, Remote, run_now
+
+
+class Boom(Exception):
+    pass
+
+
+def fail() -> str:
+    raise Boom("call failed")
+
+
+def slow(value: str, seconds: float = 0.05) -> str:
+    time.sleep(seconds)
+    return value
+
+
+def test_results_are_stored_in_the_owning_thread_and_calls_run_elsewhere() -> None:
+    calls, callers = Calls(), []
+    stored: list[tuple[str, int]] = []
+
+    def call() -> str:
+        callers.append(threading.get_ident())
+        return "x"
+
+    calls.start(Remote(call, lambda v: stored.append((v, threading.get_ident()))))
+    calls.run()
+    assert stored == [("x", threading.get_ident())]
+    assert callers != [threading.get_ident()]
+
+
+def test_a_failed_call_starts_nothing_after_it_but_the_independent_work_is_stored_first() -> None:
+    calls, finished = Calls(), []
+    stored: list[str] = []
+
+    def after_fail(value: str) -> None:
+        calls.start(Remote(lambda: "never", stored.append))
+
+    calls.start(Remote(fail, after_fail, finish=lambda: finished.append("failed one")))
+    calls.start(Remote(lambda: slow("first"), lambda v: calls.start(Remote(lambda: slow("second"), stored.append))))
+    with pytest.raises(Boom):
+        calls.run()
+    assert stored == ["second"]  # the chain next to the failure ran to its end
+    assert finished == ["failed one"]  # finish runs after a failure too
+    assert not calls.busy
+
+
+def test_the_first_failure_is_raised_and_a_store_that_fails_does_not_stop_the_others() -> None:
+    calls = Calls()
+    stored: list[str] = []
+
+    def broken_store(value: str) -> None:
+        raise Boom(f"store of {value}")
+
+    calls.start(Remote(lambda: "a", broken_store))
+    calls.start(Remote(lambda: slow("b"), stored.append))
+    with pytest.raises(Boom, match="store of a"):
+        calls.run()
+    assert stored == ["b"]
+    assert len(calls.errors) == 1
+
+
+def test_a_failure_with_an_owner_goes_to_it_and_is_not_raised() -> None:
+    calls = Calls()
+    taken: list[Exception] = []
+    calls.start(Remote(fail, lambda v: None, failed=taken.append))
+    calls.run()
+    assert [str(e) for e in taken] == ["call failed"]
+    assert calls.errors == []
+
+
+def test_poll_runs_while_calls_are_in_flight_and_may_start_more() -> None:
+    calls, polls = Calls(), []
+    stored: list[str] = []
+
+    def poll() -> None:
+        polls.append(1)
+        if len(polls) == 1:
+            calls.start(Remote(lambda: "found by the poll", stored.append))
+
+    calls.start(Remote(lambda: slow("slow", 0.1), stored.append))
+    calls.run(poll=poll, poll_seconds=0.01)
+    assert sorted(stored) == ["found by the poll", "slow"]
+    assert len(polls) >= 2
+
+
+def test_run_now_stores_and_finishes_in_this_thread() -> None:
+    events: list[str] = []
+    run_now(Remote(lambda: "v", lambda v: events.append(f"store {v}"), finish=lambda: events.append("finish")))
+    with pytest.raises(Boom):
+        run_now(Remote(fail, lambda v: events.append("never"), finish=lambda: events.append("finish after failure")))
+    run_now(None)
+    assert events == ["store v", "finish", "finish after failure"]

@@ -1,0 +1,122 @@
+"""Independent remote calls of one unit of work, made at the same time.
+
+A `Remote` is one step split at its HTTP call: the caller has already done the database work that
+must come first (the committed attempt marker), `call` only talks HTTP and may run on any thread, and
+`store` persists its result in the calling thread. `Calls` runs the calls on a small pool (bounded:
+at most ZGW_CALLS_CONCURRENCY per worker process, so per remote service too) and hands each result
+to its `store` in the thread that owns the unit of work, so every database write stays on that
+thread's connection, in the order the results arrive. A `store` may start further steps (what
+depended on the result); a failed call starts nothing that depends on it, but every independent
+step still runs to its end and is stored, so a retry finds as much done as possible. The first
+failure is raised once nothing is in flight any more.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Remote[T]:
+    call: Callable[[], T]
+    store: Callable[[T], None]
+    # Runs in the owning thread after the call, whether it succeeded or not (e.g. release a lock).
+    finish: Callable[[], None] | None = None
+    # Takes the call's failure instead of `Calls.run` raising it: for work that has an owner of its own.
+    failed: Callable[[Exception], None] | None = None
+
+
+def run_now[T](remote: Remote[T] | None) -> None:
+    """The sequential form: call and store in this thread."""
+    if remote is None:
+        return
+    try:
+        remote.store(remote.call())
+    finally:
+        if remote.finish is not None:
+            remote.finish()
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    # One pool per process, made on first use: a prefork child gets its own (threads do not survive a
+    # fork), and its threads keep their HTTP and cache connections from one unit of work to the next.
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():
+            workers = settings.ZGW_CALLS_CONCURRENCY
+            _pool = (os.getpid(), ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zgw-call"))
+        return _pool[1]
+
+
+def _in_thread[T](context: contextvars.Context, call: Callable[[], T]) -> T:
+    try:
+        # The caller's trace context (traceparent header) travels with the call.
+        return context.run(call)
+    finally:
+        # Calls do no database work; should one ever open a connection, it is not left behind.
+        connections.close_all()
+
+
+class Calls:
+    """The in-flight calls of one unit of work; use from the thread that owns it."""
+
+    def __init__(self) -> None:
+        self._pending: dict[Future[Any], Remote[Any]] = {}
+        self.errors: list[BaseException] = []
+
+    def start(self, remote: Remote[Any] | None) -> None:
+        if remote is None:
+            return
+        context = contextvars.copy_context()
+        self._pending[_executor().submit(_in_thread, context, remote.call)] = remote
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def run(self, *, poll: Callable[[], None] | None = None, poll_seconds: float = 0.01) -> None:
+        """Until nothing is in flight: store each result as it arrives; `poll` runs between results
+        (every `poll_seconds` at least) and may start more. Raises the first failure at the end."""
+        while self._pending:
+            done, _ = wait(list(self._pending), timeout=poll_seconds if poll else None, return_when=FIRST_COMPLETED)
+            for future in done:
+                self._settle(future, self._pending.pop(future))
+            if poll is not None:
+                self._guard(poll)
+        if self.errors:
+            raise self.errors[0]
+
+    def _settle(self, future: Future[Any], remote: Remote[Any]) -> None:
+        try:
+            error = future.exception()
+            if error is None:
+                self._guard(lambda: remote.store(future.result()))
+            elif remote.failed is not None and isinstance(error, Exception):
+                self._guard(lambda: remote.failed(error))  # type: ignore[misc]
+            else:
+                self.errors.append(error)
+        finally:
+            if remote.finish is not None:
+                self._guard(remote.finish)
+
+    def _guard(self, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 - kept, and raised by `run` once the independent steps ran
+            self.errors.append(exc)
