@@ -28,6 +28,7 @@ import logging
 import os
 import random
 import socket
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -53,6 +54,9 @@ DeadHook = Callable[[OutboxItem, str], None]
 _on_dead: dict[str, DeadHook] = {}
 _verwerkingen: dict[str, str] = {}
 _relay_hook: list[Relay] = []
+# The items this process is running now (several with a threaded pool), to tell its cut-off claims.
+_running: set[int] = set()
+_running_lock = threading.Lock()
 
 
 class NotReady(Exception):
@@ -224,9 +228,31 @@ def outbox_process(*, item_id: int) -> str | None:
     item = outbox_claim(item_id=item_id)
     if item is None:
         return None
-    # The work continues the trace of the request that queued it (a new span per attempt).
-    with tracecontext.continued(item.traceparent), logboek.acting(None):
-        return _run(item)
+    with _running_lock:
+        _running.add(item.pk)
+    try:
+        # The work continues the trace of the request that queued it (a new span per attempt).
+        with tracecontext.continued(item.traceparent), logboek.acting(None):
+            return _run(item)
+    finally:
+        with _running_lock:
+            _running.discard(item.pk)
+
+
+def outbox_release_own_leftovers() -> int:
+    """Put back the items this process claimed but no longer runs.
+
+    An item whose run was cut off outside its handler (the database went away before the result could
+    be written, so `_finish` itself failed) stays claimed by a process that lives on: neither the
+    release of dead processes' items nor, for OUTBOX_CLAIM_TIMEOUT_SECONDS, the stale-claim release
+    sees it, and its lane waits behind it. Only this process knows it is not running it any more."""
+    with _running_lock:
+        running = set(_running)
+    leftovers = OutboxItem.objects.filter(state=OutboxItem.State.PROCESSING, claimed_by=_me()).exclude(pk__in=running)
+    released = leftovers.update(state=OutboxItem.State.PENDING, claimed_at=None, claimed_by="")
+    if released:
+        logger.warning("%s outbox item(s) claimed by this process were cut off; released", released)
+    return released
 
 
 def _run(item: OutboxItem) -> str:
@@ -330,6 +356,7 @@ def outbox_due_ids(*, limit: int) -> list[int]:
     they were claimed longer ago than the claim timeout.
     """
     outbox_release_orphans()
+    outbox_release_own_leftovers()
     now = timezone.now()
     stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
     OutboxItem.objects.filter(state=OutboxItem.State.PROCESSING, claimed_at__lt=stale).update(
