@@ -202,14 +202,20 @@ def backoff_seconds(attempts: int) -> float:
     return random.uniform(0, min(settings.OUTBOX_BACKOFF_CAP_SECONDS, base))  # noqa: S311 - jitter, not crypto
 
 
+def _behind_in_lane() -> Exists:
+    """An earlier item of the same lane is still to do: this one may not be claimed yet."""
+    return Exists(
+        OutboxItem.objects.filter(
+            lane=OuterRef("lane"),
+            id__lt=OuterRef("id"),
+            state__in=[OutboxItem.State.PENDING, OutboxItem.State.PROCESSING],
+        ).exclude(lane="")
+    )
+
+
 def outbox_claim(*, item_id: int) -> OutboxItem | None:
     """Claim a due item with one conditional UPDATE; None when another worker has it or it is not due."""
     now = timezone.now()
-    earlier_in_lane = OutboxItem.objects.filter(
-        lane=OuterRef("lane"),
-        id__lt=OuterRef("id"),
-        state__in=[OutboxItem.State.PENDING, OutboxItem.State.PROCESSING],
-    ).exclude(lane="")
     claimed = (
         OutboxItem.objects.filter(
             pk=item_id,
@@ -217,7 +223,7 @@ def outbox_claim(*, item_id: int) -> OutboxItem | None:
             next_attempt_at__lte=now,
             handler__in=handled_names(),
         )
-        .exclude(Exists(earlier_in_lane))
+        .exclude(_behind_in_lane())
         .update(state=OutboxItem.State.PROCESSING, claimed_at=now, claimed_by=_me(), attempts=F("attempts") + 1)
     )
     return OutboxItem.objects.get(pk=item_id) if claimed else None
@@ -366,6 +372,9 @@ def outbox_due_ids(*, limit: int) -> list[int]:
         return list(
             OutboxItem.objects.select_for_update(skip_locked=True)
             .filter(state=OutboxItem.State.PENDING, next_attempt_at__lte=now, handler__in=handled_names())
+            # Only what may be claimed: items waiting behind their lane would fill the batch (the oldest
+            # due first) while the heads of their lanes, retried and so due later, never got in.
+            .exclude(_behind_in_lane())
             .order_by("next_attempt_at", "id")
             .values_list("pk", flat=True)[:limit]
         )
