@@ -57,8 +57,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--tail-share",
         type=float,
         default=0.1,
-        help="after the load, the ZGW faults stay until this share of the outbox is left",
+        help="after the load and the outage, the ZGW faults stay until this share of the outbox is left ...",
     )
+    parser.add_argument("--fault-tail", type=float, default=120.0, help="... or at most this many seconds")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the checks and figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs)")
@@ -142,8 +143,11 @@ def play(
     chaos.outage_over.wait()
     # The workers lag behind the API: most ZGW calls come after the last aanvraag. The flaky ZGW APIs
     # stay until the bulk of that work went through them.
-    chaos.log(f"load done; ZGW faults stay until {args.tail_share:.0%} or less of the outbox is left")
-    wait_backlog(args.tail_share, args.converge_timeout)
+    chaos.log(
+        f"load done; ZGW faults stay until {args.tail_share:.0%} or less of the outbox is left, "
+        f"at most {args.fault_tail:.0f} s"
+    )
+    wait_backlog(args.tail_share, args.fault_tail)
     chaos.stop_faults()
     fired = ", ".join(f"{kind} {n}" for kind, n in sorted(chaos.counts.items()))
     chaos.log(f"all faults stopped (ZGW calls failed: {fired}); waiting for the service to converge")

@@ -8,6 +8,7 @@ started by `pg_ctl` would be re-parented and outlive it).
 from __future__ import annotations
 
 import ctypes
+import os
 import signal
 import subprocess
 import sys
@@ -109,11 +110,8 @@ class Redis:
 
     def kill(self) -> None:
         if devservices._alive(self.server.pid, "redis-server"):
-            signal_pid = self.server.pid
-            import os
-
-            os.kill(signal_pid, signal.SIGKILL)
-        self.server.stop()
+            os.kill(self.server.pid, signal.SIGKILL)
+        self.server.stop()  # reaps it and removes its socket and state file
 
     def stop(self) -> None:
         self.server.stop()

@@ -24,7 +24,20 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_nothing_lost_nothing_doubled_under_faults(tmp_path: Path) -> None:
     result = tmp_path / "faults.json"
-    args = ["--aanvragen", "42", "--outage", "15", "--kills", "1", "--rate", "0.1", "--json", str(result)]
+    args = [
+        "--aanvragen",
+        "42",
+        "--outage",
+        "15",
+        "--kills",
+        "1",
+        "--rate",
+        "0.1",
+        "--fault-tail",
+        "30",
+        "--json",
+        str(result),
+    ]
     done = subprocess.run(
         [sys.executable, "-m", "devserver.faults", *args],
         cwd=REPO,
