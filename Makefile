@@ -7,6 +7,10 @@
 # make mutation   mutation testing of the core, by hand (devserver/mutation.py; not in make test)
 # make bench      every benchmark in its short form, with the same services as make test; writes
 #                 bench/RESULTS.md and bench/plots/*.png; options via BENCH_ARGS="--only intake,lists"
+# make faults     the fault suite, by hand: 1,000 aanvragen through 2 web and 3 worker processes while
+#                 workers are killed, Redis and PostgreSQL restart and the ZGW APIs fail (its own servers,
+#                 never DATABASE_URL/REDIS_URL); prints the checks. FAULTS_ARGS="--aanvragen 200 --outage 120"
+#                 (a short form runs in make test: tests/faults/test_fault_suite.py)
 #
 # Every target first makes sure .venv exists (Python 3.12) and has requirements-dev.txt installed; pip
 # runs again only when a requirements file is newer than the stamp file.
@@ -29,7 +33,7 @@ endif
 
 IS_312 := -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))'
 
-.PHONY: venv chromium run test lint typecheck mutation bench
+.PHONY: venv chromium run test lint typecheck mutation bench faults
 
 venv: $(STAMP)
 
@@ -89,3 +93,9 @@ mutation: $(STAMP)
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(PY) -m devserver.launcher exec -- $(PY) -m bench.run_all $(BENCH_ARGS)
+
+# The fault suite (devserver/faults/, README "Fault suite"): starts and restarts servers of its own in a
+# temporary directory, so it runs outside the launcher. FAULTS_ARGS="--aanvragen 1000 --outage 180".
+FAULTS_ARGS ?=
+faults: $(STAMP)
+	$(PY) -m devserver.faults $(FAULTS_ARGS)

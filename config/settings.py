@@ -241,8 +241,9 @@ JWT_MAX_AGE_SECONDS = env_int("JWT_MAX_AGE_SECONDS", 3600)
 JWT_LEEWAY_SECONDS = env_int("JWT_LEEWAY_SECONDS", 30)
 
 # --- Idempotency ------------------------------------------------------------------------------
-# A request still "in progress" after this many seconds is taken to have died and may be retried.
-IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS = env_int("IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS", 120)
+# A running request holds its key's row lock (regiekoppeling/idempotency.py); a claimed key that no
+# request holds is taken to have died once it is this many seconds old (the gap between claim and lock).
+IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS = env_int("IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS", 10)
 IDEMPOTENCY_RETENTION_HOURS = env_int("IDEMPOTENCY_RETENTION_HOURS", 72)
 
 # --- Processing log (Logboek Dataverwerkingen) -----------------------------------------------------

@@ -3,6 +3,14 @@
 - a replay of a completed request returns the stored response;
 - the same key with another request body is refused (422);
 - a retry while the first request is still running is refused (409);
+- a retry after the first request died (its process killed, or its database connection lost so that
+  it could not even release the key) takes over at once, not after a timeout.
+
+"Still running" is a row lock: the request holds its record `FOR UPDATE` in the transaction of its
+business effect (`idempotency_hold`), so the lock ends exactly when that transaction does, however it
+ends. Only the moment between the claim (committed on its own, so that concurrent duplicates see it)
+and that lock is bridged by time: an unlocked claim younger than IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS
+still counts as running.
 - only successful responses are stored: a refused request may be corrected and sent again.
 
 Keys are scoped to the calling application, so one client can never read another's result.
@@ -44,8 +52,11 @@ def idempotency_begin(
         if claimed is not None:
             return IdempotencyRecord.objects.get(pk=claimed), False
         with transaction.atomic():
-            record = IdempotencyRecord.objects.select_for_update().filter(applicatie=applicatie, key=key).first()
+            same_key = IdempotencyRecord.objects.filter(applicatie=applicatie, key=key)
+            record = same_key.select_for_update(skip_locked=True).first()
             if record is None:
+                if same_key.exists():
+                    raise IdempotencyConflict()  # its request holds the lock: still running
                 continue  # released by its failed first request between our two statements: claim again
             return _existing(record=record, method=method, path=path, fingerprint=fingerprint)
 
@@ -58,7 +69,8 @@ def _existing(*, record: IdempotencyRecord, method: str, path: str, fingerprint:
     stale = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS)
     if record.created_at > stale:
         raise IdempotencyConflict()
-    # The first attempt died without finishing: this request takes over.
+    # Nobody holds it, and its claim is not from a moment ago: the first attempt died without
+    # finishing (or releasing the key). This request takes over.
     record.created_at = timezone.now()
     record.save(update_fields=["created_at"])
     return record, False
@@ -81,6 +93,17 @@ def _claim(*, applicatie: Applicatie, key: str, method: str, path: str, fingerpr
     return None if row is None else int(row[0])
 
 
+def idempotency_hold(*, record: IdempotencyRecord) -> None:
+    """Mark the request as running for as long as the caller's transaction lasts (call it first in the
+    transaction of the business effect). IdempotencyConflict when another request took the key over
+    in the meantime (this one was taken for dead between its claim and now)."""
+    held = IdempotencyRecord.objects.select_for_update().filter(
+        pk=record.pk, state=IdempotencyRecord.State.IN_PROGRESS, created_at=record.created_at
+    )
+    if not held.exists():
+        raise IdempotencyConflict()
+
+
 def idempotency_complete(*, record: IdempotencyRecord, status: int, body: Any, headers: dict[str, str]) -> None:
     """Store the response; call inside the transaction of the business effect."""
     record.state = IdempotencyRecord.State.COMPLETE
@@ -92,4 +115,7 @@ def idempotency_complete(*, record: IdempotencyRecord, status: int, body: Any, h
 
 def idempotency_release(*, record: IdempotencyRecord) -> None:
     """The request failed: forget the key so a corrected request may use it."""
-    IdempotencyRecord.objects.filter(pk=record.pk, state=IdempotencyRecord.State.IN_PROGRESS).delete()
+    # Only our own claim: a retry that took the key over has set a new created_at.
+    IdempotencyRecord.objects.filter(
+        pk=record.pk, state=IdempotencyRecord.State.IN_PROGRESS, created_at=record.created_at
+    ).delete()

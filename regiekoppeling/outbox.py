@@ -28,6 +28,7 @@ import logging
 import os
 import random
 import socket
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -53,6 +54,9 @@ DeadHook = Callable[[OutboxItem, str], None]
 _on_dead: dict[str, DeadHook] = {}
 _verwerkingen: dict[str, str] = {}
 _relay_hook: list[Relay] = []
+# The items this process is running now (several with a threaded pool), to tell its cut-off claims.
+_running: set[int] = set()
+_running_lock = threading.Lock()
 
 
 class NotReady(Exception):
@@ -198,14 +202,20 @@ def backoff_seconds(attempts: int) -> float:
     return random.uniform(0, min(settings.OUTBOX_BACKOFF_CAP_SECONDS, base))  # noqa: S311 - jitter, not crypto
 
 
+def _behind_in_lane() -> Exists:
+    """An earlier item of the same lane is still to do: this one may not be claimed yet."""
+    return Exists(
+        OutboxItem.objects.filter(
+            lane=OuterRef("lane"),
+            id__lt=OuterRef("id"),
+            state__in=[OutboxItem.State.PENDING, OutboxItem.State.PROCESSING],
+        ).exclude(lane="")
+    )
+
+
 def outbox_claim(*, item_id: int) -> OutboxItem | None:
     """Claim a due item with one conditional UPDATE; None when another worker has it or it is not due."""
     now = timezone.now()
-    earlier_in_lane = OutboxItem.objects.filter(
-        lane=OuterRef("lane"),
-        id__lt=OuterRef("id"),
-        state__in=[OutboxItem.State.PENDING, OutboxItem.State.PROCESSING],
-    ).exclude(lane="")
     claimed = (
         OutboxItem.objects.filter(
             pk=item_id,
@@ -213,7 +223,7 @@ def outbox_claim(*, item_id: int) -> OutboxItem | None:
             next_attempt_at__lte=now,
             handler__in=handled_names(),
         )
-        .exclude(Exists(earlier_in_lane))
+        .exclude(_behind_in_lane())
         .update(state=OutboxItem.State.PROCESSING, claimed_at=now, claimed_by=_me(), attempts=F("attempts") + 1)
     )
     return OutboxItem.objects.get(pk=item_id) if claimed else None
@@ -224,9 +234,31 @@ def outbox_process(*, item_id: int) -> str | None:
     item = outbox_claim(item_id=item_id)
     if item is None:
         return None
-    # The work continues the trace of the request that queued it (a new span per attempt).
-    with tracecontext.continued(item.traceparent), logboek.acting(None):
-        return _run(item)
+    with _running_lock:
+        _running.add(item.pk)
+    try:
+        # The work continues the trace of the request that queued it (a new span per attempt).
+        with tracecontext.continued(item.traceparent), logboek.acting(None):
+            return _run(item)
+    finally:
+        with _running_lock:
+            _running.discard(item.pk)
+
+
+def outbox_release_own_leftovers() -> int:
+    """Put back the items this process claimed but no longer runs.
+
+    An item whose run was cut off outside its handler (the database went away before the result could
+    be written, so `_finish` itself failed) stays claimed by a process that lives on: neither the
+    release of dead processes' items nor, for OUTBOX_CLAIM_TIMEOUT_SECONDS, the stale-claim release
+    sees it, and its lane waits behind it. Only this process knows it is not running it any more."""
+    with _running_lock:
+        running = set(_running)
+    leftovers = OutboxItem.objects.filter(state=OutboxItem.State.PROCESSING, claimed_by=_me()).exclude(pk__in=running)
+    released = leftovers.update(state=OutboxItem.State.PENDING, claimed_at=None, claimed_by="")
+    if released:
+        logger.warning("%s outbox item(s) claimed by this process were cut off; released", released)
+    return released
 
 
 def _run(item: OutboxItem) -> str:
@@ -330,6 +362,7 @@ def outbox_due_ids(*, limit: int) -> list[int]:
     they were claimed longer ago than the claim timeout.
     """
     outbox_release_orphans()
+    outbox_release_own_leftovers()
     now = timezone.now()
     stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
     OutboxItem.objects.filter(state=OutboxItem.State.PROCESSING, claimed_at__lt=stale).update(
@@ -339,6 +372,9 @@ def outbox_due_ids(*, limit: int) -> list[int]:
         return list(
             OutboxItem.objects.select_for_update(skip_locked=True)
             .filter(state=OutboxItem.State.PENDING, next_attempt_at__lte=now, handler__in=handled_names())
+            # Only what may be claimed: items waiting behind their lane would fill the batch (the oldest
+            # due first) while the heads of their lanes, retried and so due later, never got in.
+            .exclude(_behind_in_lane())
             .order_by("next_attempt_at", "id")
             .values_list("pk", flat=True)[:limit]
         )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from regiekoppeling import outbox, tasks
@@ -245,10 +247,11 @@ def test_an_item_of_a_killed_worker_on_this_host_is_released_at_the_next_sweep(h
     host = socket.gethostname()
     OutboxItem.objects.filter(pk=orphan.pk).update(claimed_by=f"{host}:{gone.pid}")
     OutboxItem.objects.filter(pk=elsewhere.pk).update(claimed_by="another-host:1")
-    # `running` keeps the claim of this (living) process
+    # `running` keeps the claim of this (living) process, which is running it
 
     # The sweeper itself releases it and processes it: seconds, not the claim timeout.
-    assert outbox.outbox_sweep() == 1
+    with running_here(running):
+        assert outbox.outbox_sweep() == 1
 
     states = dict(OutboxItem.objects.values_list("pk", "state"))
     assert (states[orphan.pk], states[running.pk], states[elsewhere.pk]) == ("done", "processing", "processing")
@@ -260,10 +263,57 @@ def test_the_sweeper_leaves_an_item_claimed_a_moment_ago(handler):
     item = enqueue()
     assert outbox.outbox_claim(item_id=item.pk) is not None  # by this (living) process, just now
 
-    assert outbox.outbox_sweep() == 0
+    with running_here(item):
+        assert outbox.outbox_sweep() == 0
 
     item.refresh_from_db()
     assert item.state == "processing" and calls == []
+
+
+@contextlib.contextmanager
+def running_here(*items: OutboxItem) -> Iterator[None]:
+    """As while `outbox_process` runs these items in this process."""
+    outbox._running.update(item.pk for item in items)
+    try:
+        yield
+    finally:
+        outbox._running.difference_update(item.pk for item in items)
+
+
+def test_a_claim_whose_run_was_cut_off_is_released_by_its_own_process(handler, settings):
+    """The database went away after the claim: the run ended without writing its result, so the item
+    stays claimed by this process, which lives on. Its next sweep puts it back, long before the claim
+    timeout; a claim it is still running stays."""
+    calls, _ = handler
+    cut_off, running = enqueue(), enqueue()
+    for item in (cut_off, running):
+        assert outbox.outbox_claim(item_id=item.pk) is not None
+
+    with running_here(running):
+        assert outbox.outbox_sweep() == 1
+
+    assert calls == [cut_off.pk]
+    states = dict(OutboxItem.objects.values_list("pk", "state"))
+    assert (states[cut_off.pk], states[running.pk]) == ("done", "processing")
+    assert settings.OUTBOX_CLAIM_TIMEOUT_SECONDS >= 600  # what it would have waited otherwise
+
+
+def test_an_item_cut_off_in_its_run_is_not_counted_as_running(handler, monkeypatch):
+    calls, _ = handler
+    item = enqueue()
+
+    def database_gone(item: OutboxItem, state: str, error: str) -> None:
+        raise OperationalError("the connection is gone")
+
+    monkeypatch.setattr(outbox, "_finish", database_gone)
+    with pytest.raises(OperationalError):
+        outbox.outbox_process(item_id=item.pk)
+    monkeypatch.undo()
+
+    assert calls == [item.pk] and outbox._running == set()
+    assert OutboxItem.objects.get(pk=item.pk).state == "processing"
+    assert outbox.outbox_release_own_leftovers() == 1
+    assert OutboxItem.objects.get(pk=item.pk).state == "pending"
 
 
 def test_the_backoff_doubles_per_attempt(settings):

@@ -7,10 +7,12 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from regiekoppeling import outbox
 from regiekoppeling.models import Aanvraag, OutboxItem
@@ -102,6 +104,28 @@ def test_a_dead_item_does_not_block_its_lane(recorder: Recorder, regie: Any) -> 
     first, second = put(of, 1, 2)
     OutboxItem.objects.filter(pk=first.pk).update(state=OutboxItem.State.DEAD)
     assert outbox.outbox_process(item_id=second.pk) == "done"
+
+
+@pytest.mark.django_db
+def test_the_sweeper_reaches_a_lane_head_behind_a_batch_of_waiting_items(recorder: Recorder, regie: Any) -> None:
+    """Found by the fault suite: after the relay tasks were lost (Redis restarted), more items waited
+    behind their lanes than one sweep takes. Those are due since they were stored, their lanes' heads
+    (retried) only later, so a batch of the oldest due items held no head at all, sweep after sweep."""
+    lanes = [aanvraag(regie) for _ in range(2)]
+    OutboxItem.objects.update(state=OutboxItem.State.DONE)  # the aanvragen's own work is not this test's
+    heads = [put(of, 1)[0] for of in lanes]
+    for of in lanes:
+        put(of, 2, 3)  # waiting behind their head
+    # The heads were tried and failed; their retry is due later than the items behind them were stored.
+    OutboxItem.objects.filter(pk__in=[h.pk for h in heads]).update(next_attempt_at=timezone.now())
+    OutboxItem.objects.exclude(pk__in=[h.pk for h in heads]).filter(lane__startswith=LANE).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=5)
+    )
+
+    assert sorted(outbox.outbox_due_ids(limit=2)) == sorted(h.pk for h in heads)
+    assert outbox.outbox_sweep(limit=2) == 2
+    assert outbox.outbox_sweep(limit=2) == 2  # the next of each lane (relay hooks are off in tests)
+    assert [recorder.order[h.lane] for h in heads] == [[1, 2], [1, 2]]
 
 
 @pytest.mark.django_db

@@ -123,9 +123,7 @@ def idempotent(view: View) -> View:
                 fingerprint=fingerprint,
             )
         except idempotency.IdempotencyConflict:
-            raise Conflict(
-                "Een verzoek met deze Idempotency-Key wordt nog verwerkt.", code="idempotency-in-progress"
-            ) from None
+            raise _in_progress() from None
         except idempotency.IdempotencyMismatch:
             raise Unprocessable(
                 "Deze Idempotency-Key is al gebruikt voor een ander verzoek.", code="idempotency-mismatch"
@@ -136,16 +134,23 @@ def idempotent(view: View) -> View:
             return response
         try:
             with transaction.atomic():
+                idempotency.idempotency_hold(record=record)
                 response = view(self, request, *args, **kwargs)
                 body = json.loads(json.dumps(response.data, cls=JSONEncoder))
                 headers = {"Location": response["Location"]} if response.has_header("Location") else {}
                 idempotency.idempotency_complete(record=record, status=response.status_code, body=body, headers=headers)
+        except idempotency.IdempotencyConflict:
+            raise _in_progress() from None  # taken over by a retry: the key is no longer ours to release
         except BaseException:
             idempotency.idempotency_release(record=record)
             raise
         return response
 
     return wrapper
+
+
+def _in_progress() -> Conflict:
+    return Conflict("Een verzoek met deze Idempotency-Key wordt nog verwerkt.", code="idempotency-in-progress")
 
 
 class StrictQueryMixin:

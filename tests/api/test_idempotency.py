@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from djangorestframework_camel_case.util import underscoreize
 
@@ -172,3 +172,47 @@ def test_a_stale_takeover_counts_as_running_again(regie, settings):
     assert (taken.pk, replay) == (first.pk, False)
     with pytest.raises(idempotency.IdempotencyConflict):
         idempotency.idempotency_begin(**begin, fingerprint=fingerprint)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_request_keeps_its_key_and_a_dead_one_gives_it_up(regie, settings):
+    """Running is the row lock, not the age: a request that still holds its key is 409 to a retry however
+    old its claim, and once its transaction is gone without completing (the process killed, or the
+    database restarted under it, so that it could not release the key) a retry takes over at once."""
+    key = str(uuid.uuid4())
+    fingerprint = idempotency.fingerprint(method="POST", path="/api/v1/aanvragen", body={})
+    begin = {"applicatie": regie.credential.applicatie, "key": key, "method": "POST", "path": "/api/v1/aanvragen"}
+    record, _ = idempotency.idempotency_begin(**begin, fingerprint=fingerprint)
+    old = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS + 1)
+    IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=old)
+    record.refresh_from_db()
+    holding, finish = threading.Event(), threading.Event()
+
+    def running_request():
+        try:
+            with transaction.atomic():
+                idempotency.idempotency_hold(record=record)
+                holding.set()
+                assert finish.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=running_request)
+    thread.start()
+    assert holding.wait(10)
+    try:
+        with pytest.raises(idempotency.IdempotencyConflict):
+            idempotency.idempotency_begin(**begin, fingerprint=fingerprint)
+    finally:
+        finish.set()
+        thread.join(10)
+
+    taken, replay = idempotency.idempotency_begin(**begin, fingerprint=fingerprint)
+
+    assert (taken.pk, replay) == (record.pk, False)
+    assert taken.created_at > old
+    # The dead request, had it come back, may not release or hold the key it lost.
+    idempotency.idempotency_release(record=record)
+    assert IdempotencyRecord.objects.filter(pk=record.pk).exists()
+    with pytest.raises(idempotency.IdempotencyConflict), transaction.atomic():
+        idempotency.idempotency_hold(record=record)
