@@ -33,16 +33,19 @@ def _resolve_gemeente(indiener: Applicatie, code: str) -> tuple[Gemeente | None,
 ProductIndex = dict[tuple[str, str], list[Product]]
 
 
-def _product_index(gemeente: Gemeente | None, wet: str, refs: list[dict[str, Any]]) -> ProductIndex:
+def _product_index(
+    gemeente: Gemeente | None, wet: str, refs: list[dict[str, Any]], *, arrangement: bool
+) -> ProductIndex:
     """Every version of every product the request names, in the productenboek of its gemeente and wet,
-    in one query: (categorie, code) -> versions."""
+    in one query: (categorie, code) -> versions. With `arrangement` the onderdelen too (a second query):
+    only an arrangement's product is asked for them."""
     index: ProductIndex = {}
     if gemeente is None:
         return index
     categorieen = {ref["categorie"] for ref in refs}
-    products = Product.objects.filter(gemeente=gemeente, wet=wet, categorie__in=categorieen).prefetch_related(
-        "onderdelen"
-    )
+    products = Product.objects.filter(gemeente=gemeente, wet=wet, categorie__in=categorieen)
+    if arrangement:
+        products = products.prefetch_related("onderdelen")
     for p in products:
         index.setdefault((p.categorie, p.code), []).append(p)
     return index
@@ -113,7 +116,7 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
     refs = [line["product"] for line in data["voorzieningen"]]
     if data.get("arrangement_product") is not None:
         refs.append(data["arrangement_product"])
-    index = _product_index(gemeente, wet, refs)
+    index = _product_index(gemeente, wet, refs, arrangement=data.get("arrangement_product") is not None)
     arrangement_product = None
     if data.get("arrangement_product") is not None and not errors:
         first_day = min(line["ingangsdatum"] for line in data["voorzieningen"])
