@@ -135,10 +135,11 @@ def manage(*args: str) -> str:
 
 CLEANUP = """
 from django.db import transaction
-from regiekoppeling.models import Aanvraag, IdempotencyRecord, OutboxItem
+from regiekoppeling.models import Aanvraag, IdempotencyRecord, OutboxItem, Verwerking
 with transaction.atomic():
     aanvragen = Aanvraag.objects.filter(regie_referentie__startswith={prefix!r})
     outbox = OutboxItem.objects.filter(aanvraag__in=aanvragen).delete()[0]
+    Verwerking.objects.filter(aanvraag_uuid__in=aanvragen.values("uuid")).delete()  # the processing log
     count = aanvragen.count()
     aanvragen.delete()
     keys = IdempotencyRecord.objects.filter(key__startswith={prefix!r}).delete()[0]
