@@ -31,7 +31,7 @@ def underscored(body: dict[str, Any]) -> dict[str, Any]:
     return underscoreize(body)
 
 
-VALID = [
+VALID: list[dict[str, Any]] = [
     aanvraag_body(),
     aanvraag_body(zin_line(), pgb_line(), toelichting="twee regels"),
     aanvraag_body(
@@ -40,7 +40,7 @@ VALID = [
     ),
 ]
 
-INVALID = [
+INVALID: list[Any] = [
     {},
     [],
     None,
