@@ -626,6 +626,7 @@ def contract(
 
 def main() -> None:
     started = dt.datetime.now(dt.UTC)
+    revision = git_revision()  # the code that runs: read before, not after a run that may take minutes
     args = parse_args()
     for name in ("DATABASE_URL", "REDIS_URL"):
         if not os.environ.get(name):
@@ -732,7 +733,7 @@ def main() -> None:
                     "client": args.client,
                 },
                 "machine": machine(),
-                "git": git_revision(),
+                "git": revision,
                 "background_busy_cores_before": background,
                 "latency_note": "percentiles over 201 responses, measured in the client (nearest rank)",
                 "results": [asdict(r) for r in results],
