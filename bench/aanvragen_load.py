@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
 import itertools
 import json
 import math
@@ -134,10 +135,11 @@ def manage(*args: str) -> str:
 
 CLEANUP = """
 from django.db import transaction
-from regiekoppeling.models import Aanvraag, IdempotencyRecord, OutboxItem
+from regiekoppeling.models import Aanvraag, IdempotencyRecord, OutboxItem, Verwerking
 with transaction.atomic():
     aanvragen = Aanvraag.objects.filter(regie_referentie__startswith={prefix!r})
     outbox = OutboxItem.objects.filter(aanvraag__in=aanvragen).delete()[0]
+    Verwerking.objects.filter(aanvraag_uuid__in=aanvragen.values("uuid")).delete()  # the processing log
     count = aanvragen.count()
     aanvragen.delete()
     keys = IdempotencyRecord.objects.filter(key__startswith={prefix!r}).delete()[0]
@@ -289,6 +291,57 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[rank - 1]
 
 
+class RequestsPoster:
+    """The first client: a keep-alive `requests.Session` (about 1 ms of CPU per request)."""
+
+    def __init__(self, base_url: str, headers: dict[str, str]) -> None:
+        self.url = base_url + ENDPOINT
+        self.session = requests.Session()
+        self.session.headers.update(headers)
+
+    def post(self, body: bytes, key: str) -> tuple[int, bytes]:
+        response = self.session.post(self.url, data=body, headers={"Idempotency-Key": key}, timeout=30)
+        return response.status_code, response.content
+
+    def close(self) -> None:
+        self.session.close()
+
+
+class HttpClientPoster:
+    """A lighter client: `http.client` on one connection, reopened when the server closes it (gunicorn's
+    sync worker answers `Connection: close`). The request is the same; the client's own CPU is less."""
+
+    def __init__(self, base_url: str, headers: dict[str, str]) -> None:
+        parsed = urlparse(base_url)
+        self.connection = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port, timeout=30)
+        self.headers = headers
+
+    def post(self, body: bytes, key: str) -> tuple[int, bytes]:
+        headers = {**self.headers, "Idempotency-Key": key, "Content-Length": str(len(body))}
+        try:
+            return self._post(body, headers)
+        except ConnectionError:  # a kept-alive connection the server closed meanwhile: once more, same key
+            self.connection.close()
+            return self._post(body, headers)
+
+    def _post(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        self.connection.request("POST", ENDPOINT, body=body, headers=headers)
+        response = self.connection.getresponse()
+        content = response.read()
+        if response.will_close:
+            self.connection.close()
+        return response.status, content
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+CLIENTS: dict[str, type[HttpClientPoster] | type[RequestsPoster]] = {
+    "http.client": HttpClientPoster,
+    "requests": RequestsPoster,
+}
+
+
 def client_loop(
     *,
     base_url: str,
@@ -299,30 +352,27 @@ def client_loop(
     max_requests: int | None,
     samples: list[Sample],
     errors: list[str],
+    client: str,
 ) -> None:
-    session = requests.Session()  # keep-alive connection for this client
     token = make_token(credential["clientId"], credential["secret"])  # fresh JWT per client
-    session.headers.update(
-        {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept": "application/json"}
-    )
-    url = base_url + ENDPOINT
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept": "application/json"}
+    poster = CLIENTS[client](base_url, headers)
     start.wait()
     done = 0
     while time.perf_counter() < deadline[0] and (max_requests is None or done < max_requests):
-        body = bodies.next()
+        body, key = bodies.next(), bodies.key()
         began = time.perf_counter()
         try:
-            response = session.post(url, data=body, headers={"Idempotency-Key": bodies.key()}, timeout=30)
-            status = response.status_code
+            status, content = poster.post(body, key)
             if status != 201 and len(errors) < 5:
-                errors.append(f"{status} {response.text[:300]}")
-        except requests.RequestException as exc:
+                errors.append(f"{status} {content[:300].decode(errors='replace')}")
+        except (OSError, http.client.HTTPException, requests.RequestException) as exc:
             status = 0
             if len(errors) < 5:
                 errors.append(f"{type(exc).__name__}: {exc}")
         samples.append(Sample(time.perf_counter() - began, status))
         done += 1
-    session.close()
+    poster.close()
 
 
 def run_level(
@@ -334,6 +384,7 @@ def run_level(
     duration: float,
     total: int | None,
     probe: CpuProbe,
+    client: str,
 ) -> LevelResult:
     samples: list[Sample] = []  # list.append is atomic under the GIL
     errors: list[str] = []
@@ -352,6 +403,7 @@ def run_level(
                 "max_requests": per_client,
                 "samples": samples,
                 "errors": errors,
+                "client": client,
             },
             daemon=True,
         )
@@ -479,10 +531,102 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--skip-setup", action="store_true", help="do not run migrate (demo_setup always runs)")
     parser.add_argument("--keep-data", action="store_true", help="keep the aanvragen this run stored")
     parser.add_argument("--label", default="", help="free text stored with the results")
-    return parser.parse_args()
+    parser.add_argument(
+        "--client",
+        choices=sorted(CLIENTS),
+        default="http.client",
+        help="load generator per client (default http.client)",
+    )
+    parser.add_argument(
+        "--short", action="store_true", help=f"short form for `make bench`: {SHORT_DURATION:g} s per level, same levels"
+    )
+    parser.add_argument("--json", type=Path, default=None, help="also write the result in the bench contract here")
+    args = parser.parse_args()
+    if args.short:
+        args.duration, args.warmup = SHORT_DURATION, SHORT_WARMUP
+    return args
+
+
+# --short: the same levels (1, 8, 32 clients) and body, shorter: the whole run well within ~4 minutes.
+SHORT_DURATION = 6.0
+SHORT_WARMUP = 2.0
+AIM_MS = 50.0  # p95 at 8 clients (issue 13)
+AIM_CLIENTS = 8
+ANCHORS = [
+    {"what": "Open Zaak 1.30 POST /zaken at 8 clients (gunicorn 3 workers, same kind of machine)",
+     "value": "26.8/s, p95 392 ms", "source": "issue 13"},
+    {"what": "this endpoint before issue 13 at 8 clients (e83e070, 3 lines)",
+     "value": "97.8/s, p50 80 ms, p95 115 ms; 15-21 ms CPU per request", "source": "issue 13, bench/README.md"},
+]  # fmt: skip
+
+
+def contract(
+    args: argparse.Namespace, results: list[LevelResult], *, started: dt.datetime, background: float
+) -> dict[str, Any]:
+    """The result in the shared bench contract (bench/README.md): tables, anchors, the aim, a plot."""
+    at_aim = next((r for r in results if r.clients == AIM_CLIENTS), None)
+    p95 = at_aim.p95_ms if at_aim is not None else math.nan
+    names = ["client", "gunicorn", "postgres", "redis", "machine"]
+    return {
+        "benchmark": "intake",
+        "title": "POST /api/v1/aanvragen (3 voorzieningen) under load",
+        "command": " ".join(["python -m bench.aanvragen_load", *sys.argv[1:]]),
+        "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seconds": round((dt.datetime.now(dt.UTC) - started).total_seconds(), 1),
+        "tables": [
+            {
+                "title": "Latency of 201 responses, measured in the client (closed loop)",
+                "columns": ["clients", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms"],
+                "rows": [
+                    [r.clients, r.requests, r.errors, r.requests_per_second, r.p50_ms, r.p95_ms, r.p99_ms]
+                    for r in results
+                ],
+            },
+            {
+                "title": "CPU milliseconds per request (machine = all cores); other cores = busy with anything else",
+                "columns": ["clients", *names, "other cores"],
+                "rows": [
+                    [r.clients, *(r.cpu_ms_per_request.get(n, math.nan) for n in names), r.other_busy_cores]
+                    for r in results
+                ],
+            },
+        ],
+        "anchors": ANCHORS,
+        "aims": [
+            {
+                "aim": f"p95 < {AIM_MS:g} ms at {AIM_CLIENTS} clients",
+                "value": p95,
+                "unit": "ms",
+                "met": bool(at_aim is not None and at_aim.errors == 0 and p95 < AIM_MS),
+            }
+        ],
+        "plots": [
+            {
+                "file": "intake_latency.png",
+                "title": "POST /aanvragen: latency against concurrency",
+                "xlabel": "clients",
+                "ylabel": "ms",
+                "xscale": "linear",
+                "yscale": "linear",
+                "series": [
+                    {"label": label, "x": [r.clients for r in results], "y": [getattr(r, field) for r in results]}
+                    for label, field in (("p50", "p50_ms"), ("p95", "p95_ms"))
+                ],
+            }
+        ],
+        "notes": [
+            f"gunicorn {args.workers} workers ({args.worker_class}, {args.threads} thread(s)); client {args.client}; "
+            f"{args.duration:g} s per level after {args.warmup:g} s warm-up",
+            f"background before the run: {background} busy cores of {os.cpu_count()} "
+            "(a run with 'other cores' above ~0.1 was disturbed: latency is then pessimistic, CPU per request less so)",
+            "load generator, gunicorn, PostgreSQL and Redis share the same cores",
+        ],
+    }
 
 
 def main() -> None:
+    started = dt.datetime.now(dt.UTC)
+    revision = git_revision()  # the code that runs: read before, not after a run that may take minutes
     args = parse_args()
     for name in ("DATABASE_URL", "REDIS_URL"):
         if not os.environ.get(name):
@@ -533,6 +677,7 @@ def main() -> None:
                 duration=args.warmup,
                 total=None,
                 probe=probe,
+                client=args.client,
             )
             print(f"warm-up: {warm.requests} requests, {warm.errors} errors", flush=True)
             if warm.errors:
@@ -549,6 +694,7 @@ def main() -> None:
                 duration=args.duration,
                 total=args.requests,
                 probe=probe,
+                client=args.client,
             )
             results.append(result)
             print(
@@ -584,9 +730,10 @@ def main() -> None:
                     "workers": args.workers,
                     "worker_class": args.worker_class,
                     "threads": args.threads,
+                    "client": args.client,
                 },
                 "machine": machine(),
-                "git": git_revision(),
+                "git": revision,
                 "background_busy_cores_before": background,
                 "latency_note": "percentiles over 201 responses, measured in the client (nearest rank)",
                 "results": [asdict(r) for r in results],
@@ -595,6 +742,9 @@ def main() -> None:
         )
     )
     print(f"\nresults: {output.relative_to(REPO)}")
+    if args.json is not None:
+        args.json.write_text(json.dumps(contract(args, results, started=started, background=background), indent=2))
+        print(f"contract: {args.json}")
 
 
 if __name__ == "__main__":

@@ -239,6 +239,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 # ZGW-style JWT: tokens whose `iat` is older than this are refused (Open Zaak does the same).
 JWT_MAX_AGE_SECONDS = env_int("JWT_MAX_AGE_SECONDS", 3600)
 JWT_LEEWAY_SECONDS = env_int("JWT_LEEWAY_SECONDS", 30)
+# Each process keeps a looked-up credential (with its application) this long, saving a query per
+# request. A change made in this process (save or delete of a credential or application) empties it at
+# once; other processes see a deactivation after at most this many seconds. 0 turns the cache off.
+CREDENTIAL_CACHE_SECONDS = env_int("CREDENTIAL_CACHE_SECONDS", 10)
 
 # --- Idempotency ------------------------------------------------------------------------------
 # A running request holds its key's row lock (regiekoppeling/idempotency.py); a claimed key that no

@@ -50,7 +50,7 @@ def idempotency_begin(
     while True:
         claimed = _claim(applicatie=applicatie, key=key, method=method, path=path, fingerprint=fingerprint)
         if claimed is not None:
-            return IdempotencyRecord.objects.get(pk=claimed), False
+            return claimed, False
         with transaction.atomic():
             same_key = IdempotencyRecord.objects.filter(applicatie=applicatie, key=key)
             record = same_key.select_for_update(skip_locked=True).first()
@@ -76,21 +76,39 @@ def _existing(*, record: IdempotencyRecord, method: str, path: str, fingerprint:
     return record, False
 
 
-def _claim(*, applicatie: Applicatie, key: str, method: str, path: str, fingerprint: str) -> int | None:
-    """Insert the key unless it exists; the id when this request inserted it, else None.
+def _claim(*, applicatie: Applicatie, key: str, method: str, path: str, fingerprint: str) -> IdempotencyRecord | None:
+    """Insert the key unless it exists; the record when this request inserted it, else None.
 
     `ON CONFLICT DO NOTHING` and not insert-then-catch-IntegrityError: a failing statement is written to
-    the PostgreSQL log with its values, and a replay is a normal event, not an error."""
+    the PostgreSQL log with its values, and a replay is a normal event, not an error. One statement in
+    autocommit (outside any transaction it commits by itself): no BEGIN and COMMIT around it, and the
+    record is built from what was inserted rather than read back."""
     table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)  # the model's name, no input
-    with transaction.atomic(), connection.cursor() as cursor:
+    state, created_at = IdempotencyRecord.State.IN_PROGRESS, timezone.now()
+    with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (applicatie_id, key, method, path, fingerprint, state, response_headers, created_at)"  # noqa: S608
             " VALUES (%s, %s, %s, %s, %s, %s, '{}'::jsonb, %s)"
             " ON CONFLICT (applicatie_id, key) DO NOTHING RETURNING id",
-            [applicatie.pk, key, method, path, fingerprint, IdempotencyRecord.State.IN_PROGRESS, timezone.now()],
+            [applicatie.pk, key, method, path, fingerprint, state, created_at],
         )
         row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    if row is None:
+        return None
+    record = IdempotencyRecord(
+        pk=int(row[0]),
+        applicatie=applicatie,
+        key=key,
+        method=method,
+        path=path,
+        fingerprint=fingerprint,
+        state=state,
+        response_headers={},
+        created_at=created_at,
+    )
+    record._state.adding = False  # it is stored: a save() updates it
+    record._state.db = connection.alias
+    return record
 
 
 def idempotency_hold(*, record: IdempotencyRecord) -> None:

@@ -33,19 +33,27 @@ def _resolve_gemeente(indiener: Applicatie, code: str) -> tuple[Gemeente | None,
 ProductIndex = dict[tuple[str, str], list[Product]]
 
 
-def _product_index(gemeente: Gemeente | None, wet: str, refs: list[dict[str, Any]]) -> ProductIndex:
-    """Every version of every product the request names, in the productenboek of its gemeente and wet,
-    in one query: (categorie, code) -> versions."""
+def _gemeente_and_products(
+    indiener: Applicatie, code: str, wet: str, refs: list[dict[str, Any]], *, arrangement: bool
+) -> tuple[Gemeente | None, ProductIndex, list[InvalidParam]]:
+    """The gemeente (when the indiener acts for it) and every version of every product the request
+    names in its productenboek of this wet: (categorie, code) -> versions. The usual case is one query,
+    the gemeente joined to its products; only when none of them is there does the gemeente cost its own
+    (and the refusal its reason). With `arrangement` the onderdelen too (one more query): only an
+    arrangement's product is asked for them."""
     index: ProductIndex = {}
-    if gemeente is None:
-        return index
     categorieen = {ref["categorie"] for ref in refs}
-    products = Product.objects.filter(gemeente=gemeente, wet=wet, categorie__in=categorieen).prefetch_related(
-        "onderdelen"
-    )
+    products = Product.objects.filter(
+        gemeente__code=code, gemeente__applicaties=indiener, wet=wet, categorie__in=categorieen
+    ).select_related("gemeente")
+    if arrangement:
+        products = products.prefetch_related("onderdelen")
     for p in products:
         index.setdefault((p.categorie, p.code), []).append(p)
-    return index
+    if index:
+        return next(iter(index.values()))[0].gemeente, index, []
+    gemeente, problems = _resolve_gemeente(indiener, code)
+    return gemeente, index, problems
 
 
 def _resolve_product(
@@ -102,18 +110,18 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
     queue its ZGW registration and the message to the backoffice."""
     if indiener.rol != Rol.REGIE:
         raise PermissionError("Alleen een regieapplicatie dient aanvragen in.")
-    errors: list[InvalidParam] = []
-    gemeente, problems = _resolve_gemeente(indiener, data["gemeente"])
-    errors += problems
     wet = data["wet"]
+    refs = [line["product"] for line in data["voorzieningen"]]
+    if data.get("arrangement_product") is not None:
+        refs.append(data["arrangement_product"])
+    gemeente, index, problems = _gemeente_and_products(
+        indiener, data["gemeente"], wet, refs, arrangement=data.get("arrangement_product") is not None
+    )
+    errors: list[InvalidParam] = list(problems)
     errors += rules.arrangement_problems(data)
     errors += rules.betrokkenen_problems(data)
     client_data = data["client"]
     errors += rules.geboortedatum_problems(client_data["geboortedatum"], client_data.get("geboortedatum_gebruik", ""))
-    refs = [line["product"] for line in data["voorzieningen"]]
-    if data.get("arrangement_product") is not None:
-        refs.append(data["arrangement_product"])
-    index = _product_index(gemeente, wet, refs)
     arrangement_product = None
     if data.get("arrangement_product") is not None and not errors:
         first_day = min(line["ingangsdatum"] for line in data["voorzieningen"])

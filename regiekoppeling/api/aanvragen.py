@@ -22,6 +22,7 @@ from .base import IDEMPOTENCY_KEY, IsRegie, ResourceViewSet, caller, created, id
 from .exceptions import BadGateway, PayloadTooLarge, Unavailable
 from .filters import AanvraagFilter, DocumentFilter, VoorzieningFilter
 from .parsers import StrictJSONParser, StrictMultiPartParser
+from .prototypes import represented, validated
 from .renderers import BinaryRenderer, safe_filename
 from .serializers import (
     AanvraagInputSerializer,
@@ -64,10 +65,10 @@ class AanvraagViewSet(ResourceViewSet):
 
     @idempotent
     def create(self, request: Request) -> Response:
-        serializer = AanvraagInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        aanvraag = services.aanvraag_create(indiener=caller(request), data=serializer.validated_data)
-        return created(self.shown(aanvraag))
+        # The serializers of the hot write path are built once per thread (prototypes).
+        data = validated(AanvraagInputSerializer, request.data)
+        aanvraag = services.aanvraag_create(indiener=caller(request), data=data)
+        return created(represented(AanvraagSerializer, aanvraag, self.get_serializer_context()))
 
     @action(detail=True, methods=["post"])
     @idempotent

@@ -13,6 +13,34 @@ from rest_framework.request import Request
 
 from ..models import Applicatie, Credential
 
+# client_id -> (monotonic deadline, the active credential with its application); see CREDENTIAL_CACHE_SECONDS.
+_credentials: dict[str, tuple[float, Credential]] = {}
+
+
+def active_credential(client_id: str) -> Credential | None:
+    """The active credential of an active application with this client id; cached a few seconds per
+    process (an unknown client id is looked up every time, never cached)."""
+    now = time.monotonic()
+    cached = _credentials.get(client_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    credential = (
+        Credential.objects.select_related("applicatie")
+        .filter(client_id=client_id, actief=True, applicatie__actief=True)
+        .first()
+    )
+    if credential is not None and settings.CREDENTIAL_CACHE_SECONDS > 0:
+        _credentials[client_id] = (now + settings.CREDENTIAL_CACHE_SECONDS, credential)
+    else:
+        _credentials.pop(client_id, None)
+    return credential
+
+
+def forget_credentials(**_: Any) -> None:
+    """Empty the cache: a credential or application was changed or deleted in this process (a signal
+    receiver, connected in `regiekoppeling.apps`)."""
+    _credentials.clear()
+
 
 class ZGWJWTAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
@@ -43,11 +71,7 @@ class ZGWJWTAuthentication(authentication.BaseAuthentication):
         client_id = unverified.get("client_id") or unverified.get("iss")
         if not isinstance(client_id, str) or not client_id:
             raise exceptions.AuthenticationFailed("Het token bevat geen client_id.", code="missing-client-identifier")
-        credential = (
-            Credential.objects.select_related("applicatie")
-            .filter(client_id=client_id, actief=True, applicatie__actief=True)
-            .first()
-        )
+        credential = active_credential(client_id)
         if credential is None:
             raise exceptions.AuthenticationFailed("Onbekende client_id.", code="invalid-client-identifier")
         try:

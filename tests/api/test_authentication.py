@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from unittest import mock
 
 import jwt
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from regiekoppeling.models import Aanvraag
+from regiekoppeling.api.authentication import forget_credentials
+from regiekoppeling.models import Aanvraag, Credential
 from regiekoppeling.tokens import make_token
 from tests.conftest import aanvraag_body
 
@@ -103,6 +107,51 @@ def test_inactive_application_is_401(regie):
     regie.applicatie.actief = False
     regie.applicatie.save()
     assert_problem(get_with(make_token("regie-test", regie.credential.secret)), 401, "invalid-client-identifier")
+
+
+class TestCredentialCache:
+    """The credential is cached per process for CREDENTIAL_CACHE_SECONDS; a change in this process empties
+    the cache at once, a change it does not see (another process) counts after the time-out."""
+
+    def test_a_deactivation_saved_here_counts_at_once(self, regie):
+        assert get_with(make_token("regie-test", regie.credential.secret)).status_code == 200  # cached now
+        regie.credential.actief = False
+        regie.credential.save()
+        assert_problem(get_with(make_token("regie-test", regie.credential.secret)), 401, "invalid-client-identifier")
+
+    def test_an_application_deactivated_here_counts_at_once(self, regie):
+        assert get_with(make_token("regie-test", regie.credential.secret)).status_code == 200
+        regie.applicatie.actief = False
+        regie.applicatie.save()
+        assert_problem(get_with(make_token("regie-test", regie.credential.secret)), 401, "invalid-client-identifier")
+
+    def test_a_change_made_elsewhere_counts_after_the_time_out(self, regie, settings):
+        settings.CREDENTIAL_CACHE_SECONDS = 10
+        token = make_token("regie-test", regie.credential.secret)
+        assert get_with(token).status_code == 200
+        Credential.objects.filter(pk=regie.credential.pk).update(actief=False)  # no signal: as in another process
+        assert get_with(token).status_code == 200  # still cached
+        later = time.monotonic() + 11
+        with mock.patch("regiekoppeling.api.authentication.time.monotonic", return_value=later):
+            assert_problem(get_with(token), 401, "invalid-client-identifier")
+
+    def test_no_cache_with_zero_seconds(self, regie, settings):
+        settings.CREDENTIAL_CACHE_SECONDS = 0
+        token = make_token("regie-test", regie.credential.secret)
+        assert get_with(token).status_code == 200
+        Credential.objects.filter(pk=regie.credential.pk).update(actief=False)
+        assert_problem(get_with(token), 401, "invalid-client-identifier")
+
+    def test_one_query_for_the_credential_then_none(self, regie):
+        token = make_token("regie-test", regie.credential.secret)
+        forget_credentials()
+        with CaptureQueriesContext(connection) as first:
+            assert get_with(token).status_code == 200
+        with CaptureQueriesContext(connection) as second:
+            assert get_with(token).status_code == 200
+        credential_queries = [q for q in first.captured_queries if "regiekoppeling_credential" in q["sql"]]
+        assert len(credential_queries) == 1
+        assert not [q for q in second.captured_queries if "regiekoppeling_credential" in q["sql"]]
 
 
 def test_valid_token_is_accepted(regie):
