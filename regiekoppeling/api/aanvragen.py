@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import StreamingHttpResponse
-from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
@@ -23,7 +22,7 @@ from .exceptions import BadGateway, PayloadTooLarge, Unavailable
 from .filters import AanvraagFilter, DocumentFilter, VoorzieningFilter
 from .pagination import KeysetPagination
 from .parsers import StrictJSONParser, StrictMultiPartParser
-from .renderers import BinaryRenderer, safe_filename
+from .renderers import BinaryRenderer, CamelCaseJSONRenderer, safe_filename
 from .serializers import (
     AanvraagInputSerializer,
     AanvraagSerializer,
