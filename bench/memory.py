@@ -140,22 +140,22 @@ def measure_reconcile(sizes: list[int]) -> list[list[Any]]:
     from zgw_sandbox import start_sandbox
 
     set_relay(lambda ids: None)  # items run here, by hand
-    sandbox = start_sandbox(clients={CLIENT_ID: SECRET})
+    demo_setup()
+    gemeente = Gemeente.objects.get(code="0363")
     rows = []
-    try:
-        demo_setup()
-        gemeente = Gemeente.objects.get(code="0363")
-        seed = sandbox.seed
-        zgw_configure(
-            gemeente=gemeente, base_url=sandbox.base_url, client_id=CLIENT_ID, secret=SECRET,
-            catalogus=seed["catalogus"], bronorganisatie=seed["rsin"],
-        )  # fmt: skip
-        regie = make_applicatie("Bench memory", "regie", [gemeente], f"bench-memory-{uuid.uuid4().hex[:8]}")
-        assert Api(regie).post("/api/v1/aanvragen", aanvraag_body(zin_line())).status_code == 201
-        have = 0
-        for n in sizes:
-            populate(sandbox, n - have)
-            have = n
+    for n in sizes:
+        # A sandbox of its own per level (populate numbers its zaken from 1), and only its zaken in ours.
+        Zaak.objects.all().delete()
+        sandbox = start_sandbox(clients={CLIENT_ID: SECRET})
+        try:
+            seed = sandbox.seed
+            zgw_configure(
+                gemeente=gemeente, base_url=sandbox.base_url, client_id=CLIENT_ID, secret=SECRET,
+                catalogus=seed["catalogus"], bronorganisatie=seed["rsin"],
+            )  # fmt: skip
+            regie = make_applicatie("Bench memory", "regie", [gemeente], f"bench-memory-{uuid.uuid4().hex[:8]}")
+            assert Api(regie).post("/api/v1/aanvragen", aanvraag_body(zin_line())).status_code == 201
+            populate(sandbox, n)
             caches["zgw"].clear()
             zaken_reconcile()  # warm: imports, clients, catalogue cache
             rss_before = rss_mib()[0]
@@ -165,14 +165,14 @@ def measure_reconcile(sizes: list[int]) -> list[list[Any]]:
             seconds = time.perf_counter() - began
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-            row = [
-                Zaak.objects.filter(toestand="open").count(), result.listed, round(peak / 2**20, 2),
-                rss_before, rss_mib()[0], round(seconds, 1),
-            ]  # fmt: skip
-            print(f"  reconcile {row}", flush=True)
-            rows.append(row)
-    finally:
-        sandbox.stop()
+        finally:
+            sandbox.stop()
+        row = [
+            Zaak.objects.filter(toestand="open").count(), result.listed, round(peak / 2**20, 2),
+            rss_before, rss_mib()[0], round(seconds, 1),
+        ]  # fmt: skip
+        print(f"  reconcile {row}", flush=True)
+        rows.append(row)
     return rows
 
 
@@ -182,6 +182,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1000, help="outbox items per path and level")
     parser.add_argument("--zaken", default="1000,10000", help="open zaken per reconciliation level")
     parser.add_argument("--short", action="store_true", help="make bench: sizes 3334,33334, 200 items, zaken 1000,5000")
+    parser.add_argument("--only", choices=["worker", "reconcile"], help="measure one part only")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     require_environment()
@@ -196,8 +197,9 @@ def main() -> None:
     call_command("migrate", "--no-input", verbosity=0)
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    worker_rows = measure_worker(sizes, items, RESULTS_DIR / f"worker-memory-{stamp}.log")
-    reconcile_rows = measure_reconcile(zaken)
+    log = RESULTS_DIR / f"worker-memory-{stamp}.log"
+    worker_rows = measure_worker(sizes, items, log) if args.only != "reconcile" else []
+    reconcile_rows = measure_reconcile(zaken) if args.only != "worker" else []
     worker_columns = ["voorzieningen", "outbox items", "berichten", "worker MiB before", "after relayed items",
                       "after sweeps", "relayed s", "swept s"]  # fmt: skip
     reconcile_columns = ["open zaken", "listed", "peak alloc MiB", "RSS before MiB", "RSS after MiB", "seconds"]
@@ -225,10 +227,14 @@ def main() -> None:
         ],
         "anchors": [],
         "aims": [
+            aim
+            for aim in (
             {"aim": "worker RSS grows < 20 MiB from the smallest to the largest tables", "value": round(growth, 1),
-             "unit": "MiB", "met": growth < 20},
+             "unit": "MiB", "met": bool(growth < 20)},
             {"aim": f"reconciliation peak grows less than the zaken ({zaken_ratio:.0f}x)", "value": round(peak_ratio, 2),
-             "unit": "x", "met": peak_ratio < zaken_ratio},
+             "unit": "x", "met": bool(peak_ratio < zaken_ratio)},
+            )
+            if (aim["aim"].startswith("worker") and worker_rows) or (aim["aim"].startswith("recon") and len(reconcile_rows) > 1)
         ],
         "plots": [
             {"file": "memory_worker.png", "title": "Worker resident size against table size", "xlabel": "voorzieningen",
