@@ -41,9 +41,10 @@ from urllib.parse import urlencode, urlparse
 import requests
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+# The other benchmarks are imported by their names, as bench/status_sync.py does (bench/ is no package).
+sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
-from bench.aanvragen_load import (  # noqa: E402 - needs the repository on sys.path
+from aanvragen_load import (  # noqa: E402 - needs bench/ on sys.path
     RESULTS_DIR,
     CpuProbe,
     busy_cores,
@@ -54,7 +55,8 @@ from bench.aanvragen_load import (  # noqa: E402 - needs the repository on sys.p
     start_gunicorn,
     valid_test_bsns,
 )
-from bench.registration import ensure_database  # noqa: E402
+from registration import ensure_database  # noqa: E402
+
 from devserver.launcher import Supervisor, wait_for_http  # noqa: E402
 
 PREFIX = "bench-l-"
