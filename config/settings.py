@@ -354,7 +354,7 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["regiekoppeling.api.authentication.ZGWJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["regiekoppeling.api.permissions.IsApplicatie"],
-    "DEFAULT_RENDERER_CLASSES": ["djangorestframework_camel_case.render.CamelCaseJSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["regiekoppeling.api.renderers.CamelCaseJSONRenderer"],
     # No `?format=`: the representation is chosen by Accept only (the strict query check refuses
     # unknown parameters, and the document must not offer one the server refuses).
     "URL_FORMAT_OVERRIDE": None,

@@ -6,8 +6,9 @@ which names the processing activity (LOGBOEK_VERWERKINGSACTIVITEITEN). Work the 
 logged as regiekoppeling's own (no application), under the activity of its handler.
 
 Where it is written, and what it costs:
-- reads: by the API, once per detail or list response: one SELECT of the subjects' BSNs by aanvraag id
-  and one INSERT of all rows (a bulk insert for a page).
+- reads: by the API, once per detail or list response: one INSERT of all rows (a bulk insert for a
+  page), and one SELECT of the subjects' BSNs by aanvraag id unless the response's objects carry
+  their aanvraag already (aanvragen, and voorzieningen and documenten read with it).
 - creates and changes: by `outbox_publish`, in the transaction of the change: one INSERT per call,
   the aanvraag is in hand.
 - sends (ZGW APIs, webhooks): by the outbox, when an item of a handler registered with `verwerking=` is
@@ -21,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
@@ -103,19 +104,30 @@ def _row(*, actie: str, aanvraag: tuple[Any, str, int], objecten: Objecten, acto
     )
 
 
-def verwerkingen_log_reads(*, resource: str, shown: Sequence[tuple[int, str]]) -> list[Verwerking]:
+Subject = tuple[Any, str, int]  # (aanvraag uuid, client BSN, gemeente id): whom a record is about
+
+
+def verwerkingen_log_reads(
+    *, resource: str, shown: Sequence[tuple[int, str]], subjects: Mapping[int, Subject] | None = None
+) -> list[Verwerking]:
     """Log a read of `shown` ((aanvraag id, object uuid) of each object in the response): one row per
-    subject, in one SELECT and one INSERT, whatever the size of the page."""
+    subject, in one INSERT whatever the size of the page. The subjects of aanvragen the caller already
+    has in hand come in `subjects` (by aanvraag id); the others are read in one SELECT."""
     actor = _actor.get()
     if actor is None or not shown:
         return []
     per_aanvraag: dict[int, Objecten] = {}
     for aanvraag_id, uuid in shown:
         per_aanvraag.setdefault(aanvraag_id, []).append({"type": resource, "uuid": uuid})
-    subjects = Aanvraag.objects.filter(pk__in=per_aanvraag).values_list("pk", "uuid", "client_bsn", "gemeente_id")
+    known = {pk: subjects[pk] for pk in per_aanvraag if subjects and pk in subjects}
+    missing = [pk for pk in per_aanvraag if pk not in known]
+    if missing:
+        found = Aanvraag.objects.filter(pk__in=missing).values_list("pk", "uuid", "client_bsn", "gemeente_id")
+        known |= {pk: (uuid, bsn, gemeente) for pk, uuid, bsn, gemeente in found}
     rows = [
-        _row(actie=Actie.LEZEN, aanvraag=(uuid, bsn, gemeente), objecten=per_aanvraag[pk], actor=actor, naam=resource)
-        for pk, uuid, bsn, gemeente in subjects
+        _row(actie=Actie.LEZEN, aanvraag=known[pk], objecten=objecten, actor=actor, naam=resource)
+        for pk, objecten in per_aanvraag.items()
+        if pk in known
     ]
     return Verwerking.objects.bulk_create(rows)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import StreamingHttpResponse
-from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
@@ -21,9 +20,10 @@ from ..models import Aanvraag, Document, Voorziening
 from .base import IDEMPOTENCY_KEY, IsRegie, ResourceViewSet, caller, created, idempotent, visible_or_404
 from .exceptions import BadGateway, PayloadTooLarge, Unavailable
 from .filters import AanvraagFilter, DocumentFilter, VoorzieningFilter
+from .pagination import KeysetPagination
 from .parsers import StrictJSONParser, StrictMultiPartParser
 from .prototypes import represented, validated
-from .renderers import BinaryRenderer, safe_filename
+from .renderers import BinaryRenderer, CamelCaseJSONRenderer, safe_filename
 from .serializers import (
     AanvraagInputSerializer,
     AanvraagSerializer,
@@ -36,7 +36,9 @@ from .serializers import (
 
 
 @extend_schema_view(
-    list=extend_schema(description="Aanvragen die de applicatie mag zien, nieuwste eerst."),
+    list=extend_schema(
+        description="Aanvragen die de applicatie mag zien, nieuwste eerst, per pagina met een cursor (`next`, `previous`)."
+    ),
     retrieve=extend_schema(description="Een aanvraag met haar voorzieningen."),
     create=extend_schema(
         description="Dien een aanvraag in met 1..n voorzieningen (ZIN of PGB), eventueel als arrangement.",
@@ -56,6 +58,7 @@ class AanvraagViewSet(ResourceViewSet):
 
     serializer_class = AanvraagSerializer
     filterset_class = AanvraagFilter
+    pagination_class = KeysetPagination
     queryset = Aanvraag.objects.none()
     logboek_aanvraag = "pk"
     role, role_actions = IsRegie, frozenset({"create", "intrekken"})
@@ -82,7 +85,9 @@ class AanvraagViewSet(ResourceViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(description="Voorzieningen (productregels) die de applicatie mag zien."),
+    list=extend_schema(
+        description="Voorzieningen (productregels) die de applicatie mag zien, nieuwste eerst, per pagina met een cursor."
+    ),
     retrieve=extend_schema(description="Een voorziening."),
     intrekken=extend_schema(
         description="Trek een enkele, nog open voorziening in.",
@@ -96,12 +101,13 @@ class VoorzieningViewSet(ResourceViewSet):
 
     serializer_class = VoorzieningSerializer
     filterset_class = VoorzieningFilter
+    pagination_class = KeysetPagination
     queryset = Voorziening.objects.none()
     logboek_aanvraag = "aanvraag_id"
     role, role_actions = IsRegie, frozenset({"intrekken"})
 
     def get_queryset(self) -> Any:
-        return selectors.voorzieningen_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")
+        return selectors.voorzieningen_visible_to(caller(self.request))
 
     @action(detail=True, methods=["post"])
     @idempotent
@@ -115,7 +121,9 @@ class VoorzieningViewSet(ResourceViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(description="Documenten bij aanvragen die de applicatie mag zien."),
+    list=extend_schema(
+        description="Documenten bij aanvragen die de applicatie mag zien, nieuwste eerst, per pagina met een cursor."
+    ),
     retrieve=extend_schema(description="Een document en waar het in de Documenten API staat."),
     create=extend_schema(
         description=(
@@ -135,12 +143,13 @@ class DocumentViewSet(ResourceViewSet):
     # Both parties attach documents: the regie its bijlagen, the backoffice the beschikkingsbrief.
     serializer_class = DocumentSerializer
     filterset_class = DocumentFilter
+    pagination_class = KeysetPagination
     queryset = Document.objects.none()
     logboek_aanvraag = "aanvraag_id"
     parser_classes = [StrictMultiPartParser, StrictJSONParser]
 
     def get_queryset(self) -> Any:
-        return selectors.documenten_visible_to(caller(self.request)).order_by("-aangemaakt_op", "-id")
+        return selectors.documenten_visible_to(caller(self.request))
 
     @idempotent
     def create(self, request: Request) -> Response:

@@ -28,6 +28,7 @@ from rest_framework.utils.encoders import JSONEncoder
 
 from .. import idempotency, logboek
 from ..exceptions import InvalidParam
+from ..models import Aanvraag
 from ..rules import looks_like_bsn
 from .exceptions import Conflict, InvalidQueryParams, Unprocessable
 from .permissions import IsApplicatie, IsBackoffice, IsRegie, caller
@@ -159,7 +160,8 @@ class StrictQueryMixin:
     def allowed_query_params(self) -> set[str]:
         if getattr(self, "action", None) == "list":
             filterset = getattr(self, "filterset_class", None)
-            return PAGINATION_PARAMS | set(filterset.base_filters if filterset else ())
+            paging = getattr(getattr(self, "paginator", None), "query_params", PAGINATION_PARAMS)
+            return set(paging) | set(filterset.base_filters if filterset else ())
         return set()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -179,6 +181,14 @@ class StrictQueryMixin:
                 errors.append(InvalidParam(name, "blank", "Een queryparameter moet een waarde hebben."))
         if errors:
             raise InvalidQueryParams(errors)
+
+
+def _aanvraag_in_hand(instance: Any) -> Aanvraag | None:
+    """The aanvraag an object is or was read with (select_related), so logging its read needs no query."""
+    if isinstance(instance, Aanvraag):
+        return instance
+    field = instance._meta.get_field("aanvraag") if hasattr(instance, "aanvraag_id") else None
+    return instance.aanvraag if field is not None and field.is_cached(instance) else None
 
 
 # --- the base viewset -------------------------------------------------------------------------------
@@ -223,7 +233,10 @@ class ResourceViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveMo
             return  # nothing of a client (the productenboek, berichten, abonnementen)
         aanvraag_id = operator.attrgetter(self.logboek_aanvraag)
         rows = [(aanvraag_id(o), str(o.uuid)) for o in shown]
-        logboek.verwerkingen_log_reads(resource=self.basename, shown=[r for r in rows if r[0] is not None])
+        subjects = {a.pk: (a.uuid, a.client_bsn, a.gemeente_id) for a in map(_aanvraag_in_hand, shown) if a}
+        logboek.verwerkingen_log_reads(
+            resource=self.basename, shown=[r for r in rows if r[0] is not None], subjects=subjects
+        )
 
     def shown(self, instance: Any, serializer: type[Any] | None = None) -> Any:
         """The response body for one object, in the viewset's own serializer unless told otherwise."""

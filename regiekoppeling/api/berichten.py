@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import re
 from typing import Any
 
 from django_filters import rest_framework as filters
@@ -18,36 +15,21 @@ from rest_framework.utils.urls import replace_query_param
 
 from ..berichten import selectors, services
 from ..berichten.links import RESOURCE_PATHS
-from ..exceptions import InvalidParam
 from ..models import Abonnement, Bericht
 from .base import IDEMPOTENCY_KEY, ResourceViewSet, caller, created, idempotent
-from .exceptions import InvalidQueryParams
 from .fields import StrictSerializer
 from .filters import StrictUUIDFilter
-from .pagination import MAX_PAGE_SIZE, PAGE_SIZE, positive_int_param
+from .pagination import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    cursor_parameter,
+    decode_cursor,
+    encode_cursor,
+    page_size_parameter,
+    positive_int_param,
+)
 
 # --- berichten ----------------------------------------------------------------------------------
-
-_CURSOR = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-
-
-def encode_cursor(position: int) -> str:
-    # Opaque on purpose: clients take it from `next`, and a bare id of nine digits could pass the
-    # elfproef and be refused as a BSN in the URL.
-    return base64.urlsafe_b64encode(str(position).encode()).decode().rstrip("=")
-
-
-def decode_cursor(value: str) -> int:
-    try:
-        if not _CURSOR.match(value):
-            raise ValueError(value)
-        decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
-        if not decoded.isdigit():
-            raise ValueError(value)
-        return int(decoded)
-    except (ValueError, binascii.Error):
-        reason = "Ongeldige cursor; neem hem over uit de next-link."
-        raise InvalidQueryParams([InvalidParam("cursor", "invalid", reason)]) from None
 
 
 class FeedPagination(pagination.BasePagination):
@@ -59,11 +41,12 @@ class FeedPagination(pagination.BasePagination):
 
     cursor_query_param = "cursor"
     page_size_query_param = "pageSize"
+    query_params = frozenset({cursor_query_param, page_size_query_param})
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         self.request = request
         raw = request.query_params.get(self.cursor_query_param)
-        after = decode_cursor(raw) if raw is not None else 0
+        after = decode_cursor(raw)[0] if raw is not None else 0
         rows = list(
             queryset.filter(pk__gt=after).order_by("pk")[
                 : positive_int_param(request, self.page_size_query_param, default=PAGE_SIZE, maximum=MAX_PAGE_SIZE)
@@ -95,20 +78,8 @@ class FeedPagination(pagination.BasePagination):
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return [
-            {
-                "name": self.cursor_query_param,
-                "in": "query",
-                "required": False,
-                "description": "Positie in de feed (ondoorzichtig): neem hem over uit `next`. Zonder: vanaf het begin.",
-                "schema": {"type": "string"},
-            },
-            {
-                "name": self.page_size_query_param,
-                "in": "query",
-                "required": False,
-                "description": f"Aantal berichten per pagina (standaard {PAGE_SIZE}, hoogstens {MAX_PAGE_SIZE}).",
-                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
-            },
+            cursor_parameter("Positie in de feed (ondoorzichtig): neem hem over uit `next`. Zonder: vanaf het begin."),
+            page_size_parameter("berichten"),
         ]
 
 
@@ -162,15 +133,6 @@ class BerichtViewSet(ResourceViewSet):
 
     def get_queryset(self) -> Any:
         return selectors.berichten_of(caller(self.request))
-
-    def allowed_query_params(self) -> set[str]:
-        if self.action == "list":
-            return {
-                FeedPagination.cursor_query_param,
-                FeedPagination.page_size_query_param,
-                *BerichtFilter.base_filters,
-            }
-        return set()
 
 
 # --- abonnementen -------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
 from ..constants import (
     BEDRAG_MAX_EUROCENT,
@@ -36,6 +35,7 @@ from .fields import (
     StrictUUIDField,
     today,
 )
+from .links import DetailLinkField, DetailRelatedField, detail_url
 
 AGB = r"^\d{8}$"
 
@@ -252,11 +252,11 @@ class VoorzieningSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj: Voorziening) -> str:
-        return reverse("voorziening-detail", kwargs={"uuid": obj.uuid}, request=self.context.get("request"))
+        return detail_url(self.context, "voorziening-detail", obj.uuid)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_aanvraag(self, obj: Voorziening) -> str:
-        return reverse("aanvraag-detail", kwargs={"uuid": obj.aanvraag.uuid}, request=self.context.get("request"))
+        return detail_url(self.context, "aanvraag-detail", obj.aanvraag.uuid)
 
     @extend_schema_field(OmvangSerializer(allow_null=True))
     def get_omvang(self, obj: Voorziening) -> dict[str, Any] | None:
@@ -285,13 +285,9 @@ class ClientOutputSerializer(serializers.Serializer):
 
 
 class DocumentSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="document-detail", lookup_field="uuid")
-    aanvraag: serializers.HyperlinkedRelatedField[Aanvraag] = serializers.HyperlinkedRelatedField(
-        view_name="aanvraag-detail", lookup_field="uuid", read_only=True
-    )
-    voorziening: serializers.HyperlinkedRelatedField[Voorziening] = serializers.HyperlinkedRelatedField(
-        view_name="voorziening-detail", lookup_field="uuid", read_only=True, allow_null=True
-    )
+    url = DetailLinkField(view_name="document-detail")
+    aanvraag = DetailRelatedField(view_name="aanvraag-detail")
+    voorziening = DetailRelatedField(view_name="voorziening-detail", allow_null=True)
     registratie_fouten = RegistratieFoutSerializer(many=True, read_only=True)
     inhoud = serializers.SerializerMethodField()
     informatieobject = OptionalURLField(
@@ -310,7 +306,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_inhoud(self, obj: Document) -> str:
         """Where the content is downloaded (`GET /api/v1/documenten/{uuid}/inhoud`)."""
-        return reverse("document-inhoud", kwargs={"uuid": obj.uuid}, request=self.context.get("request"))
+        return detail_url(self.context, "document-inhoud", obj.uuid)
 
 
 class DocumentInputSerializer(StrictSerializer):
@@ -353,7 +349,7 @@ class HoofdzaakSerializer(serializers.Serializer):
 
 
 class AanvraagSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="aanvraag-detail", lookup_field="uuid")
+    url = DetailLinkField(view_name="aanvraag-detail")
     hoofdzaak = serializers.SerializerMethodField()
     documenten = DocumentSerializer(many=True, read_only=True)
     gemeente = serializers.CharField(source="gemeente.code")

@@ -65,7 +65,12 @@ class Aanvraag(models.Model):
     class Meta:
         ordering = ["-aangemaakt_op", "-id"]
         verbose_name_plural = "aanvragen"
-        indexes = [models.Index(fields=["gemeente", "status"]), models.Index(fields=["client_bsn"])]
+        # Lists are pages in id order (a keyset): `status` filters walk (status, id) backwards.
+        indexes = [
+            models.Index(fields=["gemeente", "status"]),
+            models.Index(fields=["client_bsn"]),
+            models.Index(fields=["status", "id"], name="aanvraag_status_id"),
+        ]
 
     def __str__(self) -> str:
         return f"Aanvraag {self.uuid}"
@@ -122,7 +127,9 @@ class Voorziening(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["aanvraag", "volgnummer"], name="voorziening_volgnummer_uniek"),
         ]
-        indexes = [models.Index(fields=["status"])]
+        # Lists are pages in id order (a keyset): `status` filters walk (status, id) backwards; the same
+        # index serves every other lookup by status.
+        indexes = [models.Index(fields=["status", "id"], name="voorziening_status_id")]
 
     def __str__(self) -> str:
         return f"Voorziening {self.volgnummer} van {self.aanvraag_id}"

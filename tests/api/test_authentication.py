@@ -174,8 +174,8 @@ class TestIsolation:
         return response.json()
 
     def test_other_regie_sees_nothing(self, aanvraag, andere_regie):
-        assert andere_regie.get("/api/v1/aanvragen").json()["count"] == 0
-        assert andere_regie.get("/api/v1/voorzieningen").json()["count"] == 0
+        assert andere_regie.get("/api/v1/aanvragen").json()["results"] == []
+        assert andere_regie.get("/api/v1/voorzieningen").json()["results"] == []
         assert andere_regie.get(f"/api/v1/aanvragen/{aanvraag['uuid']}").status_code == 404
         line = aanvraag["voorzieningen"][0]["uuid"]
         assert andere_regie.get(f"/api/v1/voorzieningen/{line}").status_code == 404
@@ -191,7 +191,7 @@ class TestIsolation:
         assert backoffice.get(f"/api/v1/aanvragen/{aanvraag['uuid']}").status_code == 200
 
     def test_backoffice_of_another_gemeente_sees_nothing(self, aanvraag, vreemde_backoffice):
-        assert vreemde_backoffice.get("/api/v1/aanvragen").json()["count"] == 0
+        assert vreemde_backoffice.get("/api/v1/aanvragen").json()["results"] == []
         assert vreemde_backoffice.get(f"/api/v1/aanvragen/{aanvraag['uuid']}").status_code == 404
 
     def test_backoffice_may_not_withdraw(self, aanvraag, backoffice):
