@@ -58,6 +58,7 @@ REGISTRY = [
     Benchmark("registration", "bench.registration"),
     Benchmark("status_sync", "bench.status_sync"),
     Benchmark("lists", "bench.lists"),
+    Benchmark("memory", "bench.memory"),
 ]
 
 
