@@ -115,13 +115,15 @@ def statements(api, url: str) -> list[str]:
     return [q["sql"] for q in captured.captured_queries]
 
 
-# authentication (credential), the page, the prefetched voorzieningen and documenten (aanvragen only),
-# the processing log's INSERT; the subjects come with the page, so no SELECT of aanvragen for the log.
-EXPECTED = {"/api/v1/aanvragen": 5, "/api/v1/voorzieningen": 3, "/api/v1/documenten": 3}
+# The page, the prefetched voorzieningen and documenten (aanvragen only), the processing log's INSERT;
+# the subjects come with the page, so no SELECT of aanvragen for the log. The credential is cached per
+# process (CREDENTIAL_CACHE_SECONDS), so a warm-up request takes its query out of the counts.
+EXPECTED = {"/api/v1/aanvragen": 4, "/api/v1/voorzieningen": 2, "/api/v1/documenten": 2}
 
 
 @pytest.mark.parametrize("path", list(EXPECTED))
 def test_queries_per_page_are_fixed_and_never_count(regie, vijf, path):
+    statements(regie, f"{path}?pageSize=1")  # warms the credential cache
     first = statements(regie, f"{path}?pageSize=2")
     deep_cursor = follow(regie, f"{path}?pageSize=2").get("next") or f"{path}?pageSize=2"
     deep = statements(regie, deep_cursor)
