@@ -21,6 +21,7 @@ from referencing import Registry, Resource
 
 from regiekoppeling.api.openapi_docs import EXAMPLES_FILE, NULL_OMITTED_IN_EXAMPLES, SUMMARIES
 from regiekoppeling.constants import Rol
+from regiekoppeling.models import Verwerking
 from tests.berichten.conftest import run_berichten
 from tests.conftest import BSN_A, Api, aanvraag_body, make_applicatie, pgb_line, zin_line
 
@@ -101,6 +102,19 @@ def test_headers_the_server_sends_are_documented(document):
     for path, method, operation in operations(document):
         if method in ("post", "patch"):
             assert "415" in operation["responses"], (method, path)
+
+
+def test_traceparent_is_a_documented_header_of_every_operation(document, regie):
+    parameter = document["components"]["parameters"]["traceparent"]
+    assert (parameter["name"], parameter["in"], parameter["required"]) == ("traceparent", "header", False)
+    assert re.fullmatch(parameter["schema"]["pattern"], parameter["example"])
+    for path, method, operation in operations(document):
+        assert {"$ref": "#/components/parameters/traceparent"} in operation["parameters"], (method, path)
+    # What the document promises: the request runs in the caller's trace, and the log records it.
+    response = regie.post("/api/v1/aanvragen", aanvraag_body(), HTTP_TRACEPARENT=parameter["example"])
+    assert response.status_code == 201
+    trace_id = parameter["example"].split("-")[1]
+    assert set(Verwerking.objects.values_list("trace_id", flat=True)) == {trace_id}
 
 
 def test_unauthenticated_answer_has_the_documented_header(regie):
