@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import re
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from django.conf import settings
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -29,22 +32,42 @@ from .pagination import MAX_PAGE_SIZE, PAGE_SIZE, positive_int_param
 # --- berichten ----------------------------------------------------------------------------------
 
 _CURSOR = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_CURSOR_MAGIC = b"rkfd"
 
 
-def encode_cursor(position: int) -> str:
-    # Opaque on purpose: clients take it from `next`, and a bare id of nine digits could pass the
-    # elfproef and be refused as a BSN in the URL.
-    return base64.urlsafe_b64encode(str(position).encode()).decode().rstrip("=")
+def _cursor_cipher() -> Cipher[modes.ECB]:
+    key = hashlib.sha256(b"regiekoppeling feed cursor\0" + settings.SECRET_KEY.encode()).digest()[:16]
+    # One block, deterministic on purpose: the same position gives the same `next` link, and AES of a
+    # single block is a keyed permutation, so the block reveals nothing without the key.
+    return Cipher(algorithms.AES(key), modes.ECB())  # noqa: S305
 
 
-def decode_cursor(value: str) -> int:
+def encode_cursor(position: int, ontvanger_id: int) -> str:
+    """The reader's position in its own feed, opaque and tied to the reader.
+
+    The position is the global id of the reader's last bericht: in the clear (it was base64 of the id)
+    the gap between two cursors told a reader how many berichten other parties, other gemeenten
+    included, received meanwhile. Encrypted it tells nothing; a cursor of another reader is refused
+    like any string the server did not hand out. A new SECRET_KEY makes the stored cursors invalid
+    (400): the reader starts again from the beginning of its feed and drops berichten it already has.
+    """
+    block = _CURSOR_MAGIC + ontvanger_id.to_bytes(4, "big") + position.to_bytes(8, "big")
+    encryptor = _cursor_cipher().encryptor()
+    return base64.urlsafe_b64encode(encryptor.update(block) + encryptor.finalize()).decode().rstrip("=")
+
+
+def decode_cursor(value: str, ontvanger_id: int) -> int:
     try:
         if not _CURSOR.match(value):
             raise ValueError(value)
-        decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
-        if not decoded.isdigit():
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        if len(raw) != 16:
             raise ValueError(value)
-        return int(decoded)
+        decryptor = _cursor_cipher().decryptor()
+        block = decryptor.update(raw) + decryptor.finalize()
+        if block[:4] != _CURSOR_MAGIC or int.from_bytes(block[4:8], "big") != ontvanger_id:
+            raise ValueError(value)
+        return int.from_bytes(block[8:], "big")
     except (ValueError, binascii.Error):
         reason = "Ongeldige cursor; neem hem over uit de next-link."
         raise InvalidQueryParams([InvalidParam("cursor", "invalid", reason)]) from None
@@ -62,8 +85,9 @@ class FeedPagination(pagination.BasePagination):
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         self.request = request
+        self.ontvanger_id = caller(request).pk
         raw = request.query_params.get(self.cursor_query_param)
-        after = decode_cursor(raw) if raw is not None else 0
+        after = decode_cursor(raw, self.ontvanger_id) if raw is not None else 0
         rows = list(
             queryset.filter(pk__gt=after).order_by("pk")[
                 : positive_int_param(request, self.page_size_query_param, default=PAGE_SIZE, maximum=MAX_PAGE_SIZE)
@@ -75,7 +99,12 @@ class FeedPagination(pagination.BasePagination):
     def get_paginated_response(self, data: Any) -> Response:
         url = self.request.build_absolute_uri()
         return Response(
-            {"next": replace_query_param(url, self.cursor_query_param, encode_cursor(self.position)), "results": data}
+            {
+                "next": replace_query_param(
+                    url, self.cursor_query_param, encode_cursor(self.position, self.ontvanger_id)
+                ),
+                "results": data,
+            }
         )
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
