@@ -22,7 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from regiekoppeling.models import Abonnement, Bericht, Product
-from tests.conftest import Api
+from regiekoppeling.rules import bsn_problem
+from tests.conftest import Api, aanvraag_body, zin_line
 
 from .conftest import BSN_AMSTERDAM, BSN_ROTTERDAM, PDF, World, upload
 from .probes import LIST_INSIDERS, LISTS, PROBES, UNKNOWN_BSN, UNKNOWN_CODE, Probe, covered_routes
@@ -226,7 +227,23 @@ def test_zgw_notificaties_refuse_every_application(world: World) -> None:
 
 
 def test_unknown_values_are_unknown() -> None:
-    from regiekoppeling.rules import bsn_problem
-
     assert bsn_problem(UNKNOWN_BSN) is None  # a valid BSN, so a refusal of it is not about its form
     assert UNKNOWN_BSN not in (BSN_AMSTERDAM, BSN_ROTTERDAM)
+
+
+def test_idempotency_keys_belong_to_one_application(world: World) -> None:
+    """A key another application used is unknown to this one: no replay of the other's answer, and no
+    422 "key used for another request" that would tell the key exists."""
+    client = {"bsn": world.b.bsn, "geboortedatum": "1950-01-01", "geslacht": "2", "achternaam": "Jansen"}
+    line = zin_line(ingangsdatum="2033-01-01", einddatum="2033-12-31")
+    theirs = world.a.regie.post("/api/v1/aanvragen", aanvraag_body(line, gemeente=world.a.code), key="gedeeld-1")
+    assert theirs.status_code == 201
+    mine = world.b.regie.post(
+        "/api/v1/aanvragen", aanvraag_body(line, gemeente=world.b.code, client=client), key="gedeeld-1"
+    )
+    assert mine.status_code == 201 and not mine.has_header("Idempotent-Replayed")
+    assert mine.json()["uuid"] != theirs.json()["uuid"] and mine.json()["gemeente"] == world.b.code
+    # The same key and the other's very body: refused for its own reason, not replayed.
+    same = world.b.regie2.post("/api/v1/aanvragen", aanvraag_body(line, gemeente=world.a.code), key="gedeeld-1")
+    assert same.status_code == 400 and not same.has_header("Idempotent-Replayed")
+    assert [p["code"] for p in same.json()["invalidParams"]] == ["niet_toegestaan"]
