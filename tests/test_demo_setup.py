@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
 
+from devserver import launcher
+from devserver.services import Services
 from regiekoppeling.models import Applicatie, Credential, Gemeente, Product
 from regiekoppeling.tokens import make_token
 from tests.conftest import BSN_A, aanvraag_body
@@ -79,3 +82,15 @@ def test_demo_privacy_officer_sees_what_the_regie_did(tmp_path, settings, monkey
     assert [(r["actie"], r["endpoint"]) for r in found.json()["results"]] == [("aanmaken", "aanvraag")]
     # The privacy officer reads the log only, not the aanvragen themselves.
     assert client.get("/api/v1/aanvragen", HTTP_AUTHORIZATION=bearer(privacy)).json()["count"] == 0
+
+
+def test_the_make_run_banner_shows_the_privacy_officer_and_its_call(tmp_path, settings, monkeypatch):
+    settings.DATA_DIR = tmp_path
+    demo = run(tmp_path, monkeypatch)
+    services = Services(env={"REGIEKOPPELING_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgres://x/y"})
+    banner = launcher._banner(8000, demo, services, SimpleNamespace(children=[]))
+
+    privacy = demo["applicaties"][2]
+    assert f"  privacy     client_id=demo-privacy secret={privacy['secret']}" in banner.splitlines()
+    assert "token demo-privacy)" in banner
+    assert '-d \'{"bsn": "999993653"}\' http://127.0.0.1:8000/api/v1/verwerkingen/_zoek' in banner
