@@ -149,8 +149,9 @@ def test_cursor_tells_nothing_of_other_feeds(regie, andere_regie, vreemde_backof
     end = feed(regie, pageSize=100)["next"]
     cursor = cursor_of(end)["cursor"][0]
     last = Bericht.objects.filter(ontvanger=regie.applicatie).order_by("-pk").first()
+    assert last is not None
     raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-    assert str(last.pk).encode() not in raw and last.pk.to_bytes(8, "big") not in raw
+    assert raw.find(str(last.pk).encode()) == raw.find(int(last.pk).to_bytes(8, "big")) == -1
     # The same position for another reader is another cursor; a cursor of another reader is refused
     # exactly like a string the server never handed out.
     assert encode_cursor(last.pk, andere_regie.applicatie.pk) != cursor
