@@ -388,13 +388,13 @@ def cases(backoffice: Party) -> list[Case]:
         Case("voorzieningen status=toegekend", "/api/v1/voorzieningen", {**page, "status": "toegekend"}),
         Case(f"voorzieningen status={RARE_STATUS}", "/api/v1/voorzieningen", {**page, "status": RARE_STATUS}),
         Case("voorzieningen gewijzigdVanaf 1 day", "/api/v1/voorzieningen", {**page, "gewijzigdVanaf": since}),
-        Case("voorzieningen deep (100,000 in)", "/api/v1/voorzieningen", {**page, "cursor": encode_cursor(deep_voorziening)}),
+        Case("voorzieningen deep (100,000 in)", "/api/v1/voorzieningen", {**page, "cursor": encode_cursor(deep_voorziening, reader=backoffice.applicatie_id)}),
         Case("aanvragen first page", "/api/v1/aanvragen", page),
         Case("aanvragen status=toegekend", "/api/v1/aanvragen", {**page, "status": "toegekend"}),
         Case("aanvragen gewijzigdVanaf 1 day", "/api/v1/aanvragen", {**page, "gewijzigdVanaf": since}),
-        Case("aanvragen deep (100,000 in)", "/api/v1/aanvragen", {**page, "cursor": encode_cursor(deep_aanvraag)}),
+        Case("aanvragen deep (100,000 in)", "/api/v1/aanvragen", {**page, "cursor": encode_cursor(deep_aanvraag, reader=backoffice.applicatie_id)}),
         Case("berichten feed start", "/api/v1/berichten", page),
-        Case("berichten feed 100,000 in", "/api/v1/berichten", {**page, "cursor": encode_cursor(deep_bericht)}),
+        Case("berichten feed 100,000 in", "/api/v1/berichten", {**page, "cursor": encode_cursor(deep_bericht, reader=backoffice.applicatie_id)}),
     ]  # fmt: skip
 
 

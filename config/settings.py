@@ -230,6 +230,15 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 
+# --- Health and readiness (config/health.py) ---------------------------------------------------
+# Each dependency check gives up after this many seconds; the outcome is kept per process this long.
+HEALTH_CHECK_TIMEOUT_SECONDS = env_int("HEALTH_CHECK_TIMEOUT_SECONDS", 2)
+HEALTH_CACHE_SECONDS = env_int("HEALTH_CACHE_SECONDS", 5)
+# The checks that decide /health/ready's status (database, broker, zgw); the others are only reported.
+HEALTH_READY_REQUIRES = [c.strip() for c in env("HEALTH_READY_REQUIRES", "database,broker,zgw").split(",") if c.strip()]
+if unknown_checks := set(HEALTH_READY_REQUIRES) - {"database", "broker", "zgw"}:
+    raise RuntimeError(f"HEALTH_READY_REQUIRES names unknown checks: {sorted(unknown_checks)}")
+
 # --- Request limits ---------------------------------------------------------------------------
 # JSON bodies above this size answer 413 before they are parsed.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
@@ -280,6 +289,8 @@ LOGBOEK_VERWERKINGSACTIVITEITEN: dict[str, str] = {
     "zaak_status": "zaakgericht-registreren",
     "besluit": "zaakgericht-registreren",
     "webhook": "partijen-informeren",
+    # The privacy officer's own searches (POST /verwerkingen/_zoek) are processings too.
+    "inzage": "inzageverzoek-afhandelen",
 }
 try:
     _activiteiten = json.loads(env("LOGBOEK_VERWERKINGSACTIVITEITEN") or "{}")

@@ -300,6 +300,11 @@ def _banner(port: int, demo: dict[str, Any], services: devservices.Services, sup
         f'  curl -s -H "Authorization: Bearer $TOKEN" {base}/api/v1/aanvragen',
         f'  curl -s -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\\n'
         f'       -H "Idempotency-Key: $(cat /proc/sys/kernel/random/uuid)" -d {shlex.quote(body)} {base}/api/v1/aanvragen',
+        "",
+        "The privacy officer (demo-privacy) looks up every processing of one citizen's data (BSN in the body):",
+        f"  TOKEN=$({in_repo}{python} -m acceptance{demo_option} token demo-privacy)",
+        f'  curl -s -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\\n'
+        f"""       -d '{{"bsn": "999993653"}}' {base}/api/v1/verwerkingen/_zoek""",
         "=" * 100,
     ]
     return "\n".join(lines)

@@ -22,6 +22,8 @@ DEMO_GEMEENTE = ("0363", "Amsterdam")
 DEMO_APPLICATIES = [
     ("Demo regieapplicatie", Rol.REGIE, "demo-regie"),
     ("Demo backofficeapplicatie", Rol.BACKOFFICE, "demo-backoffice"),
+    # The gemeente's privacy officer: only the inzage in the processing log (POST /verwerkingen/_zoek).
+    ("Demo privacyfunctionaris", Rol.PRIVACY, "demo-privacy"),
 ]
 _PRODUCTEN_FILE = Path(__file__).parent / "data" / "demo_producten.json"
 

@@ -132,6 +132,25 @@ def verwerkingen_log_reads(
     return Verwerking.objects.bulk_create(rows)
 
 
+def verwerkingen_log_inzage(*, bsn: str, shown: Sequence[Verwerking]) -> list[Verwerking]:
+    """Log a privacy officer's search: it read these records of the person's log. One row per aanvraag
+    among them (a subject and a gemeente, as every other row), in one INSERT. A search that found
+    nothing read nothing of anyone and leaves no row: the log then holds nothing about a BSN that the
+    service never had (and an officer cannot plant the pseudonym of any BSN they type)."""
+    actor = _actor.get()
+    if actor is None or not shown:
+        return []
+    per_aanvraag: dict[tuple[Any, int], Objecten] = {}
+    for record in shown:
+        key = (record.aanvraag_uuid, record.gemeente_id)
+        per_aanvraag.setdefault(key, []).append({"type": "verwerking", "uuid": str(record.uuid)})
+    rows = [
+        _row(actie=Actie.LEZEN, aanvraag=(aanvraag_uuid, bsn, gemeente), objecten=objecten, actor=actor, naam="inzage")
+        for (aanvraag_uuid, gemeente), objecten in per_aanvraag.items()
+    ]
+    return Verwerking.objects.bulk_create(rows)
+
+
 def _changed(event: events.Event) -> tuple[str, Objecten] | None:
     """What an event of the domain says was created or changed (None: nothing of a person)."""
     payload = event.payload

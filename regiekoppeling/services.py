@@ -22,11 +22,11 @@ def _product_key(wet: str, ref: dict[str, Any]) -> str:
 
 
 def _resolve_gemeente(indiener: Applicatie, code: str) -> tuple[Gemeente | None, list[InvalidParam]]:
-    gemeente = indiener.gemeenten.filter(code=code).first()  # the usual case: one query
+    gemeente = indiener.gemeenten.filter(code=code).first()
     if gemeente is not None:
         return gemeente, []
-    if not Gemeente.objects.filter(code=code).exists():
-        return None, [InvalidParam("gemeente", "onbekend", f"Gemeente {code} is niet bekend (CBS-code).")]
+    # One answer whether the gemeente exists or not: an application learns nothing about which other
+    # gemeenten the service holds (tests/isolation). The same words as the productenboek and signalen.
     return None, [InvalidParam("gemeente", "niet_toegestaan", f"Deze applicatie handelt niet voor gemeente {code}.")]
 
 

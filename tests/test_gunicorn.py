@@ -63,9 +63,10 @@ def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gunicorn]:
     deadline = time.monotonic() + 30
     while True:
         try:
-            requests.get(f"{server.url}/api/v1/", timeout=2)
+            requests.get(f"{server.url}/api/v1/", timeout=10)
             break
-        except requests.ConnectionError:
+        # The first request loads the application: on a loaded machine that takes seconds.
+        except (requests.ConnectionError, requests.Timeout):
             assert process.poll() is None and time.monotonic() < deadline, server.log.read_text()
             time.sleep(0.2)
     yield server
@@ -116,3 +117,44 @@ def test_a_host_django_refuses_is_problem_json(gunicorn: Gunicorn) -> None:
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.headers["API-Version"] == API_VERSION
     assert response.json()["code"] == "bad_request"
+
+
+def test_health_with_the_database_and_the_broker_down(tmp_path: Path) -> None:
+    """Liveness needs nothing; readiness names what is down. PostgreSQL and Redis are not stopped for
+    this (they are shared): this gunicorn is pointed at a port where nothing listens."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:1/regiekoppeling?connect_timeout=2",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+    }
+    with (tmp_path / "gunicorn.log").open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "python:config.gunicorn", "--bind", f"127.0.0.1:{port}",
+             "--workers", "1", "config.wsgi:application"],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                live = requests.get(f"http://127.0.0.1:{port}/health/live", timeout=10)
+                break
+            except (requests.ConnectionError, requests.Timeout):
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        ready = requests.get(f"http://127.0.0.1:{port}/health/ready", timeout=20)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+    assert (live.status_code, live.json()) == (200, {"status": "ok"})
+    assert ready.status_code == 503
+    assert ready.headers["Content-Type"] == "application/problem+json"
+    assert ready.headers["API-Version"] == API_VERSION
+    body = ready.json()
+    # Without the database the ZGW configuration cannot be read either.
+    assert body["checks"] == {"database": "fout", "broker": "fout", "zgw": "fout"}
+    assert body["detail"] == "Niet gereed: broker, database, zgw."
+    assert "127.0.0.1" not in ready.text and "postgres" not in ready.text

@@ -179,8 +179,70 @@ def test_the_inzage_pages(regie, privacy, aanvraag):
     first = zoek(privacy, pageSize="2").json()
     assert first["count"] == 4 and len(first["results"]) == 2 and first["next"]
     second = zoek(privacy, pageSize="2", page="2").json()
-    assert {r["uuid"] for r in first["results"]}.isdisjoint(r["uuid"] for r in second["results"])
+    # The first search is itself a record now (newest): page 2 of [that search, r1, r2, r3, r4] is r2, r3.
+    assert second["count"] == 5
+    assert second["results"][0]["uuid"] == first["results"][1]["uuid"]
+    assert second["results"][1]["uuid"] not in {r["uuid"] for r in first["results"]}
     assert zoek(privacy, pageSize="0").status_code == 400
+
+
+def test_the_privacy_officers_search_is_itself_logged(regie, privacy, andere_privacy, aanvraag, settings):
+    settings.LOGBOEK_VERWERKINGSACTIVITEITEN = {**settings.LOGBOEK_VERWERKINGSACTIVITEITEN, "inzage": "avg-15"}
+    regie.get(f"/api/v1/aanvragen/{aanvraag['uuid']}")
+    search = privacy.client.post(
+        ZOEK, {"bsn": BSN_A}, format="json",
+        HTTP_AUTHORIZATION=f"Bearer {token(privacy, user_id='fg-1', user_representation='A. Privacy')}",
+        HTTP_TRACEPARENT=INCOMING,
+    )  # fmt: skip
+    shown = search.json()["results"]
+    assert [r["actie"] for r in shown] == ["lezen", "aanmaken"]
+
+    again = results(privacy)
+    logged = again[0]
+    assert logged["actie"] == "lezen" and logged["endpoint"] == "verwerking"
+    assert logged["verwerkingsactiviteit"] == "avg-15"
+    assert logged["applicatie"] == {"uuid": str(privacy.applicatie.uuid), "naam": "Privacy Amsterdam"}
+    assert (logged["gebruikerId"], logged["gebruikerWeergave"]) == ("fg-1", "A. Privacy")
+    assert logged["objecten"] == [{"type": "verwerking", "uuid": r["uuid"]} for r in shown]
+    assert (logged["aanvraagUuid"], logged["gemeente"], logged["traceId"]) == (aanvraag["uuid"], "0363", INCOMING_TRACE)
+    assert [r["uuid"] for r in again[1:]] == [r["uuid"] for r in shown]
+    # The row is about the person searched for, under the pseudonym, like every other row.
+    assert Verwerking.objects.get(uuid=logged["uuid"]).betrokkene == logboek.pseudonym(BSN_A)
+
+
+def test_a_search_that_finds_nothing_logs_nothing(regie, privacy, andere_privacy, aanvraag):
+    before = Verwerking.objects.count()
+    assert results(privacy, BSN_B) == []
+    assert results(andere_privacy) == []  # another gemeente's officer: nothing found, nothing read
+    assert Verwerking.objects.count() == before
+
+
+def test_an_idempotent_replay_is_logged_as_a_read(regie, privacy):
+    body = aanvraag_body()
+    first = regie.post("/api/v1/aanvragen", body, key="replay-1")
+    assert first.status_code == 201
+    Verwerking.objects.all().delete()
+
+    replay = regie.post("/api/v1/aanvragen", body, key="replay-1")
+
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    [read] = Verwerking.objects.all()
+    assert (read.actie, read.endpoint, read.applicatie_id) == (Actie.LEZEN, "aanvraag", regie.applicatie.pk)
+    assert read.objecten == [{"type": "aanvraag", "uuid": first.json()["uuid"]}]
+    assert read.betrokkene == logboek.pseudonym(BSN_A)
+
+
+def test_a_replay_of_a_write_without_client_data_logs_nothing(regie, receiver_settings):
+    body = {"callbackUrl": "https://regie.example.nl/hook"}
+    assert regie.post("/api/v1/abonnementen", body, key="hook-1").status_code == 201
+    Verwerking.objects.all().delete()
+    assert regie.post("/api/v1/abonnementen", body, key="hook-1")["Idempotent-Replayed"] == "true"
+    assert not Verwerking.objects.exists()
+
+
+@pytest.fixture
+def receiver_settings(settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["regie.example.nl"]
 
 
 def test_changes_are_logged_in_the_transaction_of_the_write(regie, privacy, aanvraag, monkeypatch):

@@ -132,6 +132,10 @@ def idempotent(view: View) -> View:
         if replay:
             response = Response(record.response_body, status=record.response_status, headers=record.response_headers)
             response["Idempotent-Replayed"] = "true"
+            # The stored answer shows the record again, as it is now stored: a read for the processing log.
+            log_replayed = getattr(self, "log_replayed", None)
+            if log_replayed is not None:
+                log_replayed(record.response_body)
             return response
         try:
             with transaction.atomic():
@@ -237,6 +241,14 @@ class ResourceViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveMo
         logboek.verwerkingen_log_reads(
             resource=self.basename, shown=[r for r in rows if r[0] is not None], subjects=subjects
         )
+
+    def log_replayed(self, body: Any) -> None:
+        """An idempotent replay of a POST returns the stored answer: the caller sees that record's
+        (client's) data once more, so it is logged as a read of it, like a GET of the same record."""
+        if self.logboek_aanvraag and isinstance(body, dict) and isinstance(body.get("uuid"), str):
+            instance = self.get_queryset().filter(uuid=body["uuid"]).first()
+            if instance is not None:
+                self._log_reads([instance])
 
     def shown(self, instance: Any, serializer: type[Any] | None = None) -> Any:
         """The response body for one object, in the viewset's own serializer unless told otherwise."""

@@ -45,8 +45,9 @@ class FeedPagination(pagination.BasePagination):
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         self.request = request
+        self.ontvanger_id = caller(request).pk
         raw = request.query_params.get(self.cursor_query_param)
-        after = decode_cursor(raw)[0] if raw is not None else 0
+        after = decode_cursor(raw, reader=self.ontvanger_id)[0] if raw is not None else 0
         rows = list(
             queryset.filter(pk__gt=after).order_by("pk")[
                 : positive_int_param(request, self.page_size_query_param, default=PAGE_SIZE, maximum=MAX_PAGE_SIZE)
@@ -58,7 +59,12 @@ class FeedPagination(pagination.BasePagination):
     def get_paginated_response(self, data: Any) -> Response:
         url = self.request.build_absolute_uri()
         return Response(
-            {"next": replace_query_param(url, self.cursor_query_param, encode_cursor(self.position)), "results": data}
+            {
+                "next": replace_query_param(
+                    url, self.cursor_query_param, encode_cursor(self.position, reader=self.ontvanger_id)
+                ),
+                "results": data,
+            }
         )
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:

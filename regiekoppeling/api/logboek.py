@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .. import selectors
+from .. import logboek, selectors
 from ..constants import Rol
 from ..models import Verwerking
 from .base import PAGINATION_PARAMS, StrictQueryMixin, caller
@@ -125,6 +125,11 @@ class VerwerkingViewSet(StrictQueryMixin, viewsets.GenericViewSet):
     def zoek(self, request: Request) -> Response:
         serializer = InzageInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        found = selectors.verwerkingen_of(applicatie=caller(request), bsn=serializer.validated_data["bsn"])
-        page = self.paginate_queryset(found)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        bsn = serializer.validated_data["bsn"]
+        page = self.paginate_queryset(selectors.verwerkingen_of(applicatie=caller(request), bsn=bsn))
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        # Reading someone's log is a processing of their data as well: the next search shows this one.
+        actor = logboek.actor_from_request(applicatie=caller(request), claims=request.auth, endpoint="verwerking")
+        with logboek.acting(actor):
+            logboek.verwerkingen_log_inzage(bsn=bsn, shown=page or [])
+        return response

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from django.conf import settings
 from rest_framework import pagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +24,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from ..exceptions import InvalidParam
 from .exceptions import InvalidQueryParams
+from .permissions import caller
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -61,27 +65,48 @@ def cursor_parameter(description: str) -> dict[str, Any]:
 # --- the opaque cursor ------------------------------------------------------------------------------
 
 _CURSOR = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-_BACKWARDS = "p"
+_CURSOR_MAGIC = b"rkc"
+_FORWARD, _BACKWARD = b"\x00", b"\x01"
 
 
-def encode_cursor(position: int, *, backwards: bool = False) -> str:
-    # Opaque on purpose: clients take it from a link, and a bare id of nine digits could pass the
-    # elfproef and be refused as a BSN in the URL. A forward cursor is the feed's (unchanged) format.
-    text = f"{_BACKWARDS if backwards else ''}{position}"
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+def _cursor_cipher() -> Cipher[modes.ECB]:
+    key = hashlib.sha256(b"regiekoppeling cursor\0" + settings.SECRET_KEY.encode()).digest()[:16]
+    # One block, deterministic on purpose: the same position gives the same link, and AES of a single
+    # block is a keyed permutation, so the block reveals nothing without the key.
+    return Cipher(algorithms.AES(key), modes.ECB())  # noqa: S305
 
 
-def decode_cursor(value: str, *, backwards_allowed: bool = False) -> tuple[int, bool]:
-    """(position, backwards) of a cursor; a 400 naming `cursor` for anything this service did not make."""
+def encode_cursor(position: int, *, reader: int, backwards: bool = False) -> str:
+    """A position in the reader's own list or feed, opaque and tied to the reader.
+
+    The position is a global id. In the clear, the gap between two cursors told a reader how many rows
+    other parties, other gemeenten included, stored meanwhile (and a bare id of nine digits could pass
+    the elfproef and be refused as a BSN in the URL). Encrypted it tells nothing; a cursor of another
+    reader is refused like any string the server did not hand out. A new SECRET_KEY makes stored
+    cursors invalid (400): the reader starts again from the beginning.
+    """
+    direction = _BACKWARD if backwards else _FORWARD
+    block = _CURSOR_MAGIC + direction + reader.to_bytes(4, "big") + position.to_bytes(8, "big")
+    encryptor = _cursor_cipher().encryptor()
+    return base64.urlsafe_b64encode(encryptor.update(block) + encryptor.finalize()).decode().rstrip("=")
+
+
+def decode_cursor(value: str, *, reader: int, backwards_allowed: bool = False) -> tuple[int, bool]:
+    """(position, backwards) of a cursor; a 400 naming `cursor` for anything this service did not make
+    for this reader."""
     try:
         if not _CURSOR.match(value):
             raise ValueError(value)
-        decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
-        backwards = backwards_allowed and decoded.startswith(_BACKWARDS)
-        digits = decoded[len(_BACKWARDS) :] if backwards else decoded
-        if not (digits.isdigit() and len(digits) <= 18):
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        if len(raw) != 16:
             raise ValueError(value)
-        return int(digits), backwards
+        decryptor = _cursor_cipher().decryptor()
+        block = decryptor.update(raw) + decryptor.finalize()
+        direction = block[3:4]
+        allowed = (_FORWARD, _BACKWARD) if backwards_allowed else (_FORWARD,)
+        if block[:3] != _CURSOR_MAGIC or direction not in allowed or int.from_bytes(block[4:8], "big") != reader:
+            raise ValueError(value)
+        return int.from_bytes(block[8:], "big"), direction == _BACKWARD
     except (ValueError, binascii.Error):
         reason = "Ongeldige cursor; neem hem over uit de next- of previous-link."
         raise InvalidQueryParams([InvalidParam("cursor", "invalid", reason)]) from None
@@ -129,8 +154,12 @@ class KeysetPagination(pagination.BasePagination):
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         self.request = request
         size = positive_int_param(request, self.page_size_query_param, default=PAGE_SIZE, maximum=MAX_PAGE_SIZE)
+        self.reader = caller(request).pk
         raw = request.query_params.get(self.cursor_query_param)
-        position, backwards = decode_cursor(raw, backwards_allowed=True) if raw is not None else (None, False)
+        if raw is None:
+            position, backwards = None, False
+        else:
+            position, backwards = decode_cursor(raw, reader=self.reader, backwards_allowed=True)
         if backwards:
             assert position is not None
             rows = list(queryset.filter(pk__gt=position).order_by("pk")[: size + 1])
@@ -150,7 +179,9 @@ class KeysetPagination(pagination.BasePagination):
 
     def _link(self, position: int, *, backwards: bool) -> str:
         url = self.request.build_absolute_uri()
-        return replace_query_param(url, self.cursor_query_param, encode_cursor(position, backwards=backwards))
+        return replace_query_param(
+            url, self.cursor_query_param, encode_cursor(position, reader=self.reader, backwards=backwards)
+        )
 
     def get_paginated_response(self, data: Any) -> Response:
         return Response(

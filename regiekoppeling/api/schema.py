@@ -75,6 +75,23 @@ def _components(result: dict[str, Any]) -> None:
     close_request_schemas(schemas)
 
 
+# W3C Trace Context: every request may carry it (middleware.trace_context_middleware), so every operation
+# documents it. An invalid value is ignored, as the W3C standard says (the request starts a new trace):
+# so the schema names no pattern, which would promise a 400 the server does not give.
+TRACEPARENT = {
+    "name": "traceparent",
+    "in": "header",
+    "required": False,
+    "description": (
+        "W3C Trace Context (versie-traceid-parentid-vlaggen). Het verzoek loopt als nieuwe span in deze trace: "
+        "het logboek dataverwerkingen legt het traceId vast en elk vervolgverzoek naar de ZGW API's of een "
+        "webhook geeft hem door. Een ongeldige waarde wordt genegeerd (dan begint een nieuwe trace)."
+    ),
+    "schema": {"type": "string"},
+    "example": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+}
+
+
 def _inline_nullable_refs(result: dict[str, Any]) -> None:
     """drf-spectacular writes a nullable nested object as `allOf: [$ref], nullable: true`. In OAS 3.0
     `nullable` does not widen the referenced schema, so strict validators refuse `null` there.
@@ -118,6 +135,7 @@ def adr_postprocessing_hook(result: dict[str, Any], generator: Any, request: Any
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             _query_parameters_as_checked(operation)
+            operation.setdefault("parameters", []).append(dict(TRACEPARENT))
             describe_operation(operation, method)
             require_bodies(operation, result["components"]["schemas"])
             responses = operation.setdefault("responses", {})

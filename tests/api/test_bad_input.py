@@ -52,12 +52,15 @@ def test_invalid_bsn(regie, bsn, reason_part):
 
 def test_unknown_gemeente(regie):
     body = assert_refused(regie.post("/api/v1/aanvragen", aanvraag_body(gemeente="9999")), "gemeente")
-    assert body["invalidParams"][0]["code"] == "onbekend"
+    assert body["invalidParams"][0]["code"] == "niet_toegestaan"
+    assert body["invalidParams"][0]["reason"] == "Deze applicatie handelt niet voor gemeente 9999."
 
 
 def test_gemeente_the_application_does_not_act_for(regie, andere_gemeente):
+    # The same answer as for an unknown code: nobody learns which gemeenten the service holds.
     body = assert_refused(regie.post("/api/v1/aanvragen", aanvraag_body(gemeente="0599")), "gemeente")
     assert body["invalidParams"][0]["code"] == "niet_toegestaan"
+    assert body["invalidParams"][0]["reason"] == "Deze applicatie handelt niet voor gemeente 0599."
 
 
 def test_wet_categorie_mismatch(regie):

@@ -87,12 +87,23 @@ def test_an_emptied_page_links_back_to_where_it_was(regie, vijf):
 
 @pytest.mark.parametrize(
     "cursor",
-    ["", "not base64!", encode_cursor(1)[:-1] + "*", "cXVhdHNjaA", "MTIzNDU2Nzg5MDEyMzQ1Njc4OTA", "LTE"],
+    ["", "not base64!", encode_cursor(1, reader=1)[:-1] + "*", "cXVhdHNjaA", "MTIzNDU2Nzg5MDEyMzQ1Njc4OTA", "LTE"],
 )
 def test_a_cursor_this_service_did_not_make_is_a_400(regie, vijf, cursor):
     response = regie.client.get(f"/api/v1/aanvragen?cursor={cursor}", **regie.headers())
     assert response.status_code == 400
     assert [p["name"] for p in response.json()["invalidParams"]] == ["cursor"]
+
+
+def test_a_list_cursor_belongs_to_its_reader(regie, andere_regie, vijf):
+    """Another application of the same gemeente holding this reader's cursor gets the 400 of a made-up
+    one: the cursor is the reader's own position, and its id tells nothing of other parties' rows."""
+    cursor = follow(regie, "/api/v1/aanvragen?pageSize=2")["next"].split("cursor=")[1].split("&")[0]
+    assert regie.get("/api/v1/aanvragen", cursor=cursor).status_code == 200
+    foreign = andere_regie.get("/api/v1/aanvragen", cursor=cursor)
+    made_up = andere_regie.get("/api/v1/aanvragen", cursor=encode_cursor(1, reader=0))
+    assert foreign.status_code == made_up.status_code == 400
+    assert foreign.json()["invalidParams"] == made_up.json()["invalidParams"]
 
 
 def test_page_numbers_are_not_accepted_on_the_growing_lists(regie, vijf):
@@ -103,7 +114,7 @@ def test_page_numbers_are_not_accepted_on_the_growing_lists(regie, vijf):
 
 
 def test_the_feed_refuses_a_backwards_cursor(regie):
-    response = regie.get("/api/v1/berichten", cursor=encode_cursor(5, backwards=True))
+    response = regie.get("/api/v1/berichten", cursor=encode_cursor(5, reader=regie.applicatie.pk, backwards=True))
     assert response.status_code == 400
     assert response.json()["invalidParams"][0]["name"] == "cursor"
 

@@ -19,8 +19,10 @@ from django.test import Client
 from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, oas30_format_checker
 from referencing import Registry, Resource
 
+from regiekoppeling import tracecontext
 from regiekoppeling.api.openapi_docs import EXAMPLES_FILE, NULL_OMITTED_IN_EXAMPLES, SUMMARIES
 from regiekoppeling.constants import Rol
+from regiekoppeling.models import Verwerking
 from tests.berichten.conftest import run_berichten
 from tests.conftest import BSN_A, Api, aanvraag_body, make_applicatie, pgb_line, zin_line
 
@@ -101,6 +103,23 @@ def test_headers_the_server_sends_are_documented(document):
     for path, method, operation in operations(document):
         if method in ("post", "patch"):
             assert "415" in operation["responses"], (method, path)
+
+
+def test_traceparent_is_a_documented_header_of_every_operation(document, regie):
+    found = [
+        [p for p in operation.get("parameters", []) if p["name"] == "traceparent"]
+        for _, _, operation in operations(document)
+    ]
+    assert all(len(f) == 1 for f in found)
+    parameter = found[0][0]
+    assert all(f == [parameter] for f in found)
+    assert (parameter["in"], parameter["required"], parameter["schema"]) == ("header", False, {"type": "string"})
+    assert tracecontext.parse(parameter["example"]) is not None
+    # What the document promises: the request runs in the caller's trace, and the log records it.
+    response = regie.post("/api/v1/aanvragen", aanvraag_body(), HTTP_TRACEPARENT=parameter["example"])
+    assert response.status_code == 201
+    trace_id = parameter["example"].split("-")[1]
+    assert set(Verwerking.objects.values_list("trace_id", flat=True)) == {trace_id}
 
 
 def test_unauthenticated_answer_has_the_documented_header(regie):

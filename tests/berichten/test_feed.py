@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
 
-from regiekoppeling.api.berichten import encode_cursor
+from regiekoppeling.api.pagination import encode_cursor
 from regiekoppeling.models import Bericht
 from tests.berichten.conftest import run_berichten
 from tests.conftest import BSN_A, BSN_B, aanvraag_body
@@ -137,8 +138,29 @@ def test_bad_query_parameters_are_400(regie, drie_aanvragen, params, name):
 
 def test_cursor_is_opaque_even_for_a_bsn_like_position(regie, drie_aanvragen):
     # 999993653 passes the elfproef: as a bare id in the URL it would be refused as a BSN.
-    assert encode_cursor(999993653) != "999993653"
-    assert regie.get("/api/v1/berichten", cursor=encode_cursor(999993653)).json()["results"] == []
+    cursor = encode_cursor(999993653, reader=regie.applicatie.pk)
+    assert "999993653" not in cursor
+    assert regie.get("/api/v1/berichten", cursor=cursor).json()["results"] == []
+
+
+def test_cursor_tells_nothing_of_other_feeds(regie, andere_regie, vreemde_backoffice, drie_aanvragen):
+    """The position is a global id: the cursor must not show it (the gap between two cursors would
+    count what other parties received meanwhile), and it belongs to its reader only."""
+    end = feed(regie, pageSize=100)["next"]
+    cursor = cursor_of(end)["cursor"][0]
+    last = Bericht.objects.filter(ontvanger=regie.applicatie).order_by("-pk").first()
+    assert last is not None
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    assert raw.find(str(last.pk).encode()) == raw.find(int(last.pk).to_bytes(8, "big")) == -1
+    # The same position for another reader is another cursor; a cursor of another reader is refused
+    # exactly like a string the server never handed out.
+    assert encode_cursor(last.pk, reader=andere_regie.applicatie.pk) != cursor
+    for other in (andere_regie, vreemde_backoffice):
+        foreign = other.get("/api/v1/berichten", cursor=cursor)
+        made_up = other.get("/api/v1/berichten", cursor=base64.urlsafe_b64encode(b"x" * 16).decode().rstrip("="))
+        assert foreign.status_code == made_up.status_code == 400
+        assert foreign.json()["invalidParams"] == made_up.json()["invalidParams"]
+        assert [p["name"] for p in foreign.json()["invalidParams"]] == ["cursor"]
 
 
 def test_feed_needs_authentication(client, db):
