@@ -9,7 +9,9 @@ reason, keyed by the line's text (not its number, which moves as the code grows)
 
 By default the source file is never written: each test run is a fork of this process (which has the
 third-party libraries imported already, so a run does not pay for them again) whose import system
-hands out the mutated module, and `--jobs` runs go side by side, each on its own test database. With
+hands out the mutated module, and `--jobs` runs go side by side, each on its own test database. A
+first run of the unchanged module records (sys.monitoring) which tests run each line; a mutant runs
+only those. A last run of the unchanged module checks that the forks were sound. With
 `--on-disk` the mutant is written into the file instead (for a test that imports the module in a
 subprocess); the original is kept in `.mutation-backup/` and put back after every mutant, on Ctrl-C,
 SIGTERM, SIGHUP or an error, and at the next start if a run was killed outright.
@@ -24,10 +26,12 @@ import argparse
 import ast
 import contextlib
 import copy
+import functools
 import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -40,6 +44,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 BACKUP = REPO / ".mutation-backup"
@@ -67,7 +73,11 @@ MODULES: dict[str, list[str]] = {
         "tests/zaken/test_besluiten.py",
         "tests/zaken/test_converge.py",
     ],
-    "documenten/storage.py": ["tests/zaken/test_documenten.py", "tests/zaken/test_document_berichten.py"],
+    "documenten/storage.py": [
+        "tests/zaken/test_documenten_pinned.py",
+        "tests/zaken/test_documenten.py",
+        "tests/zaken/test_document_berichten.py",
+    ],
     "regiekoppeling/berichten/services.py": [
         "tests/berichten/test_fanout_pinned.py",
         "tests/berichten/test_fanout.py",
@@ -139,6 +149,9 @@ SWAP_COMPARE = {
 }
 
 
+Apply = Callable[[Any], None]
+
+
 @dataclass
 class Mutant:
     path: str
@@ -146,8 +159,17 @@ class Mutant:
     change: str
     function: str  # the enclosing def's qualified name, "<module>" at the top
     text: str  # the mutated line as written, stripped
-    tree: ast.Module = field(repr=False)
     occurrence: int = 1  # the n-th mutant with this function, change and text (two `>=` on one line)
+    original: ast.Module = field(default_factory=lambda: ast.Module(body=[], type_ignores=[]), repr=False)
+    index: int = 0  # of the node in _scoped(original)
+    apply: Apply = field(default=lambda node: None, repr=False)
+
+    @functools.cached_property
+    def tree(self) -> ast.Module:
+        """The mutated module, made when needed (making every tree up front is slow)."""
+        tree = copy.deepcopy(self.original)
+        self.apply([n for n, _ in _scoped(tree)][self.index])
+        return tree
 
     @property
     def where(self) -> str:
@@ -184,53 +206,42 @@ def mutants(path: str, source: str) -> Iterator[Mutant]:
     seen: dict[tuple[str, str, str], int] = {}
     for index, (node, function) in enumerate(targets):
         for change, apply in _operators(node):
-            tree = copy.deepcopy(original)
-            twin = [n for n, _ in _scoped(tree)][index]
-            if apply(twin):
-                line = node.lineno  # type: ignore[attr-defined]
-                text = lines[line - 1].strip()
-                seen[function, change, text] = seen.get((function, change, text), 0) + 1
-                yield Mutant(path, line, change, function, text, tree, seen[function, change, text])
-
-
-Apply = Callable[[Any], bool]
+            line = node.lineno  # type: ignore[attr-defined]
+            text = lines[line - 1].strip()
+            seen[function, change, text] = seen.get((function, change, text), 0) + 1
+            yield Mutant(path, line, change, function, text, seen[function, change, text], original, index, apply)
 
 
 def _operators(node: ast.AST) -> Iterator[tuple[str, Apply]]:
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in SWAP_COMPARE:
         new = SWAP_COMPARE[type(node.ops[0])]
 
-        def swap(n: ast.Compare, new: type = new) -> bool:
+        def swap(n: ast.Compare, new: type = new) -> None:
             n.ops = [new()]
-            return True
 
         yield f"{type(node.ops[0]).__name__} -> {new.__name__}", swap
     if isinstance(node, ast.BoolOp):
 
-        def flip(n: ast.BoolOp) -> bool:
+        def flip(n: ast.BoolOp) -> None:
             n.op = ast.Or() if isinstance(n.op, ast.And) else ast.And()
-            return True
 
         yield f"{type(node.op).__name__} -> {'Or' if isinstance(node.op, ast.And) else 'And'}", flip
     if isinstance(node, ast.If | ast.While):
 
-        def negate(n: ast.If) -> bool:
+        def negate(n: ast.If) -> None:
             n.test = ast.UnaryOp(op=ast.Not(), operand=n.test)
-            return True
 
         yield "condition negated", negate
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
 
-        def remove(n: ast.Expr) -> bool:
+        def remove(n: ast.Expr) -> None:
             n.value = ast.Constant(value=None)
-            return True
 
         yield "call removed", remove
     if isinstance(node, ast.Constant) and type(node.value) is int and not isinstance(node.value, bool):
 
-        def bump(n: ast.Constant) -> bool:
+        def bump(n: ast.Constant) -> None:
             n.value = int(n.value) + 1  # type: ignore[arg-type]
-            return True
 
         yield f"{node.value} -> {node.value + 1}", bump
 
@@ -292,13 +303,13 @@ class Forks:
         self.free = list(range(jobs))
         self.database = _database_url()
 
-    def start(self, path: str, tests: Sequence[str], mutant: Mutant | None, modules_file: Path | None = None) -> None:
+    def start(self, path: str, tests: Sequence[str], mutant: Mutant | None, scratch: Path | None = None) -> None:
         slot = self.free.pop(0)
         pid = os.fork()
         if pid == 0:  # the child: run the tests, never return into the caller
             code = 70
             try:
-                code = _child(path, tests, mutant, self.database, slot, modules_file)
+                code = _child(path, tests, mutant, self.database, slot, scratch)
             finally:
                 os._exit(code)
         self.running[pid] = Run(path, mutant, pid, slot, time.monotonic())
@@ -331,7 +342,7 @@ def _database_url() -> str:
 
 
 def _child(
-    path: str, tests: Sequence[str], mutant: Mutant | None, database: str, slot: int, modules_file: Path | None
+    path: str, tests: Sequence[str], mutant: Mutant | None, database: str, slot: int, scratch: Path | None
 ) -> int:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
@@ -345,20 +356,67 @@ def _child(
     os.environ["DATABASE_URL"] = f"{base}/{name}_mut{slot}{question}{query}"
     if mutant is not None:
         sys.meta_path.insert(0, _MutantFinder(_module_name(path), REPO / path, mutant.tree))
-    import pytest
-
-    code = int(pytest.main(_pytest_args(tests)))
-    if modules_file is not None:
-        modules_file.write_text("\n".join(sorted(sys.modules)))
+    lines = _Lines(REPO / path) if scratch is not None else None
+    code = int(pytest.main(_pytest_args(tests), plugins=[lines] if lines else []))
+    if scratch is not None and lines is not None:
+        (scratch / "modules.txt").write_text("\n".join(sorted(sys.modules)))
+        (scratch / "lines.json").write_text(json.dumps({"by_line": lines.by_line, "outside": sorted(lines.outside)}))
     return code
 
 
-def preload(modules_file: Path) -> None:
+class _Lines:
+    """Which tests run each line of the module, seen through sys.monitoring in the unchanged run: a
+    mutant then runs only the tests that reach its line (a test that never runs the line cannot see
+    the change). Lines run outside any test (at import) are left to every test."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = str(file)
+        self.test: str | None = None
+        self.by_line: dict[int, list[str]] = {}
+        self.outside: set[int] = set()
+        tool = sys.monitoring.COVERAGE_ID
+        sys.monitoring.use_tool_id(tool, "mutation")
+        sys.monitoring.register_callback(tool, sys.monitoring.events.LINE, self._line)
+        sys.monitoring.set_events(tool, sys.monitoring.events.LINE)
+
+    def _line(self, code: types.CodeType, line: int) -> Any:
+        # Once per place and test: the events come back for the next test (restart_events).
+        if code.co_filename == self.file:
+            if self.test is None:
+                self.outside.add(line)
+            elif self.test not in self.by_line.setdefault(line, [])[-1:]:
+                self.by_line[line].append(self.test)
+        return sys.monitoring.DISABLE
+
+    def stop(self) -> None:
+        sys.monitoring.set_events(sys.monitoring.COVERAGE_ID, 0)
+        sys.monitoring.free_tool_id(sys.monitoring.COVERAGE_ID)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+        self.test = item.nodeid
+        sys.monitoring.restart_events()
+        try:
+            return (yield)
+        finally:
+            self.test = None
+
+
+def tests_for(path: str, mutant: Mutant, lines: dict[str, Any]) -> list[str]:
+    """The tests that run the mutated line, in the module's test order; every test of the module when
+    the line runs at import or in no test at all (then its mutant survives: no test reaches it)."""
+    reached = lines["by_line"].get(str(mutant.line))
+    if not reached or mutant.line in lines["outside"]:
+        return MODULES[path]
+    return list(reached)
+
+
+def preload(scratch: Path) -> None:
     """Import in this process the third-party modules a test run used, so that every fork has them:
     the project's own modules stay out (a fork must import the mutant fresh), and so do modules that
     cannot be imported before Django is set up."""
     own = _project_packages()
-    for name in modules_file.read_text().split():
+    for name in (scratch / "modules.txt").read_text().split():
         if name.split(".")[0] in own or name in sys.modules:
             continue
         with contextlib.suppress(Exception):
@@ -472,13 +530,17 @@ def run_forked(chosen: list[str], only: set[str] | None, limit: int | None, jobs
             for path in chosen:
                 result, found, keys = _prepare(path, only, limit)
                 started = time.monotonic()
-                # The unchanged module first: its tests must pass, and the fork learns what to preload.
-                modules_file = Path(scratch) / "modules.txt"
-                forks.start(path, MODULES[path], None, modules_file)
+                # The unchanged module first: its tests must pass, and the fork learns what to preload
+                # and which tests run which line.
+                forks.start(path, MODULES[path], None, Path(scratch))
                 _, failed = forks.wait()
                 if not failed:
-                    preload(modules_file)
-                    _run_all(forks, path, found, result)
+                    preload(Path(scratch))
+                    lines = json.loads((Path(scratch) / "lines.json").read_text())
+                    if os.environ.get("MUTATION_LOG_DIR"):
+                        name = path.replace("/", "_")
+                        shutil.copyfile(Path(scratch) / "lines.json", Path(os.environ["MUTATION_LOG_DIR"]) / name)
+                    _run_all(forks, path, found, result, lines)
                     # The unchanged module once more, in a fork of the preloaded process: were a fork
                     # broken by the preloading, every mutant would look killed.
                     forks.start(path, MODULES[path], None)
@@ -498,12 +560,13 @@ def _prepare(path: str, only: set[str] | None, limit: int | None) -> tuple[Resul
     return Result(path, total=len(found)), found, {m.key for m in every}
 
 
-def _run_all(forks: Forks, path: str, found: list[Mutant], result: Result) -> None:
+def _run_all(forks: Forks, path: str, found: list[Mutant], result: Result, lines: dict[str, Any]) -> None:
     queue = list(found)
     done = 0
     while queue or forks.running:
         while queue and forks.free:
-            forks.start(path, MODULES[path], queue.pop(0))
+            mutant = queue.pop(0)
+            forks.start(path, tests_for(path, mutant, lines), mutant)
         run, failed = forks.wait()
         assert run.mutant is not None
         done += 1

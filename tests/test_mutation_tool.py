@@ -20,6 +20,10 @@ SOURCE = """def check(a, b):
     if a < b:
         log("small")
     return a < b
+
+
+def log(text):
+    return text
 """
 
 
@@ -76,6 +80,31 @@ def test_the_import_system_hands_out_the_mutant_without_touching_the_file(tmp_pa
     assert (package / "mod.py").read_text() == SOURCE
     sys.modules.pop("mutpkg.mod", None)
     sys.modules.pop("mutpkg", None)
+
+
+def test_a_mutant_runs_the_tests_that_reach_its_line_and_all_when_none_or_at_import(tmp_path, monkeypatch):
+    (tmp_path / "mod.py").write_text(SOURCE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "mod", raising=False)
+    lines = mutation._Lines(tmp_path / "mod.py")
+    try:
+        module = importlib.import_module("mod")  # the def runs at import: outside any test
+        for test, args in (("t::small", (1, 2)), ("t::large", (2, 1)), ("t::both", (1, 2))):
+            lines.test = test
+            sys.monitoring.restart_events()
+            module.check(*args)
+            module.check(2, 1)
+    finally:
+        lines.stop()
+        sys.modules.pop("mod", None)
+    recorded = {"by_line": {str(k): v for k, v in lines.by_line.items()}, "outside": sorted(lines.outside)}
+    monkeypatch.setitem(mutation.MODULES, "mod.py", ["t"])
+    by_line = {m.line: mutation.tests_for("mod.py", m, recorded) for m in mutation.mutants("mod.py", SOURCE)}
+
+    assert by_line[3] == ["t::small", "t::both"]  # log("small") runs only when a < b
+    assert by_line[4] == ["t::small", "t::large", "t::both"]
+    assert 1 in lines.outside
+    assert mutation.tests_for("mod.py", mutation.Mutant("mod.py", 9, "x", "f", ""), recorded) == ["t"]
 
 
 @pytest.fixture
