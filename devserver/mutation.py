@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import types
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -291,35 +292,48 @@ class Run:
     pid: int
     slot: int
     started: float
+    timeout: float | None  # None for a run of the unchanged module: it must end by itself
 
 
 class Forks:
     """Test runs in forked children of this process, at most `jobs` at a time, each slot on its own
     test database (pytest-django names it test_<NAME>), so that runs side by side do not meet."""
 
-    def __init__(self, *, jobs: int, timeout: float) -> None:
-        self.jobs, self.timeout = jobs, timeout
+    def __init__(self, *, jobs: int) -> None:
+        self.jobs = jobs
         self.running: dict[int, Run] = {}
         self.free = list(range(jobs))
         self.database = _database_url()
 
-    def start(self, path: str, tests: Sequence[str], mutant: Mutant | None, scratch: Path | None = None) -> None:
+    def start(
+        self,
+        path: str,
+        tests: Sequence[str],
+        mutant: Mutant | None,
+        *,
+        timeout: float | None,
+        scratch: Path | None = None,
+    ) -> None:
         slot = self.free.pop(0)
         pid = os.fork()
         if pid == 0:  # the child: run the tests, never return into the caller
             code = 70
             try:
                 code = _child(path, tests, mutant, self.database, slot, scratch)
+            except BaseException:  # noqa: BLE001 - printed into the run's log; the exit code says failed
+                traceback.print_exc()
             finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
                 os._exit(code)
-        self.running[pid] = Run(path, mutant, pid, slot, time.monotonic())
+        self.running[pid] = Run(path, mutant, pid, slot, time.monotonic(), timeout)
 
     def wait(self) -> tuple[Run, bool]:
         """The next run that ends, and whether its tests failed (a timeout counts as failed)."""
         while True:
             for pid, run in list(self.running.items()):
                 done, status = os.waitpid(pid, os.WNOHANG)
-                timed_out = not done and time.monotonic() - run.started > self.timeout
+                timed_out = not done and run.timeout is not None and time.monotonic() - run.started > run.timeout
                 if timed_out:
                     os.kill(pid, signal.SIGKILL)
                     os.waitpid(pid, 0)
@@ -523,7 +537,7 @@ def table(results: list[Result]) -> None:
 
 
 def run_forked(chosen: list[str], only: set[str] | None, limit: int | None, jobs: int, timeout: float) -> list[Result]:
-    forks = Forks(jobs=jobs, timeout=timeout)
+    forks = Forks(jobs=jobs)
     results: list[Result] = []
     try:
         with tempfile.TemporaryDirectory(prefix="mutation-") as scratch:
@@ -532,18 +546,21 @@ def run_forked(chosen: list[str], only: set[str] | None, limit: int | None, jobs
                 started = time.monotonic()
                 # The unchanged module first: its tests must pass, and the fork learns what to preload
                 # and which tests run which line.
-                forks.start(path, MODULES[path], None, Path(scratch))
+                forks.start(path, MODULES[path], None, timeout=None, scratch=Path(scratch))
                 _, failed = forks.wait()
+                # A mutant that makes the tests hang is killed; "hang" is measured against the unchanged
+                # run, since on a loaded machine a normal run can take minutes.
+                limit_seconds = max(timeout, 3 * (time.monotonic() - started))
                 if not failed:
                     preload(Path(scratch))
                     lines = json.loads((Path(scratch) / "lines.json").read_text())
                     if os.environ.get("MUTATION_LOG_DIR"):
                         name = path.replace("/", "_")
                         shutil.copyfile(Path(scratch) / "lines.json", Path(os.environ["MUTATION_LOG_DIR"]) / name)
-                    _run_all(forks, path, found, result, lines)
+                    _run_all(forks, path, found, result, lines, limit_seconds)
                     # The unchanged module once more, in a fork of the preloaded process: were a fork
                     # broken by the preloading, every mutant would look killed.
-                    forks.start(path, MODULES[path], None)
+                    forks.start(path, MODULES[path], None, timeout=None)
                     _, failed = forks.wait()
                 result.broken = failed
                 result.seconds = time.monotonic() - started
@@ -560,13 +577,15 @@ def _prepare(path: str, only: set[str] | None, limit: int | None) -> tuple[Resul
     return Result(path, total=len(found)), found, {m.key for m in every}
 
 
-def _run_all(forks: Forks, path: str, found: list[Mutant], result: Result, lines: dict[str, Any]) -> None:
+def _run_all(
+    forks: Forks, path: str, found: list[Mutant], result: Result, lines: dict[str, Any], timeout: float
+) -> None:
     queue = list(found)
     done = 0
     while queue or forks.running:
         while queue and forks.free:
             mutant = queue.pop(0)
-            forks.start(path, tests_for(path, mutant, lines), mutant)
+            forks.start(path, tests_for(path, mutant, lines), mutant, timeout=timeout)
         run, failed = forks.wait()
         assert run.mutant is not None
         done += 1
@@ -599,7 +618,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devserver.mutation", description=__doc__.split("\n")[0])
     parser.add_argument("--module", action="append", choices=list(MODULES), help="a core module (default: all)")
     parser.add_argument("--limit", type=int, default=None, help="at most this many mutants per module")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per test run (longer: killed)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        help="seconds a mutant's test run may take (at least 3 times the unchanged run; longer: killed)",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="test runs side by side (each its own database)")
     parser.add_argument("--on-disk", action="store_true", help="write each mutant into the file (one at a time)")
     parser.add_argument(
