@@ -123,6 +123,14 @@ EQUIVALENT: dict[str, str] = {
     "regiekoppeling/iwmo/parse.py | _Mapper._el | And -> Or | if el is not None and name:": (
         "a None element stored under a name is skipped by relocate like an absent one; an empty name is never looked up"
     ),
+    'documenten/storage.py | _upload | And -> Or | if body["inhoud"] is None and parts:': (
+        "a body without inhoud is sent only from the bestandsdelen threshold on (above 0 bytes), and the "
+        "Documenten API answers it with bestandsdelen; an inline body never gets any"
+    ),
+    "documenten/storage.py | _store | 0 -> 1 | inline = (document.bestandsomvang or 0) < "
+    "settings.DOCUMENT_BESTANDSDELEN_FROM_BYTES": (
+        "every stored upload has its bestandsomvang; without one, 0 and 1 are both below any threshold above 1"
+    ),
     "zaken/registration.py | _zaak_body | 1000 -> 1001 | "
     '"toelichting": f"Aanvraag {aanvraag.uuid} via de regiekoppeling"[:1000],': (
         "the toelichting is a fixed text of 67 characters, never near the cut"

@@ -1,13 +1,16 @@
 """What `documenten/storage.py` does, pinned so that removing or bending it fails (issue 15): the
 threshold of the bestandsdelen flow at its exact byte, and the first attempt marked before its POST
-without a lookup (a lookup is for a rerun after a POST whose answer may be lost)."""
+without a lookup (a lookup is for a rerun after a POST whose answer may be lost), and a refusal kept
+on the document with its invalid params."""
 
 from __future__ import annotations
 
 import pytest
 
+from documenten import storage
 from tests.zaken.conftest import run_outbox
 from tests.zaken.test_documenten import CONTENT, attach, private_media, send  # noqa: F401
+from zaken.clients import ZGWRequestError
 
 pytestmark = pytest.mark.django_db
 EIO = "/documenten/api/v1/enkelvoudiginformatieobjecten"
@@ -39,3 +42,23 @@ def test_the_first_attempt_is_marked_and_posts_without_a_lookup(regie, zgw, sand
     assert [r["method"] for r in sandbox.requests if r["path"] == EIO] == ["POST"]
     document.refresh_from_db()
     assert document.upload_gestart is True
+
+
+def test_a_refusal_is_stored_on_the_document_with_its_invalid_params(regie, zgw, monkeypatch):
+    aanvraag = send(regie)
+    assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+    document = attach(regie, aanvraag)
+    params = [{"name": "titel", "code": "max_length", "reason": "Te lang."}]
+    refusal = ZGWRequestError("POST", "http://documenten.example/eio", 400, {"invalidParams": params})
+
+    def refused(*args: object) -> str:
+        raise refusal
+
+    monkeypatch.setattr(storage, "_store", refused)
+
+    with pytest.raises(ZGWRequestError):
+        storage.document_store(document_uuid=str(document.uuid))
+
+    document.refresh_from_db()
+    assert document.registratie == "mislukt"
+    assert document.registratie_fouten == [{"detail": str(refusal), "invalid_params": params}]
