@@ -54,7 +54,12 @@ BACKUP = REPO / ".mutation-backup"
 # The core modules and the tests that cover them (the mutants of a module run only these; the fast
 # pinning tests first, since a run stops at the first failure).
 MODULES: dict[str, list[str]] = {
-    "regiekoppeling/rules.py": ["tests/test_rules_pinned.py", "tests/test_rules.py", "tests/api/test_bad_input.py"],
+    "regiekoppeling/rules.py": [
+        "tests/test_rules_pinned.py",
+        "tests/test_rules.py",
+        "tests/api/test_bad_input.py",
+        "tests/api/test_productenboek_aanvraag.py",  # the productenboek rules, arrangement onderdelen
+    ],
     "regiekoppeling/lifecycle/states.py": ["tests/test_rules.py", "tests/api/test_feedback.py"],
     "regiekoppeling/idempotency.py": ["tests/api/test_idempotency.py", "tests/test_rules_pinned.py"],
     "regiekoppeling/outbox.py": ["tests/test_outbox.py", "tests/test_outbox_lanes.py"],
