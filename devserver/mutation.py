@@ -136,6 +136,9 @@ EQUIVALENT: dict[str, str] = {
     "settings.DOCUMENT_BESTANDSDELEN_FROM_BYTES": (
         "every stored upload has its bestandsomvang; without one, 0 and 1 are both below any threshold above 1"
     ),
+    'documenten/storage.py | _body | 200 -> 201 | "auteur": (document.auteur or document.indiener.naam)[:200],': (
+        "auteur and the applicatie's naam are at most varchar(200): the cut at 200 or 201 never cuts"
+    ),
     "zaken/registration.py | _zaak_body | 1000 -> 1001 | "
     '"toelichting": f"Aanvraag {aanvraag.uuid} via de regiekoppeling"[:1000],': (
         "the toelichting is a fixed text of 67 characters, never near the cut"

@@ -31,7 +31,7 @@ def test_a_file_of_the_threshold_size_goes_in_parts_one_byte_less_inline(regie, 
     assert (post["body"]["inhoud"] is None, len(puts) > 0) == (in_parts, in_parts)
 
 
-def test_the_first_attempt_is_marked_and_posts_without_a_lookup(regie, zgw, sandbox):
+def test_the_first_attempt_is_marked_and_posts_without_a_lookup(regie, zgw, sandbox, reader):
     aanvraag = send(regie)
     assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
     document = attach(regie, aanvraag)
@@ -42,6 +42,8 @@ def test_the_first_attempt_is_marked_and_posts_without_a_lookup(regie, zgw, sand
     assert [r["method"] for r in sandbox.requests if r["path"] == EIO] == ["POST"]
     document.refresh_from_db()
     assert document.upload_gestart is True
+    # Our own identificatie, by which a rerun finds the document: the same in every version.
+    assert reader.json(document.informatieobject)["identificatie"] == f"RK-DOC-{document.uuid.hex[:24].upper()}"
 
 
 def test_a_refusal_is_stored_on_the_document_with_its_invalid_params(regie, zgw, monkeypatch):
