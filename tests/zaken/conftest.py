@@ -3,6 +3,7 @@ exchange our clients make validated against the official ZGW OpenAPI documents."
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from regiekoppeling.models import Aanvraag, OutboxItem
 from regiekoppeling.outbox import outbox_process
+from zaken import catalogus
 from zaken.clients import ZGWClient
 from zaken.demo import zgw_configure
 from zaken.models import ZGWConfig
@@ -120,3 +122,16 @@ def run_outbox(aanvraag: Aanvraag, handler: str) -> list[str | None]:
     items = OutboxItem.objects.filter(aanvraag=aanvraag, handler=handler, state=OutboxItem.State.PENDING)
     items.update(next_attempt_at=timezone.now())
     return [outbox_process(item_id=pk) for pk in items.order_by("id").values_list("pk", flat=True)]
+
+
+@pytest.fixture
+def no_eindstatus_marked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A zaaktype whose statustypen mark none as eindstatus (as we read them): the last one ends it."""
+    real = catalogus.statustypen
+    monkeypatch.setattr(
+        catalogus,
+        "statustypen",
+        lambda client, *, zaaktype_url: [
+            dataclasses.replace(t, is_eindstatus=False) for t in real(client, zaaktype_url=zaaktype_url)
+        ],
+    )

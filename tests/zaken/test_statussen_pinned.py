@@ -5,7 +5,6 @@ resultaat applies only to `unique`."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from types import SimpleNamespace
 from typing import Any
@@ -85,16 +84,8 @@ def test_a_late_item_never_takes_the_zaak_a_step_back(regie, backoffice, zgw, re
     assert reader.json("/zaken/api/v1/statussen", zaak=remote["url"])["count"] == 3
 
 
-def test_the_end_status_is_the_last_type_when_none_is_marked_eindstatus(regie, zgw, reader, monkeypatch):
+def test_the_end_status_is_the_last_type_when_none_is_marked_eindstatus(regie, zgw, reader, no_eindstatus_marked):
     aanvraag, _ = one_zaak(regie)
-    real = catalogus.statustypen
-    monkeypatch.setattr(
-        statussen.catalogus,
-        "statustypen",
-        lambda client, *, zaaktype_url: [
-            dataclasses.replace(t, is_eindstatus=False) for t in real(client, zaaktype_url=zaaktype_url)
-        ],
-    )
     regie.post(f"/api/v1/aanvragen/{aanvraag.uuid}/intrekken", {})
 
     assert run_outbox(aanvraag, "zaak_status") == ["done"]
