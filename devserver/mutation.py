@@ -79,7 +79,7 @@ MODULES: dict[str, list[str]] = {
         "tests/zaken/test_besluiten.py",
         "tests/zaken/test_converge.py",
     ],
-    "documenten/storage.py": [
+    "documenten/upload.py": [
         "tests/zaken/test_documenten_pinned.py",
         "tests/zaken/test_documenten.py",
         "tests/zaken/test_document_berichten.py",
@@ -128,28 +128,28 @@ EQUIVALENT: dict[str, str] = {
     "regiekoppeling/iwmo/parse.py | _Mapper._el | And -> Or | if el is not None and name:": (
         "a None element stored under a name is skipped by relocate like an absent one; an empty name is never looked up"
     ),
-    'documenten/storage.py | _upload | And -> Or | if body["inhoud"] is None and parts:': (
+    'documenten/upload.py | _upload | And -> Or | if body["inhoud"] is None and parts:': (
         "a body without inhoud is sent only from the bestandsdelen threshold on (above 0 bytes), and the "
         "Documenten API answers it with bestandsdelen; an inline body never gets any"
     ),
-    "documenten/storage.py | _store | 0 -> 1 | inline = (document.bestandsomvang or 0) < "
+    "documenten/upload.py | upload_step | 0 -> 1 | inline = (document.bestandsomvang or 0) < "
     "settings.DOCUMENT_BESTANDSDELEN_FROM_BYTES": (
         "every stored upload has its bestandsomvang; without one, 0 and 1 are both below any threshold above 1"
     ),
-    'documenten/storage.py | _body | 200 -> 201 | "auteur": (document.auteur or document.indiener.naam)[:200],': (
+    'documenten/upload.py | _body | 200 -> 201 | "auteur": (document.auteur or document.indiener.naam)[:200],': (
         "auteur and the applicatie's naam are at most varchar(200): the cut at 200 or 201 never cuts"
     ),
     "zaken/registration.py | _zaak_body | 1000 -> 1001 | "
     '"toelichting": f"Aanvraag {aanvraag.uuid} via de regiekoppeling"[:1000],': (
         "the toelichting is a fixed text of 67 characters, never near the cut"
     ),
-    'zaken/registration.py | ensure_rol | 200 -> 201 | "geslachtsnaam": aanvraag.client_achternaam[:200],': (
+    'zaken/registration.py | rol_step | 200 -> 201 | "geslachtsnaam": aanvraag.client_achternaam[:200],': (
         "client_achternaam is a varchar(200): the cut at 200 or 201 never cuts"
     ),
-    'zaken/registration.py | ensure_rol | 80 -> 81 | "voorvoegselGeslachtsnaam": aanvraag.client_voorvoegsel[:80],': (
+    'zaken/registration.py | rol_step | 80 -> 81 | "voorvoegselGeslachtsnaam": aanvraag.client_voorvoegsel[:80],': (
         "client_voorvoegsel is a varchar(10): the cut at 80 or 81 never cuts"
     ),
-    'zaken/registration.py | ensure_rol | 200 -> 201 | "voornamen": aanvraag.client_voornamen[:200],': (
+    'zaken/registration.py | rol_step | 200 -> 201 | "voornamen": aanvraag.client_voornamen[:200],': (
         "client_voornamen is a varchar(200): the cut at 200 or 201 never cuts"
     ),
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from documenten import storage
+from documenten import storage, upload
 from tests.zaken.conftest import run_outbox
 from tests.zaken.test_documenten import CONTENT, attach, private_media, send  # noqa: F401
 from zaken.clients import ZGWRequestError
@@ -53,10 +53,10 @@ def test_a_refusal_is_stored_on_the_document_with_its_invalid_params(regie, zgw,
     params = [{"name": "titel", "code": "max_length", "reason": "Te lang."}]
     refusal = ZGWRequestError("POST", "http://documenten.example/eio", 400, {"invalidParams": params})
 
-    def refused(*args: object) -> str:
+    def refused(*args: object, **kwargs: object) -> str:
         raise refusal
 
-    monkeypatch.setattr(storage, "_store", refused)
+    monkeypatch.setattr(upload, "_upload", refused)
 
     with pytest.raises(ZGWRequestError):
         storage.document_store(document_uuid=str(document.uuid))
