@@ -137,7 +137,7 @@ def play(
 
     django.setup()
     load_started = time.monotonic()
-    flows = load.run(args.aanvragen, args.clients, progress)
+    flows = load.run(args.aanvragen, args.clients, progress, chaos.gate)
     load_seconds = time.monotonic() - load_started
     chaos.finished.wait()
     chaos.outage_over.wait()

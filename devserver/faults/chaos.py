@@ -59,6 +59,8 @@ class Chaos:
         self.error = ""
         self._thread = threading.Thread(target=self._run, name="chaos", daemon=True)
         self._started = time.monotonic()
+        self._begun = threading.Condition()
+        self._begun_up_to = 0.0  # aanvragen (as a count) up to which every step of the plan has begun
 
     def log(self, text: str) -> None:
         line = f"[{time.monotonic() - self._started:7.1f} s] {text}"
@@ -96,17 +98,35 @@ class Chaos:
         self.log(f"ZGW faults on: {self.plan.rate:.0%} of calls (500, reset after commit, timeout 12 s)")
         self._thread.start()
 
+    def gate(self, index: int) -> None:
+        """Called by the load before it starts aanvraag `index`: waits until every step planned at or
+        before that point has begun. On a fast machine the load would otherwise be sent before the
+        faults come (42 aanvragen took 6 s in a quiet CI run), and no request would meet a restart."""
+        with self._begun:
+            self._begun.wait_for(lambda: self._begun_up_to > index)
+
+    def _open_gate(self, up_to: float) -> None:
+        with self._begun:
+            self._begun_up_to = up_to
+            self._begun.notify_all()
+
     def _run(self) -> None:
         try:
-            for share, what in self.plan.steps():
+            steps = self.plan.steps()
+            for number, (share, what) in enumerate(steps):
+                self._open_gate(share * self.plan.aanvragen)
                 while self.sent() < share * self.plan.aanvragen:
                     time.sleep(0.1)
+                # The load goes on while this step runs (a restart meets requests), up to the next step.
+                following = steps[number + 1][0] if number + 1 < len(steps) else None
+                self._open_gate(float("inf") if following is None else following * self.plan.aanvragen)
                 getattr(self, f"do_{what}")()
         except Exception as exc:  # noqa: BLE001 - reported as the run's failure, with what was done
             self.error = f"{type(exc).__name__}: {exc}"
             self.log(f"fault plan failed: {self.error}")
             self.outage_over.set()
         finally:
+            self._open_gate(float("inf"))
             self.finished.set()
         # PR_SET_PDEATHSIG fires when the *thread* that started a child ends: the PostgreSQL and Redis
         # this thread started again must live until the suite stops them.

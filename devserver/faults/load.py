@@ -129,12 +129,21 @@ class Load:
         with self._bsn_lock:
             return next(self._bsns)
 
-    def run(self, count: int, clients: int, progress: Callable[[int], None]) -> list[Flow]:
+    def run(
+        self,
+        count: int,
+        clients: int,
+        progress: Callable[[int], None],
+        gate: Callable[[int], None] = lambda index: None,
+    ) -> list[Flow]:
+        """Plays `count` flows on `clients` threads; `gate(index)` may hold a flow back until the fault
+        plan has caught up with it."""
         flows = [Flow(i, KINDS[i % len(KINDS)], f"FS-{self.run_id}-{i:05d}") for i in range(count)]
         done = itertools.count(1)
         lock = threading.Lock()
 
         def play(flow: Flow) -> None:
+            gate(flow.index)
             try:
                 getattr(self, f"flow_{flow.kind}")(flow)
             except Refused as exc:
