@@ -10,9 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bench.machine import Commit
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def shown(text: object) -> str:
+    """A command or path as committed in RESULTS.md: relative to the repository, never this machine's root."""
+    return str(text).replace(f"{REPO}/", "")
+
 
 # Above this many busy cores before a run, its figures measure the neighbours too (bench/README.md).
 DISTURBED = 0.25
@@ -96,7 +105,7 @@ def _header(info: RunInfo) -> list[str]:
         ("machine", machine),
         ("versions", versions),
         ("background load", f"{info.busy_cores:.2f} busy cores (of {cores}) over 2 s before the run"),
-        ("command", f"`{info.command}`"),
+        ("command", f"`{shown(info.command)}`"),
     ]
     return [
         "# Benchmark results",
@@ -126,12 +135,12 @@ def _section(outcome: Outcome, plots_href: str) -> list[str]:
     if result is None:
         lines = [f"## {outcome.benchmark}: not run", "", f"`python -m {outcome.module}`: {outcome.reason}"]
         if outcome.log:
-            lines += ["", f"Output: `{outcome.log}` (not committed)."]
+            lines += ["", f"Output: `{shown(outcome.log)}` (not committed)."]
         return lines
     lines = [
         f"## {outcome.benchmark}: {result['title']}",
         "",
-        f"`{result['command']}`, started {result['started']}, {number(float(result['seconds']))} s.",
+        f"`{shown(result['command'])}`, started {result['started']}, {number(float(result['seconds']))} s.",
     ]
     if outcome.busy_before is not None:
         lines[-1] += f" Background before it: {outcome.busy_before:.2f} busy cores."

@@ -465,3 +465,10 @@ def test_run_all_without_the_servers_says_so(
     monkeypatch.delenv("REDIS_URL")
     assert run_all.main([], registry=[]) == 2
     assert "REDIS_URL not set; `make bench` starts embedded servers" in capsys.readouterr().err
+
+
+def test_results_show_commands_and_paths_relative_to_the_repository() -> None:
+    # RESULTS.md is committed: no path of the machine that ran the benchmarks may end up in it.
+    absolute = f"python -m bench.lists --short --json {report.REPO}/bench/results/run_all-x/lists.json"
+    assert report.shown(absolute) == "python -m bench.lists --short --json bench/results/run_all-x/lists.json"
+    assert report.shown("python -m bench.lists --short") == "python -m bench.lists --short"
