@@ -197,3 +197,36 @@ def test_a_status_change_waits_for_the_registration_and_comes_after_its_initial_
     names = [reader.json(reader.json(s["url"])["statustype"])["omschrijving"] for s in statussen]
     assert names == ["Ontvangen", "In behandeling"]
     assert zaak.huidige_status_url == statussen[-1]["url"]
+
+
+def test_a_zaak_row_stored_without_its_lines_is_healed_by_the_rerun(regie, zgw, reader, sandbox):
+    """Found by the fault suite at 1,000 aanvragen: a worker killed between storing the zaak row and its
+    lines left a zaak without lines; the rerun registered it, the line never got its zaak and a besluit
+    on it waited forever. The row and its lines are now one transaction, and a rerun heals such a zaak."""
+    aanvraag = send(regie)
+    config = registration.config_for(aanvraag)
+    with registration.ExitStack() as stack:
+        clients = registration.open_clients(config, stack)
+        [zaak] = registration.zaken_plan(aanvraag=aanvraag, config=config, clients=clients)
+    zaak.voorzieningen.clear()  # what the release before the fix could leave behind
+
+    assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+
+    zaak.refresh_from_db()
+    [line] = aanvraag.voorzieningen.all()
+    assert list(zaak.voorzieningen.all()) == [line]
+    assert (line.zaak_url, line.registratie) == (zaak.url, "geregistreerd")
+    assert [z["url"] for z in reader.json("/zaken/api/v1/zaken")["results"]] == [zaak.url]
+
+
+def test_the_zaak_row_and_its_lines_are_stored_together(regie, zgw, monkeypatch):
+    aanvraag = send(regie)
+    config = registration.config_for(aanvraag)
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise Crash
+
+    monkeypatch.setattr(Zaak.voorzieningen.related_manager_cls, "add", crash)
+    with registration.ExitStack() as stack, pytest.raises(Crash):
+        registration.zaken_plan(aanvraag=aanvraag, config=config, clients=registration.open_clients(config, stack))
+    assert not Zaak.objects.filter(aanvraag=aanvraag).exists()
