@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 
 from .constants import Rol
 from .logboek import pseudonym
@@ -27,15 +27,41 @@ def aanvragen_visible_to(applicatie: Applicatie) -> QuerySet[Aanvraag]:
         qs = qs.filter(indiener=applicatie)
     elif applicatie.rol != Rol.BACKOFFICE:
         return Aanvraag.objects.none()
-    lines = Voorziening.objects.select_related("product", "aanvraag")
+    # The lines' own aanvraag is the one prefetching them (Django sets it), so it is not joined again.
+    lines = Voorziening.objects.select_related("product")
     return qs.select_related("gemeente", "indiener", "arrangement_product").prefetch_related(
         Prefetch("voorzieningen", queryset=lines), "documenten"
     )
 
 
+def _own_fields(model: type[Model]) -> list[str]:
+    return [field.name for field in model._meta.concrete_fields]
+
+
+# What the representations (api/representations.py) read of related rows; the rest is not loaded (a
+# product row carries three arrays and two timestamps that cost more to load than the line itself).
+_PRODUCT_SHOWN = ("categorie", "code", "omschrijving")
+_SUBJECT = ("aanvraag__uuid", "aanvraag__client_bsn", "aanvraag__gemeente")  # the processing log's subject
+
+
+def aanvragen_shown_to(applicatie: Applicatie) -> QuerySet[Aanvraag]:
+    """`aanvragen_visible_to`, loading what a list or detail response shows and no more."""
+    line_shown = [*_own_fields(Voorziening), *(f"product__{name}" for name in _PRODUCT_SHOWN)]
+    lines = Prefetch("voorzieningen", queryset=Voorziening.objects.select_related("product").only(*line_shown))
+    shown = [*_own_fields(Aanvraag), "gemeente__code", "indiener__naam"]
+    shown += [f"arrangement_product__{name}" for name in _PRODUCT_SHOWN]
+    return aanvragen_visible_to(applicatie).prefetch_related(None).prefetch_related(lines, "documenten").only(*shown)
+
+
+def voorzieningen_shown_to(applicatie: Applicatie) -> QuerySet[Voorziening]:
+    """`voorzieningen_visible_to`, loading what a list or detail response shows and no more."""
+    shown = [*_own_fields(Voorziening), *_SUBJECT, *(f"product__{name}" for name in _PRODUCT_SHOWN)]
+    return voorzieningen_visible_to(applicatie).only(*shown)
+
+
 def documenten_visible_to(applicatie: Applicatie) -> QuerySet[Document]:
     aanvragen = aanvragen_visible_to(applicatie).values("pk")
-    return Document.objects.filter(aanvraag__in=aanvragen).select_related("aanvraag")
+    return Document.objects.filter(aanvraag__in=aanvragen).select_related("aanvraag", "voorziening")
 
 
 def voorzieningen_visible_to(applicatie: Applicatie) -> QuerySet[Voorziening]:

@@ -22,8 +22,9 @@ from .exceptions import BadGateway, PayloadTooLarge, Unavailable
 from .filters import AanvraagFilter, DocumentFilter, VoorzieningFilter
 from .pagination import KeysetPagination
 from .parsers import StrictJSONParser, StrictMultiPartParser
-from .prototypes import represented, validated
+from .prototypes import validated
 from .renderers import BinaryRenderer, CamelCaseJSONRenderer, safe_filename
+from .representations import shown_many, shown_one
 from .serializers import (
     AanvraagInputSerializer,
     AanvraagSerializer,
@@ -33,6 +34,24 @@ from .serializers import (
     IntrekkingSerializer,
     VoorzieningSerializer,
 )
+
+
+class ShownByHand:
+    """Lists, details and the answers of actions written out by `representations.py`: the serializer
+    class stays the shape of the OpenAPI document and the reference those functions are tested
+    against."""
+
+    def list(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(shown_many(page, self.get_serializer_context()))
+
+    def retrieve(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(shown_one(self.get_object(), self.get_serializer_context()))
+
+    def shown(self: Any, instance: Any, serializer: type[Any] | None = None) -> Any:
+        if serializer is None:
+            return shown_one(instance, self.get_serializer_context())
+        return super().shown(instance, serializer)  # type: ignore[misc]
 
 
 @extend_schema_view(
@@ -53,7 +72,7 @@ from .serializers import (
         parameters=[IDEMPOTENCY_KEY],
     ),
 )
-class AanvraagViewSet(ResourceViewSet):
+class AanvraagViewSet(ShownByHand, ResourceViewSet):
     """Aanvragen van een regieapplicatie: een client, een gemeente, een wet en 1..n voorzieningen."""
 
     serializer_class = AanvraagSerializer
@@ -64,6 +83,8 @@ class AanvraagViewSet(ResourceViewSet):
     role, role_actions = IsRegie, frozenset({"create", "intrekken"})
 
     def get_queryset(self) -> Any:
+        if self.action in ("list", "retrieve"):
+            return selectors.aanvragen_shown_to(caller(self.request))
         return selectors.aanvragen_visible_to(caller(self.request))
 
     @idempotent
@@ -71,7 +92,7 @@ class AanvraagViewSet(ResourceViewSet):
         # The serializers of the hot write path are built once per thread (prototypes).
         data = validated(AanvraagInputSerializer, request.data)
         aanvraag = services.aanvraag_create(indiener=caller(request), data=data)
-        return created(represented(AanvraagSerializer, aanvraag, self.get_serializer_context()))
+        return created(self.shown(aanvraag))
 
     @action(detail=True, methods=["post"])
     @idempotent
@@ -96,7 +117,7 @@ class AanvraagViewSet(ResourceViewSet):
         parameters=[IDEMPOTENCY_KEY],
     ),
 )
-class VoorzieningViewSet(ResourceViewSet):
+class VoorzieningViewSet(ShownByHand, ResourceViewSet):
     """Voorzieningen: een product, leveringsvorm, omvang of budget of PGB, data en status."""
 
     serializer_class = VoorzieningSerializer
@@ -107,6 +128,8 @@ class VoorzieningViewSet(ResourceViewSet):
     role, role_actions = IsRegie, frozenset({"intrekken"})
 
     def get_queryset(self) -> Any:
+        if self.action in ("list", "retrieve"):
+            return selectors.voorzieningen_shown_to(caller(self.request))
         return selectors.voorzieningen_visible_to(caller(self.request))
 
     @action(detail=True, methods=["post"])
@@ -137,7 +160,7 @@ class VoorzieningViewSet(ResourceViewSet):
         parameters=[IDEMPOTENCY_KEY],
     ),
 )
-class DocumentViewSet(ResourceViewSet):
+class DocumentViewSet(ShownByHand, ResourceViewSet):
     """Documenten bij een aanvraag (bijlagen, budgetplan)."""
 
     # Both parties attach documents: the regie its bijlagen, the backoffice the beschikkingsbrief.

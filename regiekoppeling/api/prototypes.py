@@ -4,7 +4,7 @@ A DRF serializer deep-copies its declared fields the first time `.fields` is rea
 ModelSerializer introspects its model again, recursively for every nested serializer: for an aanvraag
 with 3 lines that was about a fifth of the request's Python time (bench/README.md, intake). Validating
 and representing keep no state in the field tree (the data flows through arguments and return values);
-the one thing per call is the root's context, set before each use. One tree per thread, so the threads
+the one thing per call is the root's context, set before each validation. One tree per thread, so the threads
 of a gthread worker never share one.
 
 Only for serializers whose fields do not depend on the context or constructor arguments.
@@ -13,11 +13,9 @@ Only for serializers whose fields do not depend on the context or constructor ar
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
-from rest_framework.utils.serializer_helpers import ReturnDict
 
 _local = threading.local()
 
@@ -46,13 +44,7 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> Any:
     return serializer.validated_data
 
 
-def represented(
-    serializer_class: type[serializers.Serializer], instance: Any, context: Mapping[str, Any]
-) -> ReturnDict:
-    """What `serializer_class(instance, context=context).data` gives."""
-    prototype = _prototype(serializer_class)
-    prototype._context = context
-    try:
-        return ReturnDict(prototype.to_representation(instance), serializer=prototype)
-    finally:
-        prototype._context = {}  # the request is not kept alive between requests
+def item_represented(serializer_class: type[serializers.Serializer], instance: Any) -> Any:
+    """What `serializer_class(instance).data` gives, for a serializer that needs no context (nested
+    items of a hand-written representation: `representations.py`)."""
+    return _prototype(serializer_class).to_representation(instance)

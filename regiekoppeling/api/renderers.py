@@ -20,10 +20,20 @@ def _camel_key(key: str) -> str:
     return camelize_re.sub(underscore_to_camel, key) if "_" in key else key
 
 
+class Camelized(dict[str, Any]):
+    """A response body already in camelCase (`representations.py`): rendered as it is."""
+
+
+class CamelizedList(list[Any]):
+    """A list of bodies already in camelCase (a list page of `representations.py`)."""
+
+
 def camelize(data: Any) -> Any:
     """What djangorestframework-camel-case's `camelize` gives (with no ignored fields, as configured),
     with each key converted once per process instead of by a regex per occurrence: on a page of 100
     aanvragen the package's walk took 30 ms of CPU, this one 5 (bench/README.md, "lists.py")."""
+    if type(data) in (Camelized, CamelizedList):
+        return data
     if isinstance(data, dict):
         return {_camel_key(force_str(k)) if isinstance(k, str | Promise) else k: camelize(v) for k, v in data.items()}
     if isinstance(data, list | tuple):

@@ -197,6 +197,28 @@ def pgb_of(obj: Voorziening | BeschikkingRegel) -> dict[str, Any] | None:
     }
 
 
+def verwijzer_of(obj: Voorziening) -> dict[str, Any] | None:
+    return _nested(
+        obj, {"type": "verwijzer_type", "naam": "verwijzer_naam", "zorgverlenerscode": "verwijzer_zorgverlenerscode"}
+    )
+
+
+def zaak_of(obj: Voorziening) -> dict[str, Any] | None:
+    """The `zaak` of a line: where it stands in the Zaken API (null until it is registered). In camelCase
+    already, as the hand-written representation (`representations.py`) needs it; the renderer's
+    camelCase walk leaves it as it is."""
+    if not obj.zaak_url:
+        return None
+    return {
+        "url": obj.zaak_url,
+        "identificatie": obj.zaak_identificatie,
+        "status": obj.zaakstatus,
+        "statusGezetOp": obj.zaakstatus_gezet_op,
+        "statusFout": obj.zaakstatus_fout,
+        "toestand": obj.zaak_toestand or "open",
+    }
+
+
 class ZaakRefSerializer(serializers.Serializer):
     url = serializers.URLField(help_text="De zaak in de Zaken API.")
     identificatie = serializers.CharField()
@@ -239,16 +261,7 @@ class VoorzieningSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ZaakRefSerializer(allow_null=True))
     def get_zaak(self, obj: Voorziening) -> dict[str, Any] | None:
-        if not obj.zaak_url:
-            return None
-        return {
-            "url": obj.zaak_url,
-            "identificatie": obj.zaak_identificatie,
-            "status": obj.zaakstatus,
-            "status_gezet_op": obj.zaakstatus_gezet_op,
-            "status_fout": obj.zaakstatus_fout,
-            "toestand": obj.zaak_toestand or "open",
-        }
+        return zaak_of(obj)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj: Voorziening) -> str:
@@ -268,10 +281,7 @@ class VoorzieningSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(VerwijzerSerializer(allow_null=True))
     def get_verwijzer(self, obj: Voorziening) -> dict[str, Any] | None:
-        return _nested(
-            obj,
-            {"type": "verwijzer_type", "naam": "verwijzer_naam", "zorgverlenerscode": "verwijzer_zorgverlenerscode"},
-        )
+        return verwijzer_of(obj)
 
 
 class ClientOutputSerializer(serializers.Serializer):

@@ -1,0 +1,173 @@
+"""Aanvragen, voorzieningen and documenten as the API shows them, written out by hand.
+
+The serializers in `serializers.py` define these shapes (the OpenAPI document is generated from
+them) and remain the reference: `tests/api/test_representations.py` holds every function here equal
+to `camelize(Serializer(obj).data)` over every branch. What DRF spends per object (a field tree
+walked field by field, `get_attribute`, `to_representation` per field, then the renderer's camelCase
+walk) was most of the CPU of a list page: 0.3-0.6 ms per voorziening and 1.5-2 ms per aanvraag with
+its lines and documents (bench/README.md, "lists.py"); these functions build the camelCase dict
+directly, and the renderer passes their output on as it is (`Camelized`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.utils import timezone
+
+from ..models import Aanvraag, Document, Voorziening
+from .links import detail_url
+from .prototypes import item_represented
+from .renderers import Camelized, CamelizedList, camelize
+from .serializers import BetrokkeneSerializer, RegistratieFoutSerializer, omvang_of, pgb_of, verwijzer_of, zaak_of
+
+
+class Shapes:
+    """What one response shares: the links' templates (the request's host and scheme) and the
+    time zone datetimes are shown in."""
+
+    def __init__(self, context: Mapping[str, Any]) -> None:
+        self.context = context
+        self.zone = timezone.get_current_timezone()
+
+    def link(self, view_name: str, uuid: Any) -> str:
+        return detail_url(self.context, view_name, uuid)
+
+    def moment(self, value: datetime.datetime | None) -> str | None:
+        """A DateTimeField of DRF: in the current time zone, ISO 8601, UTC as `Z`."""
+        if not value:
+            return None
+        shown = value.astimezone(self.zone).isoformat()
+        return shown[:-6] + "Z" if shown.endswith("+00:00") else shown
+
+
+def _date(value: datetime.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _fouten(fouten: list[Any]) -> list[Any]:
+    # Rare (a registration that failed), and free-form inside: DRF's own field tree, camelCased as the
+    # renderer would.
+    return [camelize(item_represented(RegistratieFoutSerializer, fout)) for fout in fouten] if fouten else []
+
+
+def _product(product: Any) -> dict[str, str] | None:
+    if product is None:
+        return None
+    return {"categorie": str(product.categorie), "code": str(product.code), "omschrijving": str(product.omschrijving)}
+
+
+def voorziening_shown(v: Voorziening, shapes: Shapes, *, aanvraag_uuid: Any = None) -> dict[str, Any]:
+    """`VoorzieningSerializer`, camelCased. `aanvraag_uuid`: when the caller has it (an aanvraag with
+    its lines), so the line's own aanvraag need not be loaded."""
+    # omvang, pgb and verwijzer have no key to camelCase; the zaak comes in camelCase.
+    return {
+        "url": shapes.link("voorziening-detail", v.uuid),
+        "uuid": str(v.uuid),
+        "aanvraag": shapes.link("aanvraag-detail", aanvraag_uuid or v.aanvraag.uuid),
+        "volgnummer": int(v.volgnummer),
+        "product": _product(v.product),
+        "leveringsvorm": v.leveringsvorm,
+        "omvang": omvang_of(v),
+        "budget": None if v.budget is None else int(v.budget),
+        "pgb": pgb_of(v) if v.leveringsvorm == "PGB" else None,
+        "ingangsdatum": _date(v.ingangsdatum),
+        "einddatum": _date(v.einddatum),
+        "aanbieder": str(v.aanbieder),
+        "verwijzer": verwijzer_of(v),
+        "toelichting": str(v.toelichting),
+        "referentieAanbieder": str(v.referentie_aanbieder),
+        "status": v.status,
+        "redenIntrekking": str(v.reden_intrekking),
+        "zaak": zaak_of(v),
+        "registratie": v.registratie,
+        "registratieFouten": _fouten(v.registratie_fouten),
+        "aangemaaktOp": shapes.moment(v.aangemaakt_op),
+        "gewijzigdOp": shapes.moment(v.gewijzigd_op),
+    }
+
+
+def document_shown(
+    d: Document, shapes: Shapes, *, aanvraag_uuid: Any = None, voorziening_uuids: Mapping[int, Any] | None = None
+) -> dict[str, Any]:
+    """`DocumentSerializer`, camelCased. `voorziening_uuids` (by id): the lines of its aanvraag, when
+    the caller has them, so the document's voorziening need not be loaded."""
+    if d.voorziening_id is None:
+        voorziening = None
+    else:
+        uuid = voorziening_uuids.get(d.voorziening_id) if voorziening_uuids else None
+        voorziening = shapes.link("voorziening-detail", uuid or d.voorziening.uuid)  # type: ignore[union-attr]
+    return {
+        "url": shapes.link("document-detail", d.uuid),
+        "uuid": str(d.uuid),
+        "aanvraag": shapes.link("aanvraag-detail", aanvraag_uuid or d.aanvraag.uuid),
+        "voorziening": voorziening,
+        "titel": str(d.titel),
+        "beschrijving": str(d.beschrijving),
+        "soort": str(d.soort),
+        "auteur": str(d.auteur),
+        "bestandsnaam": str(d.bestandsnaam),
+        "formaat": str(d.formaat),
+        "bestandsomvang": None if d.bestandsomvang is None else int(d.bestandsomvang),
+        "informatieobject": str(d.informatieobject) if d.informatieobject else None,
+        "registratie": d.registratie,
+        "registratieFouten": _fouten(d.registratie_fouten),
+        "aangemaaktOp": shapes.moment(d.aangemaakt_op),
+        "inhoud": shapes.link("document-inhoud", d.uuid),
+    }
+
+
+def aanvraag_shown(a: Aanvraag, shapes: Shapes) -> dict[str, Any]:
+    """`AanvraagSerializer`, camelCased, with its lines and documents (prefetched by the selector)."""
+    lines = list(a.voorzieningen.all())
+    line_uuids = {line.pk: line.uuid for line in lines}
+    betrokkenen = a.betrokkenen or []
+    return {
+        "url": shapes.link("aanvraag-detail", a.uuid),
+        "uuid": str(a.uuid),
+        "gemeente": str(a.gemeente.code),
+        "wet": a.wet,
+        "indiener": str(a.indiener.naam),
+        "regieReferentie": str(a.regie_referentie),
+        "gezinsplanZaak": str(a.gezinsplan_zaak) if a.gezinsplan_zaak else None,
+        "isArrangement": bool(a.is_arrangement),
+        "arrangementProduct": _product(a.arrangement_product),
+        "toelichting": str(a.toelichting),
+        "client": {
+            "bsn": str(a.client_bsn),
+            "geboortedatum": _date(a.client_geboortedatum),
+            "geboortedatumGebruik": str(a.client_geboortedatum_gebruik),
+            "geslacht": str(a.client_geslacht),
+            "voornamen": str(a.client_voornamen),
+            "voorvoegsel": str(a.client_voorvoegsel),
+            "achternaam": str(a.client_achternaam),
+        },
+        "betrokkenen": [camelize(item_represented(BetrokkeneSerializer, b)) for b in betrokkenen],
+        "voorzieningen": [voorziening_shown(line, shapes, aanvraag_uuid=a.uuid) for line in lines],
+        "hoofdzaak": (
+            {"url": a.hoofdzaak_url, "identificatie": a.hoofdzaak_identificatie} if a.hoofdzaak_url else None
+        ),
+        "documenten": [
+            document_shown(d, shapes, aanvraag_uuid=a.uuid, voorziening_uuids=line_uuids) for d in a.documenten.all()
+        ],
+        "status": a.status,
+        "redenIntrekking": str(a.reden_intrekking),
+        "aangemaaktOp": shapes.moment(a.aangemaakt_op),
+        "gewijzigdOp": shapes.moment(a.gewijzigd_op),
+    }
+
+
+SHOWN = {Aanvraag: aanvraag_shown, Voorziening: voorziening_shown, Document: document_shown}
+
+
+def shown_one(instance: Aanvraag | Voorziening | Document, context: Mapping[str, Any]) -> Camelized:
+    """One object as its detail response shows it."""
+    return Camelized(SHOWN[type(instance)](instance, Shapes(context)))  # type: ignore[operator]
+
+
+def shown_many(instances: Iterable[Any], context: Mapping[str, Any]) -> CamelizedList:
+    """The objects of a list page, each as its detail response shows it."""
+    shapes = Shapes(context)
+    return CamelizedList(SHOWN[type(o)](o, shapes) for o in instances)  # type: ignore[operator]

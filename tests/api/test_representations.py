@@ -1,0 +1,167 @@
+"""The hand-written representations (api/representations.py) render byte for byte what the serializers
+they replace render (the serializers stay the OpenAPI document's shapes), over every branch: ZIN and
+PGB lines, verwijzer, betrokkenen, an arrangement, registered zaken, failed registrations, documents
+with and without a line, empty and set dates, and UTC shown as `Z`."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from rest_framework.test import APIRequestFactory
+
+from regiekoppeling.api.renderers import CamelCaseJSONRenderer
+from regiekoppeling.api.representations import shown_many, shown_one
+from regiekoppeling.api.serializers import AanvraagSerializer, DocumentSerializer, VoorzieningSerializer
+from regiekoppeling.models import Aanvraag, Document, Voorziening
+from regiekoppeling.selectors import aanvragen_visible_to, documenten_visible_to, voorzieningen_visible_to
+from tests.conftest import BSN_B, aanvraag_body, pgb_line, zin_line
+
+pytestmark = pytest.mark.django_db
+
+SERIALIZERS: dict[type, Any] = {
+    Aanvraag: AanvraagSerializer,
+    Voorziening: VoorzieningSerializer,
+    Document: DocumentSerializer,
+}
+FOUT = {"detail": "De Zaken API weigerde.", "invalid_params": [{"name": "zaak_type", "code": "invalid", "reason": "r"}]}
+
+
+def rendered(data: Any) -> bytes:
+    return bytes(CamelCaseJSONRenderer().render(data))
+
+
+def context() -> dict[str, Any]:
+    return {"request": APIRequestFactory().get("/api/v1/aanvragen", HTTP_HOST="testserver")}
+
+
+@pytest.fixture
+def variety(regie) -> list[Any]:
+    """Aanvragen, lines and documents over every branch of the representation."""
+    budgethouder = {
+        "rol": "budgethouder",
+        "soortRelatie": "14",
+        "bsn": BSN_B,
+        "naam": {"voornamen": "Piet", "voorvoegsel": "de", "achternaam": "Vries"},
+        "telefoon": "0612345678",
+        "email": "piet@example.nl",
+    }
+    bodies = [
+        aanvraag_body(),
+        aanvraag_body(
+            zin_line(verwijzer={"type": "02", "zorgverlenerscode": "01234567"}, aanbieder="12345678"),
+            pgb_line(pgb={"bedrag": 99, "basis": "per_jaar", "ingangsdatum": "2027-02-01", "tariefreferentie": "T-1"}),
+            zin_line(product={"categorie": "02"}, omvang=None, budget=1500, toelichting="budget, geen omvang"),
+            betrokkenen=[
+                budgethouder,
+                {
+                    "rol": "wettelijk_vertegenwoordiger",
+                    "soortRelatie": "11",
+                    "vertegenwoordiging": "06",
+                    "naam": {"achternaam": "Bakker"},
+                },
+                {"rol": "contactpersoon", "soortRelatie": "16", "naam": {"achternaam": "Jansen"}},
+            ],
+            toelichting="Met betrokkenen",
+            gezinsplanZaak="https://zaken.example.nl/zaken/api/v1/zaken/1",
+        ),
+        aanvraag_body(
+            zin_line(product={"categorie": "10", "code": "10A01"}),
+            zin_line(product={"categorie": "10", "code": "10A01"}, ingangsdatum="2027-03-01"),
+            isArrangement=True,
+            arrangementProduct={"categorie": "10", "code": "10A01"},
+        ),
+    ]
+    for body in bodies:
+        body["voorzieningen"] = [{k: v for k, v in line.items() if v is not None} for line in body["voorzieningen"]]
+        response = regie.post("/api/v1/aanvragen", body)
+        assert response.status_code == 201, response.content
+    aanvragen = list(Aanvraag.objects.order_by("id"))
+    lines = list(Voorziening.objects.order_by("id"))
+    moment = datetime.datetime(2027, 1, 5, 9, 30, 15, 123456, tzinfo=datetime.UTC)
+    Voorziening.objects.filter(pk=lines[1].pk).update(
+        einddatum=None
+    )  # an open end (a rule forbids it via the API here)
+    Voorziening.objects.filter(pk=lines[2].pk).update(
+        zaak_url="https://zaken.example.nl/zaken/api/v1/zaken/2", zaak_identificatie="ZAAK-2", zaakstatus="Ontvangen",
+        zaakstatus_gezet_op=moment, registratie="geregistreerd", referentie_aanbieder="REF-9",
+    )  # fmt: skip
+    Voorziening.objects.filter(pk=lines[3].pk).update(
+        zaak_url="https://zaken.example.nl/zaken/api/v1/zaken/3", zaak_identificatie="ZAAK-3",
+        zaakstatus_fout="onbekend statustype", zaak_toestand="afgesloten", status="ingetrokken",
+        reden_intrekking="verhuisd", registratie="mislukt", registratie_fouten=[FOUT],
+    )  # fmt: skip
+    Aanvraag.objects.filter(pk=aanvragen[2].pk).update(
+        hoofdzaak_url="https://zaken.example.nl/zaken/api/v1/zaken/9", hoofdzaak_identificatie="ZAAK-9"
+    )
+    for n, (aanvraag, line) in enumerate([(aanvragen[1], None), (aanvragen[1], lines[2]), (aanvragen[2], lines[4])]):
+        Document.objects.create(
+            aanvraag=aanvraag, voorziening=line, indiener=aanvraag.indiener, titel=f"Bijlage {n}",
+            beschrijving="b" * n, soort="Beschikking" if n else "", auteur="K. Werker", bestandsnaam=f"b{n}.pdf",
+            formaat="application/pdf", bestandsomvang=None if n == 2 else 1234 * n,
+            informatieobject="https://drc.example.nl/enkelvoudiginformatieobjecten/1" if n == 1 else "",
+            registratie="mislukt" if n == 2 else "wacht", registratie_fouten=[FOUT] if n == 2 else [],
+        )  # fmt: skip
+    applicatie = aanvragen[0].indiener
+    return [
+        *aanvragen_visible_to(applicatie).order_by("id"),
+        *voorzieningen_visible_to(applicatie).order_by("id"),
+        *documenten_visible_to(applicatie).order_by("id"),
+    ]
+
+
+@pytest.mark.parametrize("zone", ["Europe/Amsterdam", "UTC"])
+def test_each_object_renders_as_its_serializer(variety, zone):
+    with timezone.override(zone):
+        for instance in variety:
+            ctx = context()
+            expected = rendered(SERIALIZERS[type(instance)](instance, context=ctx).data)
+            assert rendered(shown_one(instance, ctx)) == expected, type(instance).__name__
+
+
+def test_a_page_renders_as_the_serializers_list(variety):
+    for kind in (Aanvraag, Voorziening, Document):
+        page = [o for o in variety if type(o) is kind]
+        ctx = context()
+        expected = rendered(SERIALIZERS[kind](page, many=True, context=ctx).data)
+        assert rendered(shown_many(page, ctx)) == expected
+
+
+def test_the_variety_covers_every_branch(variety):
+    """The fixture holds what the comparison needs to mean something (a branch missing here would
+    pass untested)."""
+    body = json.loads(rendered(shown_many(variety, context())))
+    aanvragen = [o for o in body if "client" in o]
+    lines = [o for o in body if "volgnummer" in o]
+    documents = [o for o in body if "inhoud" in o]
+    assert {a["arrangementProduct"] is None for a in aanvragen} == {True, False}
+    assert {a["hoofdzaak"] is None for a in aanvragen} == {True, False}
+    assert {a["gezinsplanZaak"] is None for a in aanvragen} == {True, False}
+    assert {len(a["betrokkenen"]) for a in aanvragen} >= {0, 3}
+    assert {len(a["documenten"]) for a in aanvragen} >= {0, 1, 2}
+    assert {line["leveringsvorm"] for line in lines} == {"ZIN", "PGB"}
+    for key in ("omvang", "pgb", "verwijzer", "zaak", "budget", "einddatum"):
+        assert {line[key] is None for line in lines} == {True, False}, key
+    assert {bool(line["registratieFouten"]) for line in lines} == {True, False}
+    assert {line["zaak"]["toestand"] for line in lines if line["zaak"]} == {"open", "afgesloten"}
+    assert {d["voorziening"] is None for d in documents} == {True, False}
+    assert {d["informatieobject"] is None for d in documents} == {True, False}
+    assert {d["bestandsomvang"] is None for d in documents} == {True, False}
+    assert documents[2]["registratieFouten"][0]["invalidParams"][0]["name"] == "zaak_type"
+
+
+def test_the_api_answers_with_them(regie, variety):
+    """List and detail over HTTP: what the serializers would have rendered."""
+    aanvraag = Aanvraag.objects.order_by("id")[1]
+    instance = aanvragen_visible_to(aanvraag.indiener).get(pk=aanvraag.pk)
+    body = rendered(AanvraagSerializer(instance, context=context()).data).decode()
+    # The API's links start at its public URL (API_PUBLIC_URL), the factory's request at testserver.
+    expected = json.loads(body.replace("http://testserver/api/v1/", f"{settings.API_PUBLIC_URL}/"))
+    assert regie.get(f"/api/v1/aanvragen/{aanvraag.uuid}").json() == expected
+    listed = regie.get("/api/v1/aanvragen").json()["results"]
+    assert [a["uuid"] for a in listed] == [str(a.uuid) for a in Aanvraag.objects.order_by("-id")]
+    assert listed[1] == expected
