@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +46,13 @@ class Flow:
     berichten: list[tuple[str, str]] = field(default_factory=list)
     error: str = ""
     retries: int = 0
+    bsn: str = ""
+    dates: Dates | None = None
+
+
+def period(flow: Flow) -> Dates:
+    assert flow.dates is not None, "Load.run gives every flow its period"
+    return flow.dates
 
 
 @dataclass
@@ -121,13 +128,17 @@ class Load:
         self.dates = Dates.from_today()
         self.regie_api = Client(self.base_url, self.regie, self.stats, self.patience)
         self.backoffice_api = Client(self.base_url, self.backoffice, self.stats, self.patience)
-        self._bsns: Iterator[str] = bsn_series(999_990_000 + secrets.randbelow(9_000))
-        self._bsn_lock = threading.Lock()
+        self.bsns = list(bsn_series(999_990_000 + secrets.randbelow(9_000)))
         self.run_id = uuid.uuid4().hex[:6]
 
-    def bsn(self) -> str:
-        with self._bsn_lock:
-            return next(self._bsns)
+    def client_of(self, index: int) -> tuple[str, Dates]:
+        """The client of flow `index` and its period. The test range holds 909 BSNs; flows beyond them
+        take them round again a year later each time, so no line overlaps one of the same client
+        (OP043 would refuse a PGB and a ZIN of one product in one period)."""
+        bsn = self.bsns[index % len(self.bsns)]
+        later = index // len(self.bsns)
+        start = self.dates.start.replace(year=self.dates.start.year + later)
+        return bsn, Dates(self.dates.today, start, self.dates.end.replace(year=self.dates.end.year + later))
 
     def run(
         self,
@@ -139,6 +150,8 @@ class Load:
         """Plays `count` flows on `clients` threads; `gate(index)` may hold a flow back until the fault
         plan has caught up with it."""
         flows = [Flow(i, KINDS[i % len(KINDS)], f"FS-{self.run_id}-{i:05d}") for i in range(count)]
+        for flow in flows:
+            flow.bsn, flow.dates = self.client_of(flow.index)
         done = itertools.count(1)
         lock = threading.Lock()
 
@@ -164,7 +177,7 @@ class Load:
             "gemeente": self.gemeente,
             "wet": "WMO",
             "regieReferentie": flow.regie_referentie,
-            "client": client(self.bsn(), "Fouttolerant"),
+            "client": client(flow.bsn, "Fouttolerant"),
             "voorzieningen": list(lines),
             **extra,
         }
@@ -183,9 +196,9 @@ class Load:
         body = {
             "aanvraag": flow.aanvraag,
             "beschikkingnummer": 1 + secrets.randbelow(999_999_998),
-            "datum": self.dates.today.isoformat(),
-            "ingangsdatum": self.dates.start.isoformat(),
-            "vervaldatum": self.dates.end.isoformat(),
+            "datum": period(flow).today.isoformat(),
+            "ingangsdatum": period(flow).start.isoformat(),
+            "vervaldatum": period(flow).end.isoformat(),
             "regels": regels,
         }
         made = self.backoffice_api.post("/beschikkingen", flow, json=body)
@@ -196,8 +209,8 @@ class Load:
             "voorziening": voorziening,
             "toewijzingnummer": 1 + secrets.randbelow(999_999_998),
             "aanbieder": AANBIEDER,
-            "ingangsdatum": self.dates.start.isoformat(),
-            "einddatum": self.dates.end.isoformat(),
+            "ingangsdatum": period(flow).start.isoformat(),
+            "einddatum": period(flow).end.isoformat(),
         }
         made = self.backoffice_api.post("/toewijzingen", flow, json=body)
         flow.berichten.append(("toewijzing", made["uuid"]))
@@ -205,7 +218,7 @@ class Load:
 
     def granted_zin(self, flow: Flow) -> str:
         """An aanvraag of one ZIN line, verwerkbaar and granted; returns the line's uuid."""
-        self.submit(flow, zin_line(self.dates, ("02", "02A01")))
+        self.submit(flow, zin_line(period(flow), ("02", "02A01")))
         self.verwerkbaar(flow)
         line = flow.voorzieningen[0]
         self.beschikking(flow, [{"voorziening": line, "uitkomst": "toegekend"}])
@@ -214,22 +227,22 @@ class Load:
     # --- the kinds -----------------------------------------------------------------------------
 
     def flow_zin(self, flow: Flow) -> None:
-        self.submit(flow, zin_line(self.dates, ("02", "02A01")))
+        self.submit(flow, zin_line(period(flow), ("02", "02A01")))
 
     def flow_pgb(self, flow: Flow) -> None:
-        self.submit(flow, pgb_line(self.dates, 125_000))
+        self.submit(flow, pgb_line(period(flow), 125_000))
 
     def flow_arrangement(self, flow: Flow) -> None:
         self.submit(
             flow,
-            zin_line(self.dates, ("02", "02A01")),
-            zin_line(self.dates, ("07", "07A01"), (3, "16", "2")),
+            zin_line(period(flow), ("02", "02A01")),
+            zin_line(period(flow), ("07", "07A01"), (3, "16", "2")),
             isArrangement=True,
             arrangementProduct={"categorie": "10", "code": "10A01"},
         )
 
     def flow_document(self, flow: Flow) -> None:
-        self.submit(flow, zin_line(self.dates, ("02", "02A01")))
+        self.submit(flow, zin_line(period(flow), ("02", "02A01")))
         content = b"%PDF-1.4\n% regiekoppeling fault suite\n" + secrets.token_bytes(LARGE_DOCUMENT)
         made = self.regie_api.post(
             "/documenten",
@@ -240,7 +253,7 @@ class Load:
         flow.berichten.append(("document_toegevoegd", made["uuid"]))
 
     def flow_beschikking(self, flow: Flow) -> None:
-        self.submit(flow, zin_line(self.dates, ("02", "02A01")), pgb_line(self.dates, 90_000))
+        self.submit(flow, zin_line(period(flow), ("02", "02A01")), pgb_line(period(flow), 90_000))
         self.verwerkbaar(flow)
         zin, pgb = flow.voorzieningen
         self.beschikking(
@@ -253,7 +266,7 @@ class Load:
 
     def flow_toewijzing(self, flow: Flow) -> None:
         made = self.toewijzing(flow, self.granted_zin(flow))
-        body = {"datum": self.dates.start.isoformat()}
+        body = {"datum": period(flow).start.isoformat()}
         started = self.backoffice_api.post(f"/toewijzingen/{made['uuid']}/start", flow, json=body)
         flow.berichten.append(("levering_gestart", started["uuid"]))
 
@@ -263,7 +276,7 @@ class Load:
         body = {
             "soort": "herindicatie",
             "voorziening": line,
-            "deadline": (self.dates.end - dt.timedelta(days=42)).isoformat(),
+            "deadline": (period(flow).end - dt.timedelta(days=42)).isoformat(),
             "toelichting": "Einde in zicht",
         }
         made = self.backoffice_api.post("/signalen", flow, json=body)
