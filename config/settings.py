@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -229,6 +230,13 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+
+# --- Garbage collection of the web processes (config/wsgi.py) ----------------------------------
+GC_FREEZE = env_bool("GC_FREEZE", True)
+_gc_threshold = env("GC_THRESHOLD").strip()
+if _gc_threshold and not re.fullmatch(r"\d+(,\d+){0,2}", _gc_threshold):
+    raise RuntimeError(f"GC_THRESHOLD: one to three whole numbers separated by commas (e.g. 7000,10,10), not {_gc_threshold!r}")
+GC_THRESHOLD = tuple(int(n) for n in _gc_threshold.split(",")) if _gc_threshold else ()
 
 # --- Health and readiness (config/health.py) ---------------------------------------------------
 # Each dependency check gives up after this many seconds; the outcome is kept per process this long.
