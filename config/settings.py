@@ -235,7 +235,9 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 GC_FREEZE = env_bool("GC_FREEZE", True)
 _gc_threshold = env("GC_THRESHOLD").strip()
 if _gc_threshold and not re.fullmatch(r"\d+(,\d+){0,2}", _gc_threshold):
-    raise RuntimeError(f"GC_THRESHOLD: one to three whole numbers separated by commas (e.g. 7000,10,10), not {_gc_threshold!r}")
+    raise RuntimeError(
+        f"GC_THRESHOLD: one to three whole numbers separated by commas (e.g. 7000,10,10), not {_gc_threshold!r}"
+    )
 GC_THRESHOLD = tuple(int(n) for n in _gc_threshold.split(",")) if _gc_threshold else ()
 
 # --- Health and readiness (config/health.py) ---------------------------------------------------

@@ -51,4 +51,6 @@ def test_freezing_and_thresholds_follow_the_settings() -> None:
 def test_a_bad_threshold_is_refused_by_name(value: str) -> None:
     done = start(GC_THRESHOLD=value)
     assert done.returncode != 0
-    assert f"GC_THRESHOLD: one to three whole numbers separated by commas (e.g. 7000,10,10), not {value!r}" in done.stderr
+    assert (
+        f"GC_THRESHOLD: one to three whole numbers separated by commas (e.g. 7000,10,10), not {value!r}" in done.stderr
+    )
