@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Model, Prefetch, QuerySet
 
 from .constants import Rol
@@ -44,13 +46,55 @@ _PRODUCT_SHOWN = ("categorie", "code", "omschrijving")
 _SUBJECT = ("aanvraag__uuid", "aanvraag__client_bsn", "aanvraag__gemeente")  # the processing log's subject
 
 
-def aanvragen_shown_to(applicatie: Applicatie) -> QuerySet[Aanvraag]:
-    """`aanvragen_visible_to`, loading what a list or detail response shows and no more."""
-    line_shown = [*_own_fields(Voorziening), *(f"product__{name}" for name in _PRODUCT_SHOWN)]
-    lines = Prefetch("voorzieningen", queryset=Voorziening.objects.select_related("product").only(*line_shown))
+def aanvragen_shown_to(applicatie: Applicatie, *, lines: bool = True) -> QuerySet[Aanvraag]:
+    """`aanvragen_visible_to`, loading what a list or detail response shows and no more. Without
+    `lines`, the lines are left to `lines_shown_of` (a list page: rows, not model instances)."""
     shown = [*_own_fields(Aanvraag), "gemeente__code", "indiener__naam"]
     shown += [f"arrangement_product__{name}" for name in _PRODUCT_SHOWN]
-    return aanvragen_visible_to(applicatie).prefetch_related(None).prefetch_related(lines, "documenten").only(*shown)
+    qs = aanvragen_visible_to(applicatie).prefetch_related(None).only(*shown)
+    if not lines:
+        return qs.prefetch_related("documenten")
+    line_shown = [*_own_fields(Voorziening), *(f"product__{name}" for name in _PRODUCT_SHOWN)]
+    prefetched = Prefetch("voorzieningen", queryset=Voorziening.objects.select_related("product").only(*line_shown))
+    return qs.prefetch_related(prefetched, "documenten")
+
+
+class LineRow:
+    """A line as a list page of aanvragen shows it: its columns as attributes, and its product's. A
+    model instance per line cost twice what reading the row did (bench/README.md, "lists.py")."""
+
+    __slots__ = (*(f.attname for f in Voorziening._meta.concrete_fields), "product")
+    aanvraag_id: int
+    product: ProductRow
+
+
+class ProductRow:
+    __slots__ = _PRODUCT_SHOWN
+
+    def __init__(self, categorie: str, code: str, omschrijving: str) -> None:
+        self.categorie, self.code, self.omschrijving = categorie, code, omschrijving
+
+
+def lines_shown_of(aanvraag_ids: list[int]) -> dict[int, list[LineRow]]:
+    """The lines of these aanvragen (already scoped: ids of a page the caller may see), in the order of
+    `Voorziening.Meta.ordering`, by aanvraag id; one query."""
+    columns = [f.attname for f in Voorziening._meta.concrete_fields]
+    rows = (
+        Voorziening.objects.filter(aanvraag_id__in=aanvraag_ids)
+        .order_by("aanvraag_id", "volgnummer")
+        .values_list(*columns, *(f"product__{name}" for name in _PRODUCT_SHOWN))
+    )
+    products: dict[tuple[Any, ...], ProductRow] = {}
+    by_aanvraag: dict[int, list[LineRow]] = {}
+    width = len(columns)
+    for row in rows:
+        line = LineRow()
+        for name, value in zip(columns, row, strict=False):
+            setattr(line, name, value)
+        key = row[width:]
+        line.product = products.get(key) or products.setdefault(key, ProductRow(*key))
+        by_aanvraag.setdefault(line.aanvraag_id, []).append(line)
+    return by_aanvraag
 
 
 def voorzieningen_shown_to(applicatie: Applicatie) -> QuerySet[Voorziening]:

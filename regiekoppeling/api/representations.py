@@ -119,10 +119,12 @@ def document_shown(
     }
 
 
-def aanvraag_shown(a: Aanvraag, shapes: Shapes) -> dict[str, Any]:
-    """`AanvraagSerializer`, camelCased, with its lines and documents (prefetched by the selector)."""
-    lines = list(a.voorzieningen.all())
-    line_uuids = {line.pk: line.uuid for line in lines}
+def aanvraag_shown(a: Aanvraag, shapes: Shapes, *, lines: list[Any] | None = None) -> dict[str, Any]:
+    """`AanvraagSerializer`, camelCased, with its lines and documents (prefetched by the selector, or
+    the lines given as `selectors.LineRow`s)."""
+    if lines is None:
+        lines = list(a.voorzieningen.all())
+    line_uuids = {line.id: line.uuid for line in lines}
     betrokkenen = a.betrokkenen or []
     return {
         "url": shapes.link("aanvraag-detail", a.uuid),
@@ -167,7 +169,12 @@ def shown_one(instance: Aanvraag | Voorziening | Document, context: Mapping[str,
     return Camelized(SHOWN[type(instance)](instance, Shapes(context)))  # type: ignore[operator]
 
 
-def shown_many(instances: Iterable[Any], context: Mapping[str, Any]) -> CamelizedList:
-    """The objects of a list page, each as its detail response shows it."""
+def shown_many(
+    instances: Iterable[Any], context: Mapping[str, Any], *, lines: Mapping[int, list[Any]] | None = None
+) -> CamelizedList:
+    """The objects of a list page, each as its detail response shows it; `lines`: the lines of a page
+    of aanvragen by aanvraag id (`selectors.lines_shown_of`), instead of their prefetched lines."""
     shapes = Shapes(context)
+    if lines is not None:
+        return CamelizedList(aanvraag_shown(a, shapes, lines=lines.get(a.pk, [])) for a in instances)
     return CamelizedList(SHOWN[type(o)](o, shapes) for o in instances)  # type: ignore[operator]

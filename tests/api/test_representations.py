@@ -154,14 +154,19 @@ def test_the_variety_covers_every_branch(variety):
     assert documents[2]["registratieFouten"][0]["invalidParams"][0]["name"] == "zaak_type"
 
 
-def test_the_api_answers_with_them(regie, variety):
-    """List and detail over HTTP: what the serializers would have rendered."""
-    aanvraag = Aanvraag.objects.order_by("id")[1]
-    instance = aanvragen_visible_to(aanvraag.indiener).get(pk=aanvraag.pk)
-    body = rendered(AanvraagSerializer(instance, context=context()).data).decode()
-    # The API's links start at its public URL (API_PUBLIC_URL), the factory's request at testserver.
-    expected = json.loads(body.replace("http://testserver/api/v1/", f"{settings.API_PUBLIC_URL}/"))
-    assert regie.get(f"/api/v1/aanvragen/{aanvraag.uuid}").json() == expected
-    listed = regie.get("/api/v1/aanvragen").json()["results"]
-    assert [a["uuid"] for a in listed] == [str(a.uuid) for a in Aanvraag.objects.order_by("-id")]
-    assert listed[1] == expected
+def serialized(instance: Any) -> Any:
+    """What the serializer renders for `instance`, with the API's links (they start at its public URL,
+    API_PUBLIC_URL; the factory's request at testserver)."""
+    body = rendered(SERIALIZERS[type(instance)](instance, context=context()).data).decode()
+    return json.loads(body.replace("http://testserver/api/v1/", f"{settings.API_PUBLIC_URL}/"))
+
+
+@pytest.mark.parametrize("path", ["/api/v1/aanvragen", "/api/v1/voorzieningen", "/api/v1/documenten"])
+def test_the_api_answers_with_them(regie, variety, path):
+    """List (the aanvragen's lines read as rows, `selectors.lines_shown_of`) and detail over HTTP, each
+    from the lighter querysets of `selectors.*_shown_to`: what the serializers render from the full ones."""
+    kind = {"/api/v1/aanvragen": Aanvraag, "/api/v1/voorzieningen": Voorziening, "/api/v1/documenten": Document}[path]
+    expected = [serialized(o) for o in sorted((o for o in variety if type(o) is kind), key=lambda o: -o.pk)]
+    assert regie.get(path).json()["results"] == expected
+    for one in expected:
+        assert regie.get(f"{path}/{one['uuid']}").json() == one
