@@ -66,6 +66,7 @@ MODULES: dict[str, list[str]] = {
     "zaken/registration.py": [
         "tests/zaken/test_registration_pinned.py",
         "tests/zaken/test_registration.py",
+        "tests/zaken/test_registration_concurrent.py",
         "tests/zaken/test_recovery.py",
         "tests/zaken/test_faults.py",
     ],
@@ -79,6 +80,7 @@ MODULES: dict[str, list[str]] = {
         "tests/zaken/test_besluiten.py",
         "tests/zaken/test_converge.py",
     ],
+    "zaken/concurrent.py": ["tests/zaken/test_concurrent.py", "tests/zaken/test_registration_concurrent.py"],
     "documenten/upload.py": [
         "tests/zaken/test_documenten_pinned.py",
         "tests/zaken/test_documenten.py",
