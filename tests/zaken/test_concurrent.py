@@ -3,11 +3,13 @@ independent work is done."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
 import pytest
 
+from zaken import concurrent
 from zaken.concurrent import Calls, Remote, run_now
 
 
@@ -100,3 +102,27 @@ def test_run_now_stores_and_finishes_in_this_thread() -> None:
         run_now(Remote(fail, lambda v: events.append("never"), finish=lambda: events.append("finish after failure")))
     run_now(None)
     assert events == ["store v", "finish", "finish after failure"]
+
+
+# Forking a process whose pool has threads is exactly the case under test (a prefork child).
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_one_pool_per_process_and_a_forked_child_makes_its_own() -> None:
+    """The pool is kept from one unit of work to the next (its threads keep their connections), and a
+    prefork child, whose copy of the pool has no threads, makes a new one instead of waiting on it."""
+    pool = concurrent._executor()
+    assert concurrent._executor() is pool
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: report whether it made a pool of its own, and that the pool runs
+        try:
+            own = concurrent._executor()
+            works = own.submit(lambda: 42).result(timeout=5) == 42
+            os.write(write, b"1" if own is not pool and works else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    answer = os.read(read, 1)
+    os.waitpid(child, 0)
+    os.close(read)
+    assert answer == b"1"
+    assert concurrent._executor() is pool  # the parent's own is untouched
