@@ -14,7 +14,9 @@ from regiekoppeling.models import Aanvraag, Document, OutboxItem
 from regiekoppeling.outbox import outbox_process
 from tests.conftest import aanvraag_body, zin_line
 from tests.zaken.conftest import run_outbox
-from tests.zaken.test_documenten import attach, private_media  # noqa: F401
+from tests.zaken.test_document_berichten import upload
+from tests.zaken.test_documenten import attach, private_media, relations  # noqa: F401
+from tests.zaken.test_documenten import send as send_two_lines
 from zaken import registration
 from zaken.clients import ZGWClient
 from zaken.models import Zaak, ZaakDocument
@@ -230,3 +232,20 @@ def test_the_zaak_row_and_its_lines_are_stored_together(regie, zgw, monkeypatch)
     with registration.ExitStack() as stack, pytest.raises(Crash):
         registration.zaken_plan(aanvraag=aanvraag, config=config, clients=registration.open_clients(config, stack))
     assert not Zaak.objects.filter(aanvraag=aanvraag).exists()
+
+
+def test_a_document_of_one_line_goes_only_to_that_lines_zaak_in_the_registration(regie, zgw, reader):
+    """A document stored before the registration with `voorziening` is related to that line's zaak
+    alone, once, by the registration itself (not by its own outbox item afterwards)."""
+    aanvraag = send_two_lines(regie)
+    first, second = aanvraag.voorzieningen.order_by("volgnummer")
+    response = upload(regie, aanvraag, voorziening=str(second.uuid))
+    assert response.status_code == 201, response.content
+
+    assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+
+    document = Document.objects.get(uuid=response.json()["uuid"])
+    zaak_first, zaak_second = Zaak.objects.get(voorzieningen=first), Zaak.objects.get(voorzieningen=second)
+    assert relations(reader, zaak_second.url) == [document.informatieobject]
+    assert relations(reader, zaak_first.url) == []
+    assert list(ZaakDocument.objects.filter(document=document).values_list("zaak_id", flat=True)) == [zaak_second.pk]
