@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import F, Model, Prefetch, QuerySet
 
 from .constants import Rol
 from .logboek import pseudonym
@@ -43,7 +43,8 @@ def _own_fields(model: type[Model]) -> list[str]:
 # What the representations (api/representations.py) read of related rows; the rest is not loaded (a
 # product row carries three arrays and two timestamps that cost more to load than the line itself).
 _PRODUCT_SHOWN = ("categorie", "code", "omschrijving")
-_SUBJECT = ("aanvraag__uuid", "aanvraag__client_bsn", "aanvraag__gemeente")  # the processing log's subject
+_SUBJECT = ("aanvraag__uuid", "aanvraag__client_bsn", "aanvraag__gemeente_id")  # the processing log's subject
+_PRODUCT_PATHS = tuple(f"product__{name}" for name in _PRODUCT_SHOWN)
 
 
 def aanvragen_shown_to(applicatie: Applicatie, *, lines: bool = True) -> QuerySet[Aanvraag]:
@@ -98,9 +99,12 @@ def lines_shown_of(aanvraag_ids: list[int]) -> dict[int, list[LineRow]]:
 
 
 def voorzieningen_shown_to(applicatie: Applicatie) -> QuerySet[Voorziening]:
-    """`voorzieningen_visible_to`, loading what a list or detail response shows and no more."""
-    shown = [*_own_fields(Voorziening), *_SUBJECT, *(f"product__{name}" for name in _PRODUCT_SHOWN)]
-    return voorzieningen_visible_to(applicatie).only(*shown)
+    """`voorzieningen_visible_to`, loading what a list or detail response shows and no more: the
+    aanvraag's uuid and the processing log's subject, and the product's three shown columns, come as
+    values on the line (`shown_*`), not as model instances of their own (two thirds of a page's
+    instances, about a sixth of its CPU)."""
+    related = {f"shown_{path.replace('__', '_')}": F(path) for path in (*_SUBJECT, *_PRODUCT_PATHS)}
+    return voorzieningen_visible_to(applicatie).select_related(None).only(*_own_fields(Voorziening)).annotate(**related)
 
 
 def documenten_visible_to(applicatie: Applicatie) -> QuerySet[Document]:

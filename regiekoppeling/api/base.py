@@ -187,12 +187,19 @@ class StrictQueryMixin:
             raise InvalidQueryParams(errors)
 
 
-def _aanvraag_in_hand(instance: Any) -> Aanvraag | None:
-    """The aanvraag an object is or was read with (select_related), so logging its read needs no query."""
+def _subject_in_hand(instance: Any) -> tuple[int, tuple[Any, str, int]] | None:
+    """(aanvraag id, its subject) of an object read with its aanvraag (select_related, or the values of
+    `selectors.voorzieningen_shown_to`), so logging its read needs no query; None otherwise."""
     if isinstance(instance, Aanvraag):
-        return instance
+        return instance.pk, (instance.uuid, instance.client_bsn, instance.gemeente_id)
+    shown = getattr(instance, "shown_aanvraag_uuid", None)
+    if shown is not None:
+        return instance.aanvraag_id, (shown, instance.shown_aanvraag_client_bsn, instance.shown_aanvraag_gemeente_id)
     field = instance._meta.get_field("aanvraag") if hasattr(instance, "aanvraag_id") else None
-    return instance.aanvraag if field is not None and field.is_cached(instance) else None
+    if field is None or not field.is_cached(instance):
+        return None
+    a = instance.aanvraag
+    return a.pk, (a.uuid, a.client_bsn, a.gemeente_id)
 
 
 # --- the base viewset -------------------------------------------------------------------------------
@@ -237,7 +244,7 @@ class ResourceViewSet(StrictQueryMixin, mixins.ListModelMixin, mixins.RetrieveMo
             return  # nothing of a client (the productenboek, berichten, abonnementen)
         aanvraag_id = operator.attrgetter(self.logboek_aanvraag)
         rows = [(aanvraag_id(o), str(o.uuid)) for o in shown]
-        subjects = {a.pk: (a.uuid, a.client_bsn, a.gemeente_id) for a in map(_aanvraag_in_hand, shown) if a}
+        subjects = dict(subject for subject in map(_subject_in_hand, shown) if subject)
         logboek.verwerkingen_log_reads(
             resource=self.basename, shown=[r for r in rows if r[0] is not None], subjects=subjects
         )

@@ -59,6 +59,20 @@ def _product(product: Any) -> dict[str, str] | None:
     return {"categorie": str(product.categorie), "code": str(product.code), "omschrijving": str(product.omschrijving)}
 
 
+def _aanvraag_uuid(v: Voorziening) -> Any:
+    # A line of `selectors.voorzieningen_shown_to` carries it as a value; others have their aanvraag.
+    shown = getattr(v, "shown_aanvraag_uuid", None)
+    return v.aanvraag.uuid if shown is None else shown
+
+
+def _line_product(v: Voorziening) -> dict[str, str] | None:
+    categorie = getattr(v, "shown_product_categorie", None)
+    if categorie is None:
+        return _product(v.product)
+    shown = v.shown_product_code, v.shown_product_omschrijving  # type: ignore[attr-defined]
+    return {"categorie": str(categorie), "code": str(shown[0]), "omschrijving": str(shown[1])}
+
+
 def voorziening_shown(v: Voorziening, shapes: Shapes, *, aanvraag_uuid: Any = None) -> dict[str, Any]:
     """`VoorzieningSerializer`, camelCased. `aanvraag_uuid`: when the caller has it (an aanvraag with
     its lines), so the line's own aanvraag need not be loaded."""
@@ -66,9 +80,9 @@ def voorziening_shown(v: Voorziening, shapes: Shapes, *, aanvraag_uuid: Any = No
     return {
         "url": shapes.link("voorziening-detail", v.uuid),
         "uuid": str(v.uuid),
-        "aanvraag": shapes.link("aanvraag-detail", aanvraag_uuid or v.aanvraag.uuid),
+        "aanvraag": shapes.link("aanvraag-detail", aanvraag_uuid or _aanvraag_uuid(v)),
         "volgnummer": int(v.volgnummer),
-        "product": _product(v.product),
+        "product": _line_product(v),
         "leveringsvorm": v.leveringsvorm,
         "omvang": omvang_of(v),
         "budget": None if v.budget is None else int(v.budget),
