@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import F, Model, Prefetch, QuerySet
 
 from .constants import Rol
@@ -47,53 +45,45 @@ _SUBJECT = ("aanvraag__uuid", "aanvraag__client_bsn", "aanvraag__gemeente_id")  
 _PRODUCT_PATHS = tuple(f"product__{name}" for name in _PRODUCT_SHOWN)
 
 
-def aanvragen_shown_to(applicatie: Applicatie, *, lines: bool = True) -> QuerySet[Aanvraag]:
-    """`aanvragen_visible_to`, loading what a list or detail response shows and no more. Without
-    `lines`, the lines are left to `lines_shown_of` (a list page: rows, not model instances)."""
+def _shown_name(path: str) -> str:
+    """The attribute a related column is carried under on a line: `product__code` -> `shown_product_code`."""
+    return f"shown_{path.replace('__', '_')}"
+
+
+def aanvragen_shown_to(applicatie: Applicatie) -> QuerySet[Aanvraag]:
+    """`aanvragen_visible_to`, loading what a list or detail response shows and no more; their lines
+    come from `lines_shown_of` (rows, not model instances)."""
     shown = [*_own_fields(Aanvraag), "gemeente__code", "indiener__naam"]
     shown += [f"arrangement_product__{name}" for name in _PRODUCT_SHOWN]
-    qs = aanvragen_visible_to(applicatie).prefetch_related(None).only(*shown)
-    if not lines:
-        return qs.prefetch_related("documenten")
-    line_shown = [*_own_fields(Voorziening), *(f"product__{name}" for name in _PRODUCT_SHOWN)]
-    prefetched = Prefetch("voorzieningen", queryset=Voorziening.objects.select_related("product").only(*line_shown))
-    return qs.prefetch_related(prefetched, "documenten")
+    return aanvragen_visible_to(applicatie).prefetch_related(None).prefetch_related("documenten").only(*shown)
+
+
+_LINE_COLUMNS = tuple(f.attname for f in Voorziening._meta.concrete_fields)
+_LINE_PRODUCT = tuple(map(_shown_name, _PRODUCT_PATHS))
 
 
 class LineRow:
-    """A line as a list page of aanvragen shows it: its columns as attributes, and its product's. A
-    model instance per line cost twice what reading the row did (bench/README.md, "lists.py")."""
+    """A line as an aanvraag's answer shows it: its columns as attributes and its product's shown
+    columns as `shown_product_*` values, as a line of `voorzieningen_shown_to` carries them. A model
+    instance per line cost twice what reading the row did (bench/README.md, "lists.py")."""
 
-    __slots__ = (*(f.attname for f in Voorziening._meta.concrete_fields), "product")
+    __slots__ = (*_LINE_COLUMNS, *_LINE_PRODUCT)
     aanvraag_id: int
-    product: ProductRow
-
-
-class ProductRow:
-    __slots__ = _PRODUCT_SHOWN
-
-    def __init__(self, categorie: str, code: str, omschrijving: str) -> None:
-        self.categorie, self.code, self.omschrijving = categorie, code, omschrijving
 
 
 def lines_shown_of(aanvraag_ids: list[int]) -> dict[int, list[LineRow]]:
-    """The lines of these aanvragen (already scoped: ids of a page the caller may see), in the order of
+    """The lines of these aanvragen (already scoped: ids the caller may see), in the order of
     `Voorziening.Meta.ordering`, by aanvraag id; one query."""
-    columns = [f.attname for f in Voorziening._meta.concrete_fields]
     rows = (
         Voorziening.objects.filter(aanvraag_id__in=aanvraag_ids)
         .order_by("aanvraag_id", "volgnummer")
-        .values_list(*columns, *(f"product__{name}" for name in _PRODUCT_SHOWN))
+        .values_list(*_LINE_COLUMNS, *_PRODUCT_PATHS)
     )
-    products: dict[tuple[Any, ...], ProductRow] = {}
     by_aanvraag: dict[int, list[LineRow]] = {}
-    width = len(columns)
     for row in rows:
         line = LineRow()
-        for name, value in zip(columns, row, strict=False):
+        for name, value in zip(LineRow.__slots__, row, strict=True):
             setattr(line, name, value)
-        key = row[width:]
-        line.product = products.get(key) or products.setdefault(key, ProductRow(*key))
         by_aanvraag.setdefault(line.aanvraag_id, []).append(line)
     return by_aanvraag
 
@@ -103,7 +93,7 @@ def voorzieningen_shown_to(applicatie: Applicatie) -> QuerySet[Voorziening]:
     aanvraag's uuid and the processing log's subject, and the product's three shown columns, come as
     values on the line (`shown_*`), not as model instances of their own (two thirds of a page's
     instances, about a sixth of its CPU)."""
-    related = {f"shown_{path.replace('__', '_')}": F(path) for path in (*_SUBJECT, *_PRODUCT_PATHS)}
+    related = {_shown_name(path): F(path) for path in (*_SUBJECT, *_PRODUCT_PATHS)}
     return voorzieningen_visible_to(applicatie).select_related(None).only(*_own_fields(Voorziening)).annotate(**related)
 
 

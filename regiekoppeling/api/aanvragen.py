@@ -49,7 +49,8 @@ class ShownByHand:
         return None  # the objects carry what they show
 
     def retrieve(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(shown_one(self.get_object(), self.get_serializer_context()))
+        instance = self.get_object()
+        return Response(shown_one(instance, self.get_serializer_context(), lines=self.lines_of([instance])))
 
     def shown(self: Any, instance: Any, serializer: type[Any] | None = None) -> Any:
         if serializer is None:
@@ -87,11 +88,11 @@ class AanvraagViewSet(ShownByHand, ResourceViewSet):
 
     def get_queryset(self) -> Any:
         if self.action in ("list", "retrieve"):
-            return selectors.aanvragen_shown_to(caller(self.request), lines=self.action == "retrieve")
+            return selectors.aanvragen_shown_to(caller(self.request))
         return selectors.aanvragen_visible_to(caller(self.request))
 
     def lines_of(self, page: Any) -> Any:
-        # A page's lines as rows in one query (model instances per line cost twice as much).
+        # The lines of a page (or of one aanvraag) as rows in one query: instances cost twice as much.
         return selectors.lines_shown_of([a.pk for a in page])
 
     @idempotent

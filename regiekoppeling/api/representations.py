@@ -60,12 +60,14 @@ def _product(product: Any) -> dict[str, str] | None:
 
 
 def _aanvraag_uuid(v: Voorziening) -> Any:
-    # A line of `selectors.voorzieningen_shown_to` carries it as a value; others have their aanvraag.
+    # A line of `selectors.voorzieningen_shown_to` carries it as a value; others have their aanvraag
+    # (the lines of `selectors.lines_shown_of` get it from their aanvraag's answer).
     shown = getattr(v, "shown_aanvraag_uuid", None)
     return v.aanvraag.uuid if shown is None else shown
 
 
 def _line_product(v: Voorziening) -> dict[str, str] | None:
+    # The lines of `voorzieningen_shown_to` and `lines_shown_of` carry their product's columns as values.
     categorie = getattr(v, "shown_product_categorie", None)
     if categorie is None:
         return _product(v.product)
@@ -134,8 +136,8 @@ def document_shown(
 
 
 def aanvraag_shown(a: Aanvraag, shapes: Shapes, *, lines: list[Any] | None = None) -> dict[str, Any]:
-    """`AanvraagSerializer`, camelCased, with its lines and documents (prefetched by the selector, or
-    the lines given as `selectors.LineRow`s)."""
+    """`AanvraagSerializer`, camelCased, with its lines and documents (prefetched, or the lines given as
+    `selectors.LineRow`s)."""
     if lines is None:
         lines = list(a.voorzieningen.all())
     line_uuids = {line.id: line.uuid for line in lines}
@@ -178,17 +180,22 @@ def aanvraag_shown(a: Aanvraag, shapes: Shapes, *, lines: list[Any] | None = Non
 SHOWN = {Aanvraag: aanvraag_shown, Voorziening: voorziening_shown, Document: document_shown}
 
 
-def shown_one(instance: Aanvraag | Voorziening | Document, context: Mapping[str, Any]) -> Camelized:
-    """One object as its detail response shows it."""
-    return Camelized(SHOWN[type(instance)](instance, Shapes(context)))  # type: ignore[operator]
-
-
 def shown_many(
     instances: Iterable[Any], context: Mapping[str, Any], *, lines: Mapping[int, list[Any]] | None = None
 ) -> CamelizedList:
-    """The objects of a list page, each as its detail response shows it; `lines`: the lines of a page
-    of aanvragen by aanvraag id (`selectors.lines_shown_of`), instead of their prefetched lines."""
+    """The objects of a list page, each as its detail response shows it; `lines`: the lines of
+    aanvragen by aanvraag id (`selectors.lines_shown_of`), instead of their prefetched lines."""
     shapes = Shapes(context)
     if lines is not None:
         return CamelizedList(aanvraag_shown(a, shapes, lines=lines.get(a.pk, [])) for a in instances)
     return CamelizedList(SHOWN[type(o)](o, shapes) for o in instances)  # type: ignore[operator]
+
+
+def shown_one(
+    instance: Aanvraag | Voorziening | Document,
+    context: Mapping[str, Any],
+    *,
+    lines: Mapping[int, list[Any]] | None = None,
+) -> Camelized:
+    """One object as its detail response shows it."""
+    return Camelized(shown_many([instance], context, lines=lines)[0])
