@@ -142,6 +142,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/regiekoppeling"),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        # Django's PostgreSQL backend with psycopg's C loader for timestamps (regiekoppeling/postgresql).
+        engine="regiekoppeling.postgresql",
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

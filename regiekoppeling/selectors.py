@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db.models import F, Model, Prefetch, QuerySet
 
 from .constants import Rol
@@ -50,42 +53,66 @@ def _shown_name(path: str) -> str:
     return f"shown_{path.replace('__', '_')}"
 
 
-def aanvragen_shown_to(applicatie: Applicatie) -> QuerySet[Aanvraag]:
-    """`aanvragen_visible_to`, loading what a list or detail response shows and no more; their lines
-    come from `lines_shown_of` (rows, not model instances)."""
-    shown = [*_own_fields(Aanvraag), "gemeente__code", "indiener__naam"]
-    shown += [f"arrangement_product__{name}" for name in _PRODUCT_SHOWN]
-    return aanvragen_visible_to(applicatie).prefetch_related(None).prefetch_related("documenten").only(*shown)
+_AANVRAAG_RELATED = ("gemeente__code", "indiener__naam", *(f"arrangement_product__{name}" for name in _PRODUCT_SHOWN))
 
+
+def aanvragen_shown_to(applicatie: Applicatie) -> QuerySet[Aanvraag]:
+    """`aanvragen_visible_to`, loading what a list or detail response shows and no more: its gemeente's
+    code, its indiener's name and its arrangement product's columns as values (`shown_*`), not as
+    model instances; their lines and documents come from `lines_shown_of` and `documenten_shown_of`
+    (rows)."""
+    related = {_shown_name(path): F(path) for path in _AANVRAAG_RELATED}
+    return (
+        aanvragen_visible_to(applicatie)
+        .select_related(None)
+        .prefetch_related(None)
+        .only(*_own_fields(Aanvraag))
+        .annotate(**related)
+    )
+
+
+# A page's lines and documents are read as rows (Django's named tuples, `values_list(named=True)`), not
+# model instances: an instance per row cost twice what reading the row did (bench/README.md, "lists.py").
+# A row carries the columns `representations.py` reads under their model attribute names.
+LineRow = Any  # a Voorziening's columns, and its product's shown columns as `shown_product_*`
+DocumentRow = Any  # the columns of a Document in `_DOCUMENT_SHOWN`
 
 _LINE_COLUMNS = tuple(f.attname for f in Voorziening._meta.concrete_fields)
-_LINE_PRODUCT = tuple(map(_shown_name, _PRODUCT_PATHS))
 
 
-class LineRow:
-    """A line as an aanvraag's answer shows it: its columns as attributes and its product's shown
-    columns as `shown_product_*` values, as a line of `voorzieningen_shown_to` carries them. A model
-    instance per line cost twice what reading the row did (bench/README.md, "lists.py")."""
-
-    __slots__ = (*_LINE_COLUMNS, *_LINE_PRODUCT)
-    aanvraag_id: int
+def _by_aanvraag(rows: Iterable[Any]) -> dict[int, list[Any]]:
+    by_aanvraag: dict[int, list[Any]] = {}
+    for row in rows:
+        by_aanvraag.setdefault(row.aanvraag_id, []).append(row)
+    return by_aanvraag
 
 
 def lines_shown_of(aanvraag_ids: list[int]) -> dict[int, list[LineRow]]:
     """The lines of these aanvragen (already scoped: ids the caller may see), in the order of
-    `Voorziening.Meta.ordering`, by aanvraag id; one query."""
+    `Voorziening.Meta.ordering`, by aanvraag id, each as a line of `voorzieningen_shown_to` carries its
+    product; one query."""
+    product = {_shown_name(path): F(path) for path in _PRODUCT_PATHS}
     rows = (
         Voorziening.objects.filter(aanvraag_id__in=aanvraag_ids)
         .order_by("aanvraag_id", "volgnummer")
-        .values_list(*_LINE_COLUMNS, *_PRODUCT_PATHS)
+        .annotate(**product)
+        .values_list(*_LINE_COLUMNS, *product, named=True)
     )
-    by_aanvraag: dict[int, list[LineRow]] = {}
-    for row in rows:
-        line = LineRow()
-        for name, value in zip(LineRow.__slots__, row, strict=True):
-            setattr(line, name, value)
-        by_aanvraag.setdefault(line.aanvraag_id, []).append(line)
-    return by_aanvraag
+    return _by_aanvraag(rows)
+
+
+# What `representations.document_shown` reads of a document; not its upload's path, hash or state.
+_DOCUMENT_SHOWN = (
+    "uuid", "aanvraag_id", "voorziening_id", "titel", "beschrijving", "soort", "auteur", "bestandsnaam", "formaat",
+    "bestandsomvang", "informatieobject", "registratie", "registratie_fouten", "aangemaakt_op",
+)  # fmt: skip
+
+
+def documenten_shown_of(aanvraag_ids: list[int]) -> dict[int, list[DocumentRow]]:
+    """The documents of these aanvragen (already scoped), in the order of `Document.Meta.ordering`, by
+    aanvraag id; one query (a prefetch built a queryset per aanvraag and a model instance per document)."""
+    rows = Document.objects.filter(aanvraag_id__in=aanvraag_ids).values_list(*_DOCUMENT_SHOWN, named=True)
+    return _by_aanvraag(rows)
 
 
 def voorzieningen_shown_to(applicatie: Applicatie) -> QuerySet[Voorziening]:

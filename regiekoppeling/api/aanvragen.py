@@ -24,7 +24,7 @@ from .pagination import KeysetPagination
 from .parsers import StrictJSONParser, StrictMultiPartParser
 from .prototypes import validated
 from .renderers import BinaryRenderer, CamelCaseJSONRenderer, safe_filename
-from .representations import shown_many, shown_one
+from .representations import AanvraagParts, shown_many, shown_one
 from .serializers import (
     AanvraagInputSerializer,
     AanvraagSerializer,
@@ -43,14 +43,14 @@ class ShownByHand:
 
     def list(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(shown_many(page, self.get_serializer_context(), lines=self.lines_of(page)))
+        return self.get_paginated_response(shown_many(page, self.get_serializer_context(), parts=self.parts_of(page)))
 
-    def lines_of(self, page: Any) -> Any:
+    def parts_of(self, page: Any) -> AanvraagParts | None:
         return None  # the objects carry what they show
 
     def retrieve(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
-        return Response(shown_one(instance, self.get_serializer_context(), lines=self.lines_of([instance])))
+        return Response(shown_one(instance, self.get_serializer_context(), parts=self.parts_of([instance])))
 
     def shown(self: Any, instance: Any, serializer: type[Any] | None = None) -> Any:
         if serializer is None:
@@ -91,9 +91,11 @@ class AanvraagViewSet(ShownByHand, ResourceViewSet):
             return selectors.aanvragen_shown_to(caller(self.request))
         return selectors.aanvragen_visible_to(caller(self.request))
 
-    def lines_of(self, page: Any) -> Any:
-        # The lines of a page (or of one aanvraag) as rows in one query: instances cost twice as much.
-        return selectors.lines_shown_of([a.pk for a in page])
+    def parts_of(self, page: Any) -> AanvraagParts:
+        # The lines and documents of a page (or of one aanvraag) as rows, a query each: model instances
+        # (and a prefetch's queryset per aanvraag) cost twice as much.
+        ids = [a.pk for a in page]
+        return AanvraagParts(selectors.lines_shown_of(ids), selectors.documenten_shown_of(ids))
 
     @idempotent
     def create(self, request: Request) -> Response:

@@ -14,7 +14,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.reverse import reverse
 
-_PLACEHOLDER = "00000000-0000-4000-8000-00000000cafe"
+PLACEHOLDER = "00000000-0000-4000-8000-00000000cafe"
 
 
 def detail_url(context: Mapping[str, Any], view_name: str, uuid: Any) -> str:
@@ -27,9 +27,9 @@ def detail_url(context: Mapping[str, Any], view_name: str, uuid: Any) -> str:
     template = templates.get(view_name)
     if template is None:
         template = templates[view_name] = reverse(
-            view_name, kwargs={"uuid": _PLACEHOLDER}, request=context.get("request")
+            view_name, kwargs={"uuid": PLACEHOLDER}, request=context.get("request")
         )
-    return str(template).replace(_PLACEHOLDER, str(uuid))
+    return str(template).replace(PLACEHOLDER, str(uuid))
 
 
 class _DetailReverse:

@@ -7,12 +7,14 @@ import functools
 import re
 from typing import Any
 
+import orjson
 from django.utils.encoding import force_str
 from django.utils.functional import Promise
 from djangorestframework_camel_case import render
 from djangorestframework_camel_case.util import camelize as package_camelize
 from djangorestframework_camel_case.util import camelize_re, underscore_to_camel
 from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
 
 
 @functools.lru_cache(maxsize=4096)
@@ -43,11 +45,42 @@ def camelize(data: Any) -> Any:
     return package_camelize(data)  # lazy strings, other iterables: the package's own rules
 
 
+def _shown(data: Any) -> bool:
+    """A body of `representations.py`: one object, or a page whose results are such objects."""
+    if type(data) is Camelized:
+        return True
+    return isinstance(data, dict) and type(data.get("results")) is CamelizedList
+
+
+# What `json.dumps` with DRF's encoder writes for these types, not orjson's own forms.
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_LINE_SEPARATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
+
+
+def _orjson_dumps(data: Any) -> bytes:
+    """The bytes DRF's `JSONRenderer` writes (compact, UTF-8, U+2028/U+2029 escaped), by orjson: for a
+    page of 100 aanvragen 0.35 ms instead of 4 (bench/README.md, "JSON"). Types orjson does not write
+    itself (dates, Decimal, lazy strings) go through DRF's encoder. A float would be written in
+    orjson's shortest form (`1e16`, not `1e+16`): these bodies carry none (amounts are integers)."""
+    rendered = orjson.dumps(data, default=JSONEncoder().default, option=_ORJSON_OPTIONS)
+    for raw, escaped in _LINE_SEPARATORS:
+        if raw in rendered:
+            rendered = rendered.replace(raw, escaped)
+    return rendered
+
+
 class CamelCaseJSONRenderer(render.CamelCaseJSONRenderer):
-    """The package's renderer (what tools recognise) with the faster `camelize`."""
+    """The package's renderer (what tools recognise) with the faster `camelize`, and orjson for the
+    bodies `representations.py` writes (the large ones: list pages)."""
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
-        return bytes(JSONRenderer.render(self, camelize(data), accepted_media_type, renderer_context))
+        data = camelize(data)
+        if _shown(data) and self.get_indent(accepted_media_type, renderer_context or {}) is None:
+            try:
+                return _orjson_dumps(data)
+            except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, say; DRF writes it
+                pass
+        return bytes(JSONRenderer.render(self, data, accepted_media_type, renderer_context))
 
 
 class BinaryRenderer(BaseRenderer):

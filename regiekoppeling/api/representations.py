@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils import timezone
 
 from ..models import Aanvraag, Document, Voorziening
-from .links import detail_url
+from .links import PLACEHOLDER, detail_url
 from .prototypes import item_represented
 from .renderers import Camelized, CamelizedList, camelize
 from .serializers import BetrokkeneSerializer, RegistratieFoutSerializer, omvang_of, pgb_of, verwijzer_of, zaak_of
@@ -31,9 +31,15 @@ class Shapes:
     def __init__(self, context: Mapping[str, Any]) -> None:
         self.context = context
         self.zone = timezone.get_current_timezone()
+        self.links: dict[str, tuple[str, str]] = {}
 
     def link(self, view_name: str, uuid: Any) -> str:
-        return detail_url(self.context, view_name, uuid)
+        """`links.detail_url`, its template split around the uuid once per response."""
+        around = self.links.get(view_name)
+        if around is None:
+            before, after = detail_url(self.context, view_name, PLACEHOLDER).split(PLACEHOLDER)
+            around = self.links[view_name] = (before, after)
+        return f"{around[0]}{uuid}{around[1]}"
 
     def moment(self, value: datetime.datetime | None) -> str | None:
         """A DateTimeField of DRF: in the current time zone, ISO 8601, UTC as `Z`."""
@@ -79,9 +85,10 @@ def voorziening_shown(v: Voorziening, shapes: Shapes, *, aanvraag_uuid: Any = No
     """`VoorzieningSerializer`, camelCased. `aanvraag_uuid`: when the caller has it (an aanvraag with
     its lines), so the line's own aanvraag need not be loaded."""
     # omvang, pgb and verwijzer have no key to camelCase; the zaak comes in camelCase.
+    uuid = str(v.uuid)
     return {
-        "url": shapes.link("voorziening-detail", v.uuid),
-        "uuid": str(v.uuid),
+        "url": shapes.link("voorziening-detail", uuid),
+        "uuid": uuid,
         "aanvraag": shapes.link("aanvraag-detail", aanvraag_uuid or _aanvraag_uuid(v)),
         "volgnummer": int(v.volgnummer),
         "product": _line_product(v),
@@ -113,11 +120,12 @@ def document_shown(
     if d.voorziening_id is None:
         voorziening = None
     else:
-        uuid = voorziening_uuids.get(d.voorziening_id) if voorziening_uuids else None
-        voorziening = shapes.link("voorziening-detail", uuid or d.voorziening.uuid)  # type: ignore[union-attr]
+        line_uuid = voorziening_uuids.get(d.voorziening_id) if voorziening_uuids else None
+        voorziening = shapes.link("voorziening-detail", line_uuid or d.voorziening.uuid)  # type: ignore[union-attr]
+    uuid = str(d.uuid)
     return {
-        "url": shapes.link("document-detail", d.uuid),
-        "uuid": str(d.uuid),
+        "url": shapes.link("document-detail", uuid),
+        "uuid": uuid,
         "aanvraag": shapes.link("aanvraag-detail", aanvraag_uuid or d.aanvraag.uuid),
         "voorziening": voorziening,
         "titel": str(d.titel),
@@ -131,27 +139,49 @@ def document_shown(
         "registratie": d.registratie,
         "registratieFouten": _fouten(d.registratie_fouten),
         "aangemaaktOp": shapes.moment(d.aangemaakt_op),
-        "inhoud": shapes.link("document-inhoud", d.uuid),
+        "inhoud": shapes.link("document-inhoud", uuid),
     }
 
 
-def aanvraag_shown(a: Aanvraag, shapes: Shapes, *, lines: list[Any] | None = None) -> dict[str, Any]:
-    """`AanvraagSerializer`, camelCased, with its lines and documents (prefetched, or the lines given as
-    `selectors.LineRow`s)."""
+_UNSET = object()
+
+
+def _aanvraag_related(a: Aanvraag) -> tuple[Any, Any, dict[str, str] | None]:
+    """Its gemeente's code, its indiener's name and its arrangement product: values on an aanvraag of
+    `selectors.aanvragen_shown_to`, related instances on any other."""
+    code = getattr(a, "shown_gemeente_code", _UNSET)
+    if code is _UNSET:
+        return a.gemeente.code, a.indiener.naam, _product(a.arrangement_product)
+    product = None
+    if a.arrangement_product_id is not None:
+        shown = (getattr(a, f"shown_arrangement_product_{name}") for name in ("categorie", "code", "omschrijving"))
+        product = dict(zip(("categorie", "code", "omschrijving"), map(str, shown), strict=True))
+    return code, a.shown_indiener_naam, product  # type: ignore[attr-defined]
+
+
+def aanvraag_shown(
+    a: Aanvraag, shapes: Shapes, *, lines: list[Any] | None = None, documenten: list[Any] | None = None
+) -> dict[str, Any]:
+    """`AanvraagSerializer`, camelCased, with its lines and documents (its own, or given as the rows
+    of `selectors.lines_shown_of` and `documenten_shown_of`)."""
     if lines is None:
         lines = list(a.voorzieningen.all())
+    if documenten is None:
+        documenten = list(a.documenten.all())
     line_uuids = {line.id: line.uuid for line in lines}
     betrokkenen = a.betrokkenen or []
+    gemeente, indiener, arrangement_product = _aanvraag_related(a)
+    uuid = str(a.uuid)
     return {
-        "url": shapes.link("aanvraag-detail", a.uuid),
-        "uuid": str(a.uuid),
-        "gemeente": str(a.gemeente.code),
+        "url": shapes.link("aanvraag-detail", uuid),
+        "uuid": uuid,
+        "gemeente": str(gemeente),
         "wet": a.wet,
-        "indiener": str(a.indiener.naam),
+        "indiener": str(indiener),
         "regieReferentie": str(a.regie_referentie),
         "gezinsplanZaak": str(a.gezinsplan_zaak) if a.gezinsplan_zaak else None,
         "isArrangement": bool(a.is_arrangement),
-        "arrangementProduct": _product(a.arrangement_product),
+        "arrangementProduct": arrangement_product,
         "toelichting": str(a.toelichting),
         "client": {
             "bsn": str(a.client_bsn),
@@ -163,13 +193,11 @@ def aanvraag_shown(a: Aanvraag, shapes: Shapes, *, lines: list[Any] | None = Non
             "achternaam": str(a.client_achternaam),
         },
         "betrokkenen": [camelize(item_represented(BetrokkeneSerializer, b)) for b in betrokkenen],
-        "voorzieningen": [voorziening_shown(line, shapes, aanvraag_uuid=a.uuid) for line in lines],
+        "voorzieningen": [voorziening_shown(line, shapes, aanvraag_uuid=uuid) for line in lines],
         "hoofdzaak": (
             {"url": a.hoofdzaak_url, "identificatie": a.hoofdzaak_identificatie} if a.hoofdzaak_url else None
         ),
-        "documenten": [
-            document_shown(d, shapes, aanvraag_uuid=a.uuid, voorziening_uuids=line_uuids) for d in a.documenten.all()
-        ],
+        "documenten": [document_shown(d, shapes, aanvraag_uuid=uuid, voorziening_uuids=line_uuids) for d in documenten],
         "status": a.status,
         "redenIntrekking": str(a.reden_intrekking),
         "aangemaaktOp": shapes.moment(a.aangemaakt_op),
@@ -180,22 +208,30 @@ def aanvraag_shown(a: Aanvraag, shapes: Shapes, *, lines: list[Any] | None = Non
 SHOWN = {Aanvraag: aanvraag_shown, Voorziening: voorziening_shown, Document: document_shown}
 
 
+class AanvraagParts(NamedTuple):
+    """The lines and documents of a page of aanvragen, by aanvraag id (`selectors.lines_shown_of`,
+    `selectors.documenten_shown_of`)."""
+
+    lines: Mapping[int, list[Any]]
+    documenten: Mapping[int, list[Any]]
+
+
 def shown_many(
-    instances: Iterable[Any], context: Mapping[str, Any], *, lines: Mapping[int, list[Any]] | None = None
+    instances: Iterable[Any], context: Mapping[str, Any], *, parts: AanvraagParts | None = None
 ) -> CamelizedList:
-    """The objects of a list page, each as its detail response shows it; `lines`: the lines of
-    aanvragen by aanvraag id (`selectors.lines_shown_of`), instead of their prefetched lines."""
+    """The objects of a list page, each as its detail response shows it; `parts`: the lines and
+    documents of aanvragen read as rows, instead of their own."""
     shapes = Shapes(context)
-    if lines is not None:
-        return CamelizedList(aanvraag_shown(a, shapes, lines=lines.get(a.pk, [])) for a in instances)
+    if parts is not None:
+        return CamelizedList(
+            aanvraag_shown(a, shapes, lines=parts.lines.get(a.pk, []), documenten=parts.documenten.get(a.pk, []))
+            for a in instances
+        )
     return CamelizedList(SHOWN[type(o)](o, shapes) for o in instances)  # type: ignore[operator]
 
 
 def shown_one(
-    instance: Aanvraag | Voorziening | Document,
-    context: Mapping[str, Any],
-    *,
-    lines: Mapping[int, list[Any]] | None = None,
+    instance: Aanvraag | Voorziening | Document, context: Mapping[str, Any], *, parts: AanvraagParts | None = None
 ) -> Camelized:
     """One object as its detail response shows it."""
-    return Camelized(shown_many([instance], context, lines=lines)[0])
+    return Camelized(shown_many([instance], context, parts=parts)[0])

@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend with psycopg's C loader for `timestamptz` (see `base.py`)."""
