@@ -16,6 +16,7 @@ from rest_framework.utils.urls import replace_query_param
 from ..berichten import selectors, services
 from ..berichten.links import RESOURCE_PATHS
 from ..models import Abonnement, Bericht
+from .aanvragen import ShownByHand
 from .base import IDEMPOTENCY_KEY, ResourceViewSet, caller, created, idempotent
 from .fields import StrictSerializer
 from .filters import StrictUUIDFilter
@@ -129,7 +130,7 @@ class BerichtSerializer(serializers.ModelSerializer):
     ),
     retrieve=extend_schema(description="Een bericht uit de eigen feed."),
 )
-class BerichtViewSet(ResourceViewSet):
+class BerichtViewSet(ShownByHand, ResourceViewSet):
     """Berichten: elke gebeurtenis voor een partij, als feed met een cursor."""
 
     serializer_class = BerichtSerializer

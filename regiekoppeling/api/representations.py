@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from django.utils import timezone
 
-from ..models import Aanvraag, Document, Voorziening
+from ..models import Aanvraag, Bericht, Document, Voorziening
 from .links import PLACEHOLDER, detail_url
 from .prototypes import item_represented
 from .renderers import Camelized, CamelizedList, camelize
@@ -205,7 +205,34 @@ def aanvraag_shown(
     }
 
 
-SHOWN = {Aanvraag: aanvraag_shown, Voorziening: voorziening_shown, Document: document_shown}
+def _utc(value: datetime.datetime) -> str:
+    """A DateTimeField of DRF with `default_timezone=UTC`: ISO 8601 in UTC, as `Z`."""
+    return value.astimezone(datetime.UTC).isoformat()[:-6] + "Z"
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def bericht_shown(b: Bericht, shapes: Shapes) -> dict[str, Any]:
+    """`BerichtSerializer` (api/berichten.py), camelCased: a bericht of the feed."""
+    uuid = str(b.uuid)
+    kenmerken = {str(k): None if v is None else str(v) for k, v in b.kenmerken.items()}
+    return {
+        "url": shapes.link("bericht-detail", uuid),
+        "uuid": uuid,
+        "kanaal": _text(b.kanaal),
+        "hoofdObject": _text(b.hoofd_object),
+        "resource": _text(b.resource),
+        "resourceUrl": _text(b.resource_url),
+        "actie": _text(b.actie),
+        "aanmaakdatum": _utc(b.aanmaakdatum) if b.aanmaakdatum else None,
+        "kenmerken": camelize(kenmerken),
+        "gebeurtenis": _text(b.gebeurtenis),
+    }
+
+
+SHOWN = {Aanvraag: aanvraag_shown, Voorziening: voorziening_shown, Document: document_shown, Bericht: bericht_shown}
 
 
 class AanvraagParts(NamedTuple):
@@ -231,7 +258,10 @@ def shown_many(
 
 
 def shown_one(
-    instance: Aanvraag | Voorziening | Document, context: Mapping[str, Any], *, parts: AanvraagParts | None = None
+    instance: Aanvraag | Voorziening | Document | Bericht,
+    context: Mapping[str, Any],
+    *,
+    parts: AanvraagParts | None = None,
 ) -> Camelized:
     """One object as its detail response shows it."""
     return Camelized(shown_many([instance], context, parts=parts)[0])

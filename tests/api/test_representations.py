@@ -14,10 +14,11 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIRequestFactory
 
+from regiekoppeling.api.berichten import BerichtSerializer
 from regiekoppeling.api.renderers import CamelCaseJSONRenderer
 from regiekoppeling.api.representations import shown_many, shown_one
 from regiekoppeling.api.serializers import AanvraagSerializer, DocumentSerializer, VoorzieningSerializer
-from regiekoppeling.models import Aanvraag, Document, Voorziening
+from regiekoppeling.models import Aanvraag, Bericht, Document, OutboxItem, Voorziening
 from regiekoppeling.selectors import aanvragen_visible_to, documenten_visible_to, voorzieningen_visible_to
 from tests.conftest import BSN_B, aanvraag_body, pgb_line, zin_line
 
@@ -170,3 +171,52 @@ def test_the_api_answers_with_them(regie, variety, path):
     assert regie.get(path).json()["results"] == expected
     for one in expected:
         assert regie.get(f"{path}/{one['uuid']}").json() == one
+
+
+# --- the berichten feed ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def berichten(regie, backoffice, variety) -> list[Any]:
+    """The feed of the backoffice after the variety's aanvragen, plus berichten over every branch of the
+    representation: kenmerken with snake_case keys, a number and a null, another offset."""
+    from tests.berichten.conftest import run_berichten
+
+    run_berichten()
+    ontvanger = Bericht.objects.filter(ontvanger__naam="Backoffice").first()
+    assert ontvanger is not None, "the variety gave the backoffice no bericht"
+    used = Bericht.objects.filter(ontvanger=ontvanger.ontvanger).values("bron")
+    bronnen = list(OutboxItem.objects.exclude(pk__in=used)[:2])
+    assert len(bronnen) == 2
+    for n, kenmerken in enumerate([{}, {"zaak_identificatie": "ZAAK-1", "aantal": 3, "leeg": None, "a_b_c": "x_y"}]):
+        Bericht.objects.create(
+            ontvanger=ontvanger.ontvanger, bron=bronnen[n], aanvraag=None, kanaal="regiekoppeling",
+            hoofd_object=f"https://example.nl/api/v1/producten/{n}", resource="product", resource_url="https://x/y",
+            actie="update", gebeurtenis=f"product_{n}", kenmerken=kenmerken,
+            aanmaakdatum=datetime.datetime(2027, 6, 1, 12, 0, n, 5 * n, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
+        )  # fmt: skip
+    return list(Bericht.objects.filter(ontvanger=ontvanger.ontvanger).order_by("id"))
+
+
+@pytest.mark.parametrize("zone", ["Europe/Amsterdam", "UTC"])
+def test_a_bericht_renders_as_its_serializer(berichten, zone):
+    assert len(berichten) >= 4
+    with timezone.override(zone):
+        for bericht in berichten:
+            ctx = context()
+            assert rendered(shown_one(bericht, ctx)) == rendered(BerichtSerializer(bericht, context=ctx).data)
+    last = json.loads(rendered(shown_one(berichten[-1], context())))
+    assert last["kenmerken"] == {"zaakIdentificatie": "ZAAK-1", "aantal": "3", "leeg": None, "aBC": "x_y"}
+    assert last["aanmaakdatum"] == "2027-06-01T10:00:01.000005Z"
+
+
+def test_the_feed_answers_with_them(backoffice, berichten):
+    expected = [serialized_bericht(b) for b in berichten]
+    page = backoffice.get("/api/v1/berichten", pageSize=100).json()
+    assert page["results"] == expected
+    assert backoffice.get(f"/api/v1/berichten/{expected[0]['uuid']}").json() == expected[0]
+
+
+def serialized_bericht(bericht: Bericht) -> Any:
+    body = rendered(BerichtSerializer(bericht, context=context()).data).decode()
+    return json.loads(body.replace("http://testserver/api/v1/", f"{settings.API_PUBLIC_URL}/"))
