@@ -385,7 +385,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "regiekoppeling.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "regiekoppeling.api.exceptions.problem_exception_handler",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["regiekoppeling.api.filters.FilterBackend"],
     "UNAUTHENTICATED_USER": None,
     "PAGE_SIZE": 20,
     # ISO 8601 (date.isoformat()): always four-digit years; strftime's %Y writes year 1 as "1".

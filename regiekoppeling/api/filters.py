@@ -114,3 +114,19 @@ class ProductFilter(filters.FilterSet):
     class Meta:
         model = Product
         fields: list[str] = []
+
+
+# Parameters of the pagination, not of a filterset (pagination.py).
+_PAGING = frozenset({"cursor", "pageSize", "page"})
+
+
+class FilterBackend(filters.DjangoFilterBackend):
+    """django-filter's backend. A request with no filter parameter at all (the first page, a next
+    page) does not build the filterset: it would deep-copy each declared filter and validate an empty
+    form only to return the queryset unchanged (none of these filters has a default or a method). About
+    1.5 ms of a list request's CPU (bench/README.md, "lists.py")."""
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        if _PAGING.issuperset(request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

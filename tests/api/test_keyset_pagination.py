@@ -155,3 +155,24 @@ def test_a_list_read_logs_every_subject_without_reading_the_aanvragen_again(regi
     assert sum(len(v.objecten) for v in Verwerking.objects.all()) == 10
     assert [s.split("(")[0] for s in sql if s.startswith("INSERT")] == ['INSERT INTO "regiekoppeling_verwerking" ']
     assert not [s for s in sql if 'FROM "regiekoppeling_aanvraag" WHERE "regiekoppeling_aanvraag"."id" IN' in s]
+
+
+def test_a_page_without_filter_parameters_builds_no_filterset_and_a_filter_still_filters(regie, vijf, monkeypatch):
+    from django_filters import FilterSet
+
+    built = []
+    original = FilterSet.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(type(self).__name__)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(FilterSet, "__init__", counting)
+    first = regie.get("/api/v1/aanvragen", pageSize="2").json()
+    assert uuids(first) == [vijf[4], vijf[3]] and uuids(follow(regie, first["next"])) == [vijf[2], vijf[1]]
+    assert built == []
+    assert uuids(regie.get("/api/v1/aanvragen", regieReferentie="K-1").json()) == [vijf[1]]
+    assert uuids(regie.get("/api/v1/aanvragen", pageSize="2", regieReferentie="K-3").json()) == [vijf[3]]
+    assert built == ["AanvraagFilter", "AanvraagFilter"]
+    wrong = regie.get("/api/v1/aanvragen", status="onbekend")
+    assert wrong.status_code == 400 and "status" in wrong.content.decode()
