@@ -29,7 +29,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from uuid import uuid4
 
 from django.conf import settings
 from django.db import connection
@@ -37,6 +36,7 @@ from django.utils import timezone
 
 from . import events, tracecontext
 from .models import Aanvraag, Actie, Applicatie, Verwerking
+from .models.logboek import uuid7
 
 
 @functools.lru_cache(maxsize=4)
@@ -144,7 +144,7 @@ def verwerkingen_log_reads(
 def _read_row(subject: Subject, objecten: Objecten) -> dict[str, Any]:
     aanvraag_uuid, bsn, gemeente_id = subject
     return {
-        "uuid": str(uuid4()),
+        "uuid": str(uuid7()),
         "betrokkene": pseudonym(bsn),
         "gemeente_id": gemeente_id,
         "aanvraag_uuid": str(aanvraag_uuid),

@@ -115,6 +115,8 @@ def test_a_list_read_is_one_record_per_subject_in_one_insert(regie, privacy, aan
     mine = rows.get(betrokkene=logboek.pseudonym(BSN_A))
     assert sorted(o["uuid"] for o in mine.objecten) == sorted(v["uuid"] for v in aanvraag["voorzieningen"])
     assert {o["type"] for o in mine.objecten} == {"voorziening"}
+    # Time-ordered uuids (version 7): the unique index takes them on its right edge.
+    assert {row.uuid.version for row in Verwerking.objects.all()} == {7}
 
 
 def test_a_read_elsewhere_is_impossible_and_therefore_absent(regie, privacy, vreemde_backoffice, aanvraag):
@@ -408,3 +410,21 @@ def test_production_without_a_pseudonym_key_refuses_to_start():
     )
     assert wrong.returncode != 0
     assert "LOGBOEK_VERWERKINGSACTIVITEITEN must be a JSON object" in wrong.stderr
+
+
+def test_uuid7_is_version_7_ordered_by_its_millisecond_and_random_within_it(monkeypatch):
+    import uuid
+
+    from regiekoppeling.models import logboek as model
+
+    made = [model.uuid7() for _ in range(200)]
+    assert {u.version for u in made} == {7} and {u.variant for u in made} == {uuid.RFC_4122}
+    assert len(set(made)) == 200
+    now_ms = time.time_ns() // 1_000_000
+    assert all(abs((u.int >> 80) - now_ms) < 5_000 for u in made)
+    monkeypatch.setattr(model.time, "time_ns", lambda: 1_700_000_000_000 * 1_000_000)
+    earlier = model.uuid7()
+    monkeypatch.setattr(model.time, "time_ns", lambda: 1_700_000_000_001 * 1_000_000)
+    assert earlier.int >> 80 == 1_700_000_000_000 and earlier < model.uuid7() < min(made)
+    monkeypatch.setattr(model.os, "urandom", lambda n: b"\xff" * n)
+    assert str(model.uuid7()).endswith("-7fff-bfff-ffffffffffff")
