@@ -49,8 +49,10 @@ def terugkoppeling_create(*, aanvraag: Aanvraag, afzender: Applicatie, data: dic
     aanvraag = Aanvraag.objects.select_for_update().get(pk=aanvraag.pk)
     soort = data["soort"]
     uuids = data.get("voorzieningen")
-    if soort in (Terugkoppeling.Soort.VERWERKBAAR, Terugkoppeling.Soort.NIET_VERWERKBAAR):
-        uuids = None  # processability is about the whole aanvraag
+    if soort in (Terugkoppeling.Soort.VERWERKBAAR, Terugkoppeling.Soort.NIET_VERWERKBAAR) and uuids:
+        # Processability is about the whole aanvraag: a list of lines would be ignored, so it is refused.
+        reason = "Technische terugkoppeling geldt voor de hele aanvraag: laat voorzieningen weg."
+        raise DomainValidationError([InvalidParam("voorzieningen", "not_allowed", reason)])
     lines = _locked_lines(aanvraag, uuids)
     if uuids is None and soort in (Terugkoppeling.Soort.AFGEWEZEN, Terugkoppeling.Soort.IN_ONDERZOEK):
         lines = [v for v in lines if v.status in OPEN_STATUSES]

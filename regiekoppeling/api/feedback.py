@@ -37,7 +37,13 @@ class FoutSerializer(StrictSerializer):
 class TerugkoppelingInputSerializer(StrictSerializer):
     aanvraag = StrictUUIDField()
     soort = serializers.ChoiceField(choices=Terugkoppeling.Soort.choices)
-    voorzieningen = serializers.ListField(child=StrictUUIDField(), required=False, allow_empty=False)
+    voorzieningen = serializers.ListField(
+        child=StrictUUIDField(),
+        required=False,
+        allow_empty=False,
+        help_text="Alleen bij afgewezen en in onderzoek: de voorzieningen waar het om gaat (zonder: alle open "
+        "voorzieningen). Technische terugkoppeling geldt voor de hele aanvraag; voorzieningen erbij is een 400.",
+    )
     fouten = FoutSerializer(many=True, required=False)
     reden_afwijzing = serializers.RegexField(
         r"^([1-9]|[A-Z][A-Z0-9_-]{0,9})$",

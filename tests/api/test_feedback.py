@@ -54,6 +54,17 @@ class TestTechnicalFeedback:
         assert response.json()["fouten"] == fouten
         assert statuses(aanvraag) == ("niet_verwerkbaar", ["niet_verwerkbaar", "niet_verwerkbaar"])
 
+    @pytest.mark.parametrize("soort", ["verwerkbaar", "niet_verwerkbaar"])
+    def test_technical_feedback_about_some_lines_is_refused_not_ignored(self, backoffice, aanvraag, soort):
+        fouten = [{"code": "9019", "tekst": "Product onbekend"}] if soort == "niet_verwerkbaar" else []
+        one = [aanvraag["voorzieningen"][0]["uuid"]]
+        response = feedback(backoffice, aanvraag, soort, voorzieningen=one, **({"fouten": fouten} if fouten else {}))
+
+        assert response.status_code == 400, response.content
+        assert [(p["name"], p["code"]) for p in response.json()["invalidParams"]] == [("voorzieningen", "not_allowed")]
+        assert statuses(aanvraag) == ("ontvangen", ["ontvangen", "ontvangen"])
+        assert not Terugkoppeling.objects.exists()
+
     def test_niet_verwerkbaar_without_errors_is_400(self, backoffice, aanvraag):
         response = feedback(backoffice, aanvraag, "niet_verwerkbaar")
         assert response.status_code == 400
