@@ -172,8 +172,11 @@ def start_gunicorn(
     output (gunicorn and Django logging) goes to the log file, not between the results. Returns the
     master process and the base URL."""
     port = free_port()
+    # The product's own configuration (config/gunicorn.py, as `make run` and a deployment start it):
+    # its access log line per request is part of what a request costs.
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi:application",
+        "-c", "python:config.gunicorn",
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers),
         "--worker-class", worker_class,

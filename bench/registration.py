@@ -1137,7 +1137,8 @@ def start_stack(
     probe_file = run_dir / f"worker-probe-{variant}.jsonl"
     supervisor.spawn(
         f"gunicorn {variant}",
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-c", "python:config.gunicorn",
+         "--bind", f"127.0.0.1:{port}",
          "--workers", str(args.gunicorn_workers), "--worker-class", "sync", "--log-level", "warning"],
         log=run_dir / f"gunicorn-{variant}.log", env=queue_env,
     )  # fmt: skip
