@@ -326,6 +326,10 @@ OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OUTBOX_CLAIM_TIMEOUT_SECONDS", 600)
 OUTBOX_WAIT_SECONDS = env_int("OUTBOX_WAIT_SECONDS", 5)
 OUTBOX_SWEEP_INTERVAL_SECONDS = env_int("OUTBOX_SWEEP_INTERVAL_SECONDS", 10)
 OUTBOX_SWEEP_BATCH = env_int("OUTBOX_SWEEP_BATCH", 100)
+# An item still open this long after it was stored is reported (a warning every OUTBOX_STUCK_CHECK_SECONDS,
+# and the admin's filter "open te lang"): long before OUTBOX_RETRY_BUDGET_SECONDS makes it dead.
+OUTBOX_STUCK_SECONDS = env_int("OUTBOX_STUCK_SECONDS", 1800)
+OUTBOX_STUCK_CHECK_SECONDS = env_int("OUTBOX_STUCK_CHECK_SECONDS", 300)
 
 # --- Celery -----------------------------------------------------------------------------------
 # redis-py spells a Unix socket `unix://`, kombu `redis+socket://`: REDIS_URL alone is enough.
@@ -354,6 +358,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "regiekoppeling.tasks.sweep_outbox",
         "schedule": float(OUTBOX_SWEEP_INTERVAL_SECONDS),
+    },
+    "outbox-stuck": {
+        "task": "regiekoppeling.tasks.report_stuck_outbox",
+        "schedule": float(OUTBOX_STUCK_CHECK_SECONDS),
     },
     "zaken-reconcile": {
         "task": "zaken.tasks.reconcile_zaken",

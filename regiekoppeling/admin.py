@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
@@ -53,7 +54,7 @@ from .models import (
     Voorziening,
 )
 from .models.partijen import generate_secret
-from .outbox import handler_label, outbox_requeue
+from .outbox import handler_label, outbox_requeue, outbox_stuck
 from .productenboek_io import COLUMNS as PRODUCT_COLUMNS
 from .productenboek_io import ProductResource
 from .rules import bsn_problem
@@ -379,10 +380,25 @@ class VoorzieningAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return super().get_queryset(request).select_related("aanvraag", "product")
 
 
+class StuckFilter(admin.SimpleListFilter):
+    """Items open longer than OUTBOX_STUCK_SECONDS (`outbox.outbox_stuck`), as the warning names them."""
+
+    title = "wachttijd"
+    parameter_name = "wachttijd"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("te_lang", f"open te lang (meer dan {settings.OUTBOX_STUCK_SECONDS // 60} minuten)")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[OutboxItem]) -> QuerySet[OutboxItem]:
+        if self.value() == "te_lang":
+            return queryset.filter(pk__in=outbox_stuck().values("pk"))
+        return queryset
+
+
 @admin.register(OutboxItem)
 class OutboxItemAdmin(admin.ModelAdmin):
     list_display = ["id", "werk", "state", "attempts", "next_attempt_at", "aanvraag", "created_at", "short_error"]
-    list_filter = ["state", "handler"]
+    list_filter = ["state", StuckFilter, "handler"]
     search_fields = ["uuid", "aanvraag__uuid"]
     readonly_fields = [
         "uuid", "handler", "aanvraag", "payload", "state", "attempts", "next_attempt_at", "claimed_at",

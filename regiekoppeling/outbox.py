@@ -35,7 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from . import logboek, tracecontext
@@ -387,6 +387,32 @@ def outbox_sweep(*, limit: int | None = None) -> int:
         if outbox_process(item_id=item_id) is not None:
             done += 1
     return done
+
+
+def outbox_stuck() -> QuerySet[OutboxItem]:
+    """Items still open (pending or being processed) OUTBOX_STUCK_SECONDS after they were stored: work
+    that keeps failing or waiting (a besluit on a voorziening that has no zaak) short of the retry
+    budget that would make it dead."""
+    since = timezone.now() - timedelta(seconds=settings.OUTBOX_STUCK_SECONDS)
+    open_states = (OutboxItem.State.PENDING, OutboxItem.State.PROCESSING)
+    return OutboxItem.objects.filter(state__in=open_states, created_at__lt=since)
+
+
+def outbox_stuck_report() -> int:
+    """One warning naming how many items are stuck and the oldest (id, work, age, attempts), for the
+    log's alerting; the number of stuck items. Not its error text: that may quote a remote answer."""
+    stuck = outbox_stuck()
+    count = stuck.count()
+    if count:
+        oldest = stuck.order_by("created_at", "id").first()
+        assert oldest is not None
+        age = (timezone.now() - oldest.created_at).total_seconds()
+        logger.warning(
+            "outbox: %s item(s) open longer than %s s; the oldest is item %s (%s), %.0f s old, %s attempt(s); "
+            "see the admin's outbox list, filter 'open te lang'",
+            count, settings.OUTBOX_STUCK_SECONDS, oldest.pk, oldest.handler, age, oldest.attempts,
+        )  # fmt: skip
+    return count
 
 
 @transaction.atomic

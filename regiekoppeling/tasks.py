@@ -11,7 +11,7 @@ from django.utils import timezone
 from .lifecycle.changes import voorzieningen_end_due
 from .logboek import verwerkingen_prune
 from .models import IdempotencyRecord
-from .outbox import outbox_process, outbox_sweep
+from .outbox import outbox_process, outbox_stuck_report, outbox_sweep
 from .signalen import herindicatie_raise_due
 
 
@@ -23,6 +23,11 @@ def process_outbox_items(item_ids: list[int]) -> list[str | None]:
 @shared_task
 def sweep_outbox() -> int:
     return outbox_sweep()
+
+
+@shared_task
+def report_stuck_outbox() -> int:
+    return outbox_stuck_report()
 
 
 @shared_task

@@ -225,3 +225,22 @@ def test_issue_11_details_are_shown_without_a_bsn(admin_client, regie, backoffic
     shown = admin_client.get(reverse("admin:regiekoppeling_beschikking_change", args=[Beschikking.objects.get().pk]))
     assert shown.status_code == 200
     assert "Per jaar" in shown.content.decode()
+
+
+def test_the_outbox_list_filters_items_open_too_long(admin_client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from regiekoppeling import outbox
+    from regiekoppeling.models import OutboxItem
+
+    settings.OUTBOX_STUCK_SECONDS = 1800
+    old, new = (outbox.outbox_enqueue(handler="bericht", aanvraag=None, payload={"gebeurtenis": g}) for g in "ab")
+    OutboxItem.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    url = reverse("admin:regiekoppeling_outboxitem_changelist")
+    listed = admin_client.get(url, {"wachttijd": "te_lang"})
+    assert listed.status_code == 200
+    assert [o.pk for o in listed.context["cl"].result_list] == [old.pk]
+    assert "open te lang (meer dan 30 minuten)" in admin_client.get(url).content.decode()
+    assert {o.pk for o in admin_client.get(url).context["cl"].result_list} >= {old.pk, new.pk}

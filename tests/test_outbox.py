@@ -419,3 +419,39 @@ def test_an_item_without_a_lane_relays_nothing_when_it_finishes(handler, monkeyp
     assert outbox.outbox_process(item_id=first.pk) == "done"
     assert relayed == []  # `second` waits for its own relay or the sweeper, nothing else hands it on
     assert second.lane == ""
+
+
+def _aged(item: OutboxItem, *, seconds: int, state: str = OutboxItem.State.PENDING, error: str = "") -> OutboxItem:
+    created = timezone.now() - timedelta(seconds=seconds)
+    OutboxItem.objects.filter(pk=item.pk).update(created_at=created, state=state, last_error=error, attempts=7)
+    item.refresh_from_db()
+    return item
+
+
+def test_an_item_open_too_long_is_reported_once_per_check_without_its_error_text(caplog, settings):
+    settings.OUTBOX_STUCK_SECONDS = 1800
+    stuck = _aged(enqueue(), seconds=7200, error="NotReadyError('Voorziening 999993653 heeft nog geen zaak')")
+    busy = _aged(enqueue(), seconds=3600, state=OutboxItem.State.PROCESSING)
+    _aged(enqueue(), seconds=600)  # young enough
+    _aged(enqueue(), seconds=9000, state=OutboxItem.State.DONE)
+    _aged(enqueue(), seconds=9000, state=OutboxItem.State.DEAD)  # given up: the dead list, not this one
+
+    assert set(outbox.outbox_stuck().values_list("pk", flat=True)) == {stuck.pk, busy.pk}
+    with caplog.at_level("WARNING", logger="regiekoppeling.outbox"):
+        assert tasks.report_stuck_outbox() == 2
+    [record] = [r for r in caplog.records if "open longer than" in r.getMessage()]
+    message = record.getMessage()
+    assert f"item {stuck.pk} ({SOORT})" in message and "2 item(s) open longer than 1800 s" in message
+    assert "7 attempt(s)" in message and "999993653" not in message and "NotReady" not in message
+
+
+def test_nothing_stuck_logs_nothing(caplog):
+    enqueue()
+    with caplog.at_level("WARNING", logger="regiekoppeling.outbox"):
+        assert outbox.outbox_stuck_report() == 0
+    assert not [r for r in caplog.records if "open longer than" in r.getMessage()]
+
+
+def test_the_check_is_scheduled(settings):
+    assert settings.CELERY_BEAT_SCHEDULE["outbox-stuck"]["task"] == "regiekoppeling.tasks.report_stuck_outbox"
+    assert settings.CELERY_BEAT_SCHEDULE["outbox-stuck"]["schedule"] == float(settings.OUTBOX_STUCK_CHECK_SECONDS)
