@@ -92,10 +92,21 @@ def _lock_client(bsn: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"client:{bsn}"])
 
 
+# Table names of the models only; every value is a parameter.
+_STORED_PERIODS = (
+    "SELECT p.wet, p.categorie, p.code, v.ingangsdatum, v.einddatum, v.leveringsvorm"  # noqa: S608
+    f" FROM {Voorziening._meta.db_table} v JOIN {Aanvraag._meta.db_table} a ON a.id = v.aanvraag_id"
+    f" JOIN {Product._meta.db_table} p ON p.id = v.product_id"
+    " WHERE a.gemeente_id = %s AND a.client_bsn = %s AND v.status = ANY(%s)"
+)
+
+
 def _stored_periods(gemeente: Gemeente, bsn: str) -> list[tuple[str, rules.Period, str]]:
-    rows = Voorziening.objects.filter(
-        aanvraag__gemeente=gemeente, aanvraag__client_bsn=bsn, status__in=LIVE_STATUSES
-    ).values_list("product__wet", "product__categorie", "product__code", "ingangsdatum", "einddatum", "leveringsvorm")
+    """The client's live lines in this gemeente (product key, period, leveringsvorm), for OP043. One
+    statement as written: the ORM's building of this join was a tenth of an intake's CPU."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STORED_PERIODS, [gemeente.pk, bsn, [str(status) for status in LIVE_STATUSES]])
+        rows = cursor.fetchall()
     return [(f"{w}:{c}:{code}", (ing, eind), vorm) for w, c, code, ing, eind, vorm in rows]
 
 
