@@ -165,6 +165,8 @@ ZGW_CATALOGUS_CACHE_SECONDS = env_int("ZGW_CATALOGUS_CACHE_SECONDS", 3600)
 ZGW_NOTIFICATIE_WACHT_SECONDS = env_int("ZGW_NOTIFICATIE_WACHT_SECONDS", 600)
 # A ZGW server that fails is left alone for a while (doubling per failure, see zaken/pause.py); 0 = off.
 ZGW_PAUSE_BASE_SECONDS = env_int("ZGW_PAUSE_BASE_SECONDS", 2)
+# ... after this many failures in a row (an answer in between starts the count again).
+ZGW_PAUSE_AFTER_FAILURES = env_int("ZGW_PAUSE_AFTER_FAILURES", 3)
 ZGW_PAUSE_MAX_SECONDS = env_int("ZGW_PAUSE_MAX_SECONDS", 120)
 # Independent ZGW calls of one unit of work (a zaak's status, rol and documents) run at the same time,
 # at most this many per worker process (zaken/concurrent.py).

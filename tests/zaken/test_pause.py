@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_calls_pause_after_a_failure_and_resume_when_it_is_over(regie, zgw, reader, sandbox, settings):
-    settings.ZGW_PAUSE_BASE_SECONDS = 1
+    settings.ZGW_PAUSE_BASE_SECONDS, settings.ZGW_PAUSE_AFTER_FAILURES = 1, 1
     response = regie.post("/api/v1/aanvragen", aanvraag_body(zin_line()))
     aanvraag = Aanvraag.objects.get(uuid=response.json()["uuid"])
     sandbox.add_fault("/zaken/api/v1/zaken", "503", method="POST")
@@ -41,7 +41,7 @@ def test_every_further_failure_doubles_the_pause_up_to_the_maximum(settings):
 
     from zaken import pause
 
-    settings.ZGW_PAUSE_BASE_SECONDS, settings.ZGW_PAUSE_MAX_SECONDS = 2, 5
+    settings.ZGW_PAUSE_BASE_SECONDS, settings.ZGW_PAUSE_MAX_SECONDS, settings.ZGW_PAUSE_AFTER_FAILURES = 2, 5, 1
     settings.CACHES = {**settings.CACHES, "zgw": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     url = "http://zgw.example:8000/zaken/api/v1/"
     lengths = []
@@ -55,3 +55,34 @@ def test_every_further_failure_doubles_the_pause_up_to_the_maximum(settings):
     pause.raise_if_paused("http://other.example/zaken/api/v1/")  # another server: no pause
     pause.note_answered(url)
     pause.raise_if_paused(url)  # an answer ends it
+
+
+def test_the_pause_starts_after_a_run_of_failures_and_an_answer_starts_the_count_again(settings):
+    """A server failing one call in ten is up: only failures in a row (ZGW_PAUSE_AFTER_FAILURES, 3 by
+    default) pause it; then the pause doubles from the base as before."""
+    import time
+
+    from django.core.cache import caches
+
+    from zaken import pause
+
+    assert settings.ZGW_PAUSE_AFTER_FAILURES == 3  # the default
+    settings.ZGW_PAUSE_BASE_SECONDS, settings.ZGW_PAUSE_MAX_SECONDS = 2, 60
+    settings.CACHES = {**settings.CACHES, "zgw": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    url = "http://zgw.example:8000/zaken/api/v1/"
+
+    pause.note_unavailable(url)
+    pause.note_unavailable(url)
+    assert pause.raise_if_paused(url) is True  # failed lately, not paused: calls still go out
+    pause.note_answered(url)  # an answer: the count starts again
+    assert pause.raise_if_paused(url) is False
+    pause.note_unavailable(url)
+    pause.note_unavailable(url)
+    assert pause.raise_if_paused(url) is True
+    lengths = []
+    for _ in range(3):  # the third failure in a row and the ones after it
+        pause.note_unavailable(url)
+        lengths.append(round(caches["zgw"].get(pause._key(url))["until"] - time.time()))
+    assert lengths == [2, 4, 8]
+    with pytest.raises(pause.RemotePaused):
+        pause.raise_if_paused(url)
