@@ -200,10 +200,17 @@ class Cluster:
         assert self.supervisor is not None and self.postgres is not None
         import psycopg
 
-        workers = {p.pid: n for n, p in self.supervisor.children if n.startswith("worker-") and p.poll() is None}
+        supervisor = self.supervisor
+
+        def alive() -> dict[int, str]:
+            # Read again on every round: a worker killed a moment ago comes back under a new pid.
+            return {p.pid: n for n, p in supervisor.children if n.startswith("worker-") and p.poll() is None}
+
         deadline = time.monotonic() + timeout
         busy: list[int] = []
+        workers = alive()
         while not busy and time.monotonic() < deadline:
+            workers = alive()
             try:
                 with psycopg.connect(self.postgres.url, connect_timeout=2) as conn:
                     claimed = conn.execute(
@@ -215,6 +222,11 @@ class Cluster:
             busy = [pid for pid in busy if pid in workers]
             if not busy:
                 time.sleep(0.05)
+        while not workers and time.monotonic() < deadline + timeout / 2:  # all were just killed: their restart
+            time.sleep(0.05)
+            workers = alive()
+        if not workers:
+            raise RuntimeError(f"no worker process alive to kill for {timeout * 1.5:.0f} s")
         pid = rng.choice(busy) if busy else rng.choice(sorted(workers))
         os.kill(pid, signal.SIGKILL)
         return f"SIGKILL {workers[pid]} (pid {pid}){' mid-task' if busy else ' (idle)'}"
