@@ -49,6 +49,7 @@ class Cluster:
         self.sandbox_url = ""
         self.zgw_secret = secrets.token_urlsafe(32)
         self.demo: dict[str, Any] = {}
+        self.killed: set[int] = set()  # worker pids this run has SIGKILLed
 
     @property
     def api_url(self) -> str:
@@ -203,8 +204,13 @@ class Cluster:
         supervisor = self.supervisor
 
         def alive() -> dict[int, str]:
-            # Read again on every round: a worker killed a moment ago comes back under a new pid.
-            return {p.pid: n for n, p in supervisor.children if n.startswith("worker-") and p.poll() is None}
+            # Read again on every round: a worker killed a moment ago comes back under a new pid. One
+            # killed but not yet reaped still polls as running (and its claim still names it): skipped.
+            return {
+                p.pid: n
+                for n, p in supervisor.children
+                if n.startswith("worker-") and p.poll() is None and p.pid not in self.killed
+            }
 
         deadline = time.monotonic() + timeout
         busy: list[int] = []
@@ -229,6 +235,7 @@ class Cluster:
             raise RuntimeError(f"no worker process alive to kill for {timeout * 1.5:.0f} s")
         pid = rng.choice(busy) if busy else rng.choice(sorted(workers))
         os.kill(pid, signal.SIGKILL)
+        self.killed.add(pid)
         return f"SIGKILL {workers[pid]} (pid {pid}){' mid-task' if busy else ' (idle)'}"
 
     def stop(self) -> None:
