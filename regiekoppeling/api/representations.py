@@ -43,10 +43,15 @@ class Shapes:
 
     def moment(self, value: datetime.datetime | None) -> str | None:
         """A DateTimeField of DRF: in the current time zone, ISO 8601, UTC as `Z`."""
-        if not value:
-            return None
-        shown = value.astimezone(self.zone).isoformat()
-        return shown[:-6] + "Z" if shown.endswith("+00:00") else shown
+        return _iso(value, self.zone)
+
+
+def _iso(value: datetime.datetime | None, zone: datetime.tzinfo) -> str | None:
+    """A DateTimeField of DRF showing `value` in `zone`: ISO 8601, UTC as `Z`."""
+    if not value:
+        return None
+    shown = value.astimezone(zone).isoformat()
+    return shown[:-6] + "Z" if shown.endswith("+00:00") else shown
 
 
 def _date(value: datetime.date | None) -> str | None:
@@ -72,13 +77,20 @@ def _aanvraag_uuid(v: Voorziening) -> Any:
     return v.aanvraag.uuid if shown is None else shown
 
 
-def _line_product(v: Voorziening) -> dict[str, str] | None:
-    # The lines of `voorzieningen_shown_to` and `lines_shown_of` carry their product's columns as values.
-    categorie = getattr(v, "shown_product_categorie", None)
+_UNSET = object()
+
+
+def _shown_product(obj: Any, field: str) -> dict[str, str] | None:
+    """The product in `field` (a line's `product`, an aanvraag's `arrangement_product`): from the values
+    `selectors.*_shown_to` and `lines_shown_of` carry (`shown_<field>_categorie`, ...; null when it has
+    none), else from the related instance."""
+    categorie = getattr(obj, f"shown_{field}_categorie", _UNSET)
+    if categorie is _UNSET:
+        return _product(getattr(obj, field))
     if categorie is None:
-        return _product(v.product)
-    shown = v.shown_product_code, v.shown_product_omschrijving  # type: ignore[attr-defined]
-    return {"categorie": str(categorie), "code": str(shown[0]), "omschrijving": str(shown[1])}
+        return None
+    code, omschrijving = (getattr(obj, f"shown_{field}_{name}") for name in ("code", "omschrijving"))
+    return {"categorie": str(categorie), "code": str(code), "omschrijving": str(omschrijving)}
 
 
 def voorziening_shown(v: Voorziening, shapes: Shapes, *, aanvraag_uuid: Any = None) -> dict[str, Any]:
@@ -91,7 +103,7 @@ def voorziening_shown(v: Voorziening, shapes: Shapes, *, aanvraag_uuid: Any = No
         "uuid": uuid,
         "aanvraag": shapes.link("aanvraag-detail", aanvraag_uuid or _aanvraag_uuid(v)),
         "volgnummer": int(v.volgnummer),
-        "product": _line_product(v),
+        "product": _shown_product(v, "product"),
         "leveringsvorm": v.leveringsvorm,
         "omvang": omvang_of(v),
         "budget": None if v.budget is None else int(v.budget),
@@ -143,20 +155,13 @@ def document_shown(
     }
 
 
-_UNSET = object()
-
-
-def _aanvraag_related(a: Aanvraag) -> tuple[Any, Any, dict[str, str] | None]:
-    """Its gemeente's code, its indiener's name and its arrangement product: values on an aanvraag of
+def _aanvraag_related(a: Aanvraag) -> tuple[Any, Any]:
+    """Its gemeente's code and its indiener's name: values on an aanvraag of
     `selectors.aanvragen_shown_to`, related instances on any other."""
     code = getattr(a, "shown_gemeente_code", _UNSET)
     if code is _UNSET:
-        return a.gemeente.code, a.indiener.naam, _product(a.arrangement_product)
-    product = None
-    if a.arrangement_product_id is not None:
-        shown = (getattr(a, f"shown_arrangement_product_{name}") for name in ("categorie", "code", "omschrijving"))
-        product = dict(zip(("categorie", "code", "omschrijving"), map(str, shown), strict=True))
-    return code, a.shown_indiener_naam, product  # type: ignore[attr-defined]
+        return a.gemeente.code, a.indiener.naam
+    return code, a.shown_indiener_naam  # type: ignore[attr-defined]
 
 
 def aanvraag_shown(
@@ -170,7 +175,7 @@ def aanvraag_shown(
         documenten = list(a.documenten.all())
     line_uuids = {line.id: line.uuid for line in lines}
     betrokkenen = a.betrokkenen or []
-    gemeente, indiener, arrangement_product = _aanvraag_related(a)
+    gemeente, indiener = _aanvraag_related(a)
     uuid = str(a.uuid)
     return {
         "url": shapes.link("aanvraag-detail", uuid),
@@ -181,7 +186,7 @@ def aanvraag_shown(
         "regieReferentie": str(a.regie_referentie),
         "gezinsplanZaak": str(a.gezinsplan_zaak) if a.gezinsplan_zaak else None,
         "isArrangement": bool(a.is_arrangement),
-        "arrangementProduct": arrangement_product,
+        "arrangementProduct": _shown_product(a, "arrangement_product"),
         "toelichting": str(a.toelichting),
         "client": {
             "bsn": str(a.client_bsn),
@@ -205,11 +210,6 @@ def aanvraag_shown(
     }
 
 
-def _utc(value: datetime.datetime) -> str:
-    """A DateTimeField of DRF with `default_timezone=UTC`: ISO 8601 in UTC, as `Z`."""
-    return value.astimezone(datetime.UTC).isoformat()[:-6] + "Z"
-
-
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -217,7 +217,7 @@ def _text(value: Any) -> str | None:
 def bericht_shown(b: Bericht, shapes: Shapes) -> dict[str, Any]:
     """`BerichtSerializer` (api/berichten.py), camelCased: a bericht of the feed."""
     uuid = str(b.uuid)
-    kenmerken = {str(k): None if v is None else str(v) for k, v in b.kenmerken.items()}
+    kenmerken = {str(k): _text(v) for k, v in b.kenmerken.items()}
     return {
         "url": shapes.link("bericht-detail", uuid),
         "uuid": uuid,
@@ -226,7 +226,7 @@ def bericht_shown(b: Bericht, shapes: Shapes) -> dict[str, Any]:
         "resource": _text(b.resource),
         "resourceUrl": _text(b.resource_url),
         "actie": _text(b.actie),
-        "aanmaakdatum": _utc(b.aanmaakdatum) if b.aanmaakdatum else None,
+        "aanmaakdatum": _iso(b.aanmaakdatum, datetime.UTC),  # default_timezone=UTC in BerichtSerializer
         "kenmerken": camelize(kenmerken),
         "gebeurtenis": _text(b.gebeurtenis),
     }
