@@ -116,10 +116,6 @@ class ProductFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-# Parameters of the pagination, not of a filterset (pagination.py).
-_PAGING = frozenset({"cursor", "pageSize", "page"})
-
-
 class FilterBackend(filters.DjangoFilterBackend):
     """django-filter's backend. A request with no filter parameter at all (the first page, a next
     page) does not build the filterset: it would deep-copy each declared filter and validate an empty
@@ -127,6 +123,7 @@ class FilterBackend(filters.DjangoFilterBackend):
     1.5 ms of a list request's CPU (bench/README.md, "lists.py")."""
 
     def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
-        if _PAGING.issuperset(request.query_params):
+        paging: frozenset[str] = getattr(view.pagination_class, "query_params", frozenset())  # its own parameters
+        if paging.issuperset(request.query_params):
             return queryset
         return super().filter_queryset(request, queryset, view)
