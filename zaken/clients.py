@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NotRequired, Self, TypedDict
 
+import jwt
 import requests
 from zgw_consumers.client import build_client
 from zgw_consumers.constants import AuthTypes
@@ -37,6 +38,11 @@ class ZGWRequestError(PermanentError):
 
     def has_code(self, code: str) -> bool:
         return any(p.get("code") == code for p in self.invalid_params)
+
+
+class ZGWConfigurationError(PermanentError):
+    """Our side of the connection cannot be used (a service without a usable JWT secret): nothing was
+    sent, and repeating cannot help until an administrator fixes the service."""
 
 
 class ZGWUnavailableError(Exception):
@@ -77,7 +83,12 @@ class ZGWClient(NLXClient):
 
     @classmethod
     def for_service(cls, service: Service) -> Self:
-        return build_client(service, client_factory=cls)
+        # zgw-consumers makes the JWT here: an empty or unusable secret fails before anything is sent.
+        try:
+            return build_client(service, client_factory=cls)
+        except jwt.PyJWTError as exc:
+            reason = f"{service.api_root}: geen bruikbaar JWT ({exc}); stel het secret van de dienst in."
+            raise ZGWConfigurationError(reason) from exc
 
     def call(
         self, method: str, url: str, *, json: Any = None, params: dict[str, str] | None = None, **kwargs: Any

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -13,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from documenten.download import NotAvailable, document_download
-from zaken.clients import ZGWRequestError, ZGWUnavailableError
+from zaken.clients import ZGWConfigurationError, ZGWRequestError, ZGWUnavailableError
 
 from .. import documents, selectors, services
 from ..models import Aanvraag, Document, Voorziening
@@ -34,6 +35,8 @@ from .serializers import (
     IntrekkingSerializer,
     VoorzieningSerializer,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class ShownByHand:
@@ -210,6 +213,9 @@ class DocumentViewSet(ShownByHand, ResourceViewSet):
             raise NotFound("Het document is (nog) nergens opgeslagen.") from None
         except ZGWUnavailableError:
             raise Unavailable() from None
+        except ZGWConfigurationError as exc:
+            logger.error("document download: the Documenten API service cannot be used: %s", exc)
+            raise Unavailable("De koppeling met de Documenten API is niet goed ingesteld.") from None
         except ZGWRequestError as exc:
             raise BadGateway(f"De Documenten API weigerde: {exc.status}") from None
         response = StreamingHttpResponse(download.chunks, content_type=download.content_type)

@@ -38,6 +38,11 @@ _POST_RESPONSES = {
     "415": ("Problem", "De Content-Type van de body wordt niet ondersteund."),
     "422": ("Problem", "Deze Idempotency-Key is al gebruikt voor een ander verzoek."),
 }
+# Operations that call a ZGW API while the client waits (the content of a document held there).
+_GATEWAY_RESPONSES = {
+    "502": ("Problem", "De achterliggende API weigerde het verzoek."),
+    "503": ("Problem", "De achterliggende API is niet bereikbaar of de koppeling ermee is niet goed ingesteld."),
+}
 
 
 def _components(result: dict[str, Any]) -> None:
@@ -65,7 +70,7 @@ def _components(result: dict[str, Any]) -> None:
         "required": ["title", "status", "invalidParams"],
     }
     responses = components.setdefault("responses", {})
-    for code, (schema, description) in {**_ERROR_RESPONSES, **_POST_RESPONSES}.items():
+    for code, (schema, description) in {**_ERROR_RESPONSES, **_POST_RESPONSES, **_GATEWAY_RESPONSES}.items():
         responses[f"Problem{code}"] = {
             "description": description,
             "headers": {"API-Version": {"$ref": "#/components/headers/API-Version"}},
@@ -157,6 +162,8 @@ def adr_postprocessing_hook(result: dict[str, Any], generator: Any, request: Any
             extra = _ERROR_RESPONSES if method != "post" else {**_ERROR_RESPONSES, **_POST_RESPONSES}
             if method == "patch":
                 extra = {**_ERROR_RESPONSES, "413": _POST_RESPONSES["413"], "415": _POST_RESPONSES["415"]}
+            if path.endswith("/inhoud"):
+                extra = {**extra, **_GATEWAY_RESPONSES}
             for code in extra:
                 responses.setdefault(code, {"$ref": f"#/components/responses/Problem{code}"})
     dutch(result)

@@ -303,3 +303,20 @@ def test_a_multipart_field_given_twice_is_refused_not_last_one_wins(regie, aanvr
     assert [(p["name"], p["code"]) for p in response.json()["invalidParams"]] == [("bestand", "duplicate_key")]
     assert not Document.objects.exists()
     assert_nothing_stored(private_media)
+
+
+def test_download_through_a_service_without_a_secret_is_503_naming_the_setup(regie, aanvraag, requests_mock, caplog):
+    # Found by the fuzzer: zgw-consumers makes the JWT per request and an empty secret raised out of the
+    # view as a 500. Nothing is sent; the answer says the connection is not set up.
+    Service.objects.create(
+        label="Documenten", slug="drc", api_type=APITypes.drc, api_root="https://documenten.example.nl/api/v1/"
+    )
+    url = "https://documenten.example.nl/api/v1/enkelvoudiginformatieobjecten/0c5e0e6c-0ab5-4fd4-9a8b-3d1b1f6f0a11"
+    document = upload(regie, aanvraag["uuid"], content=None, informatieobject=url).json()
+
+    response = regie.get(document["inhoud"])
+
+    assert response.status_code == 503
+    assert response.json()["detail"] == "De koppeling met de Documenten API is niet goed ingesteld."
+    assert requests_mock.call_count == 0
+    assert "cannot be used" in caplog.text

@@ -45,12 +45,18 @@ def bearer(api: Api) -> dict[str, str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_schemathesis_finds_nothing(
-    live_server: Any, settings: Any, gemeente: Any, andere_gemeente: Any, tmp_path: Path
+    live_server: Any, settings: Any, gemeente: Any, andere_gemeente: Any, tmp_path: Path, requests_mock: Any
 ) -> None:
     settings.API_PUBLIC_URL = f"{live_server.url}/api/v1"
     # What the valid requests of hooks.py need: a Documenten API to refer to, a webhook host, a beheerder.
     settings.WEBHOOK_ALLOWED_HOSTS = ["regie.example.nl"]
-    Service.objects.create(label="Documenten", slug="drc", api_type=APITypes.drc, api_root=DOCUMENTEN_API)
+    Service.objects.create(
+        label="Documenten", slug="drc", api_type=APITypes.drc, api_root=DOCUMENTEN_API,
+        client_id="fuzz", secret="fuzz-secret",
+    )  # fmt: skip
+    # The live server runs in this process: the content of a referenced document comes from here, so a
+    # download goes the whole way (an unreachable API is a 503, which the fuzzer counts as a server error).
+    requests_mock.get(re.compile(re.escape(DOCUMENTEN_API) + r".*/download$"), content=b"%PDF-1.4 fuzz\n")
     products_load(gemeente=andere_gemeente)  # the productenboek is per gemeente
     regie = Api(make_applicatie("Regie", Rol.REGIE, [gemeente], "fuzz-regie"))
     andere = Api(make_applicatie("Regie Rotterdam", Rol.REGIE, [andere_gemeente], "fuzz-regie-0599"))
