@@ -12,8 +12,9 @@ Redis database of their own, the database is created when missing):
   worker on a queue of its own (CELERY_TASK_DEFAULT_QUEUE): (a1) one worker process (`--pool=solo`),
   (aN) N processes (`--pool=prefork --concurrency N`, `--processes`, default 3); all started and
   stopped by the launcher's `Supervisor` (`devserver.launcher`), each in a session of its own;
-- (a) service: POST /api/v1/aanvragen (1 voorziening) answered 201, then 2 documents through
-  POST /api/v1/documenten (multipart; one after the other, or at once with `--uploads parallel`);
+- (a) service: POST /api/v1/aanvragen (1 voorziening) with its 2 documents inside (`documenten`,
+  base64; the default `--uploads inline`) answered 201, or without them and the documents afterwards
+  through POST /api/v1/documenten (multipart; `--uploads sequential` one after the other, `parallel` at once);
   measured from the 201 of the aanvraag to the last ZGW write the worker makes (the sandbox's request
   log), checked afterwards in the database;
 - (b) direct, one call after another: POST zaak, status, rol, 2x enkelvoudiginformatieobject, 2x
@@ -459,6 +460,19 @@ class Service:
             ],
         }
 
+    def with_documents(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The aanvraag with its documents inside (`documenten`, base64), as a regieapplicatie sends them."""
+        documenten = [
+            {
+                "titel": titel,
+                "bestandsnaam": f"{titel}.pdf",
+                "formaat": "application/pdf",
+                "inhoud": base64.b64encode(content).decode(),
+            }
+            for titel, content in DOCUMENTS
+        ]
+        return {**body, "documenten": documenten}
+
     def post_aanvraag(self, body: dict[str, Any]) -> requests.Response:
         return self.session.post(f"{self.base_url}/api/v1/aanvragen", json=body, headers=self._headers(), timeout=30)
 
@@ -567,13 +581,18 @@ def run_service(
     sandbox.clear_requests()
     conns.count = 0
     body = service.body(voorzieningen)
+    if args.uploads == "inline":
+        body = service.with_documents(body)
     sent = time.time()
     response = service.post_aanvraag(body)
     accepted = time.time()  # "accepted": the client holds the 201
     if response.status_code != 201:
         raise RuntimeError(f"POST /aanvragen answered {response.status_code}: {response.text[:500]}")
     aanvraag = response.json()["uuid"]
-    uploaded = service.upload_all(aanvraag, parallel=args.uploads == "parallel")
+    if args.uploads == "inline":
+        uploaded = [accepted]  # the documents came with the aanvraag
+    else:
+        uploaded = service.upload_all(aanvraag, parallel=args.uploads == "parallel")
 
     items = wait_registered(aanvraag, 1 + len(DOCUMENTS), args.poll_ms / 1000, args.timeout)
     problems = check_registered(aanvraag, voorzieningen)
@@ -1083,9 +1102,10 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--uploads",
-        choices=("sequential", "parallel"),
-        default="sequential",
-        help="the client sends its 2 documents one after the other (default) or at once",
+        choices=("inline", "sequential", "parallel"),
+        default="inline",
+        help="the client sends its 2 documents inside the aanvraag (default: `documenten`, base64), or after "
+        "its 201 through POST /documenten one after the other or at once",
     )
     parser.add_argument(
         "--quiet",

@@ -11,11 +11,12 @@ import codecs
 import hashlib
 import posixpath
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.utils.module_loading import import_string
 from zgw_consumers.constants import APITypes
@@ -23,7 +24,7 @@ from zgw_consumers.models import Service
 
 from . import events
 from .exceptions import DomainValidationError, InvalidParam
-from .models import Aanvraag, Applicatie, Document
+from .models import Aanvraag, Applicatie, Document, Voorziening
 from .outbox import outbox_publish
 
 
@@ -87,23 +88,23 @@ def _looks_like(content_type: str, head: bytes) -> bool:
     return True
 
 
-def _check_upload(bestand: UploadedFile) -> list[InvalidParam]:
+def _check_upload(bestand: UploadedFile, name: str = "bestand") -> list[InvalidParam]:
     if bestand.size is not None and bestand.size > settings.DOCUMENT_MAX_BYTES:
         raise TooLarge(settings.DOCUMENT_MAX_BYTES)
     content_type = (bestand.content_type or "").split(";")[0].strip()
     if content_type not in settings.DOCUMENT_ALLOWED_TYPES:
-        return [InvalidParam("bestand", "type_niet_toegestaan", f"Bestandstype '{content_type}' is niet toegestaan.")]
+        return [InvalidParam(name, "type_niet_toegestaan", f"Bestandstype '{content_type}' is niet toegestaan.")]
     bestand.seek(0)
     head = bestand.read(_SNIFF_BYTES)
     bestand.seek(0)
     if not _looks_like(content_type, head):
         reason = f"De inhoud van het bestand is geen '{content_type}'."
-        return [InvalidParam("bestand", "inhoud_niet_het_type", reason)]
+        return [InvalidParam(name, "inhoud_niet_het_type", reason)]
     if settings.DOCUMENT_SCAN_HOOK:
         try:
             import_string(settings.DOCUMENT_SCAN_HOOK)(bestand)
         except Refused as exc:
-            return [InvalidParam("bestand", "geweigerd", str(exc) or "Het bestand is geweigerd door de scan.")]
+            return [InvalidParam(name, "geweigerd", str(exc) or "Het bestand is geweigerd door de scan.")]
         finally:
             bestand.seek(0)
     return []
@@ -139,17 +140,13 @@ def _under(url: str, root: str) -> bool:
     )
 
 
-def _check_reference(url: str) -> tuple[str, list[InvalidParam]]:
+def _check_reference(url: str, name: str = "informatieobject") -> tuple[str, list[InvalidParam]]:
     """The URL to store (normalised) and the problems: only URLs under the root of a configured
     Documenten API, so no request is ever sent to any other host or path (SSRF); `../` cannot leave it."""
     url = normalised_url(url)
     service = Service.get_service(url)
     if service is None or service.api_type != APITypes.drc or not _under(url, service.api_root):
-        return url, [
-            InvalidParam(
-                "informatieobject", "onbekende_api", "Deze URL hoort niet bij een geconfigureerde Documenten API."
-            )
-        ]
+        return url, [InvalidParam(name, "onbekende_api", "Deze URL hoort niet bij een geconfigureerde Documenten API.")]
     return url, []
 
 
@@ -181,6 +178,71 @@ def document_create(*, aanvraag: Aanvraag, indiener: Applicatie, data: dict[str,
             errors.append(InvalidParam("voorziening", "onbekend", "Geen voorziening van deze aanvraag."))
     if errors:
         raise DomainValidationError(errors)
+    return _store(aanvraag, indiener, Attachment(data, bestand, reference), voorziening)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A document that passed its checks, not stored yet: a file (`bestand`) or a `reference`."""
+
+    data: dict[str, Any]
+    bestand: UploadedFile | None
+    reference: str
+
+
+def attachments_checked(items: list[dict[str, Any]]) -> tuple[list[Attachment], list[InvalidParam]]:
+    """The documents sent inside an aanvraag (`documenten`, content in base64 as the Documenten API
+    takes it), checked as an upload is, every problem named by its place (`documenten.0.inhoud`). Runs
+    before anything of the aanvraag is stored, so its problems come in the same 400 as the others."""
+    attachments: list[Attachment] = []
+    errors: list[InvalidParam] = []
+    for i, item in enumerate(items):
+        inhoud: bytes | None = item.get("inhoud")
+        reference: str = item.get("informatieobject") or ""
+        name = f"documenten.{i}.inhoud"
+        if (inhoud is None) == (not reference):
+            reason = "Geef precies één van 'inhoud' en 'informatieobject'."
+            errors.append(InvalidParam(name, "een_van_beide", reason))
+            continue
+        bestand = None
+        if inhoud is not None:
+            for field in ("bestandsnaam", "formaat"):
+                if not item.get(field):
+                    reason = "Verplicht bij 'inhoud'."
+                    errors.append(InvalidParam(f"documenten.{i}.{field}", "required", reason))
+            if not (item.get("bestandsnaam") and item.get("formaat")):
+                continue
+            bestand = SimpleUploadedFile(item["bestandsnaam"], inhoud, content_type=item["formaat"])
+            try:
+                problems = _check_upload(bestand, name)
+            except TooLarge as exc:
+                problems = [InvalidParam(name, "te_groot", str(exc))]
+        else:
+            reference, problems = _check_reference(reference, f"documenten.{i}.informatieobject")
+        errors += problems
+        attachments.append(Attachment(item, bestand, reference))
+    return attachments, errors
+
+
+def attachments_store(*, aanvraag: Aanvraag, indiener: Applicatie, attachments: list[Attachment]) -> list[Document]:
+    """Store checked documents of a new aanvraag (inside its transaction, after its own events, so its
+    registration comes first in the lane and finds them: they go to the Documenten API with the zaak)."""
+    stored: list[Document] = []
+    try:
+        for attachment in attachments:
+            stored.append(_store(aanvraag, indiener, attachment, None))
+    except BaseException:
+        for document in stored:  # the transaction rolls back: the files of this aanvraag go too
+            if document.inhoud:
+                document.inhoud.delete(save=False)
+        raise
+    return stored
+
+
+def _store(
+    aanvraag: Aanvraag, indiener: Applicatie, attachment: Attachment, voorziening: Voorziening | None
+) -> Document:
+    data, bestand, reference = attachment.data, attachment.bestand, attachment.reference
     document = Document(
         aanvraag=aanvraag,
         voorziening=voorziening,

@@ -7,8 +7,9 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
-from . import events, rules
+from . import documents, events, rules
 from .constants import Leveringsvorm, Rol
 from .exceptions import DomainValidationError, InvalidParam
 from .lifecycle import changes
@@ -117,8 +118,8 @@ def _line_period(line: dict[str, Any]) -> rules.Period:
 
 @transaction.atomic
 def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
-    """Accept an aanvraag of a regieapplicatie: check every rule, store it with its lines, and
-    queue its ZGW registration and the message to the backoffice."""
+    """Accept an aanvraag of a regieapplicatie: check every rule, store it with its lines and the
+    documents sent with it, and queue its ZGW registration and the message to the backoffice."""
     if indiener.rol != Rol.REGIE:
         raise PermissionError("Alleen een regieapplicatie dient aanvragen in.")
     wet = data["wet"]
@@ -151,6 +152,9 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
         if product is not None:
             errors += rules.productenboek_problems(i, line, product, arrangement=arrangement_product)
         errors += rules.verwijzer_problems(i, wet, line.get("verwijzer"))
+
+    attachments, problems = documents.attachments_checked(data.get("documenten") or [])
+    errors += problems
 
     bsn = data["client"]["bsn"]
     if gemeente is not None:
@@ -189,7 +193,6 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
             for i, (product, line) in enumerate(zip(products, data["voorzieningen"], strict=True))
         ]
     )
-    _prefetched(aanvraag, voorzieningen=lines)
     outbox_publish(
         aanvraag=aanvraag,
         events=[
@@ -204,6 +207,8 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
             ),
         ],
     )
+    stored = documents.attachments_store(aanvraag=aanvraag, indiener=indiener, attachments=attachments)
+    _prefetched(aanvraag, voorzieningen=lines, documenten=stored)
     return aanvraag
 
 
@@ -214,15 +219,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _prefetched(aanvraag: Aanvraag, *, voorzieningen: list[Voorziening]) -> None:
+def _prefetched(aanvraag: Aanvraag, *, voorzieningen: list[Voorziening], documenten: list[Document]) -> None:
     """The caller usually shows the aanvraag right away: hand it over as if prefetched, so showing it
-    costs no second round of queries for what was just written (a querysets with its result cache
+    costs no second round of queries for what was just written (querysets with their result cache
     filled, exactly what `prefetch_related` leaves behind)."""
-    lines = Voorziening.objects.filter(aanvraag=aanvraag).order_by("volgnummer")
-    lines._result_cache = voorzieningen  # type: ignore[attr-defined]
-    lines._prefetch_done = True  # type: ignore[attr-defined]
-    documenten = Document.objects.none()
-    aanvraag._prefetched_objects_cache = {"voorzieningen": lines, "documenten": documenten}  # type: ignore[attr-defined]
+    aanvraag._prefetched_objects_cache = {  # type: ignore[attr-defined]
+        "voorzieningen": _filled(Voorziening.objects.filter(aanvraag=aanvraag).order_by("volgnummer"), voorzieningen),
+        # Most aanvragen come without documents: an empty queryset is cheaper to build than a filter.
+        "documenten": _filled(
+            Document.objects.filter(aanvraag=aanvraag) if documenten else Document.objects.none(), documenten
+        ),
+    }
+
+
+def _filled(queryset: QuerySet[Any], rows: list[Any]) -> QuerySet[Any]:
+    queryset._result_cache = rows  # type: ignore[attr-defined]
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    return queryset
 
 
 def _build_voorziening(

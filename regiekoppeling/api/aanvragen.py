@@ -67,7 +67,9 @@ class ShownByHand:
     ),
     retrieve=extend_schema(description="Een aanvraag met haar voorzieningen."),
     create=extend_schema(
-        description="Dien een aanvraag in met 1..n voorzieningen (ZIN of PGB), eventueel als arrangement.",
+        description="Dien een aanvraag in met 1..n voorzieningen (ZIN of PGB), eventueel als arrangement, en "
+        "eventueel met documenten (`documenten`: de inhoud in base64, of een verwijzing; grote bestanden via "
+        "`POST /documenten`). Ze gaan met de zaak naar de Documenten API.",
         request=AanvraagInputSerializer,
         responses={201: AanvraagSerializer},
         parameters=[IDEMPOTENCY_KEY],

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -64,6 +67,32 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("not_a_string")
         return str(super().to_internal_value(data))
+
+
+@extend_schema_field(OpenApiTypes.BYTE)
+class Base64Field(serializers.Field):
+    """File content as standard base64 in a JSON string (as the Documenten API takes `inhoud`): read
+    strictly (no other characters, correct padding), handed on as bytes."""
+
+    default_error_messages = {
+        "not_a_string": "Verwacht base64 in een tekst (JSON string).",
+        "invalid": "Geen geldige base64 (standaardalfabet, met opvulling).",
+        "empty": "Het bestand is leeg.",
+    }
+
+    def to_internal_value(self, data: Any) -> bytes:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        try:
+            content = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            self.fail("invalid")
+        if not content:
+            self.fail("empty")
+        return content
+
+    def to_representation(self, value: bytes) -> str:
+        return base64.b64encode(value).decode()
 
 
 class StrictUUIDField(serializers.UUIDField):

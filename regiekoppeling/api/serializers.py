@@ -27,8 +27,10 @@ from ..lifecycle.states import Status
 from ..models import Aanvraag, BeschikkingRegel, Document, Voorziening
 from .fields import (
     EERSTE_GEBOORTEDATUM,
+    Base64Field,
     BsnField,
     OptionalURLField,
+    StrictCharField,
     StrictDateField,
     StrictIntegerField,
     StrictSerializer,
@@ -147,6 +149,29 @@ class VoorzieningInputSerializer(StrictSerializer):
     toelichting = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
+class AanvraagDocumentSerializer(StrictSerializer):
+    """Een document dat met de aanvraag meekomt: de inhoud in base64 (zoals de Documenten API haar
+    neemt) of een verwijzing naar een bestaand document. Grote bestanden: `POST /documenten`."""
+
+    titel = StrictCharField(max_length=200)
+    beschrijving = StrictCharField(max_length=1000, required=False, allow_blank=True)
+    soort = StrictCharField(
+        max_length=80,
+        required=False,
+        allow_blank=True,
+        help_text="Omschrijving van het informatieobjecttype; standaard het type voor bijlagen.",
+    )
+    auteur = StrictCharField(max_length=200, required=False, allow_blank=True)
+    bestandsnaam = StrictCharField(max_length=255, required=False, help_text="Verplicht bij `inhoud`.")
+    formaat = StrictCharField(max_length=255, required=False, help_text="Mediatype, verplicht bij `inhoud`.")
+    inhoud = Base64Field(
+        required=False, help_text="Het bestand in base64; samen met de rest van de body binnen API_MAX_BODY_BYTES."
+    )
+    informatieobject = serializers.URLField(
+        max_length=1000, required=False, help_text="Of: een bestaand document in een geconfigureerde Documenten API."
+    )
+
+
 class AanvraagInputSerializer(StrictSerializer):
     gemeente = serializers.RegexField(r"^\d{4}$", help_text="CBS-gemeentecode (4 cijfers).")
     wet = serializers.ChoiceField(choices=Wet.choices)
@@ -159,6 +184,7 @@ class AanvraagInputSerializer(StrictSerializer):
     betrokkenen = BetrokkeneSerializer(many=True, required=False, max_length=3)  # type: ignore[call-arg]
     # DRF's ListSerializer takes min_length/max_length; the stubs do not know them yet.
     voorzieningen = VoorzieningInputSerializer(many=True, min_length=1, max_length=50, allow_empty=False)  # type: ignore[call-arg]
+    documenten = AanvraagDocumentSerializer(many=True, required=False, max_length=10)  # type: ignore[call-arg]
 
 
 class IntrekkingSerializer(StrictSerializer):
