@@ -101,11 +101,18 @@ def upload_step(
 
 
 def document_stored(document: Document, informatieobject: str) -> None:
+    """Keep the URL and drop our copy of the content (the Documenten API holds it now), in one UPDATE:
+    `FieldFile.delete(save=True)` wrote every column a second time. The file goes after the row: a crash
+    in between leaves an unused file, never a row pointing at a file that is gone."""
     document.informatieobject = informatieobject
     document.registratie = Document.Registratie.OPGESLAGEN
     document.registratie_fouten = []
-    document.save(update_fields=["informatieobject", "registratie", "registratie_fouten"])
-    document.inhoud.delete(save=True)  # the Documenten API holds it now
+    stored = document.inhoud.name
+    storage = document.inhoud.storage
+    document.inhoud = None
+    document.save(update_fields=["informatieobject", "registratie", "registratie_fouten", "inhoud"])
+    if stored:
+        storage.delete(stored)
 
 
 def document_failed(document: Document, error: PermanentError) -> None:

@@ -17,6 +17,7 @@ import contextvars
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -91,13 +92,17 @@ class Calls:
         return bool(self._pending)
 
     def run(self, *, poll: Callable[[], None] | None = None, poll_seconds: float = 0.01) -> None:
-        """Until nothing is in flight: store each result as it arrives; `poll` runs between results
-        (every `poll_seconds` at least) and may start more. Raises the first failure at the end."""
+        """Until nothing is in flight: store each result as it arrives; `poll` runs every `poll_seconds`
+        (not after every result: it competes with the stores for this thread, which is the critical
+        path) and may start more. Raises the first failure at the end."""
+        polled = time.monotonic()
         while self._pending:
-            done, _ = wait(list(self._pending), timeout=poll_seconds if poll else None, return_when=FIRST_COMPLETED)
+            timeout = max(0.0, polled + poll_seconds - time.monotonic()) if poll else None
+            done, _ = wait(list(self._pending), timeout=timeout, return_when=FIRST_COMPLETED)
             for future in done:
                 self._settle(future, self._pending.pop(future))
-            if poll is not None:
+            if poll is not None and time.monotonic() - polled >= poll_seconds:
+                polled = time.monotonic()
                 self._guard(poll)
         if self.errors:
             raise self.errors[0]

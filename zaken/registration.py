@@ -31,6 +31,11 @@ from .models import Besluit, Zaak, ZaakDocument, ZGWConfig
 
 logger = logging.getLogger(__name__)
 
+# How often a running registration looks for documents uploaded since it started (they go along with
+# it instead of waiting for their own item). Each look is a query on the thread that stores every
+# result: looking after every result made it the largest part of that thread's work.
+POLL_DOCUMENTS_SECONDS = 0.05
+
 
 @dataclass
 class Clients:
@@ -415,7 +420,7 @@ class _Registration:
             if zaak.hoofdzaak_id is None:
                 self._then(zaak_step(self.clients, self.config, self.aanvraag, zaak), partial(self._zaak_created, zaak))
         self._poll_documents()
-        self.calls.run(poll=self._poll_documents)
+        self.calls.run(poll=self._poll_documents, poll_seconds=POLL_DOCUMENTS_SECONDS)
 
     def _then(self, remote: Remote[str] | None, after: Callable[[], None]) -> None:
         """Start `remote`; `after` runs once its result is stored (at once when there is nothing to send)."""

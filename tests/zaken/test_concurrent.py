@@ -126,3 +126,14 @@ def test_one_pool_per_process_and_a_forked_child_makes_its_own() -> None:
     os.close(read)
     assert answer == b"1"
     assert concurrent._executor() is pool  # the parent's own is untouched
+
+
+def test_poll_runs_every_poll_seconds_not_after_every_result() -> None:
+    # The poll competes with the stores for the owning thread (the critical path of a registration):
+    # quick results in a row do not each bring a poll along.
+    calls, polls, stored = Calls(), [], []
+    for n in range(5):
+        calls.start(Remote(lambda n=n: slow(str(n), 0.01 * n), stored.append))
+    calls.run(poll=lambda: polls.append(1), poll_seconds=10)
+    assert sorted(stored) == ["0", "1", "2", "3", "4"]
+    assert polls == []
