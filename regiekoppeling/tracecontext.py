@@ -82,6 +82,16 @@ def continued(traceparent: str | None) -> Iterator[Trace]:
         _current.reset(token)
 
 
+@contextlib.contextmanager
+def carried(trace: Trace) -> Iterator[Trace]:
+    """Run under `trace`, taken from another thread (a call made on a pool for a unit of work)."""
+    token = _current.set(trace)
+    try:
+        yield trace
+    finally:
+        _current.reset(token)
+
+
 def outgoing() -> dict[str, str]:
     """The header for an outgoing request: a child span of the current trace."""
     return {HEADER: current().child().traceparent}

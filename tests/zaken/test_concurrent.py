@@ -137,3 +137,45 @@ def test_poll_runs_every_poll_seconds_not_after_every_result() -> None:
     calls.run(poll=lambda: polls.append(1), poll_seconds=10)
     assert sorted(stored) == ["0", "1", "2", "3", "4"]
     assert polls == []
+
+
+def test_a_pool_thread_keeps_its_django_cache_from_call_to_call() -> None:
+    # Calls ran in a copy of the caller's context, where a thread's Django caches (context variables)
+    # are never found: each call built a new cache client, with a new Redis connection in production.
+    from django.core.cache import caches
+
+    seen: list[tuple[int, object]] = []
+
+    def call() -> str:
+        seen.append((threading.get_ident(), caches["default"]))
+        return "x"
+
+    for _ in range(6):
+        calls = Calls()
+        calls.start(Remote(call, lambda value: None))
+        calls.run()
+    per_thread: dict[int, list[object]] = {}
+    for thread, cache in seen:
+        if not any(cache is known for known in per_thread.setdefault(thread, [])):
+            per_thread[thread].append(cache)
+    assert all(len(objects) == 1 for objects in per_thread.values()), per_thread
+
+
+def test_the_callers_trace_goes_with_the_call_and_stays_there() -> None:
+    from regiekoppeling import tracecontext
+
+    tracecontext.forget()
+    trace = tracecontext.current()
+    outside: list[object] = []
+    calls = Calls()
+    calls.start(Remote(lambda: tracecontext.current(), outside.append))
+    calls.start(Remote(lambda: slow("later", 0.01), lambda value: None))
+    calls.run()
+    assert outside == [trace]
+    # The pool thread went back to no trace of its own: the next call there gets the next caller's trace.
+    tracecontext.forget()
+    second = tracecontext.current()
+    calls = Calls()
+    calls.start(Remote(lambda: tracecontext.current(), outside.append))
+    calls.run()
+    assert outside[-1] == second != trace
