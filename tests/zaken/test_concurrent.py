@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from functools import partial
 
 import pytest
 
@@ -131,9 +132,9 @@ def test_one_pool_per_process_and_a_forked_child_makes_its_own() -> None:
 def test_poll_runs_every_poll_seconds_not_after_every_result() -> None:
     # The poll competes with the stores for the owning thread (the critical path of a registration):
     # quick results in a row do not each bring a poll along.
-    calls, polls, stored = Calls(), [], []
+    calls, polls, stored = Calls(), [], []  # type: tuple[Calls, list[int], list[str]]
     for n in range(5):
-        calls.start(Remote(lambda n=n: slow(str(n), 0.01 * n), stored.append))
+        calls.start(Remote(partial(slow, str(n), 0.01 * n), stored.append))
     calls.run(poll=lambda: polls.append(1), poll_seconds=10)
     assert sorted(stored) == ["0", "1", "2", "3", "4"]
     assert polls == []
