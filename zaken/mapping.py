@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from regiekoppeling import signalen
 from regiekoppeling.lifecycle.states import Status
@@ -120,14 +120,22 @@ class StateMapping:
 
 
 def state(config: ZGWConfig, *, zaaktype_identificatie: str, wet: str, status: str) -> StateMapping:
-    rows = StatustypeMapping.objects.filter(config=config, zaaktype=zaaktype_identificatie)
-    if not rows.exists():
-        rows = StatustypeMapping.objects.filter(config=config, zaaktype=config.zaaktype_for(wet))
-    row = rows.filter(status=status).first()
-    resultaat = (row.resultaattype_omschrijving if row else "") or DEFAULT_RESULTAAT.get(status, "")
+    """The zaaktype's own rows when it has any, else those of the gemeente's zaaktype for the wet: read
+    in one query (the zaaktype's rows, or whether it has any, and the wet's row for the state)."""
+    fallback = config.zaaktype_for(wet)
+    rows = list(
+        StatustypeMapping.objects.filter(config=config, zaaktype__in={zaaktype_identificatie, fallback})
+        .filter(Q(zaaktype=zaaktype_identificatie) | Q(status=status))
+        .order_by("pk")
+        .values_list("zaaktype", "status", "statustype_omschrijving", "resultaattype_omschrijving")
+    )
+    own = [r for r in rows if r[0] == zaaktype_identificatie]
+    chosen = own if own else [r for r in rows if r[0] == fallback]
+    row = next((r for r in chosen if r[1] == status), None)
+    resultaat = (row[3] if row else "") or DEFAULT_RESULTAAT.get(status, "")
     if row is None:
         return StateMapping(False, "", resultaat)
-    return StateMapping(True, row.statustype_omschrijving, resultaat)
+    return StateMapping(True, row[2], resultaat)
 
 
 def lifecycle_state_for(config: ZGWConfig, zaaktype_identificatie: str, omschrijving: str) -> str | None:

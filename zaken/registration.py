@@ -112,12 +112,14 @@ def _planned(
 # --- steps ----------------------------------------------------------------------------------------
 
 
-def _mark_attempt(zaak: Zaak | Besluit, step: str) -> bool:
-    """Record (committed) that `step` is about to be sent; True when it was sent before."""
+def _mark_attempt(zaak: Zaak | Besluit, step: str, *, save: bool = True) -> bool:
+    """Record (committed) that `step` is about to be sent; True when it was sent before. With `save`
+    False the caller commits the marker itself, together with other fields, before the call goes out."""
     if step in zaak.pogingen:
         return True
     zaak.pogingen = [*zaak.pogingen, step]
-    zaak.save(update_fields=["pogingen"])
+    if save:
+        zaak.save(update_fields=["pogingen"])
     return False
 
 
@@ -142,8 +144,11 @@ def _zaak_body(aanvraag: Aanvraag, zaak: Zaak, config: ZGWConfig) -> ZaakBody:
     return body
 
 
-def zaak_step(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> Remote[str] | None:
-    """The zaak's create (or the lookup of one sent before), after its committed marker; None when stored."""
+def zaak_step(
+    clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak, *, save: bool = True
+) -> Remote[str] | None:
+    """The zaak's create (or the lookup of one sent before), after its committed marker; None when stored.
+    With `save` False its store only sets the URL: the caller commits it (with the next markers)."""
     if zaak.url:
         return None
     sent_before = _mark_attempt(zaak, "zaak")
@@ -169,7 +174,8 @@ def zaak_step(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaa
 
     def store(url: str) -> None:
         zaak.url = url
-        zaak.save(update_fields=["url"])
+        if save:
+            zaak.save(update_fields=["url"])
 
     return Remote(call, store)
 
@@ -179,7 +185,7 @@ def ensure_zaak(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Z
 
 
 def initial_status_step(
-    clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak
+    clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak, *, save: bool = True
 ) -> tuple[catalogus.Statustype, Remote[str] | None]:
     """The statustype the zaak starts in, and the call that sets it (None: set already, or not ours to set)."""
     # Unmapped (or mapped to "no change"): the zaaktype's first statustype. A name the catalogue does
@@ -207,6 +213,7 @@ def initial_status_step(
             datum=datum,
             toelichting="Aanvraag ontvangen via de regiekoppeling",
         )["url"],
+        save=save,
     )
 
     def store(url: str) -> None:
@@ -230,7 +237,9 @@ def existing_status(clients: Clients, zaak: Zaak, statustype: str) -> str | None
     return str(found[-1]["url"]) if found else None
 
 
-def rol_step(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> Remote[str] | None:
+def rol_step(
+    clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak, *, save: bool = True
+) -> Remote[str] | None:
     if zaak.rol_url:
         return None
     roltype = catalogus.roltype_url(
@@ -258,7 +267,7 @@ def rol_step(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak
         zaak.rol_url = url
         zaak.save(update_fields=["rol_url"])
 
-    return Remote(attempt_once(zaak, "rol", find, lambda: clients.zaken.create_rol(body)["url"]), store)
+    return Remote(attempt_once(zaak, "rol", find, lambda: clients.zaken.create_rol(body)["url"], save=save), store)
 
 
 def ensure_rol(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> None:
@@ -350,11 +359,11 @@ def _relation_remote(clients: Clients, zaak: Zaak, document: Document, relation:
 
 
 def attempt_once(
-    zaak: Zaak | Besluit, step: str, find: Callable[[], str | None], create: Callable[[], str]
+    zaak: Zaak | Besluit, step: str, find: Callable[[], str | None], create: Callable[[], str], *, save: bool = True
 ) -> Callable[[], str]:
     """Record (committed, in this thread) that `step` is sent; the call then looks up what an earlier
     attempt sent, or creates."""
-    sent_before = _mark_attempt(zaak, step)
+    sent_before = _mark_attempt(zaak, step, save=save)
 
     def call() -> str:
         if sent_before:
@@ -418,7 +427,8 @@ class _Registration:
     def run(self) -> None:
         for zaak in self.plan:
             if zaak.hoofdzaak_id is None:
-                self._then(zaak_step(self.clients, self.config, self.aanvraag, zaak), partial(self._zaak_created, zaak))
+                step = zaak_step(self.clients, self.config, self.aanvraag, zaak, save=False)
+                self._then(step, partial(self._zaak_created, zaak))
         self._poll_documents()
         self.calls.run(poll=self._poll_documents, poll_seconds=POLL_DOCUMENTS_SECONDS)
 
@@ -435,12 +445,18 @@ class _Registration:
         self.calls.start(Remote(remote.call, store, remote.finish, remote.failed))
 
     def _zaak_created(self, zaak: Zaak) -> None:
+        # The zaak's URL and the markers of its status and rol in one UPDATE, committed before any of
+        # them goes out (three, one after another, were most of the time between the zaak's answer and
+        # its status's call, the critical path). Stored even when preparing a step fails.
+        try:
+            wanted, status = initial_status_step(self.clients, self.config, self.aanvraag, zaak, save=False)
+            rol = rol_step(self.clients, self.config, self.aanvraag, zaak, save=False)
+        finally:
+            zaak.save(update_fields=["url", "pogingen"])
         for deelzaak in self.plan:
             if deelzaak.hoofdzaak_id == zaak.pk:
-                step = zaak_step(self.clients, self.config, self.aanvraag, deelzaak)
+                step = zaak_step(self.clients, self.config, self.aanvraag, deelzaak, save=False)
                 self._then(step, partial(self._zaak_created, deelzaak))
-        wanted, status = initial_status_step(self.clients, self.config, self.aanvraag, zaak)
-        rol = rol_step(self.clients, self.config, self.aanvraag, zaak)
         waiting = [status, rol]
 
         def done() -> None:

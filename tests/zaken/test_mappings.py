@@ -241,3 +241,30 @@ def test_the_product_mapping_sets_the_herindicatie_lead_time(regie, backoffice, 
     assert herindicatie_raise_due(today=dt.date(2027, 10, 1)) == 0  # 91 days before
     assert herindicatie_raise_due(today=dt.date(2027, 10, 2)) == 1  # 90 days: the product's lead time
     assert Signaal.objects.get().voorziening == pgb
+
+
+def test_the_state_mapping_takes_the_zaaktypes_own_rows_else_those_of_the_wet(zgw, django_assert_num_queries):
+    from zaken import mapping
+    from zaken.models import StatustypeMapping
+
+    wmo = zgw.zaaktype_for("WMO")
+    StatustypeMapping.objects.filter(config=zgw).delete()
+    StatustypeMapping.objects.bulk_create(
+        [
+            StatustypeMapping(config=zgw, zaaktype=wmo, status="ontvangen", statustype_omschrijving="Wet: ontvangen"),
+            StatustypeMapping(config=zgw, zaaktype=wmo, status="toegekend", statustype_omschrijving="Wet: toegekend"),
+            StatustypeMapping(config=zgw, zaaktype="EIGEN", status="ontvangen", statustype_omschrijving="Eigen"),
+        ]
+    )
+
+    def state(zaaktype: str, status: str) -> tuple[bool, str]:
+        with django_assert_num_queries(1):
+            found = mapping.state(zgw, zaaktype_identificatie=zaaktype, wet="WMO", status=status)
+        return found.mapped, found.statustype
+
+    assert state("EIGEN", "ontvangen") == (True, "Eigen")
+    # The zaaktype has rows of its own, none for this state: unmapped, the wet's row does not count.
+    assert state("EIGEN", "toegekend") == (False, "")
+    assert state("ZONDER", "toegekend") == (True, "Wet: toegekend")  # no rows of its own: the wet's
+    assert state("ZONDER", "afgewezen") == (False, "")
+    assert state(wmo, "ontvangen") == (True, "Wet: ontvangen")
