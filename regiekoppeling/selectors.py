@@ -193,3 +193,11 @@ def verwerkingen_of(*, applicatie: Applicatie, bsn: str) -> QuerySet[Verwerking]
     if applicatie.rol != Rol.PRIVACY:
         return Verwerking.objects.none()
     return verwerkingen_about(bsn=bsn).filter(gemeente__in=applicatie.gemeenten.all())
+
+
+def answered_with[M: Model](queryset: QuerySet[M], rows: list[M]) -> QuerySet[M]:
+    """`queryset` answering with `rows` without a query, as `prefetch_related` leaves a relation: for
+    rows just written, which the caller shows or uses right away."""
+    queryset._result_cache = rows  # type: ignore[attr-defined]
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    return queryset

@@ -7,9 +7,8 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
 
-from . import documents, events, rules
+from . import documents, events, rules, selectors
 from .constants import Leveringsvorm, Rol
 from .exceptions import DomainValidationError, InvalidParam
 from .lifecycle import changes
@@ -224,18 +223,14 @@ def _prefetched(aanvraag: Aanvraag, *, voorzieningen: list[Voorziening], documen
     costs no second round of queries for what was just written (querysets with their result cache
     filled, exactly what `prefetch_related` leaves behind)."""
     aanvraag._prefetched_objects_cache = {  # type: ignore[attr-defined]
-        "voorzieningen": _filled(Voorziening.objects.filter(aanvraag=aanvraag).order_by("volgnummer"), voorzieningen),
+        "voorzieningen": selectors.answered_with(
+            Voorziening.objects.filter(aanvraag=aanvraag).order_by("volgnummer"), voorzieningen
+        ),
         # Most aanvragen come without documents: an empty queryset is cheaper to build than a filter.
-        "documenten": _filled(
+        "documenten": selectors.answered_with(
             Document.objects.filter(aanvraag=aanvraag) if documenten else Document.objects.none(), documenten
         ),
     }
-
-
-def _filled(queryset: QuerySet[Any], rows: list[Any]) -> QuerySet[Any]:
-    queryset._result_cache = rows  # type: ignore[attr-defined]
-    queryset._prefetch_done = True  # type: ignore[attr-defined]
-    return queryset
 
 
 def _build_voorziening(

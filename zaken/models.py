@@ -193,6 +193,10 @@ class Zaak(models.Model):
     pogingen = models.JSONField(default=list, blank=True)
     aangemaakt_op = models.DateTimeField(auto_now_add=True)
 
+    # Not stored: the registration's plan wrote this row with its "zaak" marker in this very run, so
+    # the create that follows is known to be the first attempt (no lookup of an earlier one).
+    marked_with_row: bool = False
+
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "zaken"

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from documenten.clients import DocumentenClient
 from documenten.upload import document_failed, upload_step
+from regiekoppeling import selectors
 from regiekoppeling.lifecycle.states import Status
 from regiekoppeling.models import Aanvraag, Document, Voorziening
 from regiekoppeling.outbox import NotReady, PermanentError
@@ -68,8 +69,11 @@ def _identificatie(aanvraag: Aanvraag, suffix: str) -> str:
 
 
 def zaken_plan(*, aanvraag: Aanvraag, config: ZGWConfig, clients: Clients) -> list[Zaak]:
-    """The zaken of an aanvraag (`mapping.plan`: per product, then the gemeente); hoofdzaak first."""
-    lines = list(aanvraag.voorzieningen.all())
+    """The zaken of an aanvraag (`mapping.plan`: per product, then the gemeente); hoofdzaak first. A new
+    row is written with its lines and the marker of its create in one transaction: the marker commits
+    before the POST, as every step's does, without a statement of its own."""
+    lines = list(aanvraag.voorzieningen.select_related("product"))  # the product names the zaak
+    existing = {z.identificatie: z for z in Zaak.objects.filter(aanvraag=aanvraag)}
 
     def type_url(identificatie: str) -> str:
         return str(catalogus.zaaktype(clients.catalogi, catalogus=config.catalogus, identificatie=identificatie)["url"])
@@ -81,28 +85,45 @@ def zaken_plan(*, aanvraag: Aanvraag, config: ZGWConfig, clients: Clients) -> li
     if deel:
         hoofdtype = config.hoofdzaaktype or config.zaaktype_for(aanvraag.wet)
         hoofd_lines = [v for p in deel for v in p.lines]
-        hoofdzaak = _planned(aanvraag, "H", Zaak.Soort.HOOFDZAAK, type_url(hoofdtype), hoofd_lines, None)
+        hoofdzaak = _planned(aanvraag, "H", Zaak.Soort.HOOFDZAAK, type_url(hoofdtype), hoofd_lines, None, existing)
         plan.append(hoofdzaak)
     for p in planned:
         soort = Zaak.Soort.DEELZAAK if p.deelzaak else Zaak.Soort.GEDEELD if p.gedeeld else Zaak.Soort.EIGEN
         plan.append(
-            _planned(aanvraag, p.suffix, soort, type_url(p.zaaktype), p.lines, hoofdzaak if p.deelzaak else None)
+            _planned(
+                aanvraag, p.suffix, soort, type_url(p.zaaktype), p.lines, hoofdzaak if p.deelzaak else None, existing
+            )
         )
     return plan
 
 
 def _planned(
-    aanvraag: Aanvraag, suffix: str, soort: str, zaaktype_url: str, lines: list[Voorziening], hoofdzaak: Zaak | None
+    aanvraag: Aanvraag,
+    suffix: str,
+    soort: str,
+    zaaktype_url: str,
+    lines: list[Voorziening],
+    hoofdzaak: Zaak | None,
+    existing: dict[str, Zaak],
 ) -> Zaak:
     # The row and its lines in one transaction: a crash between the two (the fault suite killed a worker
     # there) left a zaak without lines, registered on the rerun while its lines never learnt of it.
+    zaak = existing.get(_identificatie(aanvraag, suffix))
     with transaction.atomic():
-        zaak, created = Zaak.objects.get_or_create(
-            identificatie=_identificatie(aanvraag, suffix),
-            defaults={"aanvraag": aanvraag, "soort": soort, "zaaktype": zaaktype_url, "hoofdzaak": hoofdzaak},
-        )
-        if created:
+        if zaak is None:
+            zaak = Zaak.objects.create(
+                identificatie=_identificatie(aanvraag, suffix),
+                aanvraag=aanvraag,
+                soort=soort,
+                zaaktype=zaaktype_url,
+                hoofdzaak=hoofdzaak,
+                pogingen=["zaak"],
+            )
+            zaak.marked_with_row = True
             zaak.voorzieningen.add(*lines)  # a new zaak has none: no need to read them first, as set() does
+            # Its lines as if prefetched, with their products: the zaak's body needs no query of its own.
+            shown = selectors.answered_with(zaak.voorzieningen.all(), lines)
+            zaak._prefetched_objects_cache = {"voorzieningen": shown}  # type: ignore[attr-defined]
         elif not zaak.voorzieningen.exists():
             # Left so by a release that committed the row alone: heal it on the rerun.
             zaak.voorzieningen.add(*lines)
@@ -124,7 +145,8 @@ def _mark_attempt(zaak: Zaak | Besluit, step: str, *, save: bool = True) -> bool
 
 
 def _zaak_body(aanvraag: Aanvraag, zaak: Zaak, config: ZGWConfig) -> ZaakBody:
-    lines = list(zaak.voorzieningen.select_related("product"))
+    prefetched = "voorzieningen" in getattr(zaak, "_prefetched_objects_cache", {})
+    lines = list(zaak.voorzieningen.all() if prefetched else zaak.voorzieningen.select_related("product"))
     names = ", ".join(v.product.omschrijving for v in lines)
     body: ZaakBody = {
         "identificatie": zaak.identificatie,
@@ -151,7 +173,7 @@ def zaak_step(
     With `save` False its store only sets the URL: the caller commits it (with the next markers)."""
     if zaak.url:
         return None
-    sent_before = _mark_attempt(zaak, "zaak")
+    sent_before = False if zaak.marked_with_row else _mark_attempt(zaak, "zaak")
     body = _zaak_body(aanvraag, zaak, config)
 
     def call() -> str:

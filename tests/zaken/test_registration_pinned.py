@@ -29,6 +29,7 @@ class FakeZaak:
         self.identificatie = "RK-0123456789ABCDEF-1"
         self.pogingen = list(pogingen or [])
         self.saved: list[list[str]] = []
+        self.marked_with_row = False
 
     def save(self, *, update_fields: list[str]) -> None:
         self.saved.append(list(update_fields))
@@ -80,6 +81,15 @@ def test_a_new_zaak_is_created_after_a_committed_marker() -> None:
     ensure(zaken, zaak)
     assert (zaak.url, zaken.creates, zaken.finds) == (ZAAK_URL, 1, [])
     assert zaak.saved == [["pogingen"], ["url"]] and zaak.pogingen == ["zaak"]
+
+
+def test_a_zaak_whose_row_was_written_with_its_marker_in_this_run_is_created_at_once() -> None:
+    # The plan wrote the row and its "zaak" marker in one transaction: no second marker, no lookup.
+    zaak, zaken = FakeZaak(pogingen=["zaak"]), FakeZaken()
+    zaak.marked_with_row = True
+    ensure(zaken, zaak)
+    assert (zaak.url, zaken.creates, zaken.finds) == (ZAAK_URL, 1, [])
+    assert zaak.saved == [["url"]]
 
 
 def test_a_zaak_sent_before_is_looked_up_and_not_created() -> None:
