@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from matplotlib.ticker import LogFormatter
 
 SIZE_INCHES = (7.0, 4.2)
 DPI = 110
+TITLE_CHARS = 72  # per line of a title at this size
 
 
 def _values(values: list[float | None]) -> list[float]:
@@ -36,7 +38,7 @@ def draw(plot: dict[str, Any], path: Path) -> None:
     try:
         for series in plot["series"]:
             axes.plot(_values(series["x"]), _values(series["y"]), marker="o", label=series["label"])
-        axes.set_title(plot["title"])
+        axes.set_title("\n".join(textwrap.wrap(plot["title"], TITLE_CHARS)))  # a long title is cut at the edge
         axes.set_xlabel(plot["xlabel"])
         axes.set_ylabel(plot["ylabel"])
         axes.set_xscale(plot["xscale"])
