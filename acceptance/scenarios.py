@@ -20,6 +20,7 @@ calendar year, and fresh random beschikking- and toewijzingnummers.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import secrets
 import time
@@ -505,6 +506,11 @@ def attach(sc: Scenario, api: Api, aanvraag: JSON, titel: str, *, soort: str = "
     )
     if soort:
         sc.check(step, document["soort"] == soort, f"soort {document['soort']!r}")
+    return wait_stored(sc, api, document, titel)
+
+
+def wait_stored(sc: Scenario, api: Api, document: JSON, titel: str) -> JSON:
+    """Wait until the worker stored the document in the Documenten API."""
     step = f"worker: '{titel}' stored in the Documenten API"
     return sc.wait(
         step,
@@ -675,8 +681,23 @@ def s2_pgb(sc: Scenario) -> None:
     )
     names = [(p.get("name"), p.get("code")) for p in refused.get("invalidParams", [])]
     sc.check(step, names == [("betrokkenen.0.rol", "zonder_pgb")], f"invalidParams {names}")
-    body = aanvraag_body(sc, cli, pgb_line(sc.dates, bedrag), betrokkenen=[budgethouder, vertegenwoordiger])
-    created = submit(sc, "regie: POST /aanvragen (PGB, budgethouder, vertegenwoordiger)", body)
+    # The budgetplan comes inside the aanvraag (base64), so the zaak and its document are registered together.
+    budgetplan = {
+        "titel": "Budgetplan",
+        "bestandsnaam": "budgetplan.pdf",
+        "formaat": "application/pdf",
+        "inhoud": base64.b64encode(PDF + b"Budgetplan").decode(),
+    }
+    body = aanvraag_body(
+        sc, cli, pgb_line(sc.dates, bedrag), betrokkenen=[budgethouder, vertegenwoordiger], documenten=[budgetplan]
+    )
+    created = submit(sc, "regie: POST /aanvragen (PGB, budgethouder, vertegenwoordiger, budgetplan)", body)
+    shown = [(d["titel"], d["bestandsnaam"], d["bestandsomvang"]) for d in created["documenten"]]
+    sc.check(
+        "regie: POST /aanvragen with the budgetplan inside",
+        shown == [("Budgetplan", "budgetplan.pdf", len(PDF + b"Budgetplan"))],
+        f"documenten {shown}",
+    )
     sc.check(
         "regie: POST /aanvragen (PGB, budgethouder, vertegenwoordiger)",
         created["betrokkenen"] == [budgethouder, vertegenwoordiger],
@@ -707,7 +728,7 @@ def s2_pgb(sc: Scenario) -> None:
     )
     registered = wait_registered(sc, created)
     sc.note(f"bedrag {bedrag} eurocent per maand; zaak {registered['voorzieningen'][0]['zaak']['identificatie']}")
-    attach(sc, sc.regie, created, "Budgetplan")
+    wait_stored(sc, sc.regie, created["documenten"][0], "Budgetplan")
 
 
 def s3_technical_feedback(sc: Scenario) -> None:
