@@ -52,7 +52,7 @@ def test_schemathesis_finds_nothing(
     settings.WEBHOOK_ALLOWED_HOSTS = ["regie.example.nl"]
     Service.objects.create(
         label="Documenten", slug="drc", api_type=APITypes.drc, api_root=DOCUMENTEN_API,
-        client_id="fuzz", secret="fuzz-secret",
+        client_id="fuzz", secret="fuzz-secret-of-the-documenten-api-0123",
     )  # fmt: skip
     # The live server runs in this process: the content of a referenced document comes from here, so a
     # download goes the whole way (an unreachable API is a 503, which the fuzzer counts as a server error).
