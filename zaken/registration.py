@@ -173,7 +173,9 @@ def zaak_step(
     With `save` False its store only sets the URL: the caller commits it (with the next markers)."""
     if zaak.url:
         return None
+    # Marked with its row in this run: the first attempt (once: a later step on this object asks again).
     sent_before = False if zaak.marked_with_row else _mark_attempt(zaak, "zaak")
+    zaak.marked_with_row = False
     body = _zaak_body(aanvraag, zaak, config)
 
     def call() -> str:
