@@ -111,6 +111,11 @@ EQUIVALENT: dict[str, str] = {
     "settings.OUTBOX_RETRY_BUDGET_SECONDS: | #2": (
         "the budget compares float seconds: only an item exactly as old as the budget, to the microsecond, differs"
     ),
+    "zaken/concurrent.py | Calls.run | GtE -> Gt | if poll is not None and time.monotonic() - polled >= "
+    "poll_seconds:": (
+        "monotonic float seconds after a wait that lasted until the poll was due: only a clock reading exactly "
+        "at the deadline, to the nanosecond, differs"
+    ),
     "regiekoppeling/iwmo/parse.py | _Mapper._el | And -> Or | if el is not None and name:": (
         "a None element stored under a name is skipped by relocate like an absent one; an empty name is never looked up"
     ),
