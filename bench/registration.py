@@ -1145,6 +1145,10 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if args.short:
         args.rounds, args.warmup, args.rounds_3, args.quiet = 12, 2, 2, 0.0
+    # Every table needs rounds of each variant (--rounds-3 0 failed at the calls table, after the run).
+    for name in ("rounds", "rounds_3"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
     return args
 
 

@@ -1,0 +1,20 @@
+"""bench.registration refuses round counts its tables cannot be made from, before it starts anything."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("option", ["--rounds", "--rounds-3"])
+def test_zero_rounds_is_refused_at_once(option: str) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.registration", option, "0"], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2
+    assert f"{option} must be at least 1" in run.stderr
