@@ -206,11 +206,9 @@ def attachments_checked(items: list[dict[str, Any]]) -> tuple[list[Attachment], 
             continue
         bestand = None
         if inhoud is not None:
-            for field in ("bestandsnaam", "formaat"):
-                if not item.get(field):
-                    reason = "Verplicht bij 'inhoud'."
-                    errors.append(InvalidParam(f"documenten.{i}.{field}", "required", reason))
-            if not (item.get("bestandsnaam") and item.get("formaat")):
+            missing = [field for field in ("bestandsnaam", "formaat") if not item.get(field)]
+            errors += [InvalidParam(f"documenten.{i}.{f}", "required", "Verplicht bij 'inhoud'.") for f in missing]
+            if missing:
                 continue
             bestand = SimpleUploadedFile(item["bestandsnaam"], inhoud, content_type=item["formaat"])
             try:

@@ -209,9 +209,10 @@ def ensure_zaak(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Z
 
 
 def initial_status_step(
-    clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak, *, save: bool = True
+    clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak
 ) -> tuple[catalogus.Statustype, Remote[str] | None]:
-    """The statustype the zaak starts in, and the call that sets it (None: set already, or not ours to set)."""
+    """The statustype the zaak starts in, and the call that sets it (None: set already, or not ours to set).
+    Its marker is set on the object only: the caller commits it with the zaak's URL before the call."""
     # Unmapped (or mapped to "no change"): the zaaktype's first statustype. A name the catalogue does
     # not know is a CatalogusError, shown as a failed registration on the lines.
     wanted_state = mapping.state(
@@ -237,7 +238,7 @@ def initial_status_step(
             datum=datum,
             toelichting="Aanvraag ontvangen via de regiekoppeling",
         )["url"],
-        save=save,
+        save=False,  # committed by the caller with the zaak's URL
     )
 
     def store(url: str) -> None:
@@ -249,21 +250,13 @@ def initial_status_step(
     return wanted, Remote(call, store)
 
 
-def ensure_initial_status(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> catalogus.Statustype:
-    wanted, remote = initial_status_step(clients, config, aanvraag, zaak)
-    run_now(remote)
-    return wanted
-
-
 def existing_status(clients: Clients, zaak: Zaak, statustype: str) -> str | None:
     """The zaak's latest status of this statustype (one sent before whose answer was lost), if any."""
     found = [s for s in clients.zaken.list_statussen(zaak=zaak.url) if s["statustype"] == statustype]
     return str(found[-1]["url"]) if found else None
 
 
-def rol_step(
-    clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak, *, save: bool = True
-) -> Remote[str] | None:
+def rol_step(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> Remote[str] | None:
     if zaak.rol_url:
         return None
     roltype = catalogus.roltype_url(
@@ -291,11 +284,7 @@ def rol_step(
         zaak.rol_url = url
         zaak.save(update_fields=["rol_url"])
 
-    return Remote(attempt_once(zaak, "rol", find, lambda: clients.zaken.create_rol(body)["url"], save=save), store)
-
-
-def ensure_rol(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> None:
-    run_now(rol_step(clients, config, aanvraag, zaak))
+    return Remote(attempt_once(zaak, "rol", find, lambda: clients.zaken.create_rol(body)["url"], save=False), store)
 
 
 def document_belongs(zaak: Zaak, document: Document) -> bool:
@@ -473,8 +462,8 @@ class _Registration:
         # them goes out (three, one after another, were most of the time between the zaak's answer and
         # its status's call, the critical path). Stored even when preparing a step fails.
         try:
-            wanted, status = initial_status_step(self.clients, self.config, self.aanvraag, zaak, save=False)
-            rol = rol_step(self.clients, self.config, self.aanvraag, zaak, save=False)
+            wanted, status = initial_status_step(self.clients, self.config, self.aanvraag, zaak)
+            rol = rol_step(self.clients, self.config, self.aanvraag, zaak)
         finally:
             zaak.save(update_fields=["url", "pogingen"])
         for deelzaak in self.plan:
