@@ -111,8 +111,8 @@ EQUIVALENT: dict[str, str] = {
     "settings.OUTBOX_RETRY_BUDGET_SECONDS: | #2": (
         "the budget compares float seconds: only an item exactly as old as the budget, to the microsecond, differs"
     ),
-    "zaken/concurrent.py | Calls.run | GtE -> Gt | if poll is not None and time.monotonic() - polled >= "
-    "poll_seconds:": (
+    "zaken/concurrent.py | Calls.run | GtE -> Gt | if poll is not None and (not self._pending or "
+    "time.monotonic() - polled >= poll_seconds):": (
         "monotonic float seconds after a wait that lasted until the poll was due: only a clock reading exactly "
         "at the deadline, to the nanosecond, differs"
     ),

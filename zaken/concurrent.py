@@ -105,7 +105,9 @@ class Calls:
             done, _ = wait(list(self._pending), timeout=timeout, return_when=FIRST_COMPLETED)
             for future in done:
                 self._settle(future, self._pending.pop(future))
-            if poll is not None and time.monotonic() - polled >= poll_seconds:
+            if poll is not None and (not self._pending or time.monotonic() - polled >= poll_seconds):
+                # Also once more when the last call is stored: what arrived since the last look goes
+                # along (the unit of work would otherwise end without it, up to poll_seconds early).
                 polled = time.monotonic()
                 self._guard(poll)
         if self.errors:
