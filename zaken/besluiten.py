@@ -21,7 +21,7 @@ from regiekoppeling.outbox import NotReady, PermanentError
 from . import catalogus, mapping, readthrough
 from .clients import BesluitenClient, ZGWRequestError
 from .models import Besluit, Zaak, ZGWConfig
-from .registration import Clients, config_for, create_once, existing_status, now_iso, open_clients
+from .registration import Clients, config_for, create_once, open_clients, status_once
 from .statussen import (
     create_resultaat,
     existing_resultaat,
@@ -236,13 +236,8 @@ def _ensure_outcome(
     if current and clients.zaken.get_status(current)["statustype"] == statustype.url:
         besluit.status_url = current  # the zaak is there already
     else:
-        datum = now_iso()
-        besluit.status_url = create_once(
-            besluit,
-            "status",
-            lambda: existing_status(clients, zaak, statustype.url),
-            lambda: str(clients.zaken.create_status(zaak=zaak.url, statustype=statustype.url, datum=datum)["url"]),
-        )
+        datum, call = status_once(clients, zaak, besluit, "status", statustype.url)
+        besluit.status_url = call()
     besluit.save(update_fields=["status_url"])
     zaak.huidige_status_url = besluit.status_url
     zaak.status_gezet_op = parse_datetime(datum) if datum else timezone.now()

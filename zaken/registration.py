@@ -227,17 +227,13 @@ def initial_status_step(
     if zaak.status_url or not config.initiele_status_zetten:
         return wanted, None
 
-    datum = now_iso()
-    call = attempt_once(
+    datum, call = status_once(
+        clients,
+        zaak,
         zaak,
         "status",
-        lambda: existing_status(clients, zaak, wanted.url),
-        lambda: clients.zaken.create_status(
-            zaak=zaak.url,
-            statustype=wanted.url,
-            datum=datum,
-            toelichting="Aanvraag ontvangen via de regiekoppeling",
-        )["url"],
+        wanted.url,
+        toelichting="Aanvraag ontvangen via de regiekoppeling",
         save=False,  # committed by the caller with the zaak's URL
     )
 
@@ -390,6 +386,52 @@ def attempt_once(
 
 def create_once(zaak: Zaak | Besluit, step: str, find: Callable[[], str | None], create: Callable[[], str]) -> str:
     return attempt_once(zaak, step, find, create)()
+
+
+def status_once(
+    clients: Clients,
+    zaak: Zaak,
+    marked: Zaak | Besluit,
+    step: str,
+    statustype: str,
+    *,
+    toelichting: str = "",
+    save: bool = True,
+) -> tuple[str, Callable[[], str]]:
+    """A status's create as `attempt_once`, with its datumStatusGezet kept in the marker (on `marked`)
+    and sent again by every attempt. A POST that times out may still be stored by the server after the
+    retry looked for it and made its own (the fault suite saw 'Ontvangen' twice): Open Zaak refuses a
+    second status of one zaak with the same datumStatusGezet ('unique'), so only one of them is kept.
+    Returns the datum and the call."""
+    prefix = f"{step}@"
+    datum = next((p.removeprefix(prefix) for p in marked.pogingen if p.startswith(prefix)), "")
+    # A bare marker was written by a release that did not keep the datum: sent before, with another one.
+    sent_before = bool(datum) or step in marked.pogingen
+    if not datum:
+        datum = now_iso()
+        marked.pogingen = [*marked.pogingen, prefix + datum]
+        if save:
+            marked.save(update_fields=["pogingen"])
+
+    def call() -> str:
+        if sent_before:
+            found = existing_status(clients, zaak, statustype)
+            if found:
+                return found
+        try:
+            return str(
+                clients.zaken.create_status(zaak=zaak.url, statustype=statustype, datum=datum, toelichting=toelichting)[
+                    "url"
+                ]
+            )
+        except ZGWRequestError as exc:
+            # This datum is taken: an earlier attempt was stored after all (after we gave up on it).
+            found = existing_status(clients, zaak, statustype) if exc.has_code("unique") else None
+            if found is None:
+                raise
+            return found
+
+    return datum, call
 
 
 def now_iso() -> str:

@@ -24,7 +24,7 @@ from regiekoppeling.outbox import NotReady
 from . import catalogus, mapping, readthrough
 from .clients import JSON, ZGWRequestError
 from .models import Zaak, ZGWConfig
-from .registration import Clients, config_for, create_once, existing_status, now_iso, open_clients
+from .registration import Clients, config_for, create_once, open_clients, status_once
 
 # Terminal states: they close the zaak with a resultaat and the end status.
 _TERMINAL = frozenset({Status.AFGEWEZEN, Status.NIET_VERWERKBAAR, Status.INGETROKKEN, Status.BEEINDIGD})
@@ -90,13 +90,9 @@ def _follow(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak,
         record_current_status(clients, zaak, remote, types)
         return
     step = f"status:{target}"
-    datum = now_iso()  # also our record of when it was set: a notification of an older status is no news
-    url = create_once(
-        zaak,
-        step,
-        lambda: existing_status(clients, zaak, wanted.url),
-        lambda: str(clients.zaken.create_status(zaak=zaak.url, statustype=wanted.url, datum=datum)["url"]),
-    )
+    # The datum is also our record of when it was set: a notification of an older status is no news.
+    datum, call = status_once(clients, zaak, zaak, step, wanted.url)
+    url = call()
     zaak.huidige_status_url = url
     zaak.status_gezet_op = parse_datetime(datum)
     zaak.save(update_fields=["huidige_status_url", "status_gezet_op"])

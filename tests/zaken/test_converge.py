@@ -127,6 +127,37 @@ def test_a_lost_answer_on_a_status_still_shows_where_the_zaak_is(regie, backoffi
     assert aanvraag.voorzieningen.get().zaakstatus == expected
 
 
+@pytest.mark.parametrize("via", ["terugkoppeling", "besluit"])
+def test_a_status_stored_after_the_timeout_and_after_the_retry_is_refused(regie, backoffice, zgw, reader, sandbox, via):
+    """The first POST of the status sleeps on the server past our timeout and is stored after the retry
+    made its own: the retry sent the same datumStatusGezet, so the server refuses the late one."""
+    from zgw_consumers.models import Service
+
+    from tests.waiting import wait_for
+
+    aanvraag = registered(regie, backoffice, zin_line())  # "In behandeling"
+    Service.objects.update(timeout=1)
+    sandbox.clear_requests()
+    sandbox.add_fault("/zaken/api/v1/statussen", "timeout", method="POST", seconds=2.5)
+    if via == "besluit":
+        beschik(backoffice, aanvraag, "afgewezen")
+    else:
+        body = {"aanvraag": str(aanvraag.uuid), "soort": "in_onderzoek"}
+        assert backoffice.post("/api/v1/terugkoppelingen", body).status_code == 201
+    handler = "besluit" if via == "besluit" else "zaak_status"
+
+    assert run_outbox(aanvraag, handler) == ["pending"]  # gave up after 1 s
+    assert run_outbox(aanvraag, handler) == ["done"]  # the first one still asleep on the server
+
+    def finished() -> int:
+        return sum(1 for r in sandbox.requests if r["method"] == "POST" and r["path"] == "/zaken/api/v1/statussen")
+
+    assert wait_for(lambda: finished() >= 2, timeout=10), sandbox.requests
+    (zaak,) = reader.zaken()
+    expected = "Afgehandeld" if via == "besluit" else "In onderzoek"
+    assert history(reader, zaak["url"]) == ["Ontvangen", "In behandeling", expected]
+
+
 def test_the_hoofdzaak_follows_its_aanvraag_and_closes_after_its_deelzaken(regie, backoffice, zgw, reader):
     from zaken.models import ZaakStrategie
 

@@ -65,6 +65,23 @@ def test_timeout_is_retried(regie, zgw, reader, sandbox):
     assert len(reader.zaken()) == 1
 
 
+def test_a_status_that_arrives_after_the_timeout_is_not_made_twice(regie, zgw, reader, sandbox):
+    """The slow first POST of the status is stored by the server after we gave up and after the retry
+    looked for it: the retry sends the same datumStatusGezet, so one of the two is refused ('unique')."""
+    Service.objects.update(timeout=1)
+    aanvraag = send(regie, zin_line())
+    sandbox.add_fault("/zaken/api/v1/statussen", "timeout", method="POST", seconds=2.5)
+
+    assert run_outbox(aanvraag, "zaak_registratie") == ["pending"]
+    # The retry at once: its lookup finds nothing yet, the first POST is still asleep on the server.
+    assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+    assert wait_for(lambda: posts_finished(sandbox, "/zaken/api/v1/statussen") >= 2, timeout=10), sandbox.requests
+    [zaak] = reader.zaken()
+    assert counts(reader, zaak["url"]) == (1, 1)
+    refused = [r for r in sandbox.requests if r["path"] == "/zaken/api/v1/statussen" and r["status"] == 400]
+    assert len(refused) == 1
+
+
 def test_persistent_5xx_is_dead_lettered_after_the_limit(regie, zgw, reader, sandbox, settings):
     settings.OUTBOX_MAX_ATTEMPTS = 3
     aanvraag = send(regie, zin_line())

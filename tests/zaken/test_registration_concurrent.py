@@ -159,7 +159,8 @@ def test_a_crash_between_the_parallel_calls_is_recovered_without_doubles(regie, 
         outbox_process(item_id=item.pk)
     monkeypatch.setattr(Zaak, "save", save)
     zaak = Zaak.objects.get(aanvraag=aanvraag)
-    assert (zaak.rol_url, zaak.status_url, sorted(zaak.pogingen)) == ("", "", ["rol", "status", "zaak"])
+    markers = sorted(p.partition("@")[0] for p in zaak.pogingen)  # a status's marker keeps its datum after @
+    assert (zaak.rol_url, zaak.status_url, markers) == ("", "", ["rol", "status", "zaak"])
     deadline = time.monotonic() + 5
     while not writes(sandbox, "statussen") and time.monotonic() < deadline:
         time.sleep(0.02)  # the status call the crash left in flight reaches the server

@@ -178,3 +178,92 @@ def test_a_relation_for_another_informatieobject_is_not_taken() -> None:
     other = {"url": ZIO_URL, "informatieobject": INFORMATIEOBJECT + "-other"}
     with pytest.raises(ZGWRequestError):
         relate(FakeZaken(error=refused("unique"), found=other))
+
+
+STATUS_URL = "http://zaken.example/zaken/api/v1/statussen/1"
+STATUSTYPE = "http://catalogi.example/catalogi/api/v1/statustypen/1"
+
+
+class FakeStatussen:
+    """The Zaken API's statussen: `existing` are listed; a create answers `error` or a new status."""
+
+    def __init__(self, *, error: ZGWRequestError | None = None, existing: list[str] | None = None) -> None:
+        self.error, self.existing = error, list(existing or [])
+        self.sent: list[str] = []
+        self.listed = 0
+
+    def list_statussen(self, *, zaak: str) -> list[dict[str, Any]]:
+        self.listed += 1
+        return [{"url": url, "statustype": STATUSTYPE} for url in self.existing]
+
+    def create_status(self, *, zaak: str, statustype: str, datum: str, toelichting: str = "") -> dict[str, Any]:
+        self.sent.append(datum)
+        if self.error:
+            raise self.error
+        return {"url": STATUS_URL}
+
+
+def status(zaken: FakeStatussen, zaak: FakeZaak, *, save: bool = True) -> tuple[str, str]:
+    datum, call = registration.status_once(
+        SimpleNamespace(zaken=zaken),  # type: ignore[arg-type]
+        zaak,  # type: ignore[arg-type]
+        zaak,  # type: ignore[arg-type]
+        "status:x",
+        STATUSTYPE,
+        save=save,
+    )
+    return datum, call()
+
+
+def test_a_first_status_keeps_its_datum_in_the_committed_marker_and_creates() -> None:
+    zaak, zaken = FakeZaak(pogingen=["zaak"]), FakeStatussen()
+    datum, url = status(zaken, zaak)
+    assert url == STATUS_URL and zaken.sent == [datum] and zaken.listed == 0
+    assert zaak.pogingen == ["zaak", f"status:x@{datum}"] and zaak.saved == [["pogingen"]]
+    assert dt.datetime.fromisoformat(datum) <= dt.datetime.now(dt.UTC)
+
+
+def test_without_save_the_marker_is_left_to_the_caller() -> None:
+    zaak = FakeZaak()
+    datum, _ = status(FakeStatussen(), zaak, save=False)
+    assert zaak.pogingen == [f"status:x@{datum}"] and zaak.saved == []
+
+
+def test_a_retry_sends_the_recorded_datum_again_after_looking() -> None:
+    recorded = "2026-11-30T10:00:00.123456Z"
+    zaak, zaken = FakeZaak(pogingen=[f"status:x@{recorded}"]), FakeStatussen()
+    assert status(zaken, zaak) == (recorded, STATUS_URL)
+    assert zaken.listed == 1 and zaken.sent == [recorded] and zaak.saved == []
+
+
+def test_a_retry_that_finds_the_status_sends_nothing() -> None:
+    zaak, zaken = FakeZaak(pogingen=["status:x@2026-11-30T10:00:00Z"]), FakeStatussen(existing=["s1", "s2"])
+    assert status(zaken, zaak)[1] == "s2"  # the latest
+    assert zaken.sent == []
+
+
+def test_a_bare_marker_of_an_earlier_release_counts_as_sent_before() -> None:
+    zaak, zaken = FakeZaak(pogingen=["status:x"]), FakeStatussen(existing=["s1"])
+    datum, url = status(zaken, zaak)
+    assert url == "s1" and zaken.sent == [] and zaak.pogingen == ["status:x", f"status:x@{datum}"]
+
+
+def test_a_taken_datum_means_an_earlier_attempt_was_stored_after_all() -> None:
+    zaken = FakeStatussen(error=refused("unique"))
+    zaak = FakeZaak()
+
+    def stored_meanwhile(*, zaak: str) -> list[dict[str, Any]]:
+        zaken.listed += 1
+        return [{"url": "late", "statustype": STATUSTYPE}]
+
+    zaken.list_statussen = stored_meanwhile  # type: ignore[method-assign]
+    assert status(zaken, zaak)[1] == "late"
+    assert zaken.listed == 1
+
+
+@pytest.mark.parametrize("code", ["unique", "date-in-future"])
+def test_a_refusal_not_explained_by_an_earlier_attempt_is_raised(code: str) -> None:
+    zaken = FakeStatussen(error=refused(code), existing=[])
+    with pytest.raises(ZGWRequestError):
+        status(zaken, FakeZaak())
+    assert zaken.listed == (1 if code == "unique" else 0)
