@@ -171,6 +171,9 @@ ZGW_PAUSE_MAX_SECONDS = env_int("ZGW_PAUSE_MAX_SECONDS", 120)
 # Independent ZGW calls of one unit of work (a zaak's status, rol and documents) run at the same time,
 # at most this many per worker process (zaken/concurrent.py).
 ZGW_CALLS_CONCURRENCY = env_int("ZGW_CALLS_CONCURRENCY", 4)
+# How long after our request a ZGW server may still store what it was sent (a POST we gave up on). Only
+# then does the reconciliation remove a rol such a POST added beside the one a retry made.
+ZGW_LATE_ANSWER_SECONDS = env_int("ZGW_LATE_ANSWER_SECONDS", 900)
 
 # --- Signalen ----------------------------------------------------------------------------------
 # Days before a running grant's einddatum that the herindicatie signal is raised (per gemeente

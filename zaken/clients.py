@@ -203,6 +203,9 @@ class ZakenClient(ZGWClient):
     def list_rollen(self, *, zaak: str) -> list[JSON]:
         return list(self.list_all("rollen", {"zaak": zaak}))
 
+    def delete_rol(self, url: str) -> None:
+        self.call("DELETE", url)
+
     def create_zaakinformatieobject(self, *, zaak: str, informatieobject: str, titel: str = "") -> JSON:
         body = {"zaak": zaak, "informatieobject": informatieobject, "titel": titel}
         return self.call("POST", "zaakinformatieobjecten", json=body)

@@ -25,8 +25,9 @@ from django.utils import timezone
 from . import catalogus, follow
 from .clients import JSON, ZGWRequestError, ZGWUnavailableError
 from .models import SyncBron, Toestand, Zaak, ZaakNotificatie, ZGWConfig
+from .nazien import rollen_nazien
 from .notificaties import zaak_check
-from .registration import Clients, open_clients
+from .registration import ROL_NAZIEN, Clients, open_clients
 
 logger = logging.getLogger(__name__)
 PAGE = 100
@@ -38,6 +39,7 @@ class Round:
     changed: int = 0  # zaken whose status (or existence) changed
     missing: int = 0  # zaken of ours not in the open list, read one by one
     postponed: int = 0  # zaaktypen left for the next round (Zaken API unavailable)
+    rollen_verwijderd: int = 0  # rollen a late POST added beside ours (zaken/nazien.py)
 
 
 def _ours(config: ZGWConfig) -> QuerySet[Zaak]:
@@ -53,7 +55,8 @@ def zaken_reconcile() -> Round:
     result = Round()
     for config in ZGWConfig.objects.select_related("zaken_service", "catalogi_service"):
         zaaktypen = list(_ours(config).values_list("zaaktype", flat=True).distinct().order_by("zaaktype"))
-        if not zaaktypen:
+        doubts = Zaak.objects.filter(aanvraag__gemeente=config.gemeente_id, pogingen__icontains=ROL_NAZIEN)
+        if not zaaktypen and not doubts.exists():
             continue
         with ExitStack() as stack:
             clients = open_clients(config, stack)
@@ -63,6 +66,10 @@ def zaken_reconcile() -> Round:
                 except ZGWUnavailableError as exc:
                     result.postponed += 1
                     logger.warning("reconciliation of zaaktype %s postponed: %s", zaaktype, exc)
+            try:
+                result.rollen_verwijderd += rollen_nazien(clients=clients, config=config)
+            except ZGWUnavailableError as exc:
+                logger.warning("doubled rollen of gemeente %s left for the next round: %s", config.gemeente_id, exc)
     return result
 
 

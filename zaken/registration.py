@@ -252,6 +252,10 @@ def existing_status(clients: Clients, zaak: Zaak, statustype: str) -> str | None
     return str(found[-1]["url"]) if found else None
 
 
+# The marker of a rol made while an earlier POST of it might still be stored (with the moment it was made).
+ROL_NAZIEN = "rol:nazien@"
+
+
 def rol_step(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> Remote[str] | None:
     if zaak.rol_url:
         return None
@@ -272,15 +276,28 @@ def rol_step(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak
         },
     }
 
-    def find() -> str | None:
-        matches = [r for r in clients.zaken.list_rollen(zaak=zaak.url) if r.get("roltype") == roltype]
-        return str(matches[0]["url"]) if matches else None
+    sent_before = _mark_attempt(zaak, "rol", save=False)
+    in_doubt: list[bool] = []
+
+    def call() -> str:
+        if sent_before:
+            matches = [r for r in clients.zaken.list_rollen(zaak=zaak.url) if r.get("roltype") == roltype]
+            if matches:
+                return str(matches[0]["url"])
+            # Not there, but a POST that timed out may still be stored after this one: a rol has nothing
+            # unique for the Zaken API to refuse it by, so the reconciliation looks again later.
+            in_doubt.append(True)
+        return str(clients.zaken.create_rol(body)["url"])
 
     def store(url: str) -> None:
         zaak.rol_url = url
-        zaak.save(update_fields=["rol_url"])
+        fields = ["rol_url"]
+        if in_doubt:
+            zaak.pogingen = [*zaak.pogingen, f"{ROL_NAZIEN}{now_iso()}"]
+            fields.append("pogingen")
+        zaak.save(update_fields=fields)
 
-    return Remote(attempt_once(zaak, "rol", find, lambda: clients.zaken.create_rol(body)["url"], save=False), store)
+    return Remote(call, store)
 
 
 def document_belongs(zaak: Zaak, document: Document) -> bool:
