@@ -396,7 +396,7 @@ REST_FRAMEWORK = {
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_PARSER_CLASSES": ["regiekoppeling.api.parsers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "regiekoppeling.api.pagination.PageNumberPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "regiekoppeling.api.autoschema.AutoSchema",
     "EXCEPTION_HANDLER": "regiekoppeling.api.exceptions.problem_exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["regiekoppeling.api.filters.FilterBackend"],
     "UNAUTHENTICATED_USER": None,

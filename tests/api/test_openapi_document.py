@@ -66,6 +66,25 @@ def test_the_server_refuses_what_a_closed_schema_refuses(regie):
     assert [p["name"] for p in response.json()["invalidParams"]] == ["extraVeld"]
 
 
+def test_request_lists_carry_the_bounds_the_server_keeps(document, regie):
+    """drf-spectacular left a nested list's bounds out: the document said nothing of the 50 lines."""
+    schemas = document["components"]["schemas"]
+    aanvraag = schemas["AanvraagInputRequest"]["properties"]
+    bounds = {name: (aanvraag[name].get("minItems"), aanvraag[name].get("maxItems")) for name in aanvraag}
+    assert {k: v for k, v in bounds.items() if v != (None, None)} == {
+        "voorzieningen": (1, 50),
+        "betrokkenen": (None, 3),
+        "documenten": (None, 10),
+    }
+    assert schemas["BeschikkingInputRequest"]["properties"]["regels"]["minItems"] == 1
+    assert schemas["AntwoordenRequest"]["properties"]["producten"]["minItems"] == 1
+    # And the server keeps them: one line more than maxItems, and none, are refused naming the list.
+    for lines in ([zin_line()] * 51, []):
+        response = regie.post("/api/v1/aanvragen", aanvraag_body(*lines) if lines else aanvraag_body(voorzieningen=[]))
+        assert response.status_code == 400
+        assert [p["name"] for p in response.json()["invalidParams"]] == ["voorzieningen"]
+
+
 def test_verzoek_and_herindicatie_have_real_schemas(document):
     schemas = document["components"]["schemas"]
     verzoek = schemas["Verzoek"]
