@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from .clients import JSON, ZGWRequestError
 from .models import Zaak, ZGWConfig
-from .registration import ROL_NAZIEN, Clients
+from .registration import ROL_NAZIEN, Clients, rol_bsn
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +55,4 @@ def rollen_nazien(*, clients: Clients, config: ZGWConfig) -> int:
 
 def _same(rol: JSON, ours: JSON) -> bool:
     """The same roltype for the same person (what our rol step sends), as the Zaken API shows it."""
-
-    def bsn(r: JSON) -> str:
-        return str((r.get("betrokkeneIdentificatie") or {}).get("inpBsn") or "")
-
-    return rol.get("roltype") == ours.get("roltype") and bool(bsn(ours)) and bsn(rol) == bsn(ours)
+    return rol.get("roltype") == ours.get("roltype") and bool(rol_bsn(ours)) and rol_bsn(rol) == rol_bsn(ours)

@@ -256,6 +256,11 @@ def existing_status(clients: Clients, zaak: Zaak, statustype: str) -> str | None
 ROL_NAZIEN = "rol:nazien@"
 
 
+def rol_bsn(rol: JSON) -> str:
+    """The BSN of a natuurlijk persoon's rol as the Zaken API shows it ('' for any other)."""
+    return str((rol.get("betrokkeneIdentificatie") or {}).get("inpBsn") or "")
+
+
 def rol_step(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> Remote[str] | None:
     if zaak.rol_url:
         return None
@@ -279,15 +284,30 @@ def rol_step(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak
     sent_before = _mark_attempt(zaak, "rol", save=False)
     in_doubt: list[bool] = []
 
+    def find() -> str | None:
+        # Ours: this roltype for this client (another system may have put someone else in a rol).
+        bsn = aanvraag.client_bsn
+        rollen = clients.zaken.list_rollen(zaak=zaak.url)
+        matches = [r for r in rollen if r.get("roltype") == roltype and rol_bsn(r) == bsn]
+        return str(matches[0]["url"]) if matches else None
+
     def call() -> str:
         if sent_before:
-            matches = [r for r in clients.zaken.list_rollen(zaak=zaak.url) if r.get("roltype") == roltype]
-            if matches:
-                return str(matches[0]["url"])
-            # Not there, but a POST that timed out may still be stored after this one: a rol has nothing
-            # unique for the Zaken API to refuse it by, so the reconciliation looks again later.
+            found = find()
+            if found:
+                return found
+            # Not there, but a POST that timed out may still be stored after this one. Open Zaak refuses
+            # a second initiator (or zaakcoordinator), but a rol of any other kind has nothing for it to
+            # refuse by, so the reconciliation looks again later.
             in_doubt.append(True)
-        return str(clients.zaken.create_rol(body)["url"])
+        try:
+            return str(clients.zaken.create_rol(body)["url"])
+        except ZGWRequestError as exc:
+            # One initiator per zaak (Open Zaak's `max-occurences`): an earlier attempt stored it after all.
+            found = find() if exc.has_code("max-occurences") else None
+            if found is None:
+                raise
+            return found
 
     def store(url: str) -> None:
         zaak.rol_url = url

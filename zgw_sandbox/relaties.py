@@ -33,7 +33,7 @@ from .web import (
     read_handler,
     url_param,
 )
-from .zaken import BAD_URL, resolve_zaak, touch, zaak_notification
+from .zaken import BAD_URL, related, resolve_zaak, touch, zaak_notification
 
 ROL_KEYS = (
     "url uuid zaak betrokkene betrokkeneType afwijkendeNaamBetrokkene roltype omschrijving omschrijvingGeneriek "
@@ -60,6 +60,8 @@ NATUURLIJK_PERSOON: dict[str, Any] = {
     "verblijfsadres": None,
     "subVerblijfBuitenland": None,
 }
+# Omschrijvingen generiek a zaak has at most one rol of (Open Zaak answers `max-occurences` on `roltype`).
+ONE_PER_ZAAK = ("initiator", "zaakcoordinator")
 CONTACTPERSOON = {"emailadres": "", "functie": "", "telefoonnummer": "", "naam": ""}
 ZIO_KEYS = (
     "url uuid informatieobject zaak aardRelatieWeergave titel beschrijving registratiedatum vernietigingsdatum status"
@@ -118,6 +120,12 @@ def create_rol(ctx: Ctx, req: Request) -> Response:
         raise errors.invalid(
             "nonFieldErrors", "zaaktype-mismatch", "De referentie hoort niet bij het zaaktype van de zaak."
         )
+    generiek = roltype["omschrijvingGeneriek"]
+    if generiek in ONE_PER_ZAAK:
+        # Open Zaak 1.30's RolOccurenceValidator: one initiator and one zaakcoordinator per zaak.
+        existing = sum(1 for r in related(ctx.store, "rollen", zaak["url"]) if r["omschrijvingGeneriek"] == generiek)
+        if existing:
+            raise errors.invalid("roltype", "max-occurences", f"De waarde `{generiek}` komt al {existing} keer voor")
     uid = str(uuid.uuid4())
     record = ctx.store.put(
         "rollen",

@@ -109,20 +109,37 @@ def test_zaak_required_fields_and_rsin(zgw: Zgw) -> None:
     assert reasons["startdatum"] == "Dit veld is vereist."
 
 
-def test_rol_bsn_and_roltype_of_another_zaaktype(zgw: Zgw) -> None:
-    zaak = zgw.create_zaak("ROL-1")
-    body = {
+def initiator(zaak: dict[str, Any], roltype: str, bsn: str = BSN) -> dict[str, Any]:
+    return {
         "zaak": zaak["url"],
         "betrokkeneType": "natuurlijk_persoon",
-        "roltype": zgw.seed["roltypen"]["JW-VOORZIENING"]["initiator"],
+        "roltype": roltype,
         "roltoelichting": "Aanvrager",
-        "betrokkeneIdentificatie": {"inpBsn": "12345678a"},
+        "betrokkeneIdentificatie": {"inpBsn": bsn},
     }
+
+
+def test_rol_bsn_and_roltype_of_another_zaaktype(zgw: Zgw) -> None:
+    zaak = zgw.create_zaak("ROL-1")
+    body = initiator(zaak, zgw.seed["roltypen"]["JW-VOORZIENING"]["initiator"], "12345678a")
     response = zgw.post("/zaken/api/v1/rollen", json=body)
     assert codes(response) == [("betrokkeneIdentificatie.inpBsn", "only-digits")]
     body["betrokkeneIdentificatie"] = {"inpBsn": BSN}
     response = zgw.post("/zaken/api/v1/rollen", json=body)
     assert codes(response) == [("nonFieldErrors", "zaaktype-mismatch")]
+
+
+def test_one_initiator_per_zaak_and_several_behandelaars(zgw: Zgw) -> None:
+    """As Open Zaak 1.30 (its RolOccurenceValidator; seen on the peer: 400, `roltype`, `max-occurences`,
+    "De waarde `initiator` komt al 1 keer voor")."""
+    zaak = zgw.create_zaak("ROL-2")
+    body = initiator(zaak, zgw.seed["roltypen"]["WMO-VOORZIENING"]["initiator"])
+    assert zgw.post("/zaken/api/v1/rollen", json=body).status_code == 201
+    second = zgw.post("/zaken/api/v1/rollen", json=body)
+    assert codes(second) == [("roltype", "max-occurences")]
+    assert second.json()["invalidParams"][0]["reason"] == "De waarde `initiator` komt al 1 keer voor"
+    body["roltype"] = zgw.seed["roltypen"]["WMO-VOORZIENING"]["behandelaar"]
+    assert [zgw.post("/zaken/api/v1/rollen", json=body).status_code for _ in range(2)] == [201, 201]
 
 
 def test_resultaat_is_unique_per_zaak(zgw: Zgw) -> None:

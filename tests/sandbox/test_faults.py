@@ -36,8 +36,9 @@ def rol_body(zgw: Zgw, zaak: dict[str, Any]) -> dict[str, Any]:
     return {
         "zaak": zaak["url"],
         "betrokkeneType": "natuurlijk_persoon",
-        "roltype": zgw.seed["roltypen"]["WMO-VOORZIENING"]["initiator"],
-        "roltoelichting": "Aanvrager",
+        # A behandelaar: a zaak may have several (one initiator only, as in Open Zaak).
+        "roltype": zgw.seed["roltypen"]["WMO-VOORZIENING"]["behandelaar"],
+        "roltoelichting": "Behandelaar",
         "betrokkeneIdentificatie": {"inpBsn": BSN},
     }
 

@@ -26,6 +26,8 @@ def refused(code: str) -> ZGWRequestError:
 class FakeZaak:
     def __init__(self, pogingen: list[str] | None = None) -> None:
         self.url = ""
+        self.rol_url = ""
+        self.zaaktype = "http://catalogi.example/catalogi/api/v1/zaaktypen/1"
         self.identificatie = "RK-0123456789ABCDEF-1"
         self.pogingen = list(pogingen or [])
         self.saved: list[list[str]] = []
@@ -267,3 +269,70 @@ def test_a_refusal_not_explained_by_an_earlier_attempt_is_raised(code: str) -> N
     with pytest.raises(ZGWRequestError):
         status(zaken, FakeZaak())
     assert zaken.listed == (1 if code == "unique" else 0)
+
+
+ROLTYPE = "http://catalogi.example/catalogi/api/v1/roltypen/1"
+ROL_URL = "http://zaken.example/zaken/api/v1/rollen/1"
+CLIENT_BSN = "999993653"
+
+
+class FakeRollen:
+    """The Zaken API's rollen: `listed` before a create, `after` once a refusal was answered."""
+
+    def __init__(self, *, listed: list[Any], after: list[Any] | None = None, error: ZGWRequestError | None = None):
+        self.listed, self.after, self.error = listed, after, error
+        self.creates = 0
+
+    def list_rollen(self, *, zaak: str) -> list[dict[str, Any]]:
+        return self.after if self.after is not None and self.creates else self.listed
+
+    def create_rol(self, body: Any) -> dict[str, Any]:
+        self.creates += 1
+        if self.error:
+            raise self.error
+        return {"url": ROL_URL}
+
+
+def a_rol(url: str, bsn: str = CLIENT_BSN, roltype: str = ROLTYPE) -> dict[str, Any]:
+    return {"url": url, "roltype": roltype, "betrokkeneIdentificatie": {"inpBsn": bsn}}
+
+
+def rol(rollen: FakeRollen, zaak: FakeZaak, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr(registration.catalogus, "roltype_url", lambda client, **kwargs: ROLTYPE)
+    aanvraag = SimpleNamespace(
+        client_bsn=CLIENT_BSN,
+        client_achternaam="Jansen",
+        client_voorvoegsel="",
+        client_voornamen="Maria",
+        client_geboortedatum=dt.date(1950, 1, 1),
+    )
+    config = SimpleNamespace(roltype_omschrijving_generiek="initiator")
+    clients = SimpleNamespace(zaken=rollen, catalogi=None)
+    step = registration.rol_step(clients, config, aanvraag, zaak)  # type: ignore[arg-type]
+    assert step is not None
+    return step.call()
+
+
+def test_a_retry_takes_the_rol_of_this_client_not_someone_elses(monkeypatch: pytest.MonkeyPatch) -> None:
+    zaak = FakeZaak(pogingen=["zaak", "rol"])
+    rollen = FakeRollen(
+        listed=[a_rol("someone-else", bsn="999990019"), a_rol("other-type", roltype="x"), a_rol("ours")]
+    )
+    assert rol(rollen, zaak, monkeypatch) == "ours"
+    assert rollen.creates == 0
+
+
+def test_a_second_initiator_refused_means_the_earlier_attempt_was_stored(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The late first POST landed between the retry's look and its own POST.
+    refused = ZGWRequestError("POST", "x", 400, {"invalidParams": [{"name": "roltype", "code": "max-occurences"}]})
+    rollen = FakeRollen(listed=[], after=[a_rol("late")], error=refused)
+    assert rol(rollen, FakeZaak(pogingen=["zaak", "rol"]), monkeypatch) == "late"
+
+
+@pytest.mark.parametrize(
+    ("code", "after"), [("max-occurences", [a_rol("someone-else", bsn="999990019")]), ("unique", [a_rol("late")])]
+)
+def test_other_refusals_or_someone_elses_initiator_are_raised(code: str, after: list, monkeypatch) -> None:
+    refused = ZGWRequestError("POST", "x", 400, {"invalidParams": [{"name": "roltype", "code": code}]})
+    with pytest.raises(ZGWRequestError):
+        rol(FakeRollen(listed=[], after=after, error=refused), FakeZaak(pogingen=["zaak"]), monkeypatch)
