@@ -29,22 +29,46 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
+NOT_A_STRING = "Verwacht een tekst (JSON string)."
+# What DRF's CharField says of a boolean (in English): said as for a number.
+_DRF_NOT_A_STRING = serializers.CharField.default_error_messages["invalid"]
+
+
 class StrictSerializer(serializers.Serializer):
-    """Rejects fields the serializer does not know, together with every other field error."""
+    """Rejects fields the serializer does not know, and a number or boolean where its text fields want a
+    JSON string (DRF's CharField turns 12.5 into "12.5"; the fuzzer found `{"reden": 1.5}` accepted),
+    together with every other field error."""
 
     def to_internal_value(self, data: Any) -> Any:
         unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        not_text = [
+            name
+            for name, field in self.fields.items()
+            if isinstance(field, serializers.CharField) and not field.read_only and _not_text(data, name)
+        ]
         errors: dict[str, Any] = {}
         value = None
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:
             errors = dict(exc.detail) if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        for name in not_text:  # unless the field said so in its own words (a BSN as a number)
+            own = errors.get(name)
+            if own is None or all(str(e) == str(_DRF_NOT_A_STRING) for e in own):
+                errors[name] = [serializers.ErrorDetail(NOT_A_STRING, code="not_a_string")]
         for name in unknown:
             errors[name] = [serializers.ErrorDetail("Onbekend veld.", code="unknown_field")]
         if errors:
             raise serializers.ValidationError(errors)
         return value
+
+
+def _not_text(data: Any, name: str) -> bool:
+    # A multipart form's values are text already; null is the field's own business (allow_null).
+    if not hasattr(data, "get") or hasattr(data, "getlist"):
+        return False
+    value = data.get(name)
+    return value is not None and not isinstance(value, str)
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -61,7 +85,7 @@ class StrictIntegerField(serializers.IntegerField):
 class StrictCharField(serializers.CharField):
     """Text as a JSON string only: DRF's CharField would turn 0 or 12.5 into "0" or "12.5"."""
 
-    default_error_messages = {"not_a_string": "Verwacht een tekst (JSON string)."}
+    default_error_messages = {"not_a_string": NOT_A_STRING}
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):

@@ -7,11 +7,13 @@ to all of it (a new operation without a summary or an example fails there)."""
 
 from __future__ import annotations
 
+import inspect
 import json
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .fields import StrictSerializer
 from .verzoek_schema import verzoek_schema
 
 EXAMPLES_FILE = Path(__file__).with_name("openapi_examples.json")
@@ -63,8 +65,8 @@ DUTCH = {
     "A page number within the paginated result set.": "Paginanummer (vanaf 1).",
     "No response body": "Geen inhoud.",
     # The docstring of StrictSerializer, which drf-spectacular takes for nested objects.
-    "Rejects fields the serializer does not know, together with every other field error.": (
-        "Onbekende velden worden geweigerd."
+    inspect.cleandoc(StrictSerializer.__doc__ or ""): (
+        "Onbekende velden worden geweigerd, net als een getal of boolean waar tekst (een JSON string) verwacht wordt."
     ),
 }
 

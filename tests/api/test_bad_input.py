@@ -192,6 +192,28 @@ def test_unknown_fields_at_every_level(regie):
     assert {p["code"] for p in result["invalidParams"]} == {"unknown_field"}
 
 
+def test_a_number_or_boolean_where_text_is_wanted_is_refused_at_every_level(regie, backoffice):
+    """DRF's CharField turns 1.5 into "1.5"; the fuzzer found `POST /aanvragen/{uuid}/intrekken` with
+    `{"reden": 1.5}` accepted. Text is a JSON string, as the document says, everywhere."""
+    body = aanvraag_body(zin_line(toelichting=12), regieReferentie=7)
+    body["client"]["achternaam"] = True
+    result = assert_refused(
+        regie.post("/api/v1/aanvragen", body), "regieReferentie", "client.achternaam", "voorzieningen.0.toelichting"
+    )
+    assert {p["code"] for p in result["invalidParams"]} == {"not_a_string"}
+    assert not Aanvraag.objects.exists()
+
+    created = regie.post("/api/v1/aanvragen", aanvraag_body()).json()
+    refused = regie.post(f"/api/v1/aanvragen/{created['uuid']}/intrekken", {"reden": 1.5})
+    assert refused.status_code == 400
+    assert [(p["name"], p["code"]) for p in refused.json()["invalidParams"]] == [("reden", "not_a_string")]
+    assert regie.get(f"/api/v1/aanvragen/{created['uuid']}").json()["status"] != "ingetrokken"
+    terug = {"aanvraag": created["uuid"], "soort": "niet_verwerkbaar", "toelichting": 0}
+    refused = backoffice.post("/api/v1/terugkoppelingen", terug)
+    assert refused.status_code == 400
+    assert ("toelichting", "not_a_string") in [(p["name"], p["code"]) for p in refused.json()["invalidParams"]]
+
+
 def test_empty_voorzieningen_list(regie):
     assert_refused(regie.post("/api/v1/aanvragen", aanvraag_body() | {"voorzieningen": []}), "voorzieningen")
 

@@ -64,9 +64,11 @@ def _valid_body(path: str, body: dict[str, Any], case: Any) -> dict[str, Any] | 
         aanvraag = _latest("aanvraag")
         return {**body, "aanvraag": aanvraag[0]} if aanvraag else None
     if path == "/beschikkingen":
-        aanvraag = _latest("verwerkbaar")
-        if not aanvraag:
+        # Each verwerkbaar aanvraag once, oldest first: those the test made before the run come first (the
+        # fuzzer may withdraw its own meanwhile, and a second beschikking on the same lines is a 409).
+        if not POOL["verwerkbaar"]:
             return None
+        aanvraag = POOL["verwerkbaar"].pop(0)
         regels = [{"voorziening": v, "uitkomst": "toegekend"} for v in aanvraag[1]]
         return {**body, "aanvraag": aanvraag[0], "regels": regels, "beschikkingnummer": 70000000 + n}
     if path == "/toewijzingen":

@@ -81,6 +81,19 @@ def test_schemathesis_finds_nothing(
         }  # fmt: skip
         assert backoffice.post("/api/v1/beschikkingen", beschikking).status_code == 201
         granted.append(line)
+    # Aanvragen the backoffice found verwerkbaar, for the hooks' beschikkingen: the fuzzer's own
+    # terugkoppelingen come in an order it chooses (a change of the document changes its choices; one
+    # run reached no beschikking at all), so the beschikking step has a target every run.
+    # Submitted by a regieapplicatie the fuzzer does not act as: it cannot withdraw them first (one run did).
+    indiener = Api(make_applicatie("Regie buiten de fuzzer", Rol.REGIE, [gemeente], "fuzz-regie-buiten"))
+    verwerkbaar = []
+    for n in range(3):
+        aanvraag = indiener.post(
+            "/api/v1/aanvragen", aanvraag_body(zin_line(), regieReferentie=f"VERWERKBAAR-{n}")
+        ).json()
+        terug = {"aanvraag": aanvraag["uuid"], "soort": "verwerkbaar"}
+        assert backoffice.post("/api/v1/terugkoppelingen", terug).status_code == 201
+        verwerkbaar.append([aanvraag["uuid"], [v["uuid"] for v in aanvraag["voorzieningen"]]])
     auth = tmp_path / "auth.json"
     users = {"regie-0363": regie, "regie-0599": andere, "backoffice-0363": backoffice, "privacy-0363": privacy}
     headers = {n: bearer(a) for n, a in users.items()}
@@ -95,7 +108,7 @@ def test_schemathesis_finds_nothing(
          "--auth-wfc", str(auth), "--no-color", "--workers", "1",
          "--report", "ndjson", "--report-dir", str(report), "--generation-database", "none"],
         cwd=tmp_path, capture_output=True, text=True, timeout=1800,  # its cache stays out of the repository
-        env={**os.environ, "PYTHONPATH": str(REPO), "SCHEMATHESIS_HOOKS": HOOKS, "FUZZ_STATS_FILE": str(stats), "FUZZ_IDENTITIES": identities, "FUZZ_POOL": json.dumps({"toegekend": granted})},
+        env={**os.environ, "PYTHONPATH": str(REPO), "SCHEMATHESIS_HOOKS": HOOKS, "FUZZ_STATS_FILE": str(stats), "FUZZ_IDENTITIES": identities, "FUZZ_POOL": json.dumps({"toegekend": granted, "verwerkbaar": verwerkbaar})},
     )  # fmt: skip
     print(run.stdout[-20000:])
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-5000:]
