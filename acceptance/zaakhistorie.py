@@ -11,6 +11,7 @@ a ZGW client id and secret of their own, and checks the whole history:
 - the statussen follow the catalogue forward (strictly rising volgnummer: no step twice, none back);
 - at most one end status, and nothing after it; `einddatum` is set exactly when the zaak is closed;
 - exactly one resultaat on a closed zaak, at most one on an open one;
+- a rol, and no person twice in one roltype (a rol made again after a lost answer);
 - every zaak a beschikking covers has a besluit for it, with the letter when the beschikking has one;
   the besluiten of one beschikking are recognisable as one (identificatie the beschikkingnummer, or
   `<nummer>-<n>` and "besluit n van N" in the toelichting when it covers N zaken);
@@ -133,7 +134,19 @@ def check_zaak(zgw: Zgw, url: str, line_states: list[str] | None = None, expect:
     resultaten = zgw.all(_api_root(url, "zaken") + "/resultaten", zaak=url)
     if (closed and len(resultaten) != 1) or len(resultaten) > 1:
         finding.problems.append(f"{len(resultaten)} resultaten bij een {'gesloten' if closed else 'open'} zaak")
+    finding.problems += _rol_problems(zgw.all(_api_root(url, "zaken") + "/rollen", zaak=url))
     return finding
+
+
+def _rol_problems(rollen: list[JSON]) -> list[str]:
+    """The client's rol is there, and once: a rol made again after a lost answer shows as doubled."""
+    if not rollen:
+        return ["geen rol"]
+    per_person = Counter(
+        (r.get("roltype"), bsn) for r in rollen if (bsn := (r.get("betrokkeneIdentificatie") or {}).get("inpBsn"))
+    )
+    doubled = max(per_person.values(), default=0)
+    return [f"{doubled} rollen van één roltype voor dezelfde persoon"] if doubled > 1 else []
 
 
 def _sequence_problems(

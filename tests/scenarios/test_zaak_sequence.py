@@ -31,6 +31,7 @@ class Fake(zaakhistorie.Zgw):
         closed: bool | None = None,
         resultaten: int | None = None,
         more: dict[str, list[str]] | None = None,
+        rollen: list[Any] | None = None,
     ) -> None:
         super().__init__("test", "secret")
         statustypen = [
@@ -49,6 +50,8 @@ class Fake(zaakhistorie.Zgw):
         }
         self.answers |= {(str(t["url"]), ()): t for t in statustypen}
         self.add_zaak(ZAAK, history, closed, resultaten)
+        if rollen is not None:
+            self.answers[(f"{ROOT}/rollen", (("zaak", ZAAK),))] = {"results": rollen, "next": None}
         for url, other in (more or {}).items():
             self.add_zaak(url, other, None, None)
 
@@ -70,6 +73,7 @@ class Fake(zaakhistorie.Zgw):
                 ],
                 "next": None,
             },
+            (f"{ROOT}/rollen", (("zaak", url),)): {"results": [rol()], "next": None},
             (f"{ROOT}/resultaten", (("zaak", url),)): {
                 "results": [{"url": "r"}] * (int(closed) if resultaten is None else resultaten),
                 "next": None,
@@ -78,6 +82,21 @@ class Fake(zaakhistorie.Zgw):
 
     def get(self, url: str, **params: str) -> Any:
         return self.answers[(url, tuple(sorted(params.items())))]
+
+
+def rol(roltype: str = "initiator", bsn: str = "999993653") -> dict[str, Any]:
+    return {"url": f"{ROOT}/rollen/{roltype}-{bsn}", "roltype": roltype, "betrokkeneIdentificatie": {"inpBsn": bsn}}
+
+
+def test_a_missing_or_doubled_rol_fails():
+    def rol_problems(rollen: list[Any]) -> list[str]:
+        return zaakhistorie.check_zaak(Fake(["Ontvangen"], rollen=rollen), ZAAK, ["ontvangen"]).problems
+
+    assert rol_problems([rol()]) == []
+    assert rol_problems([]) == ["geen rol"]
+    assert rol_problems([rol(), rol()]) == ["2 rollen van één roltype voor dezelfde persoon"]
+    # Someone else in the same roltype, or the client in another: not a double.
+    assert rol_problems([rol(), rol(bsn="999990019"), rol("behandelaar")]) == []
 
 
 def problems(history: list[str], lines: list[str]) -> list[str]:
