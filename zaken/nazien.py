@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .clients import JSON, ZGWRequestError
@@ -28,12 +29,16 @@ def _marked_at(zaak: Zaak) -> dt.datetime | None:
     return max(dt.datetime.fromisoformat(m) for m in moments) if moments else None
 
 
+def in_doubt(config: ZGWConfig) -> QuerySet[Zaak]:
+    """The zaken of this gemeente whose rol a late POST may have doubled."""
+    return Zaak.objects.filter(aanvraag__gemeente=config.gemeente_id, pogingen__icontains=ROL_NAZIEN)
+
+
 def rollen_nazien(*, clients: Clients, config: ZGWConfig) -> int:
     """Remove the doubled rollen of the marked zaken of this gemeente whose doubt is over; the number."""
     over = timezone.now() - dt.timedelta(seconds=settings.ZGW_LATE_ANSWER_SECONDS)
     removed = 0
-    marked = Zaak.objects.filter(aanvraag__gemeente=config.gemeente_id, pogingen__icontains=ROL_NAZIEN)
-    for zaak in marked.exclude(rol_url="").exclude(url="").iterator(chunk_size=100):
+    for zaak in in_doubt(config).exclude(rol_url="").exclude(url="").iterator(chunk_size=100):
         moment = _marked_at(zaak)
         if moment is None or moment > over:
             continue

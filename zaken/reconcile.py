@@ -25,9 +25,9 @@ from django.utils import timezone
 from . import catalogus, follow
 from .clients import JSON, ZGWRequestError, ZGWUnavailableError
 from .models import SyncBron, Toestand, Zaak, ZaakNotificatie, ZGWConfig
-from .nazien import rollen_nazien
+from .nazien import in_doubt, rollen_nazien
 from .notificaties import zaak_check
-from .registration import ROL_NAZIEN, Clients, open_clients
+from .registration import Clients, open_clients
 
 logger = logging.getLogger(__name__)
 PAGE = 100
@@ -55,8 +55,7 @@ def zaken_reconcile() -> Round:
     result = Round()
     for config in ZGWConfig.objects.select_related("zaken_service", "catalogi_service"):
         zaaktypen = list(_ours(config).values_list("zaaktype", flat=True).distinct().order_by("zaaktype"))
-        doubts = Zaak.objects.filter(aanvraag__gemeente=config.gemeente_id, pogingen__icontains=ROL_NAZIEN)
-        if not zaaktypen and not doubts.exists():
+        if not zaaktypen and not in_doubt(config).exists():
             continue
         with ExitStack() as stack:
             clients = open_clients(config, stack)

@@ -281,7 +281,6 @@ def rol_step(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak
         },
     }
 
-    sent_before = _mark_attempt(zaak, "rol", save=False)
     in_doubt: list[bool] = []
 
     def find() -> str | None:
@@ -291,23 +290,17 @@ def rol_step(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak
         matches = [r for r in rollen if r.get("roltype") == roltype and rol_bsn(r) == bsn]
         return str(matches[0]["url"]) if matches else None
 
-    def call() -> str:
-        if sent_before:
-            found = find()
-            if found:
-                return found
-            # Not there, but a POST that timed out may still be stored after this one. Open Zaak refuses
-            # a second initiator (or zaakcoordinator), but a rol of any other kind has nothing for it to
-            # refuse by, so the reconciliation looks again later.
-            in_doubt.append(True)
-        try:
-            return str(clients.zaken.create_rol(body)["url"])
-        except ZGWRequestError as exc:
-            # One initiator per zaak (Open Zaak's `max-occurences`): an earlier attempt stored it after all.
-            found = find() if exc.has_code("max-occurences") else None
-            if found is None:
-                raise
-            return found
+    # One initiator per zaak (Open Zaak's `max-occurences`). A rol of any other kind has nothing to be
+    # refused by: one not found after an earlier attempt may yet come, so the reconciliation looks later.
+    call = attempt_once(
+        zaak,
+        "rol",
+        find,
+        lambda: str(clients.zaken.create_rol(body)["url"]),
+        save=False,
+        taken=("max-occurences",),
+        missing=lambda: in_doubt.append(True),
+    )
 
     def store(url: str) -> None:
         zaak.rol_url = url
@@ -384,39 +377,60 @@ def _relation_remote(clients: Clients, zaak: Zaak, document: Document, relation:
         return str(matches[0]["url"]) if matches else None
 
     def create() -> str:
-        try:
-            return str(
-                clients.zaken.create_zaakinformatieobject(
-                    zaak=zaak.url, informatieobject=document.informatieobject, titel=document.titel
-                )["url"]
-            )
-        except ZGWRequestError as exc:
-            if exc.has_code("unique"):  # related by an earlier attempt whose answer was lost
-                found = find()
-                if found:
-                    return found
-            raise
+        body = clients.zaken.create_zaakinformatieobject(
+            zaak=zaak.url, informatieobject=document.informatieobject, titel=document.titel
+        )
+        return str(body["url"])
 
     def store(url: str) -> None:
         relation.url = url
         relation.save(update_fields=["url"])
 
-    return Remote(attempt_once(zaak, step, find, create), store)
+    # 'unique': related by an earlier attempt whose answer was lost.
+    return Remote(attempt_once(zaak, step, find, create, taken=("unique",)), store)
 
 
 def attempt_once(
-    zaak: Zaak | Besluit, step: str, find: Callable[[], str | None], create: Callable[[], str], *, save: bool = True
+    zaak: Zaak | Besluit,
+    step: str,
+    find: Callable[[], str | None],
+    create: Callable[[], str],
+    *,
+    save: bool = True,
+    taken: tuple[str, ...] = (),
+    missing: Callable[[], None] | None = None,
 ) -> Callable[[], str]:
     """Record (committed, in this thread) that `step` is sent; the call then looks up what an earlier
     attempt sent, or creates."""
-    sent_before = _mark_attempt(zaak, step, save=save)
+    return sent_once(_mark_attempt(zaak, step, save=save), find, create, taken=taken, missing=missing)
+
+
+def sent_once(
+    sent_before: bool,
+    find: Callable[[], str | None],
+    create: Callable[[], str],
+    *,
+    taken: tuple[str, ...] = (),
+    missing: Callable[[], None] | None = None,
+) -> Callable[[], str]:
+    """The call of a step: after an earlier attempt, what it stored (if `find` finds it; else `missing`
+    is told); then the create. A POST we gave up on may be stored after our look: a refusal with a code
+    of `taken` (what the Zaken API keeps unique) means it was, and `find` gives it."""
 
     def call() -> str:
         if sent_before:
             found = find()
             if found:
                 return found
-        return create()
+            if missing is not None:
+                missing()
+        try:
+            return create()
+        except ZGWRequestError as exc:
+            found = find() if any(exc.has_code(code) for code in taken) else None
+            if found is None:
+                raise
+            return found
 
     return call
 
@@ -450,25 +464,12 @@ def status_once(
         if save:
             marked.save(update_fields=["pogingen"])
 
-    def call() -> str:
-        if sent_before:
-            found = existing_status(clients, zaak, statustype)
-            if found:
-                return found
-        try:
-            return str(
-                clients.zaken.create_status(zaak=zaak.url, statustype=statustype, datum=datum, toelichting=toelichting)[
-                    "url"
-                ]
-            )
-        except ZGWRequestError as exc:
-            # This datum is taken: an earlier attempt was stored after all (after we gave up on it).
-            found = existing_status(clients, zaak, statustype) if exc.has_code("unique") else None
-            if found is None:
-                raise
-            return found
+    def create() -> str:
+        body = clients.zaken.create_status(zaak=zaak.url, statustype=statustype, datum=datum, toelichting=toelichting)
+        return str(body["url"])
 
-    return datum, call
+    # This datum taken ('unique'): an earlier attempt was stored after all (after we gave up on it).
+    return datum, sent_once(sent_before, lambda: existing_status(clients, zaak, statustype), create, taken=("unique",))
 
 
 def now_iso() -> str:
