@@ -160,6 +160,9 @@ CACHES = {
     },
 }
 ZGW_CATALOGUS_CACHE_SECONDS = env_int("ZGW_CATALOGUS_CACHE_SECONDS", 3600)
+# A gemeente's ZGW-configuratie is kept per process at most this long (0 = read every time); a change
+# through a save (the admin) reaches every process at once (zaken/configcache.py).
+ZGW_CONFIG_CACHE_SECONDS = env_int("ZGW_CONFIG_CACHE_SECONDS", 30)
 # A notification for a zaak we do not know (yet: its registration may still be running) waits this
 # long before it is set aside as "onbekend".
 ZGW_NOTIFICATIE_WACHT_SECONDS = env_int("ZGW_NOTIFICATIE_WACHT_SECONDS", 600)

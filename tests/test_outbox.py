@@ -89,6 +89,29 @@ def test_a_claimed_item_is_not_processed_twice(handler):
     assert calls == []
 
 
+def test_the_claim_is_one_statement_that_returns_the_claimed_row(handler, django_assert_num_queries):
+    item = enqueue()
+    with django_assert_num_queries(1):
+        claimed = outbox.outbox_claim(item_id=item.pk)
+    assert claimed is not None and claimed.pk == item.pk
+    assert (claimed.state, claimed.attempts, claimed.claimed_by) == (OutboxItem.State.PROCESSING, 1, outbox._me())
+    assert claimed.payload == {"gebeurtenis": "test"} and claimed.claimed_at is not None
+    stored = OutboxItem.objects.get(pk=item.pk)
+    assert (stored.state, stored.attempts, stored.claimed_at) == (claimed.state, 1, claimed.claimed_at)
+    with django_assert_num_queries(1):
+        assert outbox.outbox_claim(item_id=item.pk) is None  # claimed: nothing returned, nothing changed
+    assert OutboxItem.objects.get(pk=item.pk).attempts == 1
+
+
+def test_an_item_not_yet_due_or_without_a_handler_is_not_claimed(handler):
+    item = enqueue()
+    OutboxItem.objects.filter(pk=item.pk).update(next_attempt_at=timezone.now() + timedelta(minutes=1))
+    assert outbox.outbox_claim(item_id=item.pk) is None
+    OutboxItem.objects.filter(pk=item.pk).update(next_attempt_at=timezone.now(), handler="unknown")
+    assert outbox.outbox_claim(item_id=item.pk) is None
+    assert OutboxItem.objects.get(pk=item.pk).state == OutboxItem.State.PENDING
+
+
 def test_done_item_is_not_processed_again(handler):
     calls, _ = handler
     item = enqueue()

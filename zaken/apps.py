@@ -9,6 +9,8 @@ class ZakenConfig(AppConfig):
 
     def ready(self) -> None:
         from . import handlers  # noqa: F401 - registers the outbox handlers
+        from .configcache import connect_signals
         from .mapping import register_lead_times
 
         register_lead_times()
+        connect_signals()

@@ -20,7 +20,7 @@ from zgw_consumers.nlx import NLXClient
 from regiekoppeling import tracecontext
 from regiekoppeling.outbox import PermanentError
 
-from . import pause
+from . import concurrent, pause
 
 CRS = {"Accept-Crs": "EPSG:4326", "Content-Crs": "EPSG:4326"}
 JSON = dict[str, Any]
@@ -116,6 +116,10 @@ class ZGWClient(NLXClient):
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        concurrent.note_sending()  # its owner, waiting for it to go out, may go on (`Calls.start`)
+        return super().send(request, **kwargs)
 
     def list_all(self, url: str, params: dict[str, str]) -> Iterator[JSON]:
         """Every item of a list endpoint, paginated (`{count, next, results}`) or a plain array."""

@@ -66,7 +66,23 @@ def _executor() -> ThreadPoolExecutor:
         return _pool[1]
 
 
-def _in_thread[T](trace: tracecontext.Trace, call: Callable[[], T]) -> T:
+# How long the owner waits for a call it marked `first` to go out (`Calls.start`): long enough for a
+# pool thread to prepare and send a request, short enough that a saturated pool does not stall it.
+HANDOFF_WAIT_SECONDS = 0.02
+
+_sending = threading.local()
+
+
+def note_sending() -> None:
+    """A client's request is about to go on the wire (called by `clients.ZGWClient.send`): an owner
+    waiting for this call (`Calls.start(..., first=True)`) goes on."""
+    event: threading.Event | None = getattr(_sending, "event", None)
+    if event is not None:
+        event.set()
+
+
+def _in_thread[T](trace: tracecontext.Trace, call: Callable[[], T], sending: threading.Event | None = None) -> T:
+    _sending.event = sending
     try:
         # The caller's trace (traceparent header) travels with the call. Only the trace: a call run in a
         # copy of the caller's whole context found none of this thread's Django caches there (they live
@@ -75,6 +91,9 @@ def _in_thread[T](trace: tracecontext.Trace, call: Callable[[], T]) -> T:
         with tracecontext.carried(trace):
             return call()
     finally:
+        _sending.event = None
+        if sending is not None:  # also when the call failed before sending anything
+            sending.set()
         # Calls do no database work; should one ever open a connection, it is not left behind.
         connections.close_all()
 
@@ -86,10 +105,18 @@ class Calls:
         self._pending: dict[Future[Any], Remote[Any]] = {}
         self.errors: list[BaseException] = []
 
-    def start(self, remote: Remote[Any] | None) -> None:
+    def start(self, remote: Remote[Any] | None, *, first: bool = False) -> None:
+        """Start `remote`'s call on the pool. `first`: a call on the unit's critical path; the owner waits
+        (at most HANDOFF_WAIT_SECONDS) until its request is on its way. Otherwise the owner, going on
+        with Python work of its own (the next steps' database work), keeps the GIL, and the call's
+        thread waits for the interpreter's switch interval (5 ms) before it can send: measured in
+        process, the zaak's POST went out 5.0 ms after it was started, 1.5 ms with the hand-off."""
         if remote is None:
             return
-        self._pending[_executor().submit(_in_thread, tracecontext.current(), remote.call)] = remote
+        sending = threading.Event() if first else None
+        self._pending[_executor().submit(_in_thread, tracecontext.current(), remote.call, sending)] = remote
+        if sending is not None:
+            sending.wait(HANDOFF_WAIT_SECONDS)
 
     @property
     def busy(self) -> bool:

@@ -25,7 +25,7 @@ from regiekoppeling.lifecycle.states import Status
 from regiekoppeling.models import Aanvraag, Document, Voorziening
 from regiekoppeling.outbox import NotReady, PermanentError
 
-from . import catalogus, mapping, readthrough
+from . import catalogus, configcache, mapping, readthrough
 from .clients import JSON, CatalogiClient, ZaakBody, ZakenClient, ZGWRequestError, ZGWUnavailableError
 from .concurrent import Calls, Remote, run_now
 from .models import Besluit, Zaak, ZaakDocument, ZGWConfig
@@ -53,12 +53,11 @@ def open_clients(config: ZGWConfig, stack: ExitStack) -> Clients:
 
 
 def config_for(aanvraag: Aanvraag) -> ZGWConfig:
-    try:
-        return ZGWConfig.objects.select_related(
-            "zaken_service", "catalogi_service", "documenten_service", "besluiten_service"
-        ).get(gemeente=aanvraag.gemeente_id)
-    except ZGWConfig.DoesNotExist:
-        raise PermanentError(f"Geen ZGW-configuratie voor gemeente {aanvraag.gemeente.code}.") from None
+    """The gemeente's configuration with its services (kept per process: `configcache`); read only."""
+    config = configcache.config_of(aanvraag.gemeente_id)
+    if config is None:
+        raise PermanentError(f"Geen ZGW-configuratie voor gemeente {aanvraag.gemeente.code}.")
+    return config
 
 
 # --- the plan: which zaken, deterministic so a rerun finds the same rows --------------------------
@@ -521,12 +520,13 @@ class _Registration:
         for zaak in self.plan:
             if zaak.hoofdzaak_id is None:
                 step = zaak_step(self.clients, self.config, self.aanvraag, zaak, save=False)
-                self._then(step, partial(self._zaak_created, zaak))
+                self._then(step, partial(self._zaak_created, zaak), first=True)
         self._poll_documents()
         self.calls.run(poll=self._poll_documents, poll_seconds=POLL_DOCUMENTS_SECONDS)
 
-    def _then(self, remote: Remote[str] | None, after: Callable[[], None]) -> None:
-        """Start `remote`; `after` runs once its result is stored (at once when there is nothing to send)."""
+    def _then(self, remote: Remote[str] | None, after: Callable[[], None], *, first: bool = False) -> None:
+        """Start `remote`; `after` runs once its result is stored (at once when there is nothing to send).
+        `first`: on the critical path (zaak, then its status), see `Calls.start`."""
         if remote is None:
             after()
             return
@@ -535,7 +535,7 @@ class _Registration:
             remote.store(value)
             after()
 
-        self.calls.start(Remote(remote.call, store, remote.finish, remote.failed))
+        self.calls.start(Remote(remote.call, store, remote.finish, remote.failed), first=first)
 
     def _zaak_created(self, zaak: Zaak) -> None:
         # The zaak's URL and the markers of its status and rol in one UPDATE, committed before any of
@@ -549,7 +549,7 @@ class _Registration:
         for deelzaak in self.plan:
             if deelzaak.hoofdzaak_id == zaak.pk:
                 step = zaak_step(self.clients, self.config, self.aanvraag, deelzaak, save=False)
-                self._then(step, partial(self._zaak_created, deelzaak))
+                self._then(step, partial(self._zaak_created, deelzaak), first=True)
         waiting = [status, rol]
 
         def done() -> None:
@@ -558,7 +558,7 @@ class _Registration:
                 omschrijving = wanted.omschrijving if self.config.initiele_status_zetten else None
                 readthrough.zaak_registered(zaak=zaak, status_omschrijving=omschrijving)
 
-        self._then(status, done)
+        self._then(status, done, first=True)  # the longest call after the zaak: the critical path
         self._then(rol, done)
         for document in self.stored:
             self._relate(zaak, document)

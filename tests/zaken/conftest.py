@@ -135,3 +135,13 @@ def no_eindstatus_marked(monkeypatch: pytest.MonkeyPatch) -> None:
             dataclasses.replace(t, is_eindstatus=False) for t in real(client, zaaktype_url=zaaktype_url)
         ],
     )
+
+
+def short_timeouts(seconds: int = 1) -> None:
+    """Every ZGW service answers within `seconds` or the call gives up. Saved one by one, as the admin
+    does: the ZGW configuration kept per process (zaken/configcache.py) learns of it by the signal."""
+    from zgw_consumers.models import Service
+
+    for service in Service.objects.all():
+        service.timeout = seconds
+        service.save(update_fields=["timeout"])

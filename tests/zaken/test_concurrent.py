@@ -196,3 +196,64 @@ def test_the_callers_trace_goes_with_the_call_and_stays_there() -> None:
     calls.start(Remote(lambda: tracecontext.current(), outside.append))
     calls.run()
     assert outside[-1] == second != trace
+
+
+# --- the hand-off of a call on the critical path (`first`) ---------------------------------------
+
+
+def test_a_first_call_is_on_its_way_before_start_returns() -> None:
+    calls, events = Calls(), []
+    release = threading.Event()
+
+    def call() -> str:
+        time.sleep(0.005)  # preparing the request
+        events.append("sending")
+        concurrent.note_sending()
+        release.wait(5)  # the remote's answer takes long
+        return "x"
+
+    calls.start(Remote(call, lambda v: None), first=True)
+    events.append("owner goes on")
+    release.set()
+    calls.run()
+    assert events == ["sending", "owner goes on"]
+
+
+def test_a_call_not_marked_first_does_not_hold_up_its_owner() -> None:
+    calls, events = Calls(), []
+    release = threading.Event()
+
+    def call() -> str:
+        release.wait(5)
+        events.append("sending")
+        concurrent.note_sending()
+        return "x"
+
+    calls.start(Remote(call, lambda v: None))
+    events.append("owner goes on")
+    release.set()
+    calls.run()
+    assert events == ["owner goes on", "sending"]
+
+
+def test_the_owner_waits_for_a_first_call_no_longer_than_the_hand_off_bound() -> None:
+    # A pool whose threads are all busy, or a call that never sends: the owner goes on after the bound.
+    calls = Calls()
+    release = threading.Event()
+    calls.start(Remote(lambda: str(release.wait(5)), lambda v: None), first=True)
+    began = time.monotonic()
+    calls.start(Remote(lambda: str(release.wait(5)), lambda v: None), first=True)
+    waited = time.monotonic() - began
+    release.set()
+    calls.run()
+    assert concurrent.HANDOFF_WAIT_SECONDS * 0.9 <= waited < concurrent.HANDOFF_WAIT_SECONDS + 0.5
+
+
+def test_a_first_call_that_fails_before_sending_releases_its_owner_at_once() -> None:
+    calls = Calls()
+    began = time.monotonic()
+    calls.start(Remote(fail, lambda v: None), first=True)
+    waited = time.monotonic() - began
+    with pytest.raises(Boom):
+        calls.run()
+    assert waited < concurrent.HANDOFF_WAIT_SECONDS * 0.9

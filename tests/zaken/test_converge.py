@@ -11,7 +11,7 @@ import pytest
 from regiekoppeling import outbox
 from regiekoppeling.models import Aanvraag
 from tests.conftest import pgb_line, zin_line
-from tests.zaken.conftest import run_outbox
+from tests.zaken.conftest import run_outbox, short_timeouts
 from tests.zaken.test_besluiten import NUMMER, beschik, letter, private_media, registered  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -131,12 +131,10 @@ def test_a_lost_answer_on_a_status_still_shows_where_the_zaak_is(regie, backoffi
 def test_a_status_stored_after_the_timeout_and_after_the_retry_is_refused(regie, backoffice, zgw, reader, sandbox, via):
     """The first POST of the status sleeps on the server past our timeout and is stored after the retry
     made its own: the retry sent the same datumStatusGezet, so the server refuses the late one."""
-    from zgw_consumers.models import Service
-
     from tests.waiting import wait_for
 
     aanvraag = registered(regie, backoffice, zin_line())  # "In behandeling"
-    Service.objects.update(timeout=1)
+    short_timeouts()
     sandbox.clear_requests()
     sandbox.add_fault("/zaken/api/v1/statussen", "timeout", method="POST", seconds=2.5)
     if via == "besluit":

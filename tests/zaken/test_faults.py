@@ -4,13 +4,12 @@ Afterwards there is exactly one of everything, and nothing is lost."""
 from __future__ import annotations
 
 import pytest
-from zgw_consumers.models import Service
 
 from regiekoppeling.models import Aanvraag, OutboxItem, Voorziening
 from regiekoppeling.outbox import outbox_requeue
 from tests.conftest import aanvraag_body, zin_line
 from tests.waiting import wait_for
-from tests.zaken.conftest import run_outbox
+from tests.zaken.conftest import run_outbox, short_timeouts
 from zaken.models import Zaak
 from zaken.registration import ROL_NAZIEN
 
@@ -58,7 +57,7 @@ def test_each_step_failing_once_creates_nothing_twice(regie, zgw, reader, sandbo
 
 
 def test_timeout_is_retried(regie, zgw, reader, sandbox):
-    Service.objects.update(timeout=1)
+    short_timeouts()
     aanvraag = send(regie, zin_line())
     sandbox.add_fault("/zaken/api/v1/zaken", "timeout", method="POST", seconds=2)
 
@@ -73,7 +72,7 @@ def test_timeout_is_retried(regie, zgw, reader, sandbox):
 def registered_past_a_late_post(regie, reader, sandbox, path: str) -> list:
     """Registered while the first POST to `path` sleeps on the server past our timeout (1 s): it is stored
     after the retry, which ran at once, looked for it, found nothing and sent its own. The zaken."""
-    Service.objects.update(timeout=1)
+    short_timeouts()
     aanvraag = send(regie, zin_line())
     sandbox.add_fault(path, "timeout", method="POST", seconds=2.5)
     assert run_outbox(aanvraag, "zaak_registratie") == ["pending"]

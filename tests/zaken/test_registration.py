@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from regiekoppeling.models import Aanvraag, Voorziening
@@ -10,6 +12,8 @@ from tests.zaken.conftest import run_outbox
 from zaken.models import Zaak, ZaakStrategie
 
 pytestmark = pytest.mark.django_db
+
+PDF_BASE64 = base64.b64encode(b"%PDF-1.4\n%test\n").decode()
 
 
 def send(regie, *lines, **extra) -> Aanvraag:
@@ -150,3 +154,42 @@ def test_lists_show_zaken_without_remote_calls_and_constant_queries(regie, zgw, 
     assert len(aanvragen["results"]) == 5 and len(voorzieningen["results"]) == 10
     assert all(v["zaak"]["status"] == "Ontvangen" for a in aanvragen["results"] for v in a["voorzieningen"])
     assert all(v["zaak"]["url"].startswith(sandbox.base_url) for v in voorzieningen["results"])
+
+
+def test_the_zaak_and_its_status_go_out_before_the_registration_goes_on(regie, zgw, monkeypatch):
+    """The critical path (zaak, then its status) is handed to the pool with `first`: the registration's
+    thread waits until each request is on its way before it prepares the documents and the rol."""
+    from zaken.concurrent import Calls
+
+    started: list[bool] = []
+    original = Calls.start
+
+    def start(self, remote, *, first=False):
+        if remote is not None:
+            started.append(first)
+        original(self, remote, first=first)
+
+    monkeypatch.setattr(Calls, "start", start)
+    documenten = [
+        {"titel": titel, "bestandsnaam": f"{titel}.pdf", "formaat": "application/pdf", "inhoud": PDF_BASE64}
+        for titel in ("a", "b")
+    ]
+    aanvraag = send(regie, zin_line(), documenten=documenten)
+    assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+    assert started[0] is True  # the zaak, before the documents' uploads
+    assert started.count(True) == 2  # the zaak and its status; not the rol, documents or relations
+    assert len(started) == 7
+
+
+def test_a_zgw_request_tells_its_waiting_owner_that_it_goes_out(zgw, monkeypatch):
+    from contextlib import ExitStack
+
+    from zaken import concurrent
+    from zaken.registration import open_clients
+
+    noted: list[str] = []
+    monkeypatch.setattr(concurrent, "note_sending", lambda: noted.append("sending"))
+    with ExitStack() as stack:
+        clients = open_clients(zgw, stack)
+        clients.zaken.call("GET", "zaken")
+    assert noted == ["sending"]
