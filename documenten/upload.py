@@ -70,12 +70,18 @@ def _upload(client: DocumentenClient, document: Document, body: JSON) -> str:
 
 
 def upload_step(
-    catalogi: CatalogiClient, documenten: DocumentenClient, document: Document, config: ZGWConfig
+    catalogi: CatalogiClient,
+    documenten: DocumentenClient,
+    document: Document,
+    config: ZGWConfig,
+    *,
+    types: tuple[str, str] | None = None,
 ) -> Remote[str]:
     """The types and the committed "sent" marker here; the call uploads (or finds what an earlier
-    attempt uploaded); its store keeps the URL and drops our copy of the content."""
+    attempt uploaded); its store keeps the URL and drops our copy of the content. `types`: the
+    aanvraag's `mapping.document_types`, when the caller has them (the same for all its documents)."""
     # A document without a soort gets the informatieobjecttype of its product's mapping (or the default).
-    zaaktype_identificatie, default_iotype = mapping.document_types(config, document.aanvraag)
+    zaaktype_identificatie, default_iotype = types or mapping.document_types(config, document.aanvraag)
     zaaktype = catalogus.zaaktype(catalogi, catalogus=config.catalogus, identificatie=zaaktype_identificatie)
     iotype = catalogus.informatieobjecttype_url(
         catalogi, catalogus=config.catalogus, omschrijving=document.soort or default_iotype, zaaktype=zaaktype

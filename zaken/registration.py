@@ -207,22 +207,29 @@ def ensure_zaak(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Z
     run_now(zaak_step(clients, config, aanvraag, zaak))
 
 
-def initial_status_step(
-    clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak
-) -> tuple[catalogus.Statustype, Remote[str] | None]:
-    """The statustype the zaak starts in, and the call that sets it (None: set already, or not ours to set).
-    Its marker is set on the object only: the caller commits it with the zaak's URL before the call."""
-    # Unmapped (or mapped to "no change"): the zaaktype's first statustype. A name the catalogue does
-    # not know is a CatalogusError, shown as a failed registration on the lines.
+def initial_statustype(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> catalogus.Statustype:
+    """The statustype the zaak starts in. Unmapped (or mapped to "no change"): the zaaktype's first
+    statustype. A name the catalogue does not know is a CatalogusError, shown as a failed registration
+    on the lines."""
     wanted_state = mapping.state(
         config,
         zaaktype_identificatie=catalogus.identificatie_of(clients.catalogi, zaak.zaaktype),
         wet=aanvraag.wet,
         status=Status.ONTVANGEN,
     )
-    wanted = catalogus.statustype(
+    return catalogus.statustype(
         clients.catalogi, zaaktype_url=zaak.zaaktype, omschrijving=wanted_state.statustype or None
     )
+
+
+def initial_status_step(
+    clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak, *, wanted: catalogus.Statustype | None = None
+) -> tuple[catalogus.Statustype, Remote[str] | None]:
+    """The statustype the zaak starts in (`wanted`, when looked up before), and the call that sets it
+    (None: set already, or not ours to set). Its marker is set on the object only: the caller commits it
+    with the zaak's URL before the call."""
+    if wanted is None:
+        wanted = initial_statustype(clients, config, aanvraag, zaak)
     if zaak.status_url or not config.initiele_status_zetten:
         return wanted, None
 
@@ -260,12 +267,20 @@ def rol_bsn(rol: JSON) -> str:
     return str((rol.get("betrokkeneIdentificatie") or {}).get("inpBsn") or "")
 
 
-def rol_step(clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak) -> Remote[str] | None:
-    if zaak.rol_url:
-        return None
-    roltype = catalogus.roltype_url(
+def rol_type(clients: Clients, config: ZGWConfig, zaak: Zaak) -> str:
+    return catalogus.roltype_url(
         clients.catalogi, zaaktype_url=zaak.zaaktype, omschrijving_generiek=config.roltype_omschrijving_generiek
     )
+
+
+def rol_step(
+    clients: Clients, config: ZGWConfig, aanvraag: Aanvraag, zaak: Zaak, *, roltype: str | None = None
+) -> Remote[str] | None:
+    """The initiator's rol (`roltype`, when looked up before), after its marker (committed by the caller)."""
+    if zaak.rol_url:
+        return None
+    if roltype is None:
+        roltype = rol_type(clients, config, zaak)
     body: JSON = {
         "zaak": zaak.url,
         "roltype": roltype,
@@ -515,6 +530,8 @@ class _Registration:
         self.seen: set[int] = set()
         self.stored: list[Document] = []
         self.related: set[tuple[int, int]] = set()
+        self.ahead: dict[int, tuple[catalogus.Statustype, str]] = {}  # `_look_ahead`, by zaak id
+        self.document_types: tuple[str, str] | None = None
 
     def run(self) -> None:
         for zaak in self.plan:
@@ -522,7 +539,24 @@ class _Registration:
                 step = zaak_step(self.clients, self.config, self.aanvraag, zaak, save=False)
                 self._then(step, partial(self._zaak_created, zaak), first=True)
         self._poll_documents()
+        self._look_ahead()
         self.calls.run(poll=self._poll_documents, poll_seconds=POLL_DOCUMENTS_SECONDS)
+
+    def _look_ahead(self) -> None:
+        """What each zaak's status and rol need (the mapping's statustype, the catalogue's URLs), looked up
+        while the zaken's POSTs are on their way: between a zaak's answer and its status's call (the
+        critical path) only their markers are written. A lookup that fails is left to that moment, where
+        its error is kept as every step's is."""
+        for zaak in self.plan:
+            if zaak.pk in self.ahead or (zaak.status_url and zaak.rol_url):
+                continue
+            try:
+                self.ahead[zaak.pk] = (
+                    initial_statustype(self.clients, self.config, self.aanvraag, zaak),
+                    rol_type(self.clients, self.config, zaak),
+                )
+            except (PermanentError, ZGWUnavailableError, OSError) as exc:
+                logger.info("lookups of zaak %s left to its answer: %r", zaak.pk, exc)
 
     def _then(self, remote: Remote[str] | None, after: Callable[[], None], *, first: bool = False) -> None:
         """Start `remote`; `after` runs once its result is stored (at once when there is nothing to send).
@@ -541,9 +575,10 @@ class _Registration:
         # The zaak's URL and the markers of its status and rol in one UPDATE, committed before any of
         # them goes out (three, one after another, were most of the time between the zaak's answer and
         # its status's call, the critical path). Stored even when preparing a step fails.
+        wanted, roltype = self.ahead.get(zaak.pk, (None, None))
         try:
-            wanted, status = initial_status_step(self.clients, self.config, self.aanvraag, zaak)
-            rol = rol_step(self.clients, self.config, self.aanvraag, zaak)
+            wanted, status = initial_status_step(self.clients, self.config, self.aanvraag, zaak, wanted=wanted)
+            rol = rol_step(self.clients, self.config, self.aanvraag, zaak, roltype=roltype)
         finally:
             zaak.save(update_fields=["url", "pogingen"])
         for deelzaak in self.plan:
@@ -578,7 +613,11 @@ class _Registration:
                 service = self.config.documenten_service
                 self.documenten = self.stack.enter_context(DocumentenClient.for_service(service))
             try:
-                step = upload_step(self.clients.catalogi, self.documenten, document, self.config)
+                if self.document_types is None:  # the same for every document of the aanvraag
+                    self.document_types = mapping.document_types(self.config, self.aanvraag)
+                step = upload_step(
+                    self.clients.catalogi, self.documenten, document, self.config, types=self.document_types
+                )
             except (PermanentError, NotReady, ZGWUnavailableError, OSError) as exc:
                 _document_left(document, exc)
                 continue

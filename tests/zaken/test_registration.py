@@ -193,3 +193,55 @@ def test_a_zgw_request_tells_its_waiting_owner_that_it_goes_out(zgw, monkeypatch
         clients = open_clients(zgw, stack)
         clients.zaken.call("GET", "zaken")
     assert noted == ["sending"]
+
+
+def test_between_the_zaaks_answer_and_its_status_call_only_one_update(regie, zgw, monkeypatch):
+    """The statustype (mapping and catalogue) and the roltype are looked up while the zaak's POST is on
+    its way (`_look_ahead`): after its answer, one UPDATE (URL and markers) and the status goes out."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zaken import registration
+    from zaken.concurrent import Calls
+
+    seen: list[list[str]] = []
+    original_created, original_start = registration._Registration._zaak_created, Calls.start
+    capture: list[CaptureQueriesContext] = []
+
+    def zaak_created(self, zaak):
+        with CaptureQueriesContext(connection) as queries:
+            capture.append(queries)
+            original_created(self, zaak)
+        capture.clear()
+
+    def start(self, remote, *, first=False):
+        if first and capture:  # the status, started from the zaak's store
+            seen.append([q["sql"].split()[0] for q in capture[0].captured_queries])
+        original_start(self, remote, first=first)
+
+    monkeypatch.setattr(registration._Registration, "_zaak_created", zaak_created)
+    monkeypatch.setattr(Calls, "start", start)
+    aanvraag = send(regie, zin_line(), pgb_line())
+    assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+    assert seen == [["UPDATE"], ["UPDATE"]]  # one per zaak
+
+
+def test_a_lookup_that_fails_ahead_is_made_again_at_the_zaaks_answer(regie, zgw, reader, monkeypatch):
+    from zaken import registration
+    from zaken.clients import ZGWUnavailableError
+
+    tries: list[str] = []
+    original = registration.rol_type
+
+    def flaky(*args, **kwargs):
+        tries.append("rol_type")
+        if len(tries) == 1:
+            raise ZGWUnavailableError("GET roltypen: ConnectionError")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(registration, "rol_type", flaky)
+    aanvraag = send(regie, zin_line())
+    assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+    assert tries == ["rol_type", "rol_type"]
+    (zaak,) = reader.zaken()
+    assert len(reader.json("/zaken/api/v1/rollen", zaak=zaak["url"])["results"]) == 1
