@@ -66,16 +66,16 @@ def _executor() -> ThreadPoolExecutor:
         return _pool[1]
 
 
-# How long the owner waits for a call it marked `first` to go out (`Calls.start`): long enough for a
-# pool thread to prepare and send a request, short enough that a saturated pool does not stall it.
+# How long the owner waits for a call it started to go out (`Calls.start`): long enough for a pool
+# thread to prepare and send a request, short enough that a call that never sends does not stall it.
 HANDOFF_WAIT_SECONDS = 0.02
 
 _sending = threading.local()
 
 
 def note_sending() -> None:
-    """A client's request is about to go on the wire (called by `clients.ZGWClient.send`): an owner
-    waiting for this call (`Calls.start(..., first=True)`) goes on."""
+    """A client's request is about to go on the wire (called by `clients.ZGWClient.send`): the owner
+    waiting for this call (`Calls.start`) goes on."""
     event: threading.Event | None = getattr(_sending, "event", None)
     if event is not None:
         event.set()
@@ -105,15 +105,17 @@ class Calls:
         self._pending: dict[Future[Any], Remote[Any]] = {}
         self.errors: list[BaseException] = []
 
-    def start(self, remote: Remote[Any] | None, *, first: bool = False) -> None:
-        """Start `remote`'s call on the pool. `first`: a call on the unit's critical path; the owner waits
-        (at most HANDOFF_WAIT_SECONDS) until its request is on its way. Otherwise the owner, going on
-        with Python work of its own (the next steps' database work), keeps the GIL, and the call's
-        thread waits for the interpreter's switch interval (5 ms) before it can send: measured in
-        process, the zaak's POST went out 5.0 ms after it was started, 1.5 ms with the hand-off."""
+    def start(self, remote: Remote[Any] | None) -> None:
+        """Start `remote`'s call on the pool, and wait (at most HANDOFF_WAIT_SECONDS) until its request is
+        on its way. Otherwise the owner, going on with Python work of its own (the next steps' database
+        work), keeps the GIL, and the call's thread waits up to the interpreter's switch interval (5 ms)
+        before it can send: measured in process, a zaak's POST went out 5.0 ms after it was started,
+        1.5 ms with the hand-off; every call of a registration is on some path to its end. Not when the
+        pool's threads are all taken: the call waits for one of them, and the owner does not."""
         if remote is None:
             return
-        sending = threading.Event() if first else None
+        waits = len(self._pending) < settings.ZGW_CALLS_CONCURRENCY
+        sending = threading.Event() if waits else None
         self._pending[_executor().submit(_in_thread, tracecontext.current(), remote.call, sending)] = remote
         if sending is not None:
             sending.wait(HANDOFF_WAIT_SECONDS)

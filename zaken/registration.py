@@ -537,7 +537,7 @@ class _Registration:
         for zaak in self.plan:
             if zaak.hoofdzaak_id is None:
                 step = zaak_step(self.clients, self.config, self.aanvraag, zaak, save=False)
-                self._then(step, partial(self._zaak_created, zaak), first=True)
+                self._then(step, partial(self._zaak_created, zaak))
         self._poll_documents()
         self._look_ahead()
         self.calls.run(poll=self._poll_documents, poll_seconds=POLL_DOCUMENTS_SECONDS)
@@ -558,9 +558,8 @@ class _Registration:
             except (PermanentError, ZGWUnavailableError, OSError) as exc:
                 logger.info("lookups of zaak %s left to its answer: %r", zaak.pk, exc)
 
-    def _then(self, remote: Remote[str] | None, after: Callable[[], None], *, first: bool = False) -> None:
-        """Start `remote`; `after` runs once its result is stored (at once when there is nothing to send).
-        `first`: on the critical path (zaak, then its status), see `Calls.start`."""
+    def _then(self, remote: Remote[str] | None, after: Callable[[], None]) -> None:
+        """Start `remote`; `after` runs once its result is stored (at once when there is nothing to send)."""
         if remote is None:
             after()
             return
@@ -569,7 +568,7 @@ class _Registration:
             remote.store(value)
             after()
 
-        self.calls.start(Remote(remote.call, store, remote.finish, remote.failed), first=first)
+        self.calls.start(Remote(remote.call, store, remote.finish, remote.failed))
 
     def _zaak_created(self, zaak: Zaak) -> None:
         # The zaak's URL and the markers of its status and rol in one UPDATE, committed before any of
@@ -584,7 +583,7 @@ class _Registration:
         for deelzaak in self.plan:
             if deelzaak.hoofdzaak_id == zaak.pk:
                 step = zaak_step(self.clients, self.config, self.aanvraag, deelzaak, save=False)
-                self._then(step, partial(self._zaak_created, deelzaak), first=True)
+                self._then(step, partial(self._zaak_created, deelzaak))
         waiting = [status, rol]
 
         def done() -> None:
@@ -593,7 +592,7 @@ class _Registration:
                 omschrijving = wanted.omschrijving if self.config.initiele_status_zetten else None
                 readthrough.zaak_registered(zaak=zaak, status_omschrijving=omschrijving)
 
-        self._then(status, done, first=True)  # the longest call after the zaak: the critical path
+        self._then(status, done)  # first: the longest call after the zaak, the critical path
         self._then(rol, done)
         for document in self.stored:
             self._relate(zaak, document)

@@ -198,10 +198,10 @@ def test_the_callers_trace_goes_with_the_call_and_stays_there() -> None:
     assert outside[-1] == second != trace
 
 
-# --- the hand-off of a call on the critical path (`first`) ---------------------------------------
+# --- the hand-off: a call started is on its way before its owner goes on -------------------------
 
 
-def test_a_first_call_is_on_its_way_before_start_returns() -> None:
+def test_a_started_call_is_on_its_way_before_start_returns() -> None:
     calls, events = Calls(), []
     release = threading.Event()
 
@@ -212,14 +212,15 @@ def test_a_first_call_is_on_its_way_before_start_returns() -> None:
         release.wait(5)  # the remote's answer takes long
         return "x"
 
-    calls.start(Remote(call, lambda v: None), first=True)
+    calls.start(Remote(call, lambda v: None))
     events.append("owner goes on")
     release.set()
     calls.run()
     assert events == ["sending", "owner goes on"]
 
 
-def test_a_call_not_marked_first_does_not_hold_up_its_owner() -> None:
+def test_when_the_pools_threads_are_all_taken_the_owner_does_not_wait(settings) -> None:
+    settings.ZGW_CALLS_CONCURRENCY = 2
     calls, events = Calls(), []
     release = threading.Event()
 
@@ -229,30 +230,34 @@ def test_a_call_not_marked_first_does_not_hold_up_its_owner() -> None:
         concurrent.note_sending()
         return "x"
 
-    calls.start(Remote(call, lambda v: None))
+    calls.start(Remote(lambda: str(release.wait(5)), lambda v: None))
+    calls.start(Remote(lambda: str(release.wait(5)), lambda v: None))
+    began = time.monotonic()
+    calls.start(Remote(call, lambda v: None))  # a third: it waits for a thread, its owner goes on
+    waited = time.monotonic() - began
     events.append("owner goes on")
     release.set()
     calls.run()
     assert events == ["owner goes on", "sending"]
+    assert waited < concurrent.HANDOFF_WAIT_SECONDS * 0.9
 
 
-def test_the_owner_waits_for_a_first_call_no_longer_than_the_hand_off_bound() -> None:
-    # A pool whose threads are all busy, or a call that never sends: the owner goes on after the bound.
+def test_the_owner_waits_for_a_call_no_longer_than_the_hand_off_bound() -> None:
+    # A call that never sends (blocked before its request): the owner goes on after the bound.
     calls = Calls()
     release = threading.Event()
-    calls.start(Remote(lambda: str(release.wait(5)), lambda v: None), first=True)
     began = time.monotonic()
-    calls.start(Remote(lambda: str(release.wait(5)), lambda v: None), first=True)
+    calls.start(Remote(lambda: str(release.wait(5)), lambda v: None))
     waited = time.monotonic() - began
     release.set()
     calls.run()
     assert concurrent.HANDOFF_WAIT_SECONDS * 0.9 <= waited < concurrent.HANDOFF_WAIT_SECONDS + 0.5
 
 
-def test_a_first_call_that_fails_before_sending_releases_its_owner_at_once() -> None:
+def test_a_call_that_fails_before_sending_releases_its_owner_at_once() -> None:
     calls = Calls()
     began = time.monotonic()
-    calls.start(Remote(fail, lambda v: None), first=True)
+    calls.start(Remote(fail, lambda v: None))
     waited = time.monotonic() - began
     with pytest.raises(Boom):
         calls.run()
