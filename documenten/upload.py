@@ -76,10 +76,12 @@ def upload_step(
     config: ZGWConfig,
     *,
     types: tuple[str, str] | None = None,
+    marked: bool = False,
 ) -> Remote[str]:
     """The types and the committed "sent" marker here; the call uploads (or finds what an earlier
     attempt uploaded); its store keeps the URL and drops our copy of the content. `types`: the
-    aanvraag's `mapping.document_types`, when the caller has them (the same for all its documents)."""
+    aanvraag's `mapping.document_types`, when the caller has them (the same for all its documents).
+    `marked`: the caller committed the marker of this document's first attempt (`mark_uploads`)."""
     # A document without a soort gets the informatieobjecttype of its product's mapping (or the default).
     zaaktype_identificatie, default_iotype = types or mapping.document_types(config, document.aanvraag)
     zaaktype = catalogus.zaaktype(catalogi, catalogus=config.catalogus, identificatie=zaaktype_identificatie)
@@ -90,7 +92,8 @@ def upload_step(
     sent_before = document.upload_gestart
     if not sent_before:
         document.upload_gestart = True
-        document.save(update_fields=["upload_gestart"])
+        if not marked:
+            document.save(update_fields=["upload_gestart"])
     inline = (document.bestandsomvang or 0) < settings.DOCUMENT_BESTANDSDELEN_FROM_BYTES
     body = _body(document, config.bronorganisatie, iotype)
 
@@ -104,6 +107,14 @@ def upload_step(
         return _upload(documenten, document, {**body, "inhoud": _inline(document)} if inline else body)
 
     return Remote(call, lambda url: document_stored(document, url))
+
+
+def mark_uploads(documents: list[Document]) -> None:
+    """The markers of the first attempts of these documents' uploads, in one committed UPDATE (each
+    `upload_step` then called with `marked=True`): a registration starts its documents together."""
+    first = [d.pk for d in documents if not d.upload_gestart]
+    if first:
+        Document.objects.filter(pk__in=first).update(upload_gestart=True)
 
 
 def document_stored(document: Document, informatieobject: str) -> None:

@@ -134,6 +134,8 @@ class Calls:
             done, _ = wait(list(self._pending), timeout=timeout, return_when=FIRST_COMPLETED)
             for future in done:
                 self._settle(future, self._pending.pop(future))
+            if any(future.done() for future in self._pending):
+                continue  # results first: a store starts what waits for it, the look can wait
             if poll is not None and (not self._pending or time.monotonic() - polled >= poll_seconds):
                 # Also once more when the last call is stored: what arrived since the last look goes
                 # along (the unit of work would otherwise end without it, up to poll_seconds early).

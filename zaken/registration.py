@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from documenten.clients import DocumentenClient
-from documenten.upload import document_failed, upload_step
+from documenten.upload import document_failed, mark_uploads, upload_step
 from regiekoppeling import selectors
 from regiekoppeling.lifecycle.states import Status
 from regiekoppeling.models import Aanvraag, Document, Voorziening
@@ -603,8 +603,12 @@ class _Registration:
             .exclude(informatieobject="", registratie=Document.Registratie.MISLUKT)
             .select_related("aanvraag__gemeente", "indiener")
         )
-        for document in fresh:
-            self.seen.add(document.pk)
+        documents = list(fresh)
+        self.seen.update(d.pk for d in documents)
+        to_upload = [d for d in documents if not d.informatieobject]
+        if to_upload:
+            mark_uploads(to_upload)  # one statement, before any of their calls goes out
+        for document in documents:
             if document.informatieobject:
                 self._document_stored(document)
                 continue
@@ -615,7 +619,12 @@ class _Registration:
                 if self.document_types is None:  # the same for every document of the aanvraag
                     self.document_types = mapping.document_types(self.config, self.aanvraag)
                 step = upload_step(
-                    self.clients.catalogi, self.documenten, document, self.config, types=self.document_types
+                    self.clients.catalogi,
+                    self.documenten,
+                    document,
+                    self.config,
+                    types=self.document_types,
+                    marked=True,
                 )
             except (PermanentError, NotReady, ZGWUnavailableError, OSError) as exc:
                 _document_left(document, exc)

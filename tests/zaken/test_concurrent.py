@@ -262,3 +262,18 @@ def test_a_call_that_fails_before_sending_releases_its_owner_at_once() -> None:
     with pytest.raises(Boom):
         calls.run()
     assert waited < concurrent.HANDOFF_WAIT_SECONDS * 0.9
+
+
+def test_a_result_that_arrived_meanwhile_is_stored_before_the_next_look() -> None:
+    # The look for new documents (the poll) is due, but a result came in while the last one was being
+    # stored: its store goes first, since it starts what waits for it (the critical path).
+    calls, events = Calls(), []
+
+    def store_slowly(value: str) -> None:
+        time.sleep(0.05)  # meanwhile "b" is answered
+        events.append(value)
+
+    calls.start(Remote(lambda: "a", store_slowly))
+    calls.start(Remote(lambda: slow("b", 0.02), events.append))
+    calls.run(poll=lambda: events.append("poll"), poll_seconds=0.0)
+    assert events[:3] == ["a", "b", "poll"]

@@ -252,3 +252,22 @@ def test_a_lookup_that_fails_ahead_is_made_again_at_the_zaaks_answer(regie, zgw,
     assert tries == ["rol_type", "rol_type"]
     (zaak,) = reader.zaken()
     assert len(reader.json("/zaken/api/v1/rollen", zaak=zaak["url"])["results"]) == 1
+
+
+def test_the_documents_upload_markers_are_one_statement(regie, zgw, reader):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    documenten = [
+        {"titel": titel, "bestandsnaam": f"{titel}.pdf", "formaat": "application/pdf", "inhoud": PDF_BASE64}
+        for titel in ("a", "b", "c")
+    ]
+    aanvraag = send(regie, zin_line(), documenten=documenten)
+    with CaptureQueriesContext(connection) as queries:
+        assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+    markers = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "regiekoppeling_document"')]
+    markers = [sql for sql in markers if "upload_gestart" in sql.split("WHERE")[0]]
+    assert len(markers) == 1, markers
+    assert set(aanvraag.documenten.values_list("upload_gestart", flat=True)) == {True}
+    (zaak,) = reader.zaken()
+    assert len(reader.json("/zaken/api/v1/zaakinformatieobjecten", zaak=zaak["url"])) == 3
