@@ -962,7 +962,13 @@ LABELS = {
     "direct_seq": "(b)  direct, one call after another",
     "direct_par": "(c)  direct, as parallel as dependencies allow",
 }
-SERVICES = ("service_1", "service_n")
+SERVICES = ("service_1", "service_n")  # what the aims are about
+BASELINE = "service_base"  # --baseline: other code, one worker process, measured beside ours
+
+
+def compared() -> list[str]:
+    """The service variants of this run: ours, and the baseline when there is one."""
+    return [v for v in (*SERVICES, BASELINE) if v in LABELS]
 
 
 def latency_table(rounds: list[Round], voorzieningen: int) -> tuple[str, dict[str, Any]]:
@@ -974,14 +980,14 @@ def latency_table(rounds: list[Round], voorzieningen: int) -> tuple[str, dict[st
     for variant, label in LABELS.items():
         if variant in summary:
             lines.append(f"{label:<52} {summary[variant]['median']:>8.1f} {summary[variant]['p90']:>8.1f}")
-    for service in SERVICES:
+    for service in compared():
         for base in ("direct_par", "direct_seq"):
             if service in summary and base in summary:
                 ratio = {k: summary[service][k] / summary[base][k] for k in ("median", "p90")}
                 summary[f"ratio_{service}_{base}"] = {k: round(v, 3) for k, v in ratio.items()}
                 label = f"ratio {LABELS[service][:5].strip()} / {LABELS[base][:4].strip()}"
                 lines.append(f"{label:<52} {ratio['median']:>7.2f}x {ratio['p90']:>7.2f}x")
-    for service in SERVICES:
+    for service in compared():
         rs = by[service]
         if not rs:
             continue
@@ -1140,6 +1146,12 @@ def parse_args() -> argparse.Namespace:
         "voorzieningen, no waiting for a quiet machine (about 2-3 minutes)",
     )  # fmt: skip
     parser.add_argument("--json", type=Path, help="write the result (bench/README.md, the JSON contract) here")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of other code (e.g. `git worktree add /tmp/base <rev>` with .venv linked): a third "
+        "stack runs it with one worker process, interleaved with the others, as (a1b)",
+    )
     parser.add_argument("--worker-probe", type=Path, help=argparse.SUPPRESS)  # internal: run as the worker
     parser.add_argument("celery_args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -1149,6 +1161,8 @@ def parse_args() -> argparse.Namespace:
     for name in ("rounds", "rounds_3"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.baseline is not None and not (args.baseline / "bench" / "registration.py").is_file():
+        parser.error(f"--baseline {args.baseline}: not a checkout of this project (no bench/registration.py)")
     return args
 
 
@@ -1170,9 +1184,18 @@ class Stack:
 
 
 def start_stack(
-    variant: str, supervisor: Supervisor, env: dict[str, str], run_dir: Path, args: argparse.Namespace, pool: list[str]
+    variant: str,
+    supervisor: Supervisor,
+    env: dict[str, str],
+    run_dir: Path,
+    args: argparse.Namespace,
+    pool: list[str],
+    code: Path | None = None,
 ) -> tuple[str, ProbeReader]:
+    """gunicorn and the worker of one variant, from this checkout or from `code` (the baseline)."""
     port = free_port()
+    cwd = {"cwd": code} if code is not None else {}
+    script = (code / "bench" / "registration.py") if code is not None else Path(__file__).resolve()
     queue_env = {**env, "CELERY_TASK_DEFAULT_QUEUE": f"bench-registration-{variant}"}
     probe_file = run_dir / f"worker-probe-{variant}.jsonl"
     supervisor.spawn(
@@ -1180,13 +1203,13 @@ def start_stack(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-c", "python:config.gunicorn",
          "--bind", f"127.0.0.1:{port}",
          "--workers", str(args.gunicorn_workers), "--worker-class", "sync", "--log-level", "warning"],
-        log=run_dir / f"gunicorn-{variant}.log", env=queue_env,
+        log=run_dir / f"gunicorn-{variant}.log", env=queue_env, **cwd,
     )  # fmt: skip
     supervisor.spawn(
         f"celery worker {variant}",
-        [sys.executable, str(Path(__file__).resolve()), "--worker-probe", str(probe_file), "--", *pool,
+        [sys.executable, str(script), "--worker-probe", str(probe_file), "--", *pool,
          "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle", "--purge"],
-        log=run_dir / f"worker-{variant}.log", env=queue_env,
+        log=run_dir / f"worker-{variant}.log", env=queue_env, **cwd,
     )  # fmt: skip
     return f"http://127.0.0.1:{port}", ProbeReader(probe_file)
 
@@ -1210,6 +1233,15 @@ def main() -> None:
         env["BENCH_PROBE_SQL"] = "1"
     os.environ.update(env)
     LABELS["service_n"] = f"(a{args.processes}) service, {args.processes} worker processes"
+    if args.baseline:
+        revision = subprocess.run(
+            ["git", "-C", str(args.baseline), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        ours = dict(LABELS)
+        LABELS.clear()
+        LABELS.update({k: v for k, v in ours.items() if k in SERVICES})
+        LABELS[BASELINE] = f"(a1b) baseline {revision or args.baseline}, 1 worker process"
+        LABELS.update({k: v for k, v in ours.items() if k not in SERVICES})
 
     import django
 
@@ -1258,9 +1290,12 @@ def main() -> None:
     supervisor = Supervisor(env)
     try:
         pools = {"service_1": ["--pool=solo"], "service_n": ["--pool=prefork", f"--concurrency={args.processes}"]}
+        if args.baseline:
+            pools[BASELINE] = ["--pool=solo"]
         stacks: dict[str, Stack] = {}
         for variant, pool in pools.items():
-            url, probe = start_stack(variant, supervisor, env, run_dir, args, pool)
+            code = args.baseline.resolve() if variant == BASELINE else None
+            url, probe = start_stack(variant, supervisor, env, run_dir, args, pool, code)
             stacks[variant] = Stack(variant, url, probe, Service(url, credential, demo["gemeente"]["code"], stamp))
         try:
             for stack in stacks.values():
@@ -1338,7 +1373,7 @@ def main() -> None:
     table_calls, calls = calls_table(call_rows)
     items: dict[str, Any] = {}
     tables_items = []
-    for variant in SERVICES:
+    for variant in compared():
         table_items, items[variant] = breakdown_table(rounds, variant)
         tables_items.append(table_items)
     for table in (table_1, table_3, table_calls, *tables_items):

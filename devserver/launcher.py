@@ -82,12 +82,13 @@ class Supervisor:
 
     def _start(self, name: str, args: list[str], *, log: Path | None = None, **kwargs: Any) -> subprocess.Popen[str]:
         env = kwargs.pop("env", self.env)
+        cwd = kwargs.pop("cwd", BASE_DIR)
         with contextlib.ExitStack() as stack:
             if log is not None:
                 kwargs.update(stdout=stack.enter_context(log.open("ab")), stderr=subprocess.STDOUT)
             proc = subprocess.Popen(  # noqa: S603
                 args,
-                cwd=BASE_DIR,
+                cwd=cwd,
                 env=env,
                 text=True,
                 start_new_session=True,

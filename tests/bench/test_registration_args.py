@@ -18,3 +18,15 @@ def test_zero_rounds_is_refused_at_once(option: str) -> None:
     )
     assert run.returncode == 2
     assert f"{option} must be at least 1" in run.stderr
+
+
+def test_a_baseline_that_is_no_checkout_is_refused_at_once(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.registration", "--baseline", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert "not a checkout of this project" in run.stderr
