@@ -81,6 +81,7 @@ MODULES: dict[str, list[str]] = {
         "tests/zaken/test_converge.py",
     ],
     "zaken/concurrent.py": ["tests/zaken/test_concurrent.py", "tests/zaken/test_registration_concurrent.py"],
+    "zaken/configcache.py": ["tests/zaken/test_configcache.py", "tests/zaken/test_registration.py"],
     "documenten/upload.py": [
         "tests/zaken/test_documenten_pinned.py",
         "tests/zaken/test_documenten.py",

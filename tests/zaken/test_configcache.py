@@ -66,17 +66,22 @@ def test_a_copy_is_used_no_longer_than_the_setting(
     monkeypatch.setattr(configcache.time, "monotonic", lambda: now[0])
     configcache.config_of(zgw.gemeente_id)
     ZGWConfig.objects.filter(pk=zgw.pk).update(vertrouwelijkheidaanduiding="geheim")  # no signal
-    now[0] += 29
-    assert configcache.config_of(zgw.gemeente_id).vertrouwelijkheidaanduiding == "vertrouwelijk"  # type: ignore[union-attr]
-    now[0] += 2
+    now[0] += 29.5
+    with django_assert_num_queries(0):
+        assert configcache.config_of(zgw.gemeente_id).vertrouwelijkheidaanduiding == "vertrouwelijk"  # type: ignore[union-attr]
+    now[0] += 0.5  # exactly ZGW_CONFIG_CACHE_SECONDS after it was read: no longer
     with django_assert_num_queries(1):
         assert configcache.config_of(zgw.gemeente_id).vertrouwelijkheidaanduiding == "geheim"  # type: ignore[union-attr]
 
 
-def test_zero_seconds_reads_every_time(zgw: ZGWConfig, settings: Any, django_assert_num_queries: Any) -> None:
-    settings.ZGW_CONFIG_CACHE_SECONDS = 0
+@pytest.mark.parametrize("seconds", [0, 1])
+def test_the_setting_zero_reads_every_time_one_keeps(
+    zgw: ZGWConfig, settings: Any, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any, seconds: int
+) -> None:
+    settings.ZGW_CONFIG_CACHE_SECONDS = seconds
+    monkeypatch.setattr(configcache.time, "monotonic", lambda: 1000.0)  # the same instant: only the setting decides
     configcache.config_of(zgw.gemeente_id)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(1 if seconds == 0 else 0):
         configcache.config_of(zgw.gemeente_id)
 
 
