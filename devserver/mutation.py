@@ -105,6 +105,10 @@ MODULES: dict[str, list[str]] = {
 # key is "path | function | change | the mutated line's text", as printed for a survivor: it stays
 # valid when lines move; " | #2" marks the second mutant with the same function, change and text.
 EQUIVALENT: dict[str, str] = {
+    "zaken/configcache.py | config_of | Gt -> GtE | token = _generation() if seconds > 0 else None": (
+        "with 0 seconds a copy would be kept with a deadline of now, which `kept[0] > now` never uses: only a "
+        "cache read and an unused entry differ"
+    ),
     "regiekoppeling/idempotency.py | _existing | Gt -> GtE | if record.created_at > stale:": (
         "a record created exactly at the stale moment (to the microsecond) is the only difference"
     ),
