@@ -548,7 +548,7 @@ class _Registration:
         critical path) only their markers are written. A lookup that fails is left to that moment, where
         its error is kept as every step's is."""
         for zaak in self.plan:
-            if zaak.pk in self.ahead or (zaak.status_url and zaak.rol_url):
+            if zaak.url:  # created before this run: its steps were prepared when `run` found it
                 continue
             try:
                 self.ahead[zaak.pk] = (

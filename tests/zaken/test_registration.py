@@ -271,3 +271,26 @@ def test_the_documents_upload_markers_are_one_statement(regie, zgw, reader):
     assert set(aanvraag.documenten.values_list("upload_gestart", flat=True)) == {True}
     (zaak,) = reader.zaken()
     assert len(reader.json("/zaken/api/v1/zaakinformatieobjecten", zaak=zaak["url"])) == 3
+
+
+def test_a_rerun_looks_ahead_only_for_zaken_not_yet_made(regie, zgw, reader, sandbox, monkeypatch):
+    """A zaak made by an earlier attempt has its steps prepared when the rerun finds it: the look-ahead
+    (meant for the time a zaak's POST is on its way) leaves it alone."""
+    from zaken import registration
+
+    aanvraag = send(regie, zin_line())
+    sandbox.add_fault("/zaken/api/v1/rollen", "500", method="POST")
+    assert run_outbox(aanvraag, "zaak_registratie") == ["pending"]  # zaak and status made, rol refused
+
+    looked: list[str] = []
+    original = registration.initial_statustype
+
+    def counted(*args, **kwargs):
+        looked.append("statustype")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(registration, "initial_statustype", counted)
+    assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+    assert looked == ["statustype"]  # once, for the zaak found made (its readthrough), none ahead
+    (zaak,) = reader.zaken()
+    assert len(reader.json("/zaken/api/v1/rollen", zaak=zaak["url"])["results"]) == 1
