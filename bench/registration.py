@@ -1194,7 +1194,7 @@ def start_stack(
 ) -> tuple[str, ProbeReader]:
     """gunicorn and the worker of one variant, from this checkout or from `code` (the baseline)."""
     port = free_port()
-    cwd = {"cwd": code} if code is not None else {}
+    cwd: dict[str, Any] = {"cwd": code} if code is not None else {}
     script = (code / "bench" / "registration.py") if code is not None else Path(__file__).resolve()
     queue_env = {**env, "CELERY_TASK_DEFAULT_QUEUE": f"bench-registration-{variant}"}
     probe_file = run_dir / f"worker-probe-{variant}.jsonl"
