@@ -2,7 +2,7 @@
 
 Every unit of work of the ZGW side starts by reading it, and the registration's first remote call
 waits for that read: the row with its four zgw-consumers services (wide rows, turned into five model
-instances) cost 2.8 ms in process, against 0.2 ms for a hit here (bench/README.md, "registration.py").
+instances) cost 2.6-2.9 ms in process, against 0.5 ms for a hit here (with its token's Redis read) (bench/README.md, "registration.py").
 
 A change must not wait for the time to run out where it can be seen: a save or delete of a
 configuration or a service empties this process's copies at once, and, once committed, moves a

@@ -605,9 +605,7 @@ class _Registration:
         )
         documents = list(fresh)
         self.seen.update(d.pk for d in documents)
-        to_upload = [d for d in documents if not d.informatieobject]
-        if to_upload:
-            mark_uploads(to_upload)  # one statement, before any of their calls goes out
+        mark_uploads([d for d in documents if not d.informatieobject])  # one statement, before their calls
         for document in documents:
             if document.informatieobject:
                 self._document_stored(document)
