@@ -132,7 +132,9 @@ class Calls:
         while self._pending:
             timeout = max(0.0, polled + poll_seconds - time.monotonic()) if poll else None
             done, _ = wait(list(self._pending), timeout=timeout, return_when=FIRST_COMPLETED)
-            for future in done:
+            # In the order they were started, not the set's: the stores' order does not depend on which
+            # of two finished calls the set happens to yield first.
+            for future in [future for future in self._pending if future in done]:
                 self._settle(future, self._pending.pop(future))
             if any(future.done() for future in self._pending):
                 continue  # results first: a store starts what waits for it, the look can wait

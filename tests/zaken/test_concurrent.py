@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from concurrent.futures import wait as futures_wait
 from functools import partial
 
 import pytest
@@ -266,14 +267,41 @@ def test_a_call_that_fails_before_sending_releases_its_owner_at_once() -> None:
 
 def test_a_result_that_arrived_meanwhile_is_stored_before_the_next_look() -> None:
     # The look for new documents (the poll) is due, but a result came in while the last one was being
-    # stored: its store goes first, since it starts what waits for it (the critical path).
+    # stored: its store goes first, since it starts what waits for it (the critical path). No race on
+    # the clock: "b" is answered only once "a"'s store has begun, and that store ends only when "b"'s
+    # call is done and the look is due.
     calls, events = Calls(), []
+    storing = threading.Event()
+
+    def answer_b() -> str:
+        assert storing.wait(5)
+        return "b"
 
     def store_slowly(value: str) -> None:
-        time.sleep(0.05)  # meanwhile "b" is answered
+        storing.set()
+        done, _ = futures_wait(list(calls._pending), timeout=5)  # "b"'s call, still pending here
+        assert len(done) == 1
+        time.sleep(0.02)  # the look (every 10 ms) is due
         events.append(value)
 
     calls.start(Remote(lambda: "a", store_slowly))
-    calls.start(Remote(lambda: slow("b", 0.02), events.append))
-    calls.run(poll=lambda: events.append("poll"), poll_seconds=0.0)
+    calls.start(Remote(answer_b, events.append))
+    calls.run(poll=lambda: events.append("poll"), poll_seconds=0.01)
     assert events[:3] == ["a", "b", "poll"]
+
+
+def answer_when(go: threading.Event, value: str) -> str:
+    assert go.wait(5)
+    return value
+
+
+def test_results_that_finished_together_are_stored_in_the_order_their_calls_were_started() -> None:
+    for _ in range(20):  # a set's order would differ between runs
+        calls, stored = Calls(), list[str]()
+        go = threading.Event()
+        for name in "abcd":
+            calls.start(Remote(partial(answer_when, go, name), stored.append))
+        go.set()
+        futures_wait(list(calls._pending), timeout=5)  # all four done before the first look
+        calls.run()
+        assert stored == list("abcd")
