@@ -19,7 +19,7 @@ from ..models import Abonnement, Bericht
 from .aanvragen import ShownByHand
 from .base import IDEMPOTENCY_KEY, ResourceViewSet, caller, created, idempotent
 from .fields import StrictSerializer
-from .filters import StrictUUIDFilter
+from .filters import NamedFilterSet, StrictUUIDFilter
 from .pagination import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -90,7 +90,7 @@ class FeedPagination(pagination.BasePagination):
         ]
 
 
-class BerichtFilter(filters.FilterSet):
+class BerichtFilter(NamedFilterSet):
     resource = filters.ChoiceFilter(choices=[(name, name) for name in RESOURCE_PATHS])
     aanvraag = StrictUUIDFilter(field_name="aanvraag__uuid", help_text="uuid van de aanvraag")
 
