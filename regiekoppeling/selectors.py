@@ -129,7 +129,9 @@ def voorzieningen_listed_to(applicatie: Applicatie) -> QuerySet[Voorziening]:
     of the line only what the page and the processing log need (its id, uuid and aanvraag, and the
     log's subject as values)."""
     subject = {_shown_name(path): F(path) for path in _SUBJECT}
-    return voorzieningen_visible_to(applicatie).select_related(None).only("id", "uuid", "aanvraag_id").annotate(**subject)
+    return (
+        voorzieningen_visible_to(applicatie).select_related(None).only("id", "uuid", "aanvraag_id").annotate(**subject)
+    )
 
 
 def documenten_visible_to(applicatie: Applicatie) -> QuerySet[Document]:
