@@ -124,16 +124,6 @@ def voorzieningen_shown_to(applicatie: Applicatie) -> QuerySet[Voorziening]:
     return voorzieningen_visible_to(applicatie).select_related(None).only(*_own_fields(Voorziening)).annotate(**related)
 
 
-def voorzieningen_listed_to(applicatie: Applicatie) -> QuerySet[Voorziening]:
-    """`voorzieningen_visible_to` for a list page whose JSON PostgreSQL writes (`api/sqlshapes.py`):
-    of the line only what the page and the processing log need (its id, uuid and aanvraag, and the
-    log's subject as values)."""
-    subject = {_shown_name(path): F(path) for path in _SUBJECT}
-    return (
-        voorzieningen_visible_to(applicatie).select_related(None).only("id", "uuid", "aanvraag_id").annotate(**subject)
-    )
-
-
 def documenten_visible_to(applicatie: Applicatie) -> QuerySet[Document]:
     aanvragen = aanvragen_visible_to(applicatie).values("pk")
     return Document.objects.filter(aanvraag__in=aanvragen).select_related("aanvraag", "voorziening")

@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from django.http import StreamingHttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
@@ -19,7 +18,6 @@ from zaken.clients import ZGWConfigurationError, ZGWRequestError, ZGWUnavailable
 
 from .. import documents, selectors, services
 from ..models import Aanvraag, Document, Voorziening
-from . import sqlshapes
 from .base import IDEMPOTENCY_KEY, IsRegie, ResourceViewSet, caller, created, idempotent, visible_or_404
 from .exceptions import BadGateway, PayloadTooLarge, Unavailable
 from .filters import AanvraagFilter, DocumentFilter, VoorzieningFilter
@@ -27,7 +25,7 @@ from .pagination import KeysetPagination
 from .parsers import StrictJSONParser, StrictMultiPartParser
 from .prototypes import validated
 from .renderers import BinaryRenderer, CamelCaseJSONRenderer, safe_filename
-from .representations import AanvraagParts, shown_many, shown_one, shown_written
+from .representations import AanvraagParts, shown_many, shown_one
 from .serializers import (
     AanvraagInputSerializer,
     AanvraagSerializer,
@@ -145,23 +143,9 @@ class VoorzieningViewSet(ShownByHand, ResourceViewSet):
     role, role_actions = IsRegie, frozenset({"intrekken"})
 
     def get_queryset(self) -> Any:
-        if self.action == "list":
-            return selectors.voorzieningen_listed_to(caller(self.request))
-        if self.action == "retrieve":
+        if self.action in ("list", "retrieve"):
             return selectors.voorzieningen_shown_to(caller(self.request))
         return selectors.voorzieningen_visible_to(caller(self.request))
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Each line's JSON comes with the page's rows, written by PostgreSQL (`sqlshapes.py`).
-        context = self.get_serializer_context()
-        json = sqlshapes.voorziening_json(context, timezone.get_current_timezone_name())
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()).annotate(shown_json=json))
-        caller_ = caller(request)
-
-        def full(ids: list[int]) -> Any:
-            return selectors.voorzieningen_shown_to(caller_).filter(pk__in=ids)
-
-        return self.get_paginated_response(shown_written(page or [], context, full=full))
 
     @action(detail=True, methods=["post"])
     @idempotent

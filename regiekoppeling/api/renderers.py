@@ -69,16 +69,6 @@ def _orjson_dumps(data: Any) -> bytes:
     return rendered
 
 
-def _parsed(data: Any) -> Any:
-    """A page whose items PostgreSQL wrote (`orjson.Fragment`, `api/sqlshapes.py`) with those items
-    parsed, for DRF's own renderer (indented output), which cannot write a fragment."""
-    results = data.get("results") if isinstance(data, dict) else None
-    if type(results) is not CamelizedList or not any(type(item) is orjson.Fragment for item in results):
-        return data
-    parsed = (orjson.loads(orjson.dumps(item)) if type(item) is orjson.Fragment else item for item in results)
-    return {**data, "results": CamelizedList(parsed)}
-
-
 class CamelCaseJSONRenderer(render.CamelCaseJSONRenderer):
     """The package's renderer (what tools recognise) with the faster `camelize`, and orjson for the
     bodies `representations.py` writes (the large ones: list pages)."""
@@ -90,7 +80,7 @@ class CamelCaseJSONRenderer(render.CamelCaseJSONRenderer):
                 return _orjson_dumps(data)
             except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, say; DRF writes it
                 pass
-        return bytes(JSONRenderer.render(self, _parsed(data), accepted_media_type, renderer_context))
+        return bytes(JSONRenderer.render(self, data, accepted_media_type, renderer_context))
 
 
 class BinaryRenderer(BaseRenderer):

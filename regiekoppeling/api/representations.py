@@ -12,10 +12,9 @@ directly, and the renderer passes their output on as it is (`Camelized`).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-import orjson
 from django.utils import timezone
 
 from ..models import Aanvraag, Bericht, Document, Voorziening
@@ -256,19 +255,6 @@ def shown_many(
             for a in instances
         )
     return CamelizedList(SHOWN[type(o)](o, shapes) for o in instances)  # type: ignore[operator]
-
-
-def shown_written(
-    page: Iterable[Any], context: Mapping[str, Any], *, full: Callable[[list[int]], Iterable[Voorziening]]
-) -> CamelizedList:
-    """A list page of voorzieningen whose JSON PostgreSQL wrote (`shown_json`, `sqlshapes.py`), as it
-    is; a line it left out (null: a failed registration's errors) from `full` (its ids: the lines
-    with all they show) through `voorziening_shown`."""
-    page = list(page)
-    missing = [v.pk for v in page if v.shown_json is None]
-    shapes = Shapes(context)
-    written = {v.pk: voorziening_shown(v, shapes) for v in full(missing)} if missing else {}
-    return CamelizedList(orjson.Fragment(v.shown_json) if v.shown_json is not None else written[v.pk] for v in page)
 
 
 def shown_one(
