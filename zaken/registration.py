@@ -9,6 +9,7 @@ a status, rol or zaakinformatieobject by listing the zaak's), so nothing is crea
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -358,13 +359,49 @@ def relate_document(clients: Clients, zaak: Zaak, document: Document) -> None:
         _unlock(key)
 
 
+# The pair's row (made, or found as it is) and, when its relation is still to be sent, the zaak's
+# marker for it: one statement, committed before the call. As `get_or_create` and `_mark_attempt` it
+# was five (a SELECT, then BEGIN, INSERT, COMMIT, and the marker's UPDATE) between a document's answer
+# and its relation's call, on the thread every result waits for (bench/README.md, "registration.py").
+_CLAIM_RELATION = """
+WITH relation AS (
+    INSERT INTO {relations} AS r (zaak_id, document_id, url) VALUES (%(zaak)s, %(document)s, '')
+    ON CONFLICT (zaak_id, document_id) DO UPDATE SET url = r.url
+    RETURNING r.id, r.url
+), marked AS (
+    UPDATE {zaken} SET pogingen = %(pogingen)s::jsonb
+     WHERE id = %(zaak)s AND %(mark)s AND EXISTS (SELECT 1 FROM relation WHERE url = '')
+)
+SELECT id, url FROM relation
+"""
+
+
+def _relation_claimed(zaak: Zaak, document: Document, step: str) -> tuple[ZaakDocument, bool]:
+    """The pair's row, and whether `step` was sent before; marked (committed) when it is to be sent."""
+    sent_before = step in zaak.pogingen
+    pogingen = zaak.pogingen if sent_before else [*zaak.pogingen, step]
+    sql = _CLAIM_RELATION.format(relations=ZaakDocument._meta.db_table, zaken=Zaak._meta.db_table)
+    with connection.cursor() as cursor:
+        pairs: dict[str, int | str | bool] = {
+            "zaak": zaak.pk,
+            "document": document.pk,
+            "pogingen": json.dumps(pogingen),
+            "mark": not sent_before,
+        }
+        cursor.execute(sql, pairs)
+        relation_id, url = cursor.fetchone()
+    if not url:
+        zaak.pogingen = pogingen
+    return ZaakDocument(id=relation_id, zaak=zaak, document=document, url=url), sent_before
+
+
 def relation_step(clients: Clients, zaak: Zaak, document: Document) -> Remote[str] | None:
     """`relate_document` split at its call: the pair's lock is held until the call has ended."""
     key = f"zaakdocument:{zaak.pk}:{document.pk}"
     _lock(key)
     try:
-        relation, _ = ZaakDocument.objects.get_or_create(zaak=zaak, document=document)
-        remote = None if relation.url else _relation_remote(clients, zaak, document, relation)
+        relation, sent_before = _relation_claimed(zaak, document, f"document:{document.pk}")
+        remote = None if relation.url else _relation_remote(clients, zaak, document, relation, sent_before=sent_before)
     except BaseException:
         _unlock(key)
         raise
@@ -379,7 +416,11 @@ def _relate_locked(clients: Clients, zaak: Zaak, document: Document, relation: Z
     run_now(_relation_remote(clients, zaak, document, relation))
 
 
-def _relation_remote(clients: Clients, zaak: Zaak, document: Document, relation: ZaakDocument) -> Remote[str]:
+def _relation_remote(
+    clients: Clients, zaak: Zaak, document: Document, relation: ZaakDocument, *, sent_before: bool | None = None
+) -> Remote[str]:
+    """The relation's call; `sent_before`: its marker was set by the caller (`_relation_claimed`),
+    else it is set here."""
     step = f"document:{document.pk}"
 
     def find() -> str | None:
@@ -401,7 +442,9 @@ def _relation_remote(clients: Clients, zaak: Zaak, document: Document, relation:
         relation.save(update_fields=["url"])
 
     # 'unique': related by an earlier attempt whose answer was lost.
-    return Remote(attempt_once(zaak, step, find, create, taken=("unique",)), store)
+    if sent_before is None:
+        return Remote(attempt_once(zaak, step, find, create, taken=("unique",)), store)
+    return Remote(sent_once(sent_before, find, create, taken=("unique",)), store)
 
 
 def attempt_once(

@@ -294,3 +294,52 @@ def test_a_rerun_looks_ahead_only_for_zaken_not_yet_made(regie, zgw, reader, san
     assert looked == ["statustype"]  # once, for the zaak found made (its readthrough), none ahead
     (zaak,) = reader.zaken()
     assert len(reader.json("/zaken/api/v1/rollen", zaak=zaak["url"])["results"]) == 1
+
+
+def test_a_documents_relation_is_claimed_and_marked_in_one_statement(regie, zgw, reader):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    documenten = [
+        {"titel": titel, "bestandsnaam": f"{titel}.pdf", "formaat": "application/pdf", "inhoud": PDF_BASE64}
+        for titel in ("a", "b")
+    ]
+    aanvraag = send(regie, zin_line(), documenten=documenten)
+    with CaptureQueriesContext(connection) as queries:
+        assert run_outbox(aanvraag, "zaak_registratie") == ["done"]
+    sqls = [q["sql"] for q in queries.captured_queries]
+    relations = [sql for sql in sqls if "zaken_zaakdocument" in sql]
+    claims = [sql for sql in relations if "ON CONFLICT" in sql and "UPDATE zaken_zaak SET pogingen" in sql]
+    assert len(claims) == 2 and len(relations) == 4, relations  # a claim and the stored URL each
+    assert not [sql for sql in sqls if sql.startswith('UPDATE "zaken_zaak" SET "pogingen" = %s WHERE')]
+    zaak = Zaak.objects.get(aanvraag=aanvraag)
+    assert {f"document:{pk}" for pk in aanvraag.documenten.values_list("pk", flat=True)} <= set(zaak.pogingen)
+    assert len(reader.json("/zaken/api/v1/zaakinformatieobjecten", zaak=zaak.url)) == 2
+
+
+def test_the_relations_claim_marks_only_what_is_still_to_be_sent(regie, zgw):
+    from regiekoppeling.models import Document
+    from zaken.models import ZaakDocument
+    from zaken.registration import _relation_claimed
+
+    aanvraag = send(regie, zin_line())
+    run_outbox(aanvraag, "zaak_registratie")
+    zaak = Zaak.objects.get(aanvraag=aanvraag)
+    document = Document.objects.create(aanvraag=aanvraag, indiener=aanvraag.indiener, titel="t")
+    before = list(zaak.pogingen)
+    step = f"document:{document.pk}"
+
+    relation, sent_before = _relation_claimed(zaak, document, step)  # new: made and marked
+    assert (relation.url, sent_before) == ("", False)
+    assert zaak.pogingen == [*before, step] == Zaak.objects.get(pk=zaak.pk).pogingen
+    again, sent_before = _relation_claimed(zaak, document, step)  # an attempt after it: sent before
+    assert (again.pk, again.url, sent_before) == (relation.pk, "", True)
+    assert Zaak.objects.get(pk=zaak.pk).pogingen == [*before, step]
+    assert ZaakDocument.objects.filter(zaak=zaak, document=document).count() == 1
+
+    ZaakDocument.objects.filter(pk=relation.pk).update(url="https://zaken.example/zio/1")
+    Zaak.objects.filter(pk=zaak.pk).update(pogingen=before)
+    fresh = Zaak.objects.get(pk=zaak.pk)
+    related, _ = _relation_claimed(fresh, document, step)  # related already: nothing to send, no marker
+    assert related.url == "https://zaken.example/zio/1"
+    assert fresh.pogingen == before == Zaak.objects.get(pk=zaak.pk).pogingen
