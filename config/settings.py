@@ -172,8 +172,11 @@ ZGW_PAUSE_BASE_SECONDS = env_int("ZGW_PAUSE_BASE_SECONDS", 2)
 ZGW_PAUSE_AFTER_FAILURES = env_int("ZGW_PAUSE_AFTER_FAILURES", 3)
 ZGW_PAUSE_MAX_SECONDS = env_int("ZGW_PAUSE_MAX_SECONDS", 120)
 # Independent ZGW calls of one unit of work (a zaak's status, rol and documents) run at the same time,
-# at most this many per worker process (zaken/concurrent.py).
-ZGW_CALLS_CONCURRENCY = env_int("ZGW_CALLS_CONCURRENCY", 4)
+# at most this many per worker process (zaken/concurrent.py). 8: an aanvraag of 3 lines with 2 documents
+# has up to 9 calls that could run at once (3 statussen, 3 rollen, 6 relations as they become ready);
+# with 4 its registration took 351 ms against 247 with 8 (bench/README.md, "registration.py"). A
+# smaller Open Zaak queues what it cannot take at once; lower it for a server that must not see bursts.
+ZGW_CALLS_CONCURRENCY = env_int("ZGW_CALLS_CONCURRENCY", 8)
 # How long after our request a ZGW server may still store what it was sent (a POST we gave up on). Only
 # then does the reconciliation remove a rol such a POST added beside the one a retry made.
 ZGW_LATE_ANSWER_SECONDS = env_int("ZGW_LATE_ANSWER_SECONDS", 900)
