@@ -376,8 +376,14 @@ SELECT id, url FROM relation
 """
 
 
-def _relation_claimed(zaak: Zaak, document: Document, step: str) -> tuple[ZaakDocument, bool]:
-    """The pair's row, and whether `step` was sent before; marked (committed) when it is to be sent."""
+def _relation_step(document: Document) -> str:
+    """The attempt marker of a document's relation on its zaak (`Zaak.pogingen`)."""
+    return f"document:{document.pk}"
+
+
+def _relation_claimed(zaak: Zaak, document: Document) -> tuple[ZaakDocument, bool]:
+    """The pair's row, and whether its relation was sent before; marked (committed) when it is to be sent."""
+    step = _relation_step(document)
     sent_before = step in zaak.pogingen
     pogingen = zaak.pogingen if sent_before else [*zaak.pogingen, step]
     sql = _CLAIM_RELATION.format(relations=ZaakDocument._meta.db_table, zaken=Zaak._meta.db_table)
@@ -400,7 +406,7 @@ def relation_step(clients: Clients, zaak: Zaak, document: Document) -> Remote[st
     key = f"zaakdocument:{zaak.pk}:{document.pk}"
     _lock(key)
     try:
-        relation, sent_before = _relation_claimed(zaak, document, f"document:{document.pk}")
+        relation, sent_before = _relation_claimed(zaak, document)
         remote = None if relation.url else _relation_remote(clients, zaak, document, relation, sent_before=sent_before)
     except BaseException:
         _unlock(key)
@@ -421,7 +427,7 @@ def _relation_remote(
 ) -> Remote[str]:
     """The relation's call; `sent_before`: its marker was set by the caller (`_relation_claimed`),
     else it is set here."""
-    step = f"document:{document.pk}"
+    step = _relation_step(document)
 
     def find() -> str | None:
         matches = [

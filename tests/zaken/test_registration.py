@@ -329,10 +329,10 @@ def test_the_relations_claim_marks_only_what_is_still_to_be_sent(regie, zgw):
     before = list(zaak.pogingen)
     step = f"document:{document.pk}"
 
-    relation, sent_before = _relation_claimed(zaak, document, step)  # new: made and marked
+    relation, sent_before = _relation_claimed(zaak, document)  # new: made and marked
     assert (relation.url, sent_before) == ("", False)
     assert zaak.pogingen == [*before, step] == Zaak.objects.get(pk=zaak.pk).pogingen
-    again, sent_before = _relation_claimed(zaak, document, step)  # an attempt after it: sent before
+    again, sent_before = _relation_claimed(zaak, document)  # an attempt after it: sent before
     assert (again.pk, again.url, sent_before) == (relation.pk, "", True)
     assert Zaak.objects.get(pk=zaak.pk).pogingen == [*before, step]
     assert ZaakDocument.objects.filter(zaak=zaak, document=document).count() == 1
@@ -340,6 +340,6 @@ def test_the_relations_claim_marks_only_what_is_still_to_be_sent(regie, zgw):
     ZaakDocument.objects.filter(pk=relation.pk).update(url="https://zaken.example/zio/1")
     Zaak.objects.filter(pk=zaak.pk).update(pogingen=before)
     fresh = Zaak.objects.get(pk=zaak.pk)
-    related, _ = _relation_claimed(fresh, document, step)  # related already: nothing to send, no marker
+    related, _ = _relation_claimed(fresh, document)  # related already: nothing to send, no marker
     assert related.url == "https://zaken.example/zio/1"
     assert fresh.pogingen == before == Zaak.objects.get(pk=zaak.pk).pogingen
