@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import F, Model, Prefetch, QuerySet
 
+from . import page_parts
 from .constants import Rol
 from .logboek import pseudonym
 from .models import (
@@ -43,7 +43,7 @@ def _own_fields(model: type[Model]) -> list[str]:
 
 # What the representations (api/representations.py) read of related rows; the rest is not loaded (a
 # product row carries three arrays and two timestamps that cost more to load than the line itself).
-_PRODUCT_SHOWN = ("categorie", "code", "omschrijving")
+_PRODUCT_SHOWN = page_parts.PRODUCT_SHOWN
 _SUBJECT = ("aanvraag__uuid", "aanvraag__client_bsn", "aanvraag__gemeente_id")  # the processing log's subject
 _PRODUCT_PATHS = tuple(f"product__{name}" for name in _PRODUCT_SHOWN)
 
@@ -71,48 +71,25 @@ def aanvragen_shown_to(applicatie: Applicatie) -> QuerySet[Aanvraag]:
     )
 
 
-# A page's lines and documents are read as rows (Django's named tuples, `values_list(named=True)`), not
-# model instances: an instance per row cost twice what reading the row did (bench/README.md, "lists.py").
-# A row carries the columns `representations.py` reads under their model attribute names.
+# A page's lines and documents are read as rows (named tuples), not model instances, by statements
+# written once (`page_parts.py`): an instance per row cost twice what reading the row did, and the ORM's
+# query building and converters as much again (bench/README.md, "lists.py"). A row carries the columns
+# `representations.py` reads under their model attribute names.
 LineRow = Any  # a Voorziening's columns, and its product's shown columns as `shown_product_*`
-DocumentRow = Any  # the columns of a Document in `_DOCUMENT_SHOWN`
-
-_LINE_COLUMNS = tuple(f.attname for f in Voorziening._meta.concrete_fields)
-
-
-def _by_aanvraag(rows: Iterable[Any]) -> dict[int, list[Any]]:
-    by_aanvraag: dict[int, list[Any]] = {}
-    for row in rows:
-        by_aanvraag.setdefault(row.aanvraag_id, []).append(row)
-    return by_aanvraag
+DocumentRow = Any  # the columns of a Document in `page_parts.DOCUMENT_SHOWN`
 
 
 def lines_shown_of(aanvraag_ids: list[int]) -> dict[int, list[LineRow]]:
     """The lines of these aanvragen (already scoped: ids the caller may see), in the order of
     `Voorziening.Meta.ordering`, by aanvraag id, each as a line of `voorzieningen_shown_to` carries its
     product; one query."""
-    product = {_shown_name(path): F(path) for path in _PRODUCT_PATHS}
-    rows = (
-        Voorziening.objects.filter(aanvraag_id__in=aanvraag_ids)
-        .order_by("aanvraag_id", "volgnummer")
-        .annotate(**product)
-        .values_list(*_LINE_COLUMNS, *product, named=True)
-    )
-    return _by_aanvraag(rows)
-
-
-# What `representations.document_shown` reads of a document; not its upload's path, hash or state.
-_DOCUMENT_SHOWN = (
-    "uuid", "aanvraag_id", "voorziening_id", "titel", "beschrijving", "soort", "auteur", "bestandsnaam", "formaat",
-    "bestandsomvang", "informatieobject", "registratie", "registratie_fouten", "aangemaakt_op",
-)  # fmt: skip
+    return page_parts.lines_of(aanvraag_ids)
 
 
 def documenten_shown_of(aanvraag_ids: list[int]) -> dict[int, list[DocumentRow]]:
     """The documents of these aanvragen (already scoped), in the order of `Document.Meta.ordering`, by
-    aanvraag id; one query (a prefetch built a queryset per aanvraag and a model instance per document)."""
-    rows = Document.objects.filter(aanvraag_id__in=aanvraag_ids).values_list(*_DOCUMENT_SHOWN, named=True)
-    return _by_aanvraag(rows)
+    aanvraag id; one query."""
+    return page_parts.documenten_of(aanvraag_ids)
 
 
 def voorzieningen_shown_to(applicatie: Applicatie) -> QuerySet[Voorziening]:

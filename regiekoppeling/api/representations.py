@@ -93,6 +93,21 @@ def _shown_product(obj: Any, field: str) -> dict[str, str] | None:
     return {"categorie": str(categorie), "code": str(code), "omschrijving": str(omschrijving)}
 
 
+def _line_product(v: Voorziening) -> dict[str, str] | None:
+    """`_shown_product(v, "product")` without building attribute names: it runs for every line."""
+    try:
+        categorie = v.shown_product_categorie  # type: ignore[attr-defined]
+    except AttributeError:
+        return _product(v.product)
+    if categorie is None:
+        return None
+    return {
+        "categorie": str(categorie),
+        "code": str(v.shown_product_code),  # type: ignore[attr-defined]
+        "omschrijving": str(v.shown_product_omschrijving),  # type: ignore[attr-defined]
+    }
+
+
 def voorziening_shown(v: Voorziening, shapes: Shapes, *, aanvraag_uuid: Any = None) -> dict[str, Any]:
     """`VoorzieningSerializer`, camelCased. `aanvraag_uuid`: when the caller has it (an aanvraag with
     its lines), so the line's own aanvraag need not be loaded."""
@@ -103,7 +118,7 @@ def voorziening_shown(v: Voorziening, shapes: Shapes, *, aanvraag_uuid: Any = No
         "uuid": uuid,
         "aanvraag": shapes.link("aanvraag-detail", aanvraag_uuid or _aanvraag_uuid(v)),
         "volgnummer": int(v.volgnummer),
-        "product": _shown_product(v, "product"),
+        "product": _line_product(v),
         "leveringsvorm": v.leveringsvorm,
         "omvang": omvang_of(v),
         "budget": None if v.budget is None else int(v.budget),
@@ -119,8 +134,8 @@ def voorziening_shown(v: Voorziening, shapes: Shapes, *, aanvraag_uuid: Any = No
         "zaak": zaak_of(v),
         "registratie": v.registratie,
         "registratieFouten": _fouten(v.registratie_fouten),
-        "aangemaaktOp": shapes.moment(v.aangemaakt_op),
-        "gewijzigdOp": shapes.moment(v.gewijzigd_op),
+        "aangemaaktOp": _iso(v.aangemaakt_op, shapes.zone),
+        "gewijzigdOp": _iso(v.gewijzigd_op, shapes.zone),
     }
 
 

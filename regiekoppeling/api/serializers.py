@@ -200,14 +200,14 @@ class ProductSerializer(serializers.Serializer):
     omschrijving = serializers.CharField()
 
 
-def _nested(obj: Any, fields: dict[str, str]) -> dict[str, Any] | None:
-    values = {out: getattr(obj, attr) for out, attr in fields.items()}
-    return values if any(v not in (None, "") for v in values.values()) else None
-
-
 def omvang_of(obj: Voorziening | BeschikkingRegel) -> dict[str, Any] | None:
     """The nested `omvang` of a line or of what a beschikking granted."""
-    return _nested(obj, {"volume": "omvang_volume", "eenheid": "omvang_eenheid", "frequentie": "omvang_frequentie"})
+    # Null when nothing is set (None or ""; a volume of 0 is set). Written out, not through a field
+    # map: it runs for every line of a list page. The text fields are CharFields: "" or a code.
+    volume, eenheid, frequentie = obj.omvang_volume, obj.omvang_eenheid, obj.omvang_frequentie
+    if volume is None and not eenheid and not frequentie:
+        return None
+    return {"volume": volume, "eenheid": eenheid, "frequentie": frequentie}
 
 
 def pgb_of(obj: Voorziening | BeschikkingRegel) -> dict[str, Any] | None:
@@ -224,9 +224,10 @@ def pgb_of(obj: Voorziening | BeschikkingRegel) -> dict[str, Any] | None:
 
 
 def verwijzer_of(obj: Voorziening) -> dict[str, Any] | None:
-    return _nested(
-        obj, {"type": "verwijzer_type", "naam": "verwijzer_naam", "zorgverlenerscode": "verwijzer_zorgverlenerscode"}
-    )
+    soort, naam, code = obj.verwijzer_type, obj.verwijzer_naam, obj.verwijzer_zorgverlenerscode
+    if not soort and not naam and not code:  # CharFields: null when all are ""
+        return None
+    return {"type": soort, "naam": naam, "zorgverlenerscode": code}
 
 
 def zaak_of(obj: Voorziening) -> dict[str, Any] | None:

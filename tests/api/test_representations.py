@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 from rest_framework.test import APIRequestFactory
 
+from regiekoppeling import page_parts
 from regiekoppeling.api.berichten import BerichtSerializer
 from regiekoppeling.api.renderers import CamelCaseJSONRenderer
 from regiekoppeling.api.representations import shown_many, shown_one
@@ -153,6 +155,31 @@ def test_the_variety_covers_every_branch(variety):
     assert {d["informatieobject"] is None for d in documents} == {True, False}
     assert {d["bestandsomvang"] is None for d in documents} == {True, False}
     assert documents[2]["registratieFouten"][0]["invalidParams"][0]["name"] == "zaak_type"
+
+
+def test_the_page_parts_are_the_orms_rows(variety, django_assert_num_queries):
+    """`page_parts` (one statement each, written once) reads what the ORM's `values_list(named=True)`
+    reads, column for column and in the same order, and only for the ids it is given."""
+    ids = [o.pk for o in variety if type(o) is Aanvraag]
+    product = {f"shown_product_{name}": F(f"product__{name}") for name in page_parts.PRODUCT_SHOWN}
+    orm_lines = (
+        Voorziening.objects.filter(aanvraag_id__in=ids)
+        .annotate(**product)
+        .values_list(*(f.attname for f in Voorziening._meta.concrete_fields), *product, named=True)
+    )
+    orm_documents = Document.objects.filter(aanvraag_id__in=ids).values_list(*page_parts.DOCUMENT_SHOWN, named=True)
+    with django_assert_num_queries(2):
+        lines, documents = page_parts.lines_of(ids), page_parts.documenten_of(ids)
+    for read, orm in ((lines, orm_lines), (documents, orm_documents)):
+        got = [row for rows in read.values() for row in rows]
+        assert [row._asdict() for row in got] == [row._asdict() for row in orm]
+        assert {row.aanvraag_id for row in got} <= set(ids)
+        assert all(row.aanvraag_id == aanvraag for aanvraag, rows in read.items() for row in rows)
+    assert any(row.registratie_fouten for rows in lines.values() for row in rows)  # the JSON decoded
+    assert len({len(rows) for rows in documents.values()}) == 2
+    assert set(page_parts.lines_of(ids[:1])) == {ids[0]}
+    with django_assert_num_queries(0):
+        assert page_parts.lines_of([]) == {} and page_parts.documenten_of([]) == {}
 
 
 def serialized(instance: Any) -> Any:
