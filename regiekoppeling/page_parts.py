@@ -3,10 +3,11 @@
 Through the ORM these two reads cost more CPU than the rows they return: per page the queryset was
 built and compiled again (the `IN` list of 100 ids, the product's join, 40 columns), and every value
 went through Django's converter loop. For a page's 300 lines 2.7 ms, for its (often no) documents
-0.9 ms; the same statements written once and read as plain tuples 0.95 and 0.13 ms (thread CPU, in
-process, bench/README.md "The page's parts by hand"). The statements are built from the models'
-metadata, not from input (a renamed column cannot drift) and `tests/api/test_representations.py`
-holds their rows equal to the ORM's `values_list(named=True)` over every column.
+0.9 ms; the same statements written once and read as plain tuples 1.2 and 0.13 ms, the uuids as
+text (what the representation writes) less again (thread CPU, in process, bench/README.md "The
+page's parts by hand"). The statements are built from the models' metadata, not from input, and
+`tests/api/test_representations.py` holds their rows equal to the ORM's `values_list(named=True)`
+over every column.
 
 Only the reads of already scoped ids live here: which aanvragen the caller may see is decided by the
 ORM queryset of `selectors.aanvragen_shown_to`, and only its page's ids reach these statements.
@@ -75,6 +76,13 @@ def _column(model: type[models.Model], alias: str, name: str) -> str:
     return f"{alias}.{connection.ops.quote_name(model._meta.get_field(name).column)}"
 
 
+def _selected(field: models.Field[Any, Any], alias: str) -> str:
+    # A uuid as text: what the representation writes anyway; a UUID object cost ~1.3 us to load and
+    # ~0.6 us to write back, per line.
+    column = f"{alias}.{connection.ops.quote_name(field.column)}"
+    return f"{column}::text" if isinstance(field, models.UUIDField) else column
+
+
 def _order_by(model: type[models.Model], alias: str) -> str:
     # The model's own ordering (`Meta.ordering`), so these rows come as the ORM would give them.
     terms = []
@@ -94,7 +102,7 @@ def _json_positions(model: type[models.Model], names: Sequence[str]) -> list[int
 def _lines() -> _Read:
     fields = Voorziening._meta.concrete_fields
     names = [f.attname for f in fields] + [f"shown_product_{name}" for name in PRODUCT_SHOWN]
-    columns = [f"v.{connection.ops.quote_name(f.column)}" for f in fields]
+    columns = [_selected(f, "v") for f in fields]
     columns += [_column(Product, "p", name) for name in PRODUCT_SHOWN]
     sql = (
         f"SELECT {', '.join(columns)} FROM {connection.ops.quote_name(Voorziening._meta.db_table)} v "  # noqa: S608
@@ -108,7 +116,7 @@ def _lines() -> _Read:
 @functools.cache
 def _documenten() -> _Read:
     fields = {f.attname: f for f in Document._meta.concrete_fields}
-    columns = [f"d.{connection.ops.quote_name(fields[name].column)}" for name in DOCUMENT_SHOWN]
+    columns = [_selected(fields[name], "d") for name in DOCUMENT_SHOWN]
     sql = (
         f"SELECT {', '.join(columns)} FROM {connection.ops.quote_name(Document._meta.db_table)} d "  # noqa: S608
         f"WHERE {_column(Document, 'd', 'aanvraag')} = ANY(%s) ORDER BY {_order_by(Document, 'd')}"
@@ -118,12 +126,12 @@ def _documenten() -> _Read:
 
 def lines_of(aanvraag_ids: list[int]) -> dict[int, list[Any]]:
     """The lines of these aanvragen (ids the caller may see), in `Voorziening.Meta.ordering`, by
-    aanvraag id: every column under its attribute name, the product's shown columns as
-    `shown_product_<name>`."""
+    aanvraag id: every column under its attribute name (a uuid as its text), the product's shown
+    columns as `shown_product_<name>`."""
     return _lines().by_aanvraag(aanvraag_ids)
 
 
 def documenten_of(aanvraag_ids: list[int]) -> dict[int, list[Any]]:
     """The documents of these aanvragen (ids the caller may see), in `Document.Meta.ordering`, by
-    aanvraag id: the columns of `DOCUMENT_SHOWN`."""
+    aanvraag id: the columns of `DOCUMENT_SHOWN` (a uuid as its text)."""
     return _documenten().by_aanvraag(aanvraag_ids)

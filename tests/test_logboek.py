@@ -428,3 +428,23 @@ def test_uuid7_is_version_7_ordered_by_its_millisecond_and_random_within_it(monk
     assert earlier.int >> 80 == 1_700_000_000_000 and earlier < model.uuid7() < min(made)
     monkeypatch.setattr(model.os, "urandom", lambda n: b"\xff" * n)
     assert str(model.uuid7()).endswith("-7fff-bfff-ffffffffffff")
+
+
+def test_uuid7_texts_are_uuid7s_of_one_millisecond_written_as_text(monkeypatch):
+    import uuid
+
+    from regiekoppeling.models import logboek as model
+
+    texts = model.uuid7_texts(300)
+    made = [uuid.UUID(text) for text in texts]
+    assert texts == [str(u) for u in made]  # the canonical text, lower case with four hyphens
+    assert {u.version for u in made} == {7} and {u.variant for u in made} == {uuid.RFC_4122}
+    assert len(set(made)) == 300 and len({u.int >> 80 for u in made}) == 1
+    assert abs((made[0].int >> 80) - time.time_ns() // 1_000_000) < 5_000
+    monkeypatch.setattr(model.time, "time_ns", lambda: 1_700_000_000_000 * 1_000_000)
+    monkeypatch.setattr(model.os, "urandom", lambda n: bytes(range(n)))
+    # Each row its own ten random bytes, in order: the second row's are 10..19.
+    first, second = (uuid.UUID(t) for t in model.uuid7_texts(2))
+    assert first == model.uuid.UUID(int=model._uuid7(1_700_000_000_000, bytes(range(10))))
+    assert second == model.uuid.UUID(int=model._uuid7(1_700_000_000_000, bytes(range(10, 20))))
+    assert first.int >> 80 == 1_700_000_000_000 and model.uuid7_texts(0) == []

@@ -24,6 +24,12 @@ class Actie(models.TextChoices):
     VERZENDEN_WEBHOOK = "verzenden_webhook", "Verzenden naar een webhook"
 
 
+def _uuid7(millis: int, random: bytes) -> int:
+    value = millis << 80 | int.from_bytes(random)
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    return value & ~(0x3 << 62) | 0x2 << 62  # the RFC's variant
+
+
 def uuid7() -> uuid.UUID:
     """A UUID of version 7 (RFC 9562): 48 bits of Unix time in milliseconds, then 74 random bits.
 
@@ -31,10 +37,19 @@ def uuid7() -> uuid.UUID:
     insert lands on a random page of a large index, with these on its right edge; 100 rows of a list
     read cost PostgreSQL ~2 ms less (bench/README.md, "lists.py"). The time it reveals is the row's
     own `tijdstip`."""
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10))
-    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
-    value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC's variant
-    return uuid.UUID(int=value)
+    return uuid.UUID(int=_uuid7(time.time_ns() // 1_000_000, os.urandom(10)))
+
+
+def uuid7_texts(count: int) -> list[str]:
+    """`count` uuids of version 7 as text, for the rows of one read: one clock reading and one call for
+    the random bits (a `uuid.UUID` each, and its text, cost twice as much)."""
+    millis = time.time_ns() // 1_000_000
+    random = os.urandom(10 * count)
+    texts = []
+    for i in range(0, 10 * count, 10):
+        h = f"{_uuid7(millis, random[i : i + 10]):032x}"
+        texts.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return texts
 
 
 class Verwerking(models.Model):
