@@ -9,6 +9,11 @@ page's parts by hand"). The statements are built from the models' metadata, not 
 `tests/api/test_representations.py` holds their rows equal to the ORM's `values_list(named=True)`
 over every column.
 
+The page's aanvragen are read without joins (`selectors.aanvragen_shown_to`): their gemeente's code,
+their indiener's name and their arrangement product come from `related_of`, one statement over the
+three small tables. Joined into the page's query they cost PostgreSQL ~0.9 ms of planning for every
+page (the joins' orders against the aanvraag's indexes), against ~0.1 ms without them.
+
 Only the reads of already scoped ids live here: which aanvragen the caller may see is decided by the
 ORM queryset of `selectors.aanvragen_shown_to`, and only its page's ids reach these statements.
 """
@@ -19,11 +24,11 @@ import functools
 import json
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, models
 
-from .models import Document, Product, Voorziening
+from .models import Aanvraag, Applicatie, Document, Gemeente, Product, Voorziening
 
 # What `representations.product` reads of a line's product, carried as `shown_product_<name>`.
 PRODUCT_SHOWN = ("categorie", "code", "omschrijving")
@@ -135,3 +140,55 @@ def documenten_of(aanvraag_ids: list[int]) -> dict[int, list[Any]]:
     """The documents of these aanvragen (ids the caller may see), in `Document.Meta.ordering`, by
     aanvraag id: the columns of `DOCUMENT_SHOWN` (a uuid as its text)."""
     return _documenten().by_aanvraag(aanvraag_ids)
+
+
+class Related(NamedTuple):
+    """What a page of aanvragen shows of other tables, by id: gemeente codes, application names
+    (the indiener), products (an arrangement's, as `representations` shows a product)."""
+
+    gemeenten: dict[int, str]
+    applicaties: dict[int, str]
+    producten: dict[int, dict[str, str]]
+
+
+@functools.cache
+def _related_sql() -> str:
+    def table(model: type[models.Model]) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    def columns(model: type[models.Model], *names: str) -> str:
+        return ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in names)
+
+    def pk(model: type[models.Model]) -> str:
+        return connection.ops.quote_name(model._meta.pk.column)
+
+    # Three small lookups by primary key in one round trip; the first column says which.
+    return (
+        f"SELECT 0, {pk(Gemeente)}, {columns(Gemeente, 'code')}, NULL, NULL FROM {table(Gemeente)} "  # noqa: S608
+        f"WHERE {pk(Gemeente)} = ANY(%s) UNION ALL "
+        f"SELECT 1, {pk(Applicatie)}, {columns(Applicatie, 'naam')}, NULL, NULL FROM {table(Applicatie)} "
+        f"WHERE {pk(Applicatie)} = ANY(%s) UNION ALL "
+        f"SELECT 2, {pk(Product)}, {columns(Product, *PRODUCT_SHOWN)} FROM {table(Product)} WHERE {pk(Product)} = ANY(%s)"
+    )
+
+
+def related_of(aanvragen: Sequence[Aanvraag]) -> Related:
+    """The gemeente codes, indiener names and arrangement products these aanvragen show; one statement
+    (none for no aanvragen)."""
+    related = Related({}, {}, {})
+    if not aanvragen:
+        return related
+    gemeenten = list({a.gemeente_id for a in aanvragen})
+    applicaties = list({a.indiener_id for a in aanvragen})
+    producten = list({a.arrangement_product_id for a in aanvragen if a.arrangement_product_id is not None})
+    with connection.cursor() as cursor:
+        cursor.execute(_related_sql(), [gemeenten, applicaties, producten])
+        rows = cursor.fetchall()
+    for kind, pk, first, second, third in rows:
+        if kind == 0:
+            related.gemeenten[pk] = first
+        elif kind == 1:
+            related.applicaties[pk] = first
+        else:
+            related.producten[pk] = dict(zip(PRODUCT_SHOWN, (first, second, third), strict=True))
+    return related

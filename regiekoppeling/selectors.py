@@ -53,22 +53,12 @@ def _shown_name(path: str) -> str:
     return f"shown_{path.replace('__', '_')}"
 
 
-_AANVRAAG_RELATED = ("gemeente__code", "indiener__naam", *(f"arrangement_product__{name}" for name in _PRODUCT_SHOWN))
-
-
 def aanvragen_shown_to(applicatie: Applicatie) -> QuerySet[Aanvraag]:
-    """`aanvragen_visible_to`, loading what a list or detail response shows and no more: its gemeente's
-    code, its indiener's name and its arrangement product's columns as values (`shown_*`), not as
-    model instances; their lines and documents come from `lines_shown_of` and `documenten_shown_of`
-    (rows)."""
-    related = {_shown_name(path): F(path) for path in _AANVRAAG_RELATED}
-    return (
-        aanvragen_visible_to(applicatie)
-        .select_related(None)
-        .prefetch_related(None)
-        .only(*_own_fields(Aanvraag))
-        .annotate(**related)
-    )
+    """`aanvragen_visible_to`, loading what a list or detail response shows and no more: the aanvraag's
+    own columns, no join; its gemeente's code, its indiener's name and its arrangement product come
+    from `page_parts.related_of`, its lines and documents from `lines_shown_of` and
+    `documenten_shown_of` (rows)."""
+    return aanvragen_visible_to(applicatie).select_related(None).prefetch_related(None).only(*_own_fields(Aanvraag))
 
 
 # A page's lines and documents are read as rows (named tuples), not model instances, by statements

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from documenten.download import NotAvailable, document_download
 from zaken.clients import ZGWConfigurationError, ZGWRequestError, ZGWUnavailableError
 
-from .. import documents, selectors, services
+from .. import documents, page_parts, selectors, services
 from ..models import Aanvraag, Document, Voorziening
 from .base import IDEMPOTENCY_KEY, IsRegie, ResourceViewSet, caller, created, idempotent, visible_or_404
 from .exceptions import BadGateway, PayloadTooLarge, Unavailable
@@ -100,7 +100,9 @@ class AanvraagViewSet(ShownByHand, ResourceViewSet):
         # The lines and documents of a page (or of one aanvraag) as rows, a query each: model instances
         # (and a prefetch's queryset per aanvraag) cost twice as much.
         ids = [a.pk for a in page]
-        return AanvraagParts(selectors.lines_shown_of(ids), selectors.documenten_shown_of(ids))
+        return AanvraagParts(
+            selectors.lines_shown_of(ids), selectors.documenten_shown_of(ids), page_parts.related_of(page)
+        )
 
     @idempotent
     def create(self, request: Request) -> Response:

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from django.utils import timezone
 
 from ..models import Aanvraag, Bericht, Document, Voorziening
+from ..page_parts import Related
 from .links import PLACEHOLDER, detail_url
 from .prototypes import item_represented
 from .renderers import Camelized, CamelizedList, camelize
@@ -77,24 +78,9 @@ def _aanvraag_uuid(v: Voorziening) -> Any:
     return v.aanvraag.uuid if shown is None else shown
 
 
-_UNSET = object()
-
-
-def _shown_product(obj: Any, field: str) -> dict[str, str] | None:
-    """The product in `field` (a line's `product`, an aanvraag's `arrangement_product`): from the values
-    `selectors.*_shown_to` and `lines_shown_of` carry (`shown_<field>_categorie`, ...; null when it has
-    none), else from the related instance."""
-    categorie = getattr(obj, f"shown_{field}_categorie", _UNSET)
-    if categorie is _UNSET:
-        return _product(getattr(obj, field))
-    if categorie is None:
-        return None
-    code, omschrijving = (getattr(obj, f"shown_{field}_{name}") for name in ("code", "omschrijving"))
-    return {"categorie": str(categorie), "code": str(code), "omschrijving": str(omschrijving)}
-
-
 def _line_product(v: Voorziening) -> dict[str, str] | None:
-    """`_shown_product(v, "product")` without building attribute names: it runs for every line."""
+    """A line's product: from the values `selectors.voorzieningen_shown_to` and `lines_shown_of` carry
+    (`shown_product_categorie`, ...), else from the related instance."""
     try:
         categorie = v.shown_product_categorie  # type: ignore[attr-defined]
     except AttributeError:
@@ -170,27 +156,37 @@ def document_shown(
     }
 
 
-def _aanvraag_related(a: Aanvraag) -> tuple[Any, Any]:
-    """Its gemeente's code and its indiener's name: values on an aanvraag of
-    `selectors.aanvragen_shown_to`, related instances on any other."""
-    code = getattr(a, "shown_gemeente_code", _UNSET)
-    if code is _UNSET:
-        return a.gemeente.code, a.indiener.naam
-    return code, a.shown_indiener_naam  # type: ignore[attr-defined]
+def _aanvraag_related(a: Aanvraag, related: Related | None) -> tuple[Any, Any, dict[str, str] | None]:
+    """Its gemeente's code, its indiener's name and its arrangement product: from what
+    `page_parts.related_of` read for its page, else from its related instances."""
+    if related is None:
+        return a.gemeente.code, a.indiener.naam, _product(a.arrangement_product)
+    product = a.arrangement_product_id
+    return (
+        related.gemeenten[a.gemeente_id],
+        related.applicaties[a.indiener_id],
+        None if product is None else related.producten[product],
+    )
 
 
 def aanvraag_shown(
-    a: Aanvraag, shapes: Shapes, *, lines: list[Any] | None = None, documenten: list[Any] | None = None
+    a: Aanvraag,
+    shapes: Shapes,
+    *,
+    lines: list[Any] | None = None,
+    documenten: list[Any] | None = None,
+    related: Related | None = None,
 ) -> dict[str, Any]:
     """`AanvraagSerializer`, camelCased, with its lines and documents (its own, or given as the rows
-    of `selectors.lines_shown_of` and `documenten_shown_of`)."""
+    of `selectors.lines_shown_of` and `documenten_shown_of`) and what it shows of other tables (its
+    related instances, or `related`: `page_parts.related_of` of its page)."""
     if lines is None:
         lines = list(a.voorzieningen.all())
     if documenten is None:
         documenten = list(a.documenten.all())
     line_uuids = {line.id: line.uuid for line in lines}
     betrokkenen = a.betrokkenen or []
-    gemeente, indiener = _aanvraag_related(a)
+    gemeente, indiener, arrangement_product = _aanvraag_related(a, related)
     uuid = str(a.uuid)
     return {
         "url": shapes.link("aanvraag-detail", uuid),
@@ -201,7 +197,7 @@ def aanvraag_shown(
         "regieReferentie": str(a.regie_referentie),
         "gezinsplanZaak": str(a.gezinsplan_zaak) if a.gezinsplan_zaak else None,
         "isArrangement": bool(a.is_arrangement),
-        "arrangementProduct": _shown_product(a, "arrangement_product"),
+        "arrangementProduct": None if arrangement_product is None else dict(arrangement_product),
         "toelichting": str(a.toelichting),
         "client": {
             "bsn": str(a.client_bsn),
@@ -252,10 +248,11 @@ SHOWN = {Aanvraag: aanvraag_shown, Voorziening: voorziening_shown, Document: doc
 
 class AanvraagParts(NamedTuple):
     """The lines and documents of a page of aanvragen, by aanvraag id (`selectors.lines_shown_of`,
-    `selectors.documenten_shown_of`)."""
+    `selectors.documenten_shown_of`), and what they show of other tables (`page_parts.related_of`)."""
 
     lines: Mapping[int, list[Any]]
     documenten: Mapping[int, list[Any]]
+    related: Related
 
 
 def shown_many(
@@ -266,7 +263,13 @@ def shown_many(
     shapes = Shapes(context)
     if parts is not None:
         return CamelizedList(
-            aanvraag_shown(a, shapes, lines=parts.lines.get(a.pk, []), documenten=parts.documenten.get(a.pk, []))
+            aanvraag_shown(
+                a,
+                shapes,
+                lines=parts.lines.get(a.pk, []),
+                documenten=parts.documenten.get(a.pk, []),
+                related=parts.related,
+            )
             for a in instances
         )
     return CamelizedList(SHOWN[type(o)](o, shapes) for o in instances)  # type: ignore[operator]

@@ -183,6 +183,19 @@ def test_the_page_parts_are_the_orms_rows(variety, django_assert_num_queries):
     assert set(page_parts.lines_of(ids[:1])) == {ids[0]}
     with django_assert_num_queries(0):
         assert page_parts.lines_of([]) == {} and page_parts.documenten_of([]) == {}
+        assert page_parts.related_of([]) == ({}, {}, {})
+
+
+def test_what_a_page_shows_of_other_tables_is_read_in_one_statement(variety, django_assert_num_queries):
+    aanvragen = [o for o in variety if type(o) is Aanvraag]
+    with django_assert_num_queries(1):
+        related = page_parts.related_of(aanvragen)
+    assert related.gemeenten == {a.gemeente_id: a.gemeente.code for a in aanvragen}
+    assert related.applicaties == {a.indiener_id: a.indiener.naam for a in aanvragen}
+    products = {a.arrangement_product for a in aanvragen if a.arrangement_product}
+    assert products and related.producten == {
+        p.pk: {"categorie": p.categorie, "code": p.code, "omschrijving": p.omschrijving} for p in products
+    }
 
 
 def as_text(row: dict[str, Any]) -> dict[str, Any]:
