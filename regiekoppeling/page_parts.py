@@ -3,8 +3,8 @@
 Through the ORM these two reads cost more CPU than the rows they return: per page the queryset was
 built and compiled again (the `IN` list of 100 ids, the product's join, 40 columns), and every value
 went through Django's converter loop. For a page's 300 lines 2.7 ms, for its (often no) documents
-0.9 ms; the same statements written once and read as plain tuples 1.2 and 0.13 ms, the uuids as
-text (what the representation writes) less again (thread CPU, in process, bench/README.md "The
+0.9 ms; the same statements written once and read as plain tuples 1.2 and 0.13 ms, the uuids and
+timestamps as text (what the representation writes) less again (thread CPU, in process, bench/README.md "The
 page's parts by hand"). The statements are built from the models' metadata, not from input, and
 `tests/api/test_representations.py` holds their rows equal to the ORM's `values_list(named=True)`
 over every column.
@@ -53,7 +53,7 @@ class _Read:
 
     def __init__(self, sql: str, names: Sequence[str], json_positions: Iterable[int]) -> None:
         self.sql = sql
-        self.row = namedtuple("Row", names)  # type: ignore[misc]
+        self.row: Any = namedtuple("Row", names)  # type: ignore[misc]
         self.json_positions = tuple(json_positions)
 
     def by_aanvraag(self, aanvraag_ids: list[int]) -> dict[int, list[Any]]:
@@ -77,21 +77,29 @@ class _Read:
         return by_aanvraag
 
 
+def _quoted(field: Any) -> str:
+    """A concrete field's column, quoted."""
+    column = field.column
+    assert isinstance(column, str), field
+    return connection.ops.quote_name(column)
+
+
 def _column(model: type[models.Model], alias: str, name: str) -> str:
-    return f"{alias}.{connection.ops.quote_name(model._meta.get_field(name).column)}"
+    return f"{alias}.{_quoted(model._meta.get_field(name))}"
 
 
 def _selected(field: models.Field[Any, Any], alias: str) -> str:
-    # A uuid as text: what the representation writes anyway; a UUID object cost ~1.3 us to load and
-    # ~0.6 us to write back, per line.
-    column = f"{alias}.{connection.ops.quote_name(field.column)}"
-    return f"{column}::text" if isinstance(field, models.UUIDField) else column
+    # A uuid and a timestamp as text: what the representation writes anyway. A UUID object cost ~1.3
+    # us to load and ~0.6 us to write back, a datetime ~0.85 and ~1.15 (`api/moments.py` writes a
+    # timestamp's text in the response's zone).
+    column = f"{alias}.{_quoted(field)}"
+    return f"{column}::text" if isinstance(field, models.UUIDField | models.DateTimeField) else column
 
 
 def _order_by(model: type[models.Model], alias: str) -> str:
     # The model's own ordering (`Meta.ordering`), so these rows come as the ORM would give them.
     terms = []
-    for term in model._meta.ordering:
+    for term in model._meta.ordering or ():
         name = str(term).lstrip("-")
         field = model._meta.pk.name if name == "pk" else name  # get_field knows `aanvraag_id` too
         terms.append(f"{_column(model, alias, field)}{' DESC' if str(term).startswith('-') else ''}")
@@ -112,7 +120,7 @@ def _lines() -> _Read:
     sql = (
         f"SELECT {', '.join(columns)} FROM {connection.ops.quote_name(Voorziening._meta.db_table)} v "  # noqa: S608
         f"LEFT JOIN {connection.ops.quote_name(Product._meta.db_table)} p "
-        f"ON p.{connection.ops.quote_name(Product._meta.pk.column)} = {_column(Voorziening, 'v', 'product')} "
+        f"ON p.{_quoted(Product._meta.pk)} = {_column(Voorziening, 'v', 'product')} "
         f"WHERE {_column(Voorziening, 'v', 'aanvraag')} = ANY(%s) ORDER BY {_order_by(Voorziening, 'v')}"
     )
     return _Read(sql, names, _json_positions(Voorziening, names))
@@ -131,14 +139,14 @@ def _documenten() -> _Read:
 
 def lines_of(aanvraag_ids: list[int]) -> dict[int, list[Any]]:
     """The lines of these aanvragen (ids the caller may see), in `Voorziening.Meta.ordering`, by
-    aanvraag id: every column under its attribute name (a uuid as its text), the product's shown
-    columns as `shown_product_<name>`."""
+    aanvraag id: every column under its attribute name (a uuid and a timestamp as PostgreSQL's text),
+    the product's shown columns as `shown_product_<name>`."""
     return _lines().by_aanvraag(aanvraag_ids)
 
 
 def documenten_of(aanvraag_ids: list[int]) -> dict[int, list[Any]]:
     """The documents of these aanvragen (ids the caller may see), in `Document.Meta.ordering`, by
-    aanvraag id: the columns of `DOCUMENT_SHOWN` (a uuid as its text)."""
+    aanvraag id: the columns of `DOCUMENT_SHOWN` (a uuid and a timestamp as PostgreSQL's text)."""
     return _documenten().by_aanvraag(aanvraag_ids)
 
 
@@ -157,10 +165,10 @@ def _related_sql() -> str:
         return connection.ops.quote_name(model._meta.db_table)
 
     def columns(model: type[models.Model], *names: str) -> str:
-        return ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in names)
+        return ", ".join(_quoted(model._meta.get_field(name)) for name in names)
 
     def pk(model: type[models.Model]) -> str:
-        return connection.ops.quote_name(model._meta.pk.column)
+        return _quoted(model._meta.pk)
 
     # Three small lookups by primary key in one round trip; the first column says which.
     return (

@@ -20,6 +20,7 @@ from django.utils import timezone
 from ..models import Aanvraag, Bericht, Document, Voorziening
 from ..page_parts import Related
 from .links import PLACEHOLDER, detail_url
+from .moments import iso
 from .prototypes import item_represented
 from .renderers import Camelized, CamelizedList, camelize
 from .serializers import BetrokkeneSerializer, RegistratieFoutSerializer, omvang_of, pgb_of, verwijzer_of, zaak_of
@@ -42,17 +43,14 @@ class Shapes:
             around = self.links[view_name] = (before, after)
         return f"{around[0]}{uuid}{around[1]}"
 
-    def moment(self, value: datetime.datetime | None) -> str | None:
+    def moment(self, value: datetime.datetime | str | None) -> str | None:
         """A DateTimeField of DRF: in the current time zone, ISO 8601, UTC as `Z`."""
         return _iso(value, self.zone)
 
 
-def _iso(value: datetime.datetime | None, zone: datetime.tzinfo) -> str | None:
-    """A DateTimeField of DRF showing `value` in `zone`: ISO 8601, UTC as `Z`."""
-    if not value:
-        return None
-    shown = value.astimezone(zone).isoformat()
-    return shown[:-6] + "Z" if shown.endswith("+00:00") else shown
+# A DateTimeField of DRF showing a datetime, or PostgreSQL's text of one (rows of `page_parts`), in a
+# zone: ISO 8601, UTC as `Z`.
+_iso = iso
 
 
 def _date(value: datetime.date | None) -> str | None:
@@ -94,6 +92,15 @@ def _line_product(v: Voorziening) -> dict[str, str] | None:
     }
 
 
+def _zaak(v: Voorziening) -> dict[str, Any] | None:
+    """`zaak_of`: its `statusGezetOp` is a datetime the renderer writes as DRF's encoder does (as it
+    was read: UTC, `Z`); from a row of `page_parts` it is PostgreSQL's text, written here the same."""
+    zaak = zaak_of(v)
+    if zaak is not None and isinstance(zaak["statusGezetOp"], str):
+        zaak["statusGezetOp"] = iso(zaak["statusGezetOp"], datetime.UTC)
+    return zaak
+
+
 def voorziening_shown(v: Voorziening, shapes: Shapes, *, aanvraag_uuid: Any = None) -> dict[str, Any]:
     """`VoorzieningSerializer`, camelCased. `aanvraag_uuid`: when the caller has it (an aanvraag with
     its lines), so the line's own aanvraag need not be loaded."""
@@ -117,7 +124,7 @@ def voorziening_shown(v: Voorziening, shapes: Shapes, *, aanvraag_uuid: Any = No
         "referentieAanbieder": str(v.referentie_aanbieder),
         "status": v.status,
         "redenIntrekking": str(v.reden_intrekking),
-        "zaak": zaak_of(v),
+        "zaak": _zaak(v),
         "registratie": v.registratie,
         "registratieFouten": _fouten(v.registratie_fouten),
         "aangemaaktOp": _iso(v.aangemaakt_op, shapes.zone),

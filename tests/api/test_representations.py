@@ -160,8 +160,8 @@ def test_the_variety_covers_every_branch(variety):
 
 def test_the_page_parts_are_the_orms_rows(variety, django_assert_num_queries):
     """`page_parts` (one statement each, written once) reads what the ORM's `values_list(named=True)`
-    reads, column for column (a uuid as its text) and in the same order, and only for the ids it is
-    given."""
+    reads, column for column (a uuid and a timestamp as PostgreSQL's text) and in the same order, and
+    only for the ids it is given."""
     ids = [o.pk for o in variety if type(o) is Aanvraag]
     product = {f"shown_product_{name}": F(f"product__{name}") for name in page_parts.PRODUCT_SHOWN}
     orm_lines = (
@@ -174,8 +174,8 @@ def test_the_page_parts_are_the_orms_rows(variety, django_assert_num_queries):
         lines, documents = page_parts.lines_of(ids), page_parts.documenten_of(ids)
     for read, orm in ((lines, orm_lines), (documents, orm_documents)):
         got = [row for rows in read.values() for row in rows]
-        assert [row._asdict() for row in got] == [as_text(row._asdict()) for row in orm]
-        assert all(isinstance(row.uuid, str) for row in got)
+        assert [as_values(row._asdict()) for row in got] == [as_values(row._asdict()) for row in orm]
+        assert all(isinstance(row.uuid, str) and isinstance(row.aangemaakt_op, str) for row in got)
         assert {row.aanvraag_id for row in got} <= set(ids)
         assert all(row.aanvraag_id == aanvraag for aanvraag, rows in read.items() for row in rows)
     assert any(row.registratie_fouten for rows in lines.values() for row in rows)  # the JSON decoded
@@ -198,8 +198,15 @@ def test_what_a_page_shows_of_other_tables_is_read_in_one_statement(variety, dja
     }
 
 
-def as_text(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: str(value) if isinstance(value, uuid.UUID) else value for name, value in row.items()}
+def as_values(row: dict[str, Any]) -> dict[str, Any]:
+    """A row's uuids as UUIDs and its timestamps (`...+00`, `timestamptz` as text) as datetimes."""
+
+    def value(name: str, v: Any) -> Any:
+        if isinstance(v, str) and name in ("uuid", "aangemaakt_op", "gewijzigd_op", "zaakstatus_gezet_op"):
+            return uuid.UUID(v) if name == "uuid" else datetime.datetime.fromisoformat(v)
+        return v
+
+    return {name: value(name, v) for name, v in row.items()}
 
 
 def serialized(instance: Any) -> Any:
