@@ -55,10 +55,13 @@ def _shown_name(path: str) -> str:
 
 def aanvragen_shown_to(applicatie: Applicatie) -> QuerySet[Aanvraag]:
     """`aanvragen_visible_to`, loading what a list or detail response shows and no more: the aanvraag's
-    own columns, no join; its gemeente's code, its indiener's name and its arrangement product come
-    from `page_parts.related_of`, its lines and documents from `lines_shown_of` and
-    `documenten_shown_of` (rows)."""
-    return aanvragen_visible_to(applicatie).select_related(None).prefetch_related(None).only(*_own_fields(Aanvraag))
+    own columns as a row (`page_parts.ShownRows`: attributes and `pk` as an instance has them), no
+    join; its gemeente's code, its indiener's name and its arrangement product come from
+    `page_parts.related_of`, its lines and documents from `lines_shown_of` and `documenten_shown_of`
+    (rows)."""
+    shown = aanvragen_visible_to(applicatie).select_related(None).prefetch_related(None).only(*_own_fields(Aanvraag))
+    shown._iterable_class = page_parts.ShownRows  # rows, not instances: only shown, never saved
+    return shown
 
 
 # A page's lines and documents are read as rows (named tuples), not model instances, by statements

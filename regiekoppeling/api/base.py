@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from .. import idempotency, logboek
+from .. import idempotency, logboek, page_parts
 from ..exceptions import InvalidParam
 from ..models import Aanvraag
 from ..rules import looks_like_bsn
@@ -188,9 +188,10 @@ class StrictQueryMixin:
 
 
 def _subject_in_hand(instance: Any) -> tuple[int, tuple[Any, str, int]] | None:
-    """(aanvraag id, its subject) of an object read with its aanvraag (select_related, or the values of
-    `selectors.voorzieningen_shown_to`), so logging its read needs no query; None otherwise."""
-    if isinstance(instance, Aanvraag):
+    """(aanvraag id, its subject) of an aanvraag (an instance or a row of `page_parts.ShownRows`) or of
+    an object read with its aanvraag (select_related, or the values of `selectors.voorzieningen_shown_to`),
+    so logging its read needs no query; None otherwise."""
+    if isinstance(instance, Aanvraag) or page_parts.is_row_of(instance, Aanvraag):
         return instance.pk, (instance.uuid, instance.client_bsn, instance.gemeente_id)
     shown = getattr(instance, "shown_aanvraag_uuid", None)
     if shown is not None:

@@ -22,7 +22,12 @@ from regiekoppeling.api.renderers import CamelCaseJSONRenderer
 from regiekoppeling.api.representations import shown_many, shown_one
 from regiekoppeling.api.serializers import AanvraagSerializer, DocumentSerializer, VoorzieningSerializer
 from regiekoppeling.models import Aanvraag, Bericht, Document, OutboxItem, Voorziening
-from regiekoppeling.selectors import aanvragen_visible_to, documenten_visible_to, voorzieningen_visible_to
+from regiekoppeling.selectors import (
+    aanvragen_shown_to,
+    aanvragen_visible_to,
+    documenten_visible_to,
+    voorzieningen_visible_to,
+)
 from tests.conftest import BSN_B, aanvraag_body, pgb_line, zin_line
 
 pytestmark = pytest.mark.django_db
@@ -184,6 +189,24 @@ def test_the_page_parts_are_the_orms_rows(variety, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert page_parts.lines_of([]) == {} and page_parts.documenten_of([]) == {}
         assert page_parts.related_of([]) == ({}, {}, {})
+
+
+def test_a_pages_aanvragen_are_rows_of_their_own_columns(variety, regie, andere_regie, django_assert_num_queries):
+    """`aanvragen_shown_to` yields rows (`page_parts.ShownRows`), not instances: per aanvraag the
+    values of its own columns as an instance has them (JSON decoded), its `pk`, in the queryset's order
+    and scope, in one query."""
+    instances = list(aanvragen_visible_to(regie.applicatie).order_by("-id"))
+    with django_assert_num_queries(1):
+        rows = list(aanvragen_shown_to(regie.applicatie).order_by("-id"))
+    assert len(rows) == len(instances) == 3
+    columns = [f.attname for f in Aanvraag._meta.concrete_fields]
+    for row, instance in zip(rows, instances, strict=True):
+        assert row.pk == instance.pk and page_parts.is_row_of(row, Aanvraag)
+        assert {name: getattr(row, name) for name in columns} == {name: getattr(instance, name) for name in columns}
+    assert any(isinstance(row.betrokkenen, list) and row.betrokkenen for row in rows)  # decoded, not text
+    assert not page_parts.is_row_of(instances[0], Aanvraag) and not page_parts.is_row_of(rows[0], Voorziening)
+    assert not page_parts.is_row_of((1, 2), Aanvraag)
+    assert list(aanvragen_shown_to(andere_regie.applicatie)) == []  # the scope holds
 
 
 def test_what_a_page_shows_of_other_tables_is_read_in_one_statement(variety, django_assert_num_queries):
