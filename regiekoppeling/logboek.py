@@ -37,6 +37,7 @@ from django.utils import timezone
 from . import events, tracecontext
 from .models import Aanvraag, Actie, Applicatie, Verwerking
 from .models.logboek import uuid7_texts
+from .new_rows import rows_insert
 
 
 @functools.lru_cache(maxsize=4)
@@ -229,7 +230,7 @@ def verwerkingen_log_changes(*, aanvraag: Aanvraag, published: Iterable[events.E
     subject = (aanvraag.uuid, aanvraag.client_bsn, aanvraag.gemeente_id)
     naam = actor.endpoint or (per_actie.get(Actie.AANMAKEN) or per_actie[Actie.WIJZIGEN])[0]["type"]
     rows = [_row(actie=a, aanvraag=subject, objecten=o, actor=actor, naam=naam) for a, o in per_actie.items()]
-    return Verwerking.objects.bulk_create(rows)
+    return list(rows_insert(rows))
 
 
 # The payload keys of outbox items that name a record of a person (what was sent).

@@ -41,6 +41,7 @@ from django.utils import timezone
 from . import logboek, tracecontext
 from .events import Event
 from .models import Aanvraag, OutboxItem
+from .new_rows import rows_insert
 
 logger = logging.getLogger(__name__)
 
@@ -163,13 +164,19 @@ def outbox_enqueue_many(*, aanvraag: Aanvraag | None, work: list[tuple[str, dict
     """Several items (handler name, payload) of one write in one INSERT, relayed in one broker message
     once it commits."""
     traceparent = tracecontext.current().traceparent
-    items = OutboxItem.objects.bulk_create(
-        [
-            OutboxItem(
-                handler=name, aanvraag=aanvraag, payload=payload, lane=_lane_of(name, aanvraag), traceparent=traceparent
-            )
-            for name, payload in work
-        ]
+    items = list(
+        rows_insert(
+            [
+                OutboxItem(
+                    handler=name,
+                    aanvraag=aanvraag,
+                    payload=payload,
+                    lane=_lane_of(name, aanvraag),
+                    traceparent=traceparent,
+                )
+                for name, payload in work
+            ]
+        )
     )
     ids = [item.pk for item in items]
     transaction.on_commit(lambda: _relay_many(ids))

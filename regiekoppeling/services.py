@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import prefetch_related_objects
 
 from . import documents, events, rules, selectors
 from .constants import Leveringsvorm, Rol
@@ -14,6 +15,7 @@ from .exceptions import DomainValidationError, InvalidParam
 from .lifecycle import changes
 from .lifecycle.states import LIVE_STATUSES, OPEN_STATUSES, Status, require_transition
 from .models import Aanvraag, Applicatie, Document, Gemeente, Product, Voorziening
+from .new_rows import products_named, rows_insert
 from .outbox import outbox_publish
 
 
@@ -42,12 +44,10 @@ def _gemeente_and_products(
     (and the refusal its reason). With `arrangement` the onderdelen too (one more query): only an
     arrangement's product is asked for them."""
     index: ProductIndex = {}
-    categorieen = {ref["categorie"] for ref in refs}
-    products = Product.objects.filter(
-        gemeente__code=code, gemeente__applicaties=indiener, wet=wet, categorie__in=categorieen
-    ).select_related("gemeente")
+    categorieen = sorted({ref["categorie"] for ref in refs})
+    products = products_named(indiener_id=indiener.pk, gemeente=code, wet=wet, categorieen=categorieen)
     if arrangement:
-        products = products.prefetch_related("onderdelen")
+        prefetch_related_objects(products, "onderdelen")
     for p in products:
         index.setdefault((p.categorie, p.code), []).append(p)
     if index:
@@ -168,7 +168,7 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
     assert gemeente is not None
 
     client = data["client"]
-    aanvraag = Aanvraag.objects.create(
+    aanvraag = Aanvraag(
         gemeente=gemeente,
         wet=wet,
         indiener=indiener,
@@ -186,11 +186,14 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
         client_achternaam=client["achternaam"],
         betrokkenen=[_plain(b) for b in data.get("betrokkenen") or []],
     )
-    lines = Voorziening.objects.bulk_create(
-        [
-            _build_voorziening(aanvraag, i + 1, product, line)
-            for i, (product, line) in enumerate(zip(products, data["voorzieningen"], strict=True))
-        ]
+    rows_insert([aanvraag])
+    lines = list(
+        rows_insert(
+            [
+                _build_voorziening(aanvraag, i + 1, product, line)
+                for i, (product, line) in enumerate(zip(products, data["voorzieningen"], strict=True))
+            ]
+        )
     )
     outbox_publish(
         aanvraag=aanvraag,
