@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from regiekoppeling.api.authentication import forget_credentials
+from regiekoppeling.crypto import encrypt_secret
 from regiekoppeling.models import Aanvraag, Credential
 from regiekoppeling.tokens import make_token
 from tests.conftest import aanvraag_body
@@ -152,6 +153,76 @@ class TestCredentialCache:
         credential_queries = [q for q in first.captured_queries if "regiekoppeling_credential" in q["sql"]]
         assert len(credential_queries) == 1
         assert not [q for q in second.captured_queries if "regiekoppeling_credential" in q["sql"]]
+
+
+class TestVerifiedTokens:
+    """A token sent again is not decoded again while its credential is the cached one; what depends on
+    the moment (its age, the credential's validity) is checked on every request."""
+
+    def decodes(self, token: str, times: int = 1) -> int:
+        with mock.patch("regiekoppeling.api.authentication.jwt.decode", wraps=jwt.decode) as decode:
+            for _ in range(times):
+                assert get_with(token).status_code == 200
+        return decode.call_count
+
+    def test_a_token_sent_again_is_not_decoded_again(self, regie):
+        token = make_token("regie-test", regie.credential.secret)
+        assert self.decodes(token) == 2  # unverified for its client id, then verified
+        assert self.decodes(token, times=3) == 0
+        assert self.decodes(make_token("regie-test", regie.credential.secret, iat=time.time() - 5)) == 2
+
+    def test_a_changed_credential_verifies_again(self, regie):
+        token = make_token("regie-test", regie.credential.secret)
+        assert self.decodes(token) == 2
+        regie.credential.save()  # empties the caches in this process
+        assert self.decodes(token) == 2
+        later = time.monotonic() + 11  # the credential cache expired: a new instance, so verified again
+        with mock.patch("regiekoppeling.api.authentication.time.monotonic", return_value=later):
+            assert self.decodes(token) == 2
+            assert self.decodes(token) == 0
+
+    @pytest.mark.parametrize("where", ["here", "elsewhere"])
+    def test_a_rotated_secret_refuses_a_token_verified_before(self, regie, where):
+        token = make_token("regie-test", regie.credential.secret)
+        assert get_with(token).status_code == 200
+        if where == "here":
+            regie.credential.secret = "n" * 40
+            regie.credential.save()
+            assert_problem(get_with(token), 401, "invalid-jwt-signature")
+            return
+        rotated = encrypt_secret("n" * 40)
+        Credential.objects.filter(pk=regie.credential.pk).update(secret_encrypted=rotated)  # no signal here
+        assert get_with(token).status_code == 200  # this process has not seen it yet
+        later = time.monotonic() + 11
+        with mock.patch("regiekoppeling.api.authentication.time.monotonic", return_value=later):
+            assert_problem(get_with(token), 401, "invalid-jwt-signature")
+
+    def test_age_and_validity_are_checked_on_every_request(self, regie, settings):
+        token = make_token("regie-test", regie.credential.secret)
+        assert get_with(token).status_code == 200
+        late = time.time() + settings.JWT_MAX_AGE_SECONDS + settings.JWT_LEEWAY_SECONDS + 1
+        with mock.patch("regiekoppeling.api.authentication.time.time", return_value=late):
+            assert_problem(get_with(token), 401, "jwt-expired")
+        assert get_with(token).status_code == 200
+        regie.credential.geldig_tot = timezone.now() + dt.timedelta(seconds=5)
+        regie.credential.save()
+        assert self.decodes(token) == 2
+        assert self.decodes(token) == 0  # the same credential instance, its validity ends in 5 s
+        with mock.patch("django.utils.timezone.now", return_value=timezone.now() + dt.timedelta(seconds=6)):
+            assert_problem(get_with(token), 401, "credential-expired")
+
+    def test_a_token_with_exp_is_decoded_every_time(self, regie):
+        payload = {"client_id": "regie-test", "iat": int(time.time()), "exp": int(time.time()) + 600}
+        token = jwt.encode(payload, regie.credential.secret, algorithm="HS256")
+        assert self.decodes(token) == 2
+        assert self.decodes(token) == 2
+
+    def test_the_kept_tokens_are_bounded(self, regie):
+        from regiekoppeling.api import authentication
+
+        for i in range(authentication._VERIFIED_MAX + 20):
+            assert get_with(make_token("regie-test", regie.credential.secret, user_id=f"u{i}")).status_code == 200
+        assert len(authentication._verified) == authentication._VERIFIED_MAX
 
 
 def test_valid_token_is_accepted(regie):
