@@ -70,10 +70,9 @@ class ZGWJWTAuthentication(authentication.BaseAuthentication):
     def _verify(self, token: str) -> tuple[Applicatie, dict[str, Any]]:
         seen = _verified.get(token)
         if seen is not None:
-            client_id, verified_with, payload = seen
-            credential = active_credential(client_id)
-            if credential is not None and credential is verified_with:
-                return self._accepted(credential, payload)
+            cached = active_credential(seen[0])
+            if cached is not None and cached is seen[1]:
+                return self._accepted(cached, seen[2])
             _verified.pop(token, None)
         try:
             header = jwt.get_unverified_header(token)
