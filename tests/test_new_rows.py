@@ -45,8 +45,8 @@ def fresh(instances: list[Any]) -> list[Any]:
 
 @pytest.fixture
 def written(regie, body) -> dict[type[models.Model], list[Any]]:
-    """Rows of every model the intake inserts, over their optional values (an arrangement, a PGB line
-    and ZIN lines with and without einddatum, betrokkenen, a verwijzer)."""
+    """Rows of every model the intake inserts, over their optional values (a PGB line and ZIN lines
+    with and without einddatum, betrokkenen, a verwijzer)."""
     budgethouder = {"rol": "budgethouder", "soortRelatie": "14", "bsn": BSN_B, "naam": {"achternaam": "Vries"}}
     verwijzer = {"type": "02", "zorgverlenerscode": "01123456"}
     open_ended = zin_line(
