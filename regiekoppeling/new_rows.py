@@ -3,17 +3,10 @@
 `Model.objects.create` and `bulk_create` build and compile their INSERT again for every call: for
 an aanvraag with three lines, its two outbox items and its processing-log row that was ~4 ms of an
 intake's ~16 ms of CPU (thread CPU, in process, bench/README.md "The intake's writes by hand"),
-more than the values it sends. `rows_insert` writes the statement for a model once and takes the
-values as Django prepares them (`pre_save` on add, then `get_db_prep_save`: the auto_now timestamps
-and JSON exactly as the ORM would store them), and sets the primary keys from `RETURNING`.
-
-The rows go as one JSON parameter that PostgreSQL turns into the table's rows
-(`jsonb_populate_recordset`): quoting ~100 parameters one by one in Python (psycopg's client-side
-binding, which Django uses) cost more than the statement (a 3-row INSERT of lines 720-890 us, as JSON
-380-540 us). Only for models whose fields all have an exact JSON form (text, integers, booleans, dates,
-timestamps, decimals as text, uuids, JSON as its own text); any other model, or a value of another
-type, goes as parameters of an `INSERT ... VALUES`. `tests/test_new_rows.py` holds both ways' rows
-equal to `bulk_create`'s over every column.
+more than the values it sends. `rows_insert` writes the statement for a model and a row count once
+and sends the values as Django prepares them (`pre_save` on add, then `get_db_prep_save`: the
+auto_now timestamps, JSON and arrays exactly as the ORM would store them), and sets the primary keys
+from `RETURNING`. `tests/test_new_rows.py` holds its rows equal to `bulk_create`'s over every column.
 
 No signals are sent (as with `bulk_create`): nothing subscribes to these models' saves. The models
 whose rows go in here have an auto-incremented primary key and no multi-table inheritance.
@@ -21,15 +14,11 @@ whose rows go in here have an auto-incremented primary key and no multi-table in
 
 from __future__ import annotations
 
-import decimal
 import functools
-import json
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
 from django.db import connection, models
-from psycopg.types.json import Jsonb
 
 from .models import Applicatie, Gemeente, Product
 
@@ -42,56 +31,18 @@ def _fields(model: type[models.Model]) -> tuple[models.Field[Any, Any], ...]:
     return tuple(f for f in model._meta.concrete_fields if f is not pk)
 
 
-def _names(model: type[models.Model]) -> tuple[str, str, str]:
-    """The table, its columns (without the key) and the key's column, quoted."""
+@functools.cache
+def _sql(model: type[models.Model], count: int) -> str:
     quote = connection.ops.quote_name
+    fields = _fields(model)
     pk = model._meta.pk
     assert pk is not None
-    columns = ", ".join(quote(str(f.column)) for f in _fields(model))
-    return quote(model._meta.db_table), columns, quote(str(pk.column))
-
-
-@functools.cache
-def _sql_values(model: type[models.Model], count: int) -> str:
-    table, columns, key = _names(model)
-    row = f"({', '.join(['%s'] * len(_fields(model)))})"
-    return f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * count)} RETURNING {key}"  # noqa: S608 - names from the model
-
-
-@functools.cache
-def _sql_json(model: type[models.Model]) -> str:
-    table, columns, key = _names(model)
-    # In the order of the JSON array (WITH ORDINALITY), so RETURNING gives the keys in that order.
+    row = f"({', '.join(['%s'] * len(fields))})"
+    columns = ", ".join(quote(f.column) for f in fields)  # type: ignore[arg-type]
     return (
-        f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608 - names from the model
-        f"FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb) WITH ORDINALITY AS r ORDER BY r.ordinality "
-        f"RETURNING {key}"
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 - names from the model, values as parameters
+        f"VALUES {', '.join([row] * count)} RETURNING {quote(pk.column)}"  # type: ignore[arg-type]
     )
-
-
-# Field types whose prepared values have one exact JSON form that PostgreSQL reads back as the same value.
-_AS_JSON = {
-    "CharField", "TextField", "SlugField", "EmailField", "URLField", "UUIDField", "BooleanField",
-    "IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField",
-    "PositiveSmallIntegerField", "DateField", "DateTimeField", "DecimalField", "JSONField", "ForeignKey",
-}  # fmt: skip
-
-
-@functools.cache
-def _json_columns(model: type[models.Model]) -> tuple[str, ...] | None:
-    """The columns of the JSON form, or None when a field has none."""
-    fields = _fields(model)
-    if any(f.get_internal_type() not in _AS_JSON for f in fields):
-        return None
-    return tuple(str(f.column) for f in fields)
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, decimal.Decimal):
-        return str(value)  # numeric reads its text exactly
-    if isinstance(value, Jsonb):
-        return orjson.Fragment((value.dumps or json.dumps)(value.obj))  # the ORM's own JSON text
-    raise TypeError(type(value))
 
 
 def rows_insert[M: models.Model](objs: Sequence[M]) -> Sequence[M]:
@@ -101,31 +52,19 @@ def rows_insert[M: models.Model](objs: Sequence[M]) -> Sequence[M]:
         return objs
     model = type(objs[0])
     fields = _fields(model)
-    rows: list[list[Any]] = []
+    params: list[Any] = []
     for obj in objs:
         assert type(obj) is model and obj.pk is None, "rows_insert takes new instances of one model"
-        rows.append([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+        params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(*_statement(model, rows))
+        cursor.execute(_sql(model, len(objs)), params)
         keys = cursor.fetchall()
+    # PostgreSQL returns the rows of one INSERT ... VALUES in the order of its VALUES.
     for obj, (key,) in zip(objs, keys, strict=True):
         obj.pk = key
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
-
-
-def _statement(model: type[models.Model], rows: list[list[Any]]) -> tuple[str, list[Any]]:
-    columns = _json_columns(model)
-    # A float has no exact JSON form (orjson writes NaN as null); the fields above never prepare one.
-    if columns is not None and not any(isinstance(value, float) for row in rows for value in row):
-        try:
-            document = orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=_json_value)
-        except TypeError:
-            pass  # a value without an exact JSON form: as parameters
-        else:
-            return _sql_json(model), [document.decode()]
-    return _sql_values(model, len(rows)), [value for row in rows for value in row]
 
 
 # --- the productenboek an aanvraag names ----------------------------------------------------------

@@ -3,7 +3,6 @@ what the ORM stores and reads."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as dt
 import uuid
@@ -11,11 +10,9 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django.db import connection, models, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import models, transaction
 from django.utils import timezone
 
-from regiekoppeling import new_rows
 from regiekoppeling.constants import Rol
 from regiekoppeling.models import Aanvraag, Applicatie, OutboxItem, Product, Verwerking, Voorziening
 from regiekoppeling.new_rows import products_named, rows_insert
@@ -81,20 +78,7 @@ def written(regie, body) -> dict[type[models.Model], list[Any]]:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("form", ["json", "values"])
-def test_rows_insert_stores_what_bulk_create_stores(written, form, django_assert_num_queries):
-    """Both ways: the rows as one JSON document (these models' fields all have one), and as the
-    parameters of an INSERT ... VALUES (any other model, or a value without an exact JSON form)."""
-    patch: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
-    if form == "values":
-        patch = mock.patch.object(new_rows, "_json_columns", return_value=None)
-    with patch, CaptureQueriesContext(connection) as statements:
-        _stores_what_bulk_create_stores(written, django_assert_num_queries)
-    ours = [q["sql"] for q in statements.captured_queries if "jsonb_populate_recordset" in q["sql"]]
-    assert len(ours) == (len(written) if form == "json" else 0)
-
-
-def _stores_what_bulk_create_stores(written, django_assert_num_queries):
+def test_rows_insert_stores_what_bulk_create_stores(written, django_assert_num_queries):
     for model, instances in written.items():
         ours, theirs = fresh(instances), None
         with mock.patch("django.utils.timezone.now", return_value=MOMENT), transaction.atomic():
@@ -115,20 +99,6 @@ def _stores_what_bulk_create_stores(written, django_assert_num_queries):
             for field in model._meta.concrete_fields:
                 if not field.primary_key:
                     assert getattr(mine, field.attname) == getattr(other, field.attname), field.name
-
-
-@pytest.mark.django_db
-def test_a_value_without_an_exact_json_form_goes_as_a_parameter(written):
-    """A float (NaN has no JSON form) or anything else orjson cannot write: the VALUES statement."""
-    assert new_rows._json_columns(Voorziening) is not None
-    fields = new_rows._fields(Voorziening)
-    line = fresh(written[Voorziening])[0]
-    row = [f.get_db_prep_save(f.pre_save(line, True), connection) for f in fields]
-    assert "jsonb_populate_recordset" in new_rows._statement(Voorziening, [row])[0]
-    for value in (float("nan"), 1.5, b"bytes", object()):
-        changed = [*row[:-1], value]
-        sql, params = new_rows._statement(Voorziening, [row, changed])
-        assert "VALUES" in sql and params == row + changed
 
 
 @pytest.mark.django_db
