@@ -28,7 +28,10 @@ def _fields(model: type[models.Model]) -> tuple[models.Field[Any, Any], ...]:
     pk = model._meta.pk
     assert isinstance(pk, models.AutoField), f"{model.__name__}: rows_insert needs an auto-incremented key"
     assert not model._meta.parents, f"{model.__name__}: rows_insert does not write inherited rows"
-    return tuple(f for f in model._meta.concrete_fields if f is not pk)
+    fields = tuple(f for f in model._meta.concrete_fields if f is not pk)
+    # Values come from the instance: a database default or a generated column would need the ORM.
+    assert not any(f.has_db_default() or f.generated for f in fields), f"{model.__name__}: use bulk_create"
+    return fields
 
 
 @functools.cache

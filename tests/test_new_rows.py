@@ -13,6 +13,7 @@ import pytest
 from django.db import models, transaction
 from django.utils import timezone
 
+from regiekoppeling import new_rows
 from regiekoppeling.constants import Rol
 from regiekoppeling.models import Aanvraag, Applicatie, OutboxItem, Product, Verwerking, Voorziening
 from regiekoppeling.new_rows import products_named, rows_insert
@@ -109,6 +110,14 @@ def test_rows_insert_takes_new_rows_of_one_model(written, django_assert_num_quer
         rows_insert(written[Voorziening])  # stored already
     with pytest.raises(AssertionError):
         rows_insert(fresh(written[Voorziening]) + fresh(written[OutboxItem]))
+    # A column the database fills (db_default) is not this function's: refused, not silently written.
+    field = Voorziening._meta.get_field("toelichting")
+    new_rows._fields.cache_clear()
+    try:
+        with mock.patch.object(field, "has_db_default", return_value=True), pytest.raises(AssertionError):
+            rows_insert(fresh(written[Voorziening]))
+    finally:
+        new_rows._fields.cache_clear()
 
 
 def orm_products(applicatie: Applicatie, code: str, wet: str, categorieen: list[str]) -> list[Product]:
