@@ -230,7 +230,8 @@ def verwerkingen_log_changes(*, aanvraag: Aanvraag, published: Iterable[events.E
     subject = (aanvraag.uuid, aanvraag.client_bsn, aanvraag.gemeente_id)
     naam = actor.endpoint or (per_actie.get(Actie.AANMAKEN) or per_actie[Actie.WIJZIGEN])[0]["type"]
     rows = [_row(actie=a, aanvraag=subject, objecten=o, actor=actor, naam=naam) for a, o in per_actie.items()]
-    return list(rows_insert(rows))
+    rows_insert(rows)
+    return rows
 
 
 # The payload keys of outbox items that name a record of a person (what was sent).

@@ -164,20 +164,13 @@ def outbox_enqueue_many(*, aanvraag: Aanvraag | None, work: list[tuple[str, dict
     """Several items (handler name, payload) of one write in one INSERT, relayed in one broker message
     once it commits."""
     traceparent = tracecontext.current().traceparent
-    items = list(
-        rows_insert(
-            [
-                OutboxItem(
-                    handler=name,
-                    aanvraag=aanvraag,
-                    payload=payload,
-                    lane=_lane_of(name, aanvraag),
-                    traceparent=traceparent,
-                )
-                for name, payload in work
-            ]
+    items = [
+        OutboxItem(
+            handler=name, aanvraag=aanvraag, payload=payload, lane=_lane_of(name, aanvraag), traceparent=traceparent
         )
-    )
+        for name, payload in work
+    ]
+    rows_insert(items)
     ids = [item.pk for item in items]
     transaction.on_commit(lambda: _relay_many(ids))
     return items

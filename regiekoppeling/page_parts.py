@@ -33,6 +33,7 @@ from django.db import connection, models
 from django.db.models.query import BaseIterable
 
 from .models import Aanvraag, Applicatie, Document, Gemeente, Product, Voorziening
+from .sql_names import column, order_by, quoted, table
 
 # What `representations.product` reads of a line's product, carried as `shown_product_<name>`.
 PRODUCT_SHOWN = ("categorie", "code", "omschrijving")
@@ -81,33 +82,12 @@ class _Read:
         return by_aanvraag
 
 
-def _quoted(field: Any) -> str:
-    """A concrete field's column, quoted."""
-    column = field.column
-    assert isinstance(column, str), field
-    return connection.ops.quote_name(column)
-
-
-def _column(model: type[models.Model], alias: str, name: str) -> str:
-    return f"{alias}.{_quoted(model._meta.get_field(name))}"
-
-
 def _selected(field: models.Field[Any, Any], alias: str) -> str:
     # A uuid and a timestamp as text: what the representation writes anyway. A UUID object cost ~1.3
     # us to load and ~0.6 us to write back, a datetime ~0.85 and ~1.15 (`api/moments.py` writes a
     # timestamp's text in the response's zone).
-    column = f"{alias}.{_quoted(field)}"
-    return f"{column}::text" if isinstance(field, models.UUIDField | models.DateTimeField) else column
-
-
-def _order_by(model: type[models.Model], alias: str) -> str:
-    # The model's own ordering (`Meta.ordering`), so these rows come as the ORM would give them.
-    terms = []
-    for term in model._meta.ordering or ():
-        name = str(term).lstrip("-")
-        field = model._meta.pk.name if name == "pk" else name  # get_field knows `aanvraag_id` too
-        terms.append(f"{_column(model, alias, field)}{' DESC' if str(term).startswith('-') else ''}")
-    return ", ".join(terms)
+    selected = f"{alias}.{quoted(field)}"
+    return f"{selected}::text" if isinstance(field, models.UUIDField | models.DateTimeField) else selected
 
 
 def _json_positions(model: type[models.Model], names: Sequence[str]) -> list[int]:
@@ -120,12 +100,12 @@ def _lines() -> _Read:
     fields = Voorziening._meta.concrete_fields
     names = [f.attname for f in fields] + [f"shown_product_{name}" for name in PRODUCT_SHOWN]
     columns = [_selected(f, "v") for f in fields]
-    columns += [_column(Product, "p", name) for name in PRODUCT_SHOWN]
+    columns += [column(Product, "p", name) for name in PRODUCT_SHOWN]
     sql = (
-        f"SELECT {', '.join(columns)} FROM {connection.ops.quote_name(Voorziening._meta.db_table)} v "  # noqa: S608
-        f"LEFT JOIN {connection.ops.quote_name(Product._meta.db_table)} p "
-        f"ON p.{_quoted(Product._meta.pk)} = {_column(Voorziening, 'v', 'product')} "
-        f"WHERE {_column(Voorziening, 'v', 'aanvraag')} = ANY(%s) ORDER BY {_order_by(Voorziening, 'v')}"
+        f"SELECT {', '.join(columns)} FROM {table(Voorziening)} v "  # noqa: S608
+        f"LEFT JOIN {table(Product)} p "
+        f"ON p.{quoted(Product._meta.pk)} = {column(Voorziening, 'v', 'product')} "
+        f"WHERE {column(Voorziening, 'v', 'aanvraag')} = ANY(%s) ORDER BY {order_by(Voorziening, 'v')}"
     )
     return _Read(sql, names, _json_positions(Voorziening, names))
 
@@ -135,8 +115,8 @@ def _documenten() -> _Read:
     fields = {f.attname: f for f in Document._meta.concrete_fields}
     columns = [_selected(fields[name], "d") for name in DOCUMENT_SHOWN]
     sql = (
-        f"SELECT {', '.join(columns)} FROM {connection.ops.quote_name(Document._meta.db_table)} d "  # noqa: S608
-        f"WHERE {_column(Document, 'd', 'aanvraag')} = ANY(%s) ORDER BY {_order_by(Document, 'd')}"
+        f"SELECT {', '.join(columns)} FROM {table(Document)} d "  # noqa: S608
+        f"WHERE {column(Document, 'd', 'aanvraag')} = ANY(%s) ORDER BY {order_by(Document, 'd')}"
     )
     return _Read(sql, DOCUMENT_SHOWN, _json_positions(Document, DOCUMENT_SHOWN))
 
@@ -165,14 +145,11 @@ class Related(NamedTuple):
 
 @functools.cache
 def _related_sql() -> str:
-    def table(model: type[models.Model]) -> str:
-        return connection.ops.quote_name(model._meta.db_table)
-
     def columns(model: type[models.Model], *names: str) -> str:
-        return ", ".join(_quoted(model._meta.get_field(name)) for name in names)
+        return ", ".join(quoted(model._meta.get_field(name)) for name in names)
 
     def pk(model: type[models.Model]) -> str:
-        return _quoted(model._meta.pk)
+        return quoted(model._meta.pk)
 
     # Three small lookups by primary key in one round trip; the first column says which.
     return (

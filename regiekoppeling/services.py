@@ -187,14 +187,11 @@ def aanvraag_create(*, indiener: Applicatie, data: dict[str, Any]) -> Aanvraag:
         betrokkenen=[_plain(b) for b in data.get("betrokkenen") or []],
     )
     rows_insert([aanvraag])
-    lines = list(
-        rows_insert(
-            [
-                _build_voorziening(aanvraag, i + 1, product, line)
-                for i, (product, line) in enumerate(zip(products, data["voorzieningen"], strict=True))
-            ]
-        )
-    )
+    lines = [
+        _build_voorziening(aanvraag, i + 1, product, line)
+        for i, (product, line) in enumerate(zip(products, data["voorzieningen"], strict=True))
+    ]
+    rows_insert(lines)
     outbox_publish(
         aanvraag=aanvraag,
         events=[
